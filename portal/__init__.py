@@ -1,0 +1,89 @@
+"""Portal da Rede de Parcerias: the application factory."""
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+from portal import config as default_config
+from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    _configure(app, test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from portal.core import database, errors, htmx, security, templating
+
+    database.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    htmx.init_app(app)
+    templating.init_app(app)
+
+    from portal.agreements import bp as agreements_bp
+    from portal.auth import bp as auth_bp
+    from portal.auth import sessions
+    from portal.core.views import bp as core_bp
+
+    sessions.init_app(app)
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(agreements_bp)
+
+    from portal.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _configure(app: Flask, test_config: dict | None) -> None:
+    app.config.from_object(default_config)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("PORTAL")
+    if test_config:
+        app.config.update(test_config)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(instance)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.sqlite3'}"
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
+    if not app.config.get("UPLOAD_FOLDER"):
+        app.config["UPLOAD_FOLDER"] = str(instance / "uploads")
+
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        minutes=int(app.config["SESSION_IDLE_MINUTES"])
+    )
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Read the deployment's secret key, generating it once on first start."""
+    path = instance / "secret_key"
+    if not path.exists():
+        try:
+            with path.open("x", encoding="ascii") as fh:
+                fh.write(secrets.token_hex(32))
+            path.chmod(0o600)
+        except FileExistsError:  # another worker created it first
+            pass
+    return path.read_text(encoding="ascii").strip()
+

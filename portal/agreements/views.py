@@ -1,0 +1,79 @@
+"""Institution pages."""
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from portal.agreements import bp, services
+from portal.agreements.forms import FilterInstitutionsForm, InstitutionForm
+from portal.agreements.models import Institution
+from portal.auth.models import User
+from portal.auth.policy import require
+from portal.core.exceptions import DomainError
+from portal.core.htmx import render
+from portal.core.validators import format_cnpj
+from portal.extensions import db
+
+
+@bp.get("/instituicoes")
+@login_required
+def institutions():
+    require(current_user, "institution.list")
+    filters = FilterInstitutionsForm(request.args)
+    filters.validate()
+    query = services.search_institutions(
+        q=filters.q.data, sphere=filters.sphere.data, uf=filters.uf.data, elo=filters.elo.data)
+    page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    return render("agreements/institutions.html", "agreements/_institutions_table.html",
+                  page=page, filters=filters)
+
+
+@bp.get("/instituicoes/<int:institution_id>")
+@login_required
+def institution(institution_id: int):
+    institution = db.get_or_404(Institution, institution_id)
+    require(current_user, "institution.view", institution)
+    members = db.session.scalars(
+        db.select(User).where(User.institution_id == institution.id).order_by(User.name).limit(200)
+    ).all()
+    adherents = db.session.scalars(
+        db.select(Institution).where(Institution.parent_id == institution.id)
+        .order_by(Institution.name).limit(200)
+    ).all()
+    return render("agreements/institution.html", "agreements/_institution.html",
+                  institution=institution, members=members, adherents=adherents)
+
+
+@bp.route("/instituicoes/nova", methods=["GET", "POST"])
+@login_required
+def new_institution():
+    require(current_user, "institution.create")
+    return _institution_form(None)
+
+
+@bp.route("/instituicoes/<int:institution_id>/editar", methods=["GET", "POST"])
+@login_required
+def edit_institution(institution_id: int):
+    institution = db.get_or_404(Institution, institution_id)
+    require(current_user, "institution.edit", institution)
+    return _institution_form(institution)
+
+
+def _institution_form(institution: Institution | None):
+    form = InstitutionForm(obj=institution)
+    if institution is not None and not form.is_submitted():
+        form.cnpj.data = format_cnpj(institution.cnpj)
+        form.uf.data = institution.uf or ""
+        form.parent_cnpj.data = format_cnpj(institution.parent.cnpj) if institution.parent else ""
+    if form.validate_on_submit():
+        try:
+            saved = services.save_institution(
+                institution, by=current_user, name=form.name.data, acronym=form.acronym.data,
+                cnpj=form.cnpj.data, sphere=form.sphere.data, uf=form.uf.data,
+                elo=form.elo.data, parent_cnpj=form.parent_cnpj.data)
+        except DomainError as error:
+            form.fail(error)
+        else:
+            flash("Instituição salva.", "success")
+            return redirect(url_for("agreements.institution", institution_id=saved.id))
+    return render("agreements/institution_form.html", "agreements/_institution_form.html",
+                  form.status, form=form, institution=institution)

@@ -1,0 +1,204 @@
+"""Account rules: authentication, sessions, passwords, invitations."""
+
+from flask import session, url_for
+from flask_login import login_user, logout_user
+from sqlalchemy import func
+
+from portal.auth import tokens
+from portal.auth.models import User
+from portal.auth.passwords import hash_password, password_problem, verify_password
+from portal.auth.roles import Role
+from portal.core import audit
+from portal.core.exceptions import DomainError
+from portal.core.mail import send_mail
+from portal.core.models import utcnow
+from portal.core.validators import is_valid_cpf, only_digits
+from portal.extensions import db
+
+INVALID_LOGIN = "E-mail ou senha incorretos."
+# Verified when the e-mail is unknown, so both failures take the same time.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(db.select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User:
+    user = find_user(email)
+    if user is None:
+        verify_password(_dummy_hash(), password)
+    if user is None or not verify_password(user.password_hash, password) or not user.active:
+        audit.record("auth.login_failed", user, email=normalise_email(email)[:254])
+        db.session.commit()
+        raise DomainError(INVALID_LOGIN)
+    return user
+
+
+def _dummy_hash() -> str:
+    if "hash" not in _DUMMY_HASH:
+        _DUMMY_HASH["hash"] = hash_password("portal-dummy-password")
+    return _DUMMY_HASH["hash"]
+
+
+def bump_session_version(user: User) -> None:
+    """Invalidate every session cookie issued for ``user`` so far."""
+    user.session_version = (user.session_version or 1) + 1
+
+
+def start_session(user: User) -> None:
+    """A fresh session (new CSRF token, nothing carried over) for ``user``."""
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    user.last_login_at = utcnow()
+    audit.record("auth.login", user, actor=user)
+    db.session.commit()
+
+
+def end_session(user: User) -> None:
+    """Log out here and everywhere: bumping the version invalidates every cookie."""
+    bump_session_version(user)
+    audit.record("auth.logout", user, actor=user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+
+
+def _set_password(user: User, new_password: str) -> None:
+    problem = password_problem(new_password, email=user.email, name=user.name)
+    if problem:
+        raise DomainError(problem, field="new_password")
+    user.password_hash = hash_password(new_password)
+    bump_session_version(user)
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise DomainError("A senha atual está incorreta.", field="current_password")
+    _set_password(user, new_password)
+    audit.record("auth.password_changed", user, actor=user)
+    db.session.commit()
+    # Other sessions die with the old version; this one continues under the new one.
+    session.clear()
+    login_user(user)
+    session.permanent = True
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a one-time link if the account exists; say nothing either way."""
+    user = find_user(email)
+    if user is None or not user.active or user.is_pending_activation:
+        return
+    link = url_for("auth.reset_password", token=tokens.make_token(user, "reset"), _external=True)
+    send_mail(user.email, "Redefinição de senha — Rede de Parcerias", "auth/email/reset",
+              user=user, link=link)
+    audit.record("auth.password_reset_requested", user, actor=user)
+    db.session.commit()
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = tokens.load_token(token, "reset")
+    if user is None:
+        raise DomainError(INVALID_LINK)
+    _set_password(user, new_password)
+    audit.record("auth.password_reset", user, actor=user)
+    db.session.commit()
+    return user
+
+
+INVALID_LINK = "Este link é inválido, já foi usado ou expirou. Peça um novo."
+
+
+def activate_account(token: str, new_password: str) -> User:
+    user = tokens.load_token(token, "activate")
+    if user is None or not user.is_pending_activation:
+        raise DomainError(INVALID_LINK)
+    _set_password(user, new_password)
+    user.activated_at = utcnow()
+    audit.record("auth.account_activated", user, actor=user)
+    db.session.commit()
+    return user
+
+
+def _check_profile(email: str, cpf: str | None, *, exclude_id: int | None = None) -> None:
+    existing = find_user(email)
+    if existing is not None and existing.id != exclude_id:
+        raise DomainError("Já existe um usuário com este e-mail.", field="email")
+    if cpf and not is_valid_cpf(cpf):
+        raise DomainError("CPF inválido.", field="cpf")
+
+
+def invite_user(*, by: User | None, email: str, name: str, role: str, institution,
+                cpf: str | None = None, phone: str | None = None) -> User:
+    """Create an account pending activation and mail the activation link."""
+    email = normalise_email(email)
+    _check_profile(email, cpf)
+    user = User(email=email, name=name.strip(), role=Role(role), institution=institution,
+                cpf=only_digits(cpf) or None, phone=(phone or "").strip() or None)
+    db.session.add(user)
+    audit.record("user.invited", user, actor=by, role=str(role), email=email)
+    send_activation(user)
+    db.session.commit()
+    return user
+
+
+def send_activation(user: User) -> None:
+    link = url_for("auth.activate", token=tokens.make_token(user, "activate"), _external=True)
+    send_mail(user.email, "Ative sua conta — Portal da Rede de Parcerias", "auth/email/activate",
+              user=user, link=link)
+
+
+def create_user(*, email: str, name: str, role: str, institution, password: str,
+                by: User | None = None) -> User:
+    """Create an active account with a password (CLI and demo)."""
+    email = normalise_email(email)
+    _check_profile(email, None)
+    user = User(email=email, name=name.strip(), role=Role(role), institution=institution)
+    _set_password(user, password)
+    user.activated_at = utcnow()
+    db.session.add(user)
+    audit.record("user.created", user, actor=by, role=str(role), email=email)
+    db.session.commit()
+    return user
+
+
+def update_user(user: User, *, by: User, **changes) -> User:
+    if "cpf" in changes:
+        _check_profile(user.email, changes["cpf"], exclude_id=user.id)
+        changes["cpf"] = only_digits(changes["cpf"]) or None
+    changed = {}
+    for key, value in changes.items():
+        if getattr(user, key) != value:
+            changed[key] = "***" if key == "cpf" else str(value)
+            setattr(user, key, value)
+    if "role" in changed or "institution_id" in changed:
+        bump_session_version(user)  # privileges changed: sign in again
+    audit.record("user.updated", user, actor=by, changes=changed)
+    db.session.commit()
+    return user
+
+
+def set_password(user: User, new_password: str, *, by: User | None = None) -> None:
+    _set_password(user, new_password)
+    if user.is_pending_activation:
+        user.activated_at = utcnow()
+    audit.record("user.password_set", user, actor=by)
+    db.session.commit()
+
+
+def deactivate(user: User, *, by: User | None = None) -> None:
+    user.active = False
+    bump_session_version(user)
+    audit.record("user.deactivated", user, actor=by)
+    db.session.commit()
+
+
+def reactivate(user: User, *, by: User | None = None) -> None:
+    user.active = True
+    audit.record("user.reactivated", user, actor=by)
+    db.session.commit()

@@ -1,0 +1,245 @@
+"""Login, logout, passwords, activation and user management."""
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_
+
+from portal.agreements.models import Institution
+from portal.auth import bp, services
+from portal.auth.forms import (
+    ChangePasswordForm,
+    EditUserForm,
+    FilterUsersForm,
+    ForgotPasswordForm,
+    LoginForm,
+    SetPasswordForm,
+    UserForm,
+)
+from portal.auth.models import User
+from portal.auth.policy import assignable_roles, require
+from portal.core.exceptions import DomainError
+from portal.core.htmx import render
+from portal.extensions import db, limiter
+
+
+def _config(key: str):
+    return lambda: current_app.config[key]
+
+
+def _login_email() -> str:
+    return "login:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _failed(response) -> bool:
+    return response.status_code == 422
+
+
+def _safe_next(target: str | None) -> str:
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
+            return target
+    return url_for("core.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_config("RATELIMIT_LOGIN_PER_IP"), methods=["POST"])
+@limiter.limit(_config("RATELIMIT_LOGIN_PER_ACCOUNT"), methods=["POST"], key_func=_login_email,
+               deduct_when=_failed)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except DomainError as error:
+            form.fail(error)
+        else:
+            services.start_session(user)
+            flash(f"Bem-vindo(a), {user.name}!", "success")
+            return redirect(_safe_next(request.args.get("next")))
+    return render("auth/login.html", "auth/_login_form.html", form.status, form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    services.end_session(current_user._get_current_object())
+    flash("Você saiu do portal.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/conta")
+@login_required
+def account():
+    return render("auth/account.html", "auth/_account.html", user=current_user)
+
+
+@bp.route("/conta/senha", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user._get_current_object(),
+                                     form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            form.fail(error)
+        else:
+            flash("Senha alterada. As outras sessões abertas com sua conta foram encerradas.",
+                  "success")
+            return redirect(url_for("auth.account"))
+    return render("auth/change_password.html", "auth/_change_password_form.html", form.status,
+                  form=form)
+
+
+@bp.route("/senha/esqueci", methods=["GET", "POST"])
+@limiter.limit(_config("RATELIMIT_PASSWORD_RESET"), methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        flash("Se o e-mail estiver cadastrado, enviamos um link para redefinir a senha. "
+              "Ele vale por 2 horas e pode ser usado uma vez.", "info")
+        return redirect(url_for("auth.login"))
+    return render("auth/forgot_password.html", "auth/_forgot_password_form.html", form.status,
+                  form=form)
+
+
+@bp.route("/senha/redefinir/<token>", methods=["GET", "POST"])
+@limiter.limit(_config("RATELIMIT_PASSWORD_RESET"), methods=["POST"])
+def reset_password(token: str):
+    return _set_password_page(token, "reset")
+
+
+@bp.route("/ativar/<token>", methods=["GET", "POST"])
+@limiter.limit(_config("RATELIMIT_PASSWORD_RESET"), methods=["POST"])
+def activate(token: str):
+    return _set_password_page(token, "activate")
+
+
+def _set_password_page(token: str, purpose: str):
+    from portal.auth import tokens
+
+    if tokens.load_token(token, purpose) is None:
+        flash(services.INVALID_LINK, "danger")
+        return redirect(url_for("auth.forgot_password" if purpose == "reset" else "auth.login"))
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        action = services.reset_password if purpose == "reset" else services.activate_account
+        try:
+            action(token, form.new_password.data)
+        except DomainError as error:
+            form.fail(error)
+        else:
+            flash("Senha definida. Entre com seu e-mail e a nova senha.", "success")
+            return redirect(url_for("auth.login"))
+    return render("auth/set_password.html", "auth/_set_password_form.html", form.status,
+                  form=form, purpose=purpose)
+
+
+# User management ------------------------------------------------------------
+
+@bp.get("/usuarios")
+@login_required
+def users():
+    require(current_user, "user.list")
+    filters = FilterUsersForm(request.args)
+    query = db.select(User).join(User.institution).order_by(User.name)
+    if not current_user.is_admin:
+        query = query.where(User.institution_id == current_user.institution_id)
+    if filters.validate() and filters.q.data:
+        term = f"%{filters.q.data.lower()}%"
+        query = query.where(or_(func.lower(User.name).like(term),
+                                func.lower(User.email).like(term),
+                                func.lower(Institution.name).like(term),
+                                func.lower(Institution.acronym).like(term)))
+    page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    return render("auth/users.html", "auth/_users_table.html", page=page, filters=filters)
+
+
+def _get_user(user_id: int) -> User:
+    return db.get_or_404(User, user_id)
+
+
+@bp.route("/instituicoes/<int:institution_id>/usuarios/convidar", methods=["GET", "POST"])
+@login_required
+def invite_user(institution_id: int):
+    institution = db.get_or_404(Institution, institution_id)
+    require(current_user, "user.invite", institution)
+    roles = assignable_roles(current_user)
+    if not institution.is_secretariat:
+        roles = [r for r in roles if r.startswith("partner")]
+    form = UserForm(roles=roles)
+    if form.validate_on_submit():
+        try:
+            user = services.invite_user(
+                by=current_user, email=form.email.data, name=form.name.data,
+                role=form.role.data, institution=institution, cpf=form.cpf.data,
+                phone=form.phone.data)
+        except DomainError as error:
+            form.fail(error)
+        else:
+            flash(f"Convite enviado para {user.email}. A conta fica pendente até a ativação.",
+                  "success")
+            return redirect(url_for("agreements.institution", institution_id=institution.id))
+    return render("auth/invite_user.html", "auth/_user_form.html", form.status, form=form,
+                  institution=institution)
+
+
+@bp.route("/usuarios/<int:user_id>/editar", methods=["GET", "POST"])
+@login_required
+def edit_user(user_id: int):
+    user = _get_user(user_id)
+    require(current_user, "user.edit", user)
+    roles = assignable_roles(current_user)
+    if not user.institution.is_secretariat:
+        roles = [r for r in roles if r.startswith("partner")]
+    form = EditUserForm(obj=user, roles=roles)
+    if form.validate_on_submit():
+        try:
+            services.update_user(user, by=current_user, name=form.name.data, cpf=form.cpf.data,
+                                 phone=form.phone.data or None, role=form.role.data)
+        except DomainError as error:
+            form.fail(error)
+        else:
+            flash("Dados do usuário atualizados.", "success")
+            return redirect(url_for("auth.users"))
+    return render("auth/edit_user.html", "auth/_user_form.html", form.status, form=form,
+                  user=user, institution=user.institution)
+
+
+@bp.post("/usuarios/<int:user_id>/desativar")
+@login_required
+def deactivate_user(user_id: int):
+    user = _get_user(user_id)
+    require(current_user, "user.deactivate", user)
+    services.deactivate(user, by=current_user)
+    flash(f"{user.name} foi desativado(a) e suas sessões foram encerradas.", "success")
+    return redirect(url_for("auth.users"))
+
+
+@bp.post("/usuarios/<int:user_id>/reativar")
+@login_required
+def reactivate_user(user_id: int):
+    user = _get_user(user_id)
+    require(current_user, "user.deactivate", user)
+    services.reactivate(user, by=current_user)
+    flash(f"{user.name} foi reativado(a).", "success")
+    return redirect(url_for("auth.users"))
+
+
+@bp.post("/usuarios/<int:user_id>/reenviar-convite")
+@login_required
+def resend_invitation(user_id: int):
+    user = _get_user(user_id)
+    require(current_user, "user.edit", user)
+    if not user.is_pending_activation:
+        abort(409, "Esta conta já foi ativada.")
+    services.send_activation(user)
+    flash(f"Convite reenviado para {user.email}.", "success")
+    return redirect(url_for("auth.users"))
+

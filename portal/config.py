@@ -1,0 +1,59 @@
+"""Default configuration.
+
+Every key can be overridden in ``instance/config.py`` or by an environment
+variable ``PORTAL_<KEY>`` (values are parsed as JSON when possible, so
+``PORTAL_MAX_UPLOAD_MB=200`` is an int and ``PORTAL_SESSION_COOKIE_SECURE=false`` a bool).
+"""
+
+from datetime import timedelta
+
+# Database: SQLite in the instance folder unless overridden (see create_app).
+SQLALCHEMY_DATABASE_URI = None
+SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+# Sessions: signed cookies, idle timeout enforced by the signature's age.
+SESSION_COOKIE_NAME = "portal_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = None  # None → on, except in debug/testing (decided in create_app)
+SESSION_IDLE_MINUTES = 120
+PERMANENT_SESSION_LIFETIME = timedelta(minutes=SESSION_IDLE_MINUTES)
+SESSION_REFRESH_EACH_REQUEST = True
+
+# CSRF (Flask-WTF): tokens live as long as the session.
+WTF_CSRF_TIME_LIMIT = None
+WTF_CSRF_SSL_STRICT = True
+
+# Rate limits (Flask-Limiter).
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+RATELIMIT_LOGIN_PER_IP = "30 per minute"
+RATELIMIT_LOGIN_PER_ACCOUNT = "10 per 15 minutes"
+RATELIMIT_PASSWORD_RESET = "5 per hour"
+
+# Passwords and tokens.
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_RESET_HOURS = 2
+ACCOUNT_ACTIVATION_DAYS = 7
+
+# Mail: MAIL_SERVER unset → messages are written to the log (development).
+MAIL_SERVER = None
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USE_SSL = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_DEFAULT_SENDER = "Rede de Parcerias <nao-responda@rededeparcerias.gov.br>"
+MAIL_TIMEOUT = 10
+
+# Uploads.
+MAX_UPLOAD_MB = 50
+UPLOAD_FOLDER = None  # default: <instance>/uploads
+
+# Display.
+DISPLAY_TIMEZONE = "America/Sao_Paulo"
+ITEMS_PER_PAGE = 25
+
+# Reverse proxy: number of trusted proxies in front (0 = none).
+PROXY_FIX = 0
+PASSWORD_HASH_METHOD = "scrypt"

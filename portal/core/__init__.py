@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: database setup, htmx helpers, security headers, errors, audit, mail."""

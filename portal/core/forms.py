@@ -1,0 +1,49 @@
+"""Form base class and validators shared by every domain."""
+
+from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
+
+from portal.core.exceptions import DomainError
+from portal.core.validators import is_valid_cnpj, is_valid_cpf
+
+
+class PortalForm(FlaskForm):
+    def fail(self, error: DomainError | str, field: str | None = None) -> None:
+        """Attach a service's refusal to the field it concerns (or the whole form)."""
+        message = error.message if isinstance(error, DomainError) else error
+        field = field or getattr(error, "field", None)
+        if field and field in self._fields:
+            self._fields[field].errors = [*self._fields[field].errors, message]
+        else:
+            self.form_errors.append(message)
+
+    @property
+    def status(self) -> int:
+        """422 when a submitted form has errors, 200 otherwise (GET)."""
+        return 422 if self.is_submitted() and self.has_errors else 200
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.form_errors) or any(f.errors for f in self)
+
+
+class CPF:
+    def __init__(self, message: str = "CPF inválido: confira os dígitos."):
+        self.message = message
+
+    def __call__(self, _form, field) -> None:
+        if field.data and not is_valid_cpf(field.data):
+            raise ValidationError(self.message)
+
+
+class CNPJ:
+    def __init__(self, message: str = "CNPJ inválido: confira os dígitos verificadores."):
+        self.message = message
+
+    def __call__(self, _form, field) -> None:
+        if field.data and not is_valid_cnpj(field.data):
+            raise ValidationError(self.message)
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value

@@ -1,0 +1,38 @@
+"""htmx helpers: one URL, two renderings (full page or fragment)."""
+
+import json
+
+from flask import Flask, Response, render_template, request
+
+
+def is_htmx() -> bool:
+    """True for an htmx request that wants a fragment.
+
+    Boosted navigation and history restores get the full page.
+    """
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Boosted") != "true"
+        and headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render(page: str, fragment: str, status: int = 200, **context) -> tuple[str, int]:
+    """Render ``fragment`` for htmx requests and ``page`` (which includes it) otherwise."""
+    return render_template(fragment if is_htmx() else page, **context), status
+
+
+def toast(response: Response, message: str, level: str = "success") -> Response:
+    """Ask the page to show a toast (handled in static/js/portal.js)."""
+    triggers = json.loads(response.headers.get("HX-Trigger", "{}") or "{}")
+    triggers["portal:toast"] = {"message": message, "level": level}
+    response.headers["HX-Trigger"] = json.dumps(triggers)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def _vary_on_htmx(response: Response) -> Response:
+        response.vary.add("HX-Request")
+        return response

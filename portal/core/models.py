@@ -1,0 +1,45 @@
+"""Cross-cutting models: the append-only audit trail."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, ForeignKey, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from portal.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class AuditEvent(db.Model):
+    """Who did what to which object, when and from where. Never updated or deleted."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor_email: Mapped[str | None] = mapped_column(String(254))
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institutions.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(64))
+    object_id: Mapped[int | None]
+    ip: Mapped[str | None] = mapped_column(String(45))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.action} {self.object_type}:{self.object_id}>"
+
+
+class AuditTrailIsAppendOnly(RuntimeError):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _forbid_audit_changes(session: Session, _context, _instances) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditTrailIsAppendOnly("Registros de auditoria não podem ser alterados.")

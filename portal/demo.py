@@ -1,0 +1,58 @@
+"""Demo data: SEGES, Minas Gerais (ACT 160/2025), Espírito Santo and Contagem."""
+
+from portal.agreements.models import Institution
+from portal.agreements.services import find_by_cnpj
+from portal.auth import services as accounts
+from portal.auth.models import User
+from portal.extensions import db
+
+INSTITUTIONS = [
+    dict(key="seges", name="Secretaria de Gestão e Inovação do Ministério da Gestão e da "
+         "Inovação em Serviços Públicos", acronym="MGI/SEGES", cnpj="00489828000155",
+         sphere="federal", uf=None, elo="União", is_secretariat=True),
+    dict(key="mg", name="Governo do Estado de Minas Gerais — Secretaria de Estado de Casa Civil",
+         acronym="SCC/MG", cnpj="50941185000107", sphere="estadual", uf="MG", elo="Estados"),
+    dict(key="es", name="Governo do Estado do Espírito Santo — Secretaria de Estado de Gestão e "
+         "Recursos Humanos", acronym="SEGER/ES", cnpj="27080530000143", sphere="estadual",
+         uf="ES", elo="Estados"),
+    dict(key="contagem", name="Prefeitura Municipal de Contagem", acronym="PMC",
+         cnpj="18715508000131", sphere="municipal", uf="MG", elo="Municípios", parent="mg"),
+]
+
+USERS = [
+    ("admin@seges.exemplo.gov.br", "Ana Administradora", "seges_admin", "seges"),
+    ("revisor@seges.exemplo.gov.br", "Rafael Revisor", "seges_reviewer", "seges"),
+    ("gestor@mg.exemplo.gov.br", "Gabriela Gestora (MG)", "partner_manager", "mg"),
+    ("membro@mg.exemplo.gov.br", "Marcos Membro (MG)", "partner_member", "mg"),
+    ("gestor@es.exemplo.gov.br", "Helena Gestora (ES)", "partner_manager", "es"),
+    ("gestor@contagem.exemplo.gov.br", "Caio Gestor (Contagem)", "partner_manager", "contagem"),
+]
+
+
+def database_is_empty() -> bool:
+    return db.session.scalar(db.select(User.id).limit(1)) is None
+
+
+def load_demo(password: str) -> list[tuple[str, str, bool]]:
+    """Create what is missing; never duplicates. Returns (email, role, created) per login."""
+    institutions: dict[str, Institution] = {}
+    for spec in INSTITUTIONS:
+        spec = dict(spec)
+        key, parent_key = spec.pop("key"), spec.pop("parent", None)
+        institution = find_by_cnpj(spec["cnpj"])
+        if institution is None:
+            institution = Institution(**spec)
+            db.session.add(institution)
+        if parent_key:
+            institution.parent = institutions[parent_key]
+        institutions[key] = institution
+    db.session.commit()
+
+    logins = []
+    for email, name, role, key in USERS:
+        created = accounts.find_user(email) is None
+        if created:
+            accounts.create_user(email=email, name=name, role=role,
+                                 institution=institutions[key], password=password)
+        logins.append((email, role, created))
+    return logins

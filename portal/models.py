@@ -1,0 +1,7 @@
+"""Imports every model so that ``db.metadata`` knows all tables (used by Alembic and tests)."""
+
+from portal.agreements.models import Institution
+from portal.auth.models import User
+from portal.core.models import AuditEvent
+
+__all__ = ["AuditEvent", "Institution", "User"]

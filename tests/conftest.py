@@ -1,0 +1,145 @@
+"""Test fixtures: one schema per run (built by the migrations), clean tables per test.
+
+SQLite by default; PostgreSQL when PORTAL_TEST_DATABASE_URI is set.
+"""
+
+import hashlib
+import os
+
+import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db
+from tests import factories
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class PortalClient(FlaskClient):
+    """A test client that sends a valid CSRF token with every form, unless csrf=False."""
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as sess:
+            raw = sess.get("csrf_token")
+            if raw is None:
+                raw = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - as Flask-WTF does
+                sess["csrf_token"] = raw
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def open(self, *args, csrf: bool = True, **kwargs):
+        method = str(kwargs.get("method", "GET")).upper()
+        if csrf and method in UNSAFE_METHODS and kwargs.get("json") is None:
+            data = kwargs.get("data")
+            data = {} if data is None else data
+            if isinstance(data, dict) and "csrf_token" not in data:
+                kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
+        return super().open(*args, **kwargs)
+
+    def htmx(self, url: str, method: str = "GET", **kwargs):
+        headers = {"HX-Request": "true", **kwargs.pop("headers", {})}
+        return self.open(url, method=method, headers=headers, **kwargs)
+
+
+def _database_uri(tmp_path_factory) -> str:
+    uri = os.environ.get("PORTAL_TEST_DATABASE_URI")
+    if uri:
+        return uri
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def _test_config(uri: str, tmp_path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        "SERVER_NAME": "localhost",
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory):
+    """Build the schema once per run from the migrations (which are thereby tested)."""
+    from flask_migrate import upgrade
+
+    uri = _database_uri(tmp_path_factory)
+    app = create_app(_test_config(uri, tmp_path_factory.mktemp("setup")))
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+    return uri
+
+
+@pytest.fixture
+def app(database_uri, tmp_path):
+    app = create_app(_test_config(database_uri, tmp_path))
+    app.test_client_class = PortalClient
+    app.extensions["mail_outbox"] = []
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app) -> PortalClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app) -> list:
+    return app.extensions["mail_outbox"]
+
+
+@pytest.fixture
+def seges():
+    return factories.institution(name="Secretaria de Gestão e Inovação", acronym="SEGES",
+                                 cnpj="00489828000155", sphere="federal", uf=None, elo="União",
+                                 is_secretariat=True)
+
+
+@pytest.fixture
+def users(seges):
+    """One user per role, plus a manager of another state (for isolation tests)."""
+    mg = factories.institution(name="Governo de Minas Gerais", acronym="SCC/MG",
+                               cnpj="50941185000107", uf="MG")
+    es = factories.institution(name="Governo do Espírito Santo", acronym="SEGER/ES",
+                               cnpj="27080530000143", uf="ES")
+    return {
+        "seges_admin": factories.user("admin@seges.test", "seges_admin", seges),
+        "seges_reviewer": factories.user("revisor@seges.test", "seges_reviewer", seges),
+        "partner_manager": factories.user("gestor@mg.test", "partner_manager", mg),
+        "partner_member": factories.user("membro@mg.test", "partner_member", mg),
+        "other_manager": factories.user("gestor@es.test", "partner_manager", es),
+    }
+
+
+@pytest.fixture
+def login(client):
+    def do_login(user, password: str = factories.PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return response
+
+    return do_login
