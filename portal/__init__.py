@@ -86,4 +86,3 @@ def _instance_secret_key(instance: Path) -> str:
         except FileExistsError:  # another worker created it first
             pass
     return path.read_text(encoding="ascii").strip()
-

@@ -25,9 +25,11 @@ users_cli = AppGroup("users", help="Gerencia contas de usuário.")
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", required=True,
-              type=click.Choice(["seges_admin", "seges_reviewer", "partner_manager",
-                                 "partner_member"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["seges_admin", "seges_reviewer", "partner_manager", "partner_member"]),
+)
 @click.option("--institution", "institution_cnpj", required=True, help="CNPJ da instituição.")
 @click.password_option("--password", help="Senha (perguntada se omitida).")
 def create_user_command(email, name, role, institution_cnpj, password):
@@ -39,8 +41,9 @@ def create_user_command(email, name, role, institution_cnpj, password):
     if institution is None:
         raise click.ClickException(f"Nenhuma instituição com CNPJ {institution_cnpj}.")
     try:
-        user = services.create_user(email=email, name=name, role=role, institution=institution,
-                                    password=password)
+        user = services.create_user(
+            email=email, name=name, role=role, institution=institution, password=password
+        )
     except DomainError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Usuário {user.email} criado.")

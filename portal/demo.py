@@ -7,16 +7,46 @@ from portal.auth.models import User
 from portal.extensions import db
 
 INSTITUTIONS = [
-    dict(key="seges", name="Secretaria de Gestão e Inovação do Ministério da Gestão e da "
-         "Inovação em Serviços Públicos", acronym="MGI/SEGES", cnpj="00489828000155",
-         sphere="federal", uf=None, elo="União", is_secretariat=True),
-    dict(key="mg", name="Governo do Estado de Minas Gerais — Secretaria de Estado de Casa Civil",
-         acronym="SCC/MG", cnpj="50941185000107", sphere="estadual", uf="MG", elo="Estados"),
-    dict(key="es", name="Governo do Estado do Espírito Santo — Secretaria de Estado de Gestão e "
-         "Recursos Humanos", acronym="SEGER/ES", cnpj="27080530000143", sphere="estadual",
-         uf="ES", elo="Estados"),
-    dict(key="contagem", name="Prefeitura Municipal de Contagem", acronym="PMC",
-         cnpj="18715508000131", sphere="municipal", uf="MG", elo="Municípios", parent="mg"),
+    {
+        "key": "seges",
+        "name": "Secretaria de Gestão e Inovação do Ministério da Gestão e da "
+        "Inovação em Serviços Públicos",
+        "acronym": "MGI/SEGES",
+        "cnpj": "00489828000155",
+        "sphere": "federal",
+        "uf": None,
+        "elo": "União",
+        "is_secretariat": True,
+    },
+    {
+        "key": "mg",
+        "name": "Governo do Estado de Minas Gerais — Secretaria de Estado de Casa Civil",
+        "acronym": "SCC/MG",
+        "cnpj": "50941185000107",
+        "sphere": "estadual",
+        "uf": "MG",
+        "elo": "Estados",
+    },
+    {
+        "key": "es",
+        "name": "Governo do Estado do Espírito Santo — Secretaria de Estado de Gestão e "
+        "Recursos Humanos",
+        "acronym": "SEGER/ES",
+        "cnpj": "27080530000143",
+        "sphere": "estadual",
+        "uf": "ES",
+        "elo": "Estados",
+    },
+    {
+        "key": "contagem",
+        "name": "Prefeitura Municipal de Contagem",
+        "acronym": "PMC",
+        "cnpj": "18715508000131",
+        "sphere": "municipal",
+        "uf": "MG",
+        "elo": "Municípios",
+        "parent": "mg",
+    },
 ]
 
 USERS = [
@@ -52,7 +82,8 @@ def load_demo(password: str) -> list[tuple[str, str, bool]]:
     for email, name, role, key in USERS:
         created = accounts.find_user(email) is None
         if created:
-            accounts.create_user(email=email, name=name, role=role,
-                                 institution=institutions[key], password=password)
+            accounts.create_user(
+                email=email, name=name, role=role, institution=institutions[key], password=password
+            )
         logins.append((email, role, created))
     return logins

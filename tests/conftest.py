@@ -6,6 +6,7 @@ SQLite by default; PostgreSQL when PORTAL_TEST_DATABASE_URI is set.
 import hashlib
 import os
 
+import email_validator
 import pytest
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
@@ -14,6 +15,8 @@ from sqlalchemy import text
 from portal import create_app
 from portal.extensions import db
 from tests import factories
+
+email_validator.TEST_ENVIRONMENT = True  # accept the reserved .test domain used below
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -36,7 +39,12 @@ class PortalClient(FlaskClient):
             data = {} if data is None else data
             if isinstance(data, dict) and "csrf_token" not in data:
                 kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
-        return super().open(*args, **kwargs)
+        # Each request gets its own app context (fresh ``g`` and database session), as in
+        # production; the test's own session then forgets what it cached.
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
 
     def htmx(self, url: str, method: str = "GET", **kwargs):
         headers = {"HX-Request": "true", **kwargs.pop("headers", {})}
@@ -92,7 +100,7 @@ def app(database_uri, tmp_path):
 
 
 def _empty_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
@@ -114,18 +122,26 @@ def outbox(app) -> list:
 
 @pytest.fixture
 def seges():
-    return factories.institution(name="Secretaria de Gestão e Inovação", acronym="SEGES",
-                                 cnpj="00489828000155", sphere="federal", uf=None, elo="União",
-                                 is_secretariat=True)
+    return factories.institution(
+        name="Secretaria de Gestão e Inovação",
+        acronym="SEGES",
+        cnpj="00489828000155",
+        sphere="federal",
+        uf=None,
+        elo="União",
+        is_secretariat=True,
+    )
 
 
 @pytest.fixture
 def users(seges):
     """One user per role, plus a manager of another state (for isolation tests)."""
-    mg = factories.institution(name="Governo de Minas Gerais", acronym="SCC/MG",
-                               cnpj="50941185000107", uf="MG")
-    es = factories.institution(name="Governo do Espírito Santo", acronym="SEGER/ES",
-                               cnpj="27080530000143", uf="ES")
+    mg = factories.institution(
+        name="Governo de Minas Gerais", acronym="SCC/MG", cnpj="50941185000107", uf="MG"
+    )
+    es = factories.institution(
+        name="Governo do Espírito Santo", acronym="SEGER/ES", cnpj="27080530000143", uf="ES"
+    )
     return {
         "seges_admin": factories.user("admin@seges.test", "seges_admin", seges),
         "seges_reviewer": factories.user("revisor@seges.test", "seges_reviewer", seges),

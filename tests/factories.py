@@ -38,11 +38,18 @@ def institution(**fields) -> Institution:
     return obj
 
 
-def user(email: str, role: str, institution: Institution, *, password: str = PASSWORD,
-         **fields) -> User:
+def user(
+    email: str, role: str, institution: Institution, *, password: str = PASSWORD, **fields
+) -> User:
     fields.setdefault("name", email.split("@")[0].title())
-    obj = User(email=email, role=role, institution=institution,
-               password_hash=hash_password(password), activated_at=utcnow(), **fields)
+    obj = User(
+        email=email,
+        role=role,
+        institution=institution,
+        password_hash=hash_password(password),
+        activated_at=utcnow(),
+        **fields,
+    )
     db.session.add(obj)
     db.session.commit()
     return obj

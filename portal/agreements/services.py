@@ -13,13 +13,20 @@ def find_by_cnpj(cnpj: str) -> Institution | None:
     return db.session.scalar(db.select(Institution).where(Institution.cnpj == only_digits(cnpj)))
 
 
-def search_institutions(*, q: str | None = None, sphere: str | None = None,
-                        uf: str | None = None, elo: str | None = None):
+def search_institutions(
+    *,
+    q: str | None = None,
+    sphere: str | None = None,
+    uf: str | None = None,
+    elo: str | None = None,
+):
     query = db.select(Institution).order_by(Institution.name)
     if q:
         term = f"%{q.lower()}%"
-        conditions = [func.lower(Institution.name).like(term),
-                      func.lower(Institution.acronym).like(term)]
+        conditions = [
+            func.lower(Institution.name).like(term),
+            func.lower(Institution.acronym).like(term),
+        ]
         if only_digits(q):
             conditions.append(Institution.cnpj.like(f"%{only_digits(q)}%"))
         query = query.where(or_(*conditions))
@@ -32,9 +39,18 @@ def search_institutions(*, q: str | None = None, sphere: str | None = None,
     return query
 
 
-def save_institution(institution: Institution | None, *, by, name: str, cnpj: str, sphere: str,
-                     elo: str, acronym: str | None = None, uf: str | None = None,
-                     parent_cnpj: str | None = None) -> Institution:
+def save_institution(
+    institution: Institution | None,
+    *,
+    by,
+    name: str,
+    cnpj: str,
+    sphere: str,
+    elo: str,
+    acronym: str | None = None,
+    uf: str | None = None,
+    parent_cnpj: str | None = None,
+) -> Institution:
     """Create (``institution`` None) or update an institution."""
     cnpj = only_digits(cnpj)
     existing = find_by_cnpj(cnpj)
@@ -46,8 +62,10 @@ def save_institution(institution: Institution | None, *, by, name: str, cnpj: st
         if parent is None:
             raise DomainError("Nenhuma instituição cadastrada com este CNPJ.", field="parent_cnpj")
         if parent is institution or parent.parent_id is not None:
-            raise DomainError("O partícipe de primeira camada não pode ser aderente nem a "
-                              "própria instituição.", field="parent_cnpj")
+            raise DomainError(
+                "O partícipe de primeira camada não pode ser aderente nem a própria instituição.",
+                field="parent_cnpj",
+            )
     creating = institution is None
     if creating:
         institution = Institution()
@@ -62,15 +80,23 @@ def save_institution(institution: Institution | None, *, by, name: str, cnpj: st
     institution.parent = parent
     after = _snapshot(institution)
     changes = {k: after[k] for k in after if before.get(k) != after[k]}
-    audit.record("institution.created" if creating else "institution.updated", institution,
-                 actor=by, changes=changes)
+    audit.record(
+        "institution.created" if creating else "institution.updated",
+        institution,
+        actor=by,
+        changes=changes,
+    )
     db.session.commit()
     return institution
 
 
 def _snapshot(institution: Institution) -> dict:
     return {
-        "name": institution.name, "acronym": institution.acronym, "cnpj": institution.cnpj,
-        "sphere": institution.sphere, "uf": institution.uf, "elo": institution.elo,
+        "name": institution.name,
+        "acronym": institution.acronym,
+        "cnpj": institution.cnpj,
+        "sphere": institution.sphere,
+        "uf": institution.uf,
+        "elo": institution.elo,
         "parent_id": institution.parent.id if institution.parent else None,
     }

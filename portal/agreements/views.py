@@ -21,10 +21,15 @@ def institutions():
     filters = FilterInstitutionsForm(request.args)
     filters.validate()
     query = services.search_institutions(
-        q=filters.q.data, sphere=filters.sphere.data, uf=filters.uf.data, elo=filters.elo.data)
+        q=filters.q.data, sphere=filters.sphere.data, uf=filters.uf.data, elo=filters.elo.data
+    )
     page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
-    return render("agreements/institutions.html", "agreements/_institutions_table.html",
-                  page=page, filters=filters)
+    return render(
+        "agreements/institutions.html",
+        "agreements/_institutions_table.html",
+        page=page,
+        filters=filters,
+    )
 
 
 @bp.get("/instituicoes/<int:institution_id>")
@@ -36,11 +41,18 @@ def institution(institution_id: int):
         db.select(User).where(User.institution_id == institution.id).order_by(User.name).limit(200)
     ).all()
     adherents = db.session.scalars(
-        db.select(Institution).where(Institution.parent_id == institution.id)
-        .order_by(Institution.name).limit(200)
+        db.select(Institution)
+        .where(Institution.parent_id == institution.id)
+        .order_by(Institution.name)
+        .limit(200)
     ).all()
-    return render("agreements/institution.html", "agreements/_institution.html",
-                  institution=institution, members=members, adherents=adherents)
+    return render(
+        "agreements/institution.html",
+        "agreements/_institution.html",
+        institution=institution,
+        members=members,
+        adherents=adherents,
+    )
 
 
 @bp.route("/instituicoes/nova", methods=["GET", "POST"])
@@ -67,13 +79,25 @@ def _institution_form(institution: Institution | None):
     if form.validate_on_submit():
         try:
             saved = services.save_institution(
-                institution, by=current_user, name=form.name.data, acronym=form.acronym.data,
-                cnpj=form.cnpj.data, sphere=form.sphere.data, uf=form.uf.data,
-                elo=form.elo.data, parent_cnpj=form.parent_cnpj.data)
+                institution,
+                by=current_user,
+                name=form.name.data,
+                acronym=form.acronym.data,
+                cnpj=form.cnpj.data,
+                sphere=form.sphere.data,
+                uf=form.uf.data,
+                elo=form.elo.data,
+                parent_cnpj=form.parent_cnpj.data,
+            )
         except DomainError as error:
             form.fail(error)
         else:
             flash("Instituição salva.", "success")
             return redirect(url_for("agreements.institution", institution_id=saved.id))
-    return render("agreements/institution_form.html", "agreements/_institution_form.html",
-                  form.status, form=form, institution=institution)
+    return render(
+        "agreements/institution_form.html",
+        "agreements/_institution_form.html",
+        form.status,
+        form=form,
+        institution=institution,
+    )

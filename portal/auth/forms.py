@@ -4,22 +4,25 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from portal.auth.roles import ROLE_LABELS
-from portal.core.forms import CPF, PortalForm, strip
+from portal.core.forms import CPF, PortalForm, choices, strip
 
 REQUIRED = "Campo obrigatório."
 EMAIL = "Informe um e-mail válido."
 
 
 class LoginForm(PortalForm):
-    email = EmailField("E-mail", filters=[strip],
-                       validators=[DataRequired(REQUIRED), Length(max=254)])
+    email = EmailField(
+        "E-mail", filters=[strip], validators=[DataRequired(REQUIRED), Length(max=254)]
+    )
     password = PasswordField("Senha", validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
 class NewPasswordMixin:
     new_password = PasswordField(
         "Nova senha",
-        description="Pelo menos 10 caracteres. Frases longas são fáceis de lembrar e difíceis de adivinhar.",
+        description=(
+            "Pelo menos 10 caracteres. Frases longas são fáceis de lembrar e difíceis de adivinhar."
+        ),
         validators=[DataRequired(REQUIRED), Length(max=200)],
     )
     confirm = PasswordField(
@@ -37,23 +40,34 @@ class SetPasswordForm(PortalForm, NewPasswordMixin):
 
 
 class ForgotPasswordForm(PortalForm):
-    email = EmailField("E-mail", filters=[strip],
-                       validators=[DataRequired(REQUIRED), Email(EMAIL), Length(max=254)])
+    email = EmailField(
+        "E-mail",
+        filters=[strip],
+        validators=[DataRequired(REQUIRED), Email(EMAIL), Length(max=254)],
+    )
 
 
 class UserForm(PortalForm):
-    name = StringField("Nome completo", filters=[strip],
-                       validators=[DataRequired(REQUIRED), Length(max=200)])
-    email = EmailField("E-mail", filters=[strip],
-                       validators=[DataRequired(REQUIRED), Email(EMAIL), Length(max=254)])
-    cpf = StringField("CPF", filters=[strip], description="Opcional. Somente para SEGES e o coordenador do parceiro.",
-                      validators=[Optional(), Length(max=14), CPF()])
+    name = StringField(
+        "Nome completo", filters=[strip], validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
+    email = EmailField(
+        "E-mail",
+        filters=[strip],
+        validators=[DataRequired(REQUIRED), Email(EMAIL), Length(max=254)],
+    )
+    cpf = StringField(
+        "CPF",
+        filters=[strip],
+        description="Opcional. Somente para SEGES e o coordenador do parceiro.",
+        validators=[Optional(), Length(max=14), CPF()],
+    )
     phone = StringField("Telefone", filters=[strip], validators=[Optional(), Length(max=30)])
     role = SelectField("Perfil", validators=[DataRequired(REQUIRED)])
 
     def __init__(self, *args, roles=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [(str(r), ROLE_LABELS[r]) for r in roles]
+        self.role.choices = choices((str(r), ROLE_LABELS[r]) for r in roles)
 
 
 class EditUserForm(UserForm):
@@ -64,4 +78,6 @@ class FilterUsersForm(PortalForm):
     class Meta:
         csrf = False
 
-    q = StringField("Buscar por nome ou e-mail", filters=[strip], validators=[Optional(), Length(max=100)])
+    q = StringField(
+        "Buscar por nome ou e-mail", filters=[strip], validators=[Optional(), Length(max=100)]
+    )

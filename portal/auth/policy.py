@@ -43,6 +43,7 @@ def _is_manager_of(user, institution_id: int | None) -> bool:
 
 # Institutions ---------------------------------------------------------------
 
+
 @rule("institution.list")
 def _list_institutions(user, _obj) -> bool:
     return user.is_seges
@@ -64,6 +65,7 @@ def _view_institution(user, institution) -> bool:
 
 
 # Users ----------------------------------------------------------------------
+
 
 @rule("user.list")
 def _list_users(user, _obj) -> bool:

@@ -25,7 +25,9 @@ def normalise_email(email: str) -> str:
 
 
 def find_user(email: str) -> User | None:
-    return db.session.scalar(db.select(User).where(func.lower(User.email) == normalise_email(email)))
+    return db.session.scalar(
+        db.select(User).where(func.lower(User.email) == normalise_email(email))
+    )
 
 
 def authenticate(email: str, password: str) -> User:
@@ -95,8 +97,13 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.active or user.is_pending_activation:
         return
     link = url_for("auth.reset_password", token=tokens.make_token(user, "reset"), _external=True)
-    send_mail(user.email, "Redefinição de senha — Rede de Parcerias", "auth/email/reset",
-              user=user, link=link)
+    send_mail(
+        user.email,
+        "Redefinição de senha — Rede de Parcerias",
+        "auth/email/reset",
+        user=user,
+        link=link,
+    )
     audit.record("auth.password_reset_requested", user, actor=user)
     db.session.commit()
 
@@ -133,13 +140,27 @@ def _check_profile(email: str, cpf: str | None, *, exclude_id: int | None = None
         raise DomainError("CPF inválido.", field="cpf")
 
 
-def invite_user(*, by: User | None, email: str, name: str, role: str, institution,
-                cpf: str | None = None, phone: str | None = None) -> User:
+def invite_user(
+    *,
+    by: User | None,
+    email: str,
+    name: str,
+    role: str,
+    institution,
+    cpf: str | None = None,
+    phone: str | None = None,
+) -> User:
     """Create an account pending activation and mail the activation link."""
     email = normalise_email(email)
     _check_profile(email, cpf)
-    user = User(email=email, name=name.strip(), role=Role(role), institution=institution,
-                cpf=only_digits(cpf) or None, phone=(phone or "").strip() or None)
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=Role(role),
+        institution=institution,
+        cpf=only_digits(cpf) or None,
+        phone=(phone or "").strip() or None,
+    )
     db.session.add(user)
     audit.record("user.invited", user, actor=by, role=str(role), email=email)
     send_activation(user)
@@ -149,12 +170,18 @@ def invite_user(*, by: User | None, email: str, name: str, role: str, institutio
 
 def send_activation(user: User) -> None:
     link = url_for("auth.activate", token=tokens.make_token(user, "activate"), _external=True)
-    send_mail(user.email, "Ative sua conta — Portal da Rede de Parcerias", "auth/email/activate",
-              user=user, link=link)
+    send_mail(
+        user.email,
+        "Ative sua conta — Portal da Rede de Parcerias",
+        "auth/email/activate",
+        user=user,
+        link=link,
+    )
 
 
-def create_user(*, email: str, name: str, role: str, institution, password: str,
-                by: User | None = None) -> User:
+def create_user(
+    *, email: str, name: str, role: str, institution, password: str, by: User | None = None
+) -> User:
     """Create an active account with a password (CLI and demo)."""
     email = normalise_email(email)
     _check_profile(email, None)

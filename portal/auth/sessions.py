@@ -42,7 +42,9 @@ def _unauthorized():
     from portal.core.htmx import is_htmx
 
     flash(login_manager.login_message, "info")
-    target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+    target = url_for(
+        "auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None
+    )
     if is_htmx() or request.headers.get("HX-Request"):
         return "", 401, {"HX-Redirect": target}
     return redirect(target)

@@ -46,8 +46,12 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_config("RATELIMIT_LOGIN_PER_IP"), methods=["POST"])
-@limiter.limit(_config("RATELIMIT_LOGIN_PER_ACCOUNT"), methods=["POST"], key_func=_login_email,
-               deduct_when=_failed)
+@limiter.limit(
+    _config("RATELIMIT_LOGIN_PER_ACCOUNT"),
+    methods=["POST"],
+    key_func=_login_email,
+    deduct_when=_failed,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
@@ -84,16 +88,22 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user._get_current_object(),
-                                     form.current_password.data, form.new_password.data)
+            services.change_password(
+                current_user._get_current_object(),
+                form.current_password.data,
+                form.new_password.data,
+            )
         except DomainError as error:
             form.fail(error)
         else:
-            flash("Senha alterada. As outras sessões abertas com sua conta foram encerradas.",
-                  "success")
+            flash(
+                "Senha alterada. As outras sessões abertas com sua conta foram encerradas.",
+                "success",
+            )
             return redirect(url_for("auth.account"))
-    return render("auth/change_password.html", "auth/_change_password_form.html", form.status,
-                  form=form)
+    return render(
+        "auth/change_password.html", "auth/_change_password_form.html", form.status, form=form
+    )
 
 
 @bp.route("/senha/esqueci", methods=["GET", "POST"])
@@ -102,11 +112,15 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        flash("Se o e-mail estiver cadastrado, enviamos um link para redefinir a senha. "
-              "Ele vale por 2 horas e pode ser usado uma vez.", "info")
+        flash(
+            "Se o e-mail estiver cadastrado, enviamos um link para redefinir a senha. "
+            "Ele vale por 2 horas e pode ser usado uma vez.",
+            "info",
+        )
         return redirect(url_for("auth.login"))
-    return render("auth/forgot_password.html", "auth/_forgot_password_form.html", form.status,
-                  form=form)
+    return render(
+        "auth/forgot_password.html", "auth/_forgot_password_form.html", form.status, form=form
+    )
 
 
 @bp.route("/senha/redefinir/<token>", methods=["GET", "POST"])
@@ -137,11 +151,17 @@ def _set_password_page(token: str, purpose: str):
         else:
             flash("Senha definida. Entre com seu e-mail e a nova senha.", "success")
             return redirect(url_for("auth.login"))
-    return render("auth/set_password.html", "auth/_set_password_form.html", form.status,
-                  form=form, purpose=purpose)
+    return render(
+        "auth/set_password.html",
+        "auth/_set_password_form.html",
+        form.status,
+        form=form,
+        purpose=purpose,
+    )
 
 
 # User management ------------------------------------------------------------
+
 
 @bp.get("/usuarios")
 @login_required
@@ -153,10 +173,14 @@ def users():
         query = query.where(User.institution_id == current_user.institution_id)
     if filters.validate() and filters.q.data:
         term = f"%{filters.q.data.lower()}%"
-        query = query.where(or_(func.lower(User.name).like(term),
-                                func.lower(User.email).like(term),
-                                func.lower(Institution.name).like(term),
-                                func.lower(Institution.acronym).like(term)))
+        query = query.where(
+            or_(
+                func.lower(User.name).like(term),
+                func.lower(User.email).like(term),
+                func.lower(Institution.name).like(term),
+                func.lower(Institution.acronym).like(term),
+            )
+        )
     page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     return render("auth/users.html", "auth/_users_table.html", page=page, filters=filters)
 
@@ -177,17 +201,29 @@ def invite_user(institution_id: int):
     if form.validate_on_submit():
         try:
             user = services.invite_user(
-                by=current_user, email=form.email.data, name=form.name.data,
-                role=form.role.data, institution=institution, cpf=form.cpf.data,
-                phone=form.phone.data)
+                by=current_user,
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                institution=institution,
+                cpf=form.cpf.data,
+                phone=form.phone.data,
+            )
         except DomainError as error:
             form.fail(error)
         else:
-            flash(f"Convite enviado para {user.email}. A conta fica pendente até a ativação.",
-                  "success")
+            flash(
+                f"Convite enviado para {user.email}. A conta fica pendente até a ativação.",
+                "success",
+            )
             return redirect(url_for("agreements.institution", institution_id=institution.id))
-    return render("auth/invite_user.html", "auth/_user_form.html", form.status, form=form,
-                  institution=institution)
+    return render(
+        "auth/invite_user.html",
+        "auth/_user_form.html",
+        form.status,
+        form=form,
+        institution=institution,
+    )
 
 
 @bp.route("/usuarios/<int:user_id>/editar", methods=["GET", "POST"])
@@ -201,15 +237,27 @@ def edit_user(user_id: int):
     form = EditUserForm(obj=user, roles=roles)
     if form.validate_on_submit():
         try:
-            services.update_user(user, by=current_user, name=form.name.data, cpf=form.cpf.data,
-                                 phone=form.phone.data or None, role=form.role.data)
+            services.update_user(
+                user,
+                by=current_user,
+                name=form.name.data,
+                cpf=form.cpf.data,
+                phone=form.phone.data or None,
+                role=form.role.data,
+            )
         except DomainError as error:
             form.fail(error)
         else:
             flash("Dados do usuário atualizados.", "success")
             return redirect(url_for("auth.users"))
-    return render("auth/edit_user.html", "auth/_user_form.html", form.status, form=form,
-                  user=user, institution=user.institution)
+    return render(
+        "auth/edit_user.html",
+        "auth/_user_form.html",
+        form.status,
+        form=form,
+        user=user,
+        institution=user.institution,
+    )
 
 
 @bp.post("/usuarios/<int:user_id>/desativar")
@@ -242,4 +290,3 @@ def resend_invitation(user_id: int):
     services.send_activation(user)
     flash(f"Convite reenviado para {user.email}.", "success")
     return redirect(url_for("auth.users"))
-

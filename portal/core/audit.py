@@ -7,8 +7,9 @@ from portal.core.models import AuditEvent
 from portal.extensions import db
 
 
-def record(action: str, obj=None, *, actor=None, institution_id: int | None = None,
-           **details) -> AuditEvent:
+def record(
+    action: str, obj=None, *, actor=None, institution_id: int | None = None, **details
+) -> AuditEvent:
     """Add an AuditEvent to the current session; the caller's commit persists both."""
     if obj is not None and getattr(obj, "id", 0) is None:
         db.session.add(obj)

@@ -15,7 +15,10 @@ MESSAGES = {
     409: ("Conflito", "A ação não pôde ser concluída porque o conteúdo mudou."),
     413: ("Arquivo grande demais", "O envio excede o tamanho máximo permitido."),
     422: ("Dados inválidos", "Alguns campos precisam de correção. Verifique e tente novamente."),
-    429: ("Muitas tentativas", "Você fez muitas tentativas em pouco tempo. Aguarde e tente de novo."),
+    429: (
+        "Muitas tentativas",
+        "Você fez muitas tentativas em pouco tempo. Aguarde e tente de novo.",
+    ),
     500: ("Erro interno", "Ocorreu um erro inesperado. A equipe foi avisada; tente novamente."),
     503: ("Serviço indisponível", "O portal está temporariamente indisponível."),
 }
@@ -30,8 +33,12 @@ def render_error(status: int, detail: str | None = None, retry_after: int | None
     title, message = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
     template = "errors/_error.html" if is_htmx() else "errors/error.html"
     body = render_template(
-        template, status=status, title=title, message=detail or message,
-        retry_after=retry_after, back_url=_safe_referrer(),
+        template,
+        status=status,
+        title=title,
+        message=detail or message,
+        retry_after=retry_after,
+        back_url=_safe_referrer(),
     )
     headers = {}
     if is_htmx():

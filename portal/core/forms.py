@@ -1,6 +1,9 @@
 """Form base class and validators shared by every domain."""
 
+from collections.abc import Iterable
+
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from portal.core.exceptions import DomainError
@@ -47,3 +50,8 @@ class CNPJ:
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """SelectField options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -18,9 +18,11 @@ def is_htmx() -> bool:
     )
 
 
-def render(page: str, fragment: str, status: int = 200, **context) -> tuple[str, int]:
-    """Render ``fragment`` for htmx requests and ``page`` (which includes it) otherwise."""
-    return render_template(fragment if is_htmx() else page, **context), status
+def render(
+    page_template: str, fragment_template: str, status: int = 200, **context
+) -> tuple[str, int]:
+    """Render the fragment for htmx requests and the page (which includes it) otherwise."""
+    return render_template(fragment_template if is_htmx() else page_template, **context), status
 
 
 def toast(response: Response, message: str, level: str = "success") -> Response:

@@ -37,13 +37,15 @@ def url_with(**changes) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from portal.auth.policy import can
     from portal.agreements.models import SPHERES
+    from portal.auth.policy import can
     from portal.auth.roles import ROLE_LABELS
 
-    app.jinja_env.filters.update(date=format_date, datetime=format_datetime, cpf=mask_cpf,
-                               cnpj=format_cnpj)
-    app.jinja_env.globals.update(can=can, url_with=url_with, role_labels=ROLE_LABELS,
-                               spheres=SPHERES)
+    app.jinja_env.filters.update(
+        date=format_date, datetime=format_datetime, cpf=mask_cpf, cnpj=format_cnpj
+    )
+    app.jinja_env.globals.update(
+        can=can, url_with=url_with, role_labels=ROLE_LABELS, spheres=SPHERES
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -2,13 +2,39 @@
 (function () {
   "use strict";
 
+  // gov.br DS components: initialised once per element, for the page at load
+  // and for every fragment htmx swaps in (htmx.onLoad runs for both).
+  function fixMenu(menu) {  // a11y: aria-expanded belongs on the trigger, not the panel
+    var open = menu._openMenu.bind(menu), close = menu._closeMenu.bind(menu);
+    if (menu.trigger) menu.trigger.setAttribute("aria-expanded", "false");
+    menu._openMenu = function () {
+      open(); menu.component.removeAttribute("aria-expanded");
+      if (menu.trigger) menu.trigger.setAttribute("aria-expanded", "true");
+    };
+    menu._closeMenu = function () {
+      close(); if (menu.trigger) menu.trigger.setAttribute("aria-expanded", "false");
+    };
+  }
+  var COMPONENTS = [
+    [".br-menu", "BRMenu", null, fixMenu],
+    [".br-input", "BRInput"],
+  ];
+
   function initGovbr(root) {
-    // The gov.br DS initialises the whole document on load; content swapped in
-    // later by htmx is initialised here, only inside the new element.
-    if (!window.core || root === document.body) return;
-    var classes = window.core;
-    root.querySelectorAll(".br-header").forEach(function (el) {
-      if (classes.BRHeader && !el.dataset.portalInit) { new classes.BRHeader("br-header", el); el.dataset.portalInit = "1"; }
+    if (!window.core) return;
+    COMPONENTS.forEach(function (spec) {
+      var elements = Array.prototype.slice.call(root.querySelectorAll(spec[0]));
+      if (root.matches && root.matches(spec[0])) elements.unshift(root);
+      elements.forEach(function (el) {
+        if (el.hasAttribute("data-br-init")) return;
+        el.setAttribute("data-br-init", "");
+        try {
+          var instance = new window.core[spec[1]](spec[0].slice(1), el, spec[2]);
+          if (spec[3]) spec[3](instance);
+        } catch (error) {
+          console.error("gov.br DS: falha ao iniciar", spec[0], error);
+        }
+      });
     });
   }
 
@@ -22,7 +48,6 @@
     if (!region) return;
     var box = document.createElement("div");
     box.className = "br-message " + (level || "success");
-    box.setAttribute("role", "status");
     var content = document.createElement("div");
     content.className = "content";
     var body = document.createElement("span");
@@ -46,12 +71,11 @@
     showToast(event.detail.message, event.detail.level);
   });
 
-  document.addEventListener("DOMContentLoaded", function () {
-    focusFirstInvalid(document);
-    if (!window.htmx) return;
-    htmx.onLoad(function (elt) { initGovbr(elt); });
-    document.body.addEventListener("htmx:afterSwap", function (event) {
+  if (window.htmx) {
+    htmx.onLoad(initGovbr);
+    document.addEventListener("htmx:afterSwap", function (event) {
       focusFirstInvalid(event.detail.target);
     });
-  });
+  }
+  document.addEventListener("DOMContentLoaded", function () { focusFirstInvalid(document); });
 })();

@@ -1,0 +1,93 @@
+"""Role × route matrix: every route of ``app.url_map`` with the expected status per role.
+
+A new route without a row here fails ``test_every_route_has_a_declared_rule``. Statuses are
+listed for: anonymous, seges_admin, seges_reviewer, partner_manager (MG), partner_member (MG).
+Objects belong to Minas Gerais; other-institution access is covered per domain (IDOR tests).
+"""
+
+import pytest
+
+ROLES = ["anonymous", "seges_admin", "seges_reviewer", "partner_manager", "partner_member"]
+
+# endpoint: (method, url arguments, expected statuses in ROLES order)
+MATRIX = {
+    "static": ("GET", {"filename": "css/portal.css"}, "200 200 200 200 200"),
+    "core.healthz": ("GET", {}, "200 200 200 200 200"),
+    "core.home": ("GET", {}, "302 200 200 200 200"),
+    "auth.login": ("GET", {}, "200 302 302 302 302"),
+    "auth.logout": ("POST", {}, "302 302 302 302 302"),
+    "auth.account": ("GET", {}, "302 200 200 200 200"),
+    "auth.change_password": ("GET", {}, "302 200 200 200 200"),
+    "auth.forgot_password": ("GET", {}, "200 200 200 200 200"),
+    "auth.reset_password": ("GET", {"token": "invalido"}, "302 302 302 302 302"),
+    "auth.activate": ("GET", {"token": "invalido"}, "302 302 302 302 302"),
+    "auth.users": ("GET", {}, "302 200 403 200 403"),
+    "auth.invite_user": ("GET", {"institution_id": "mg"}, "302 200 403 200 403"),
+    "auth.edit_user": ("GET", {"user_id": "member"}, "302 200 403 200 403"),
+    "auth.deactivate_user": ("POST", {"user_id": "member"}, "302 302 403 302 403"),
+    "auth.reactivate_user": ("POST", {"user_id": "member"}, "302 302 403 302 403"),
+    "auth.resend_invitation": ("POST", {"user_id": "member"}, "302 409 403 409 403"),
+    "agreements.institutions": ("GET", {}, "302 200 200 403 403"),
+    "agreements.institution": ("GET", {"institution_id": "mg"}, "302 200 200 200 200"),
+    "agreements.new_institution": ("GET", {}, "302 200 403 403 403"),
+    "agreements.edit_institution": ("GET", {"institution_id": "mg"}, "302 200 403 403 403"),
+}
+
+
+def _resolve(arguments: dict, users) -> dict:
+    objects = {"mg": users["partner_manager"].institution_id, "member": users["partner_member"].id}
+    return {key: objects.get(value, value) for key, value in arguments.items()}
+
+
+def test_every_route_has_a_declared_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - MATRIX.keys() == set(), "declare the new routes in MATRIX"
+    assert MATRIX.keys() - endpoints == set(), "MATRIX lists routes that no longer exist"
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+@pytest.mark.parametrize("role", ROLES)
+def test_route_answers_each_role_as_declared(app, client, users, login, endpoint, role):
+    from flask import url_for
+
+    method, arguments, statuses = MATRIX[endpoint]
+    expected = int(statuses.split()[ROLES.index(role)])
+    if role != "anonymous":
+        login(users[role])
+    url = url_for(endpoint, **_resolve(arguments, users))
+    response = client.open(url, method=method)
+    response.close()
+    assert response.status_code == expected, f"{method} {url} as {role}"
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, row in MATRIX.items() if row[1] != {}))
+def test_htmx_fragment_requests_are_refused_to_roles_refused_the_page(
+    app, client, users, login, endpoint
+):
+    from flask import url_for
+
+    method, arguments, statuses = MATRIX[endpoint]
+    for role, status in zip(ROLES[1:], statuses.split()[1:], strict=True):
+        if status != "403":
+            continue
+        login(users[role])
+        response = client.htmx(url_for(endpoint, **_resolve(arguments, users)), method=method)
+        assert response.status_code == 403, f"{endpoint} as {role}"
+        client.post("/logout")
+
+
+def test_every_state_changing_route_refuses_a_request_without_csrf_token(app, client, users, login):
+    """Enumerated from the URL map: any rule accepting POST/PUT/PATCH/DELETE."""
+    from flask import url_for
+
+    login(users["seges_admin"])
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        unsafe = rule.methods & {"POST", "PUT", "PATCH", "DELETE"}
+        for method in sorted(unsafe):
+            arguments = MATRIX[rule.endpoint][1] if rule.endpoint in MATRIX else {}
+            url = url_for(rule.endpoint, **_resolve(arguments, users))
+            response = client.open(url, method=method, data={}, csrf=False)
+            assert response.status_code == 400, f"{method} {url} accepted a request without CSRF"
+            checked += 1
+    assert checked >= 8
