@@ -1,0 +1,582 @@
+"""Schedule engine: pure date arithmetic from a goal's structured prazo to its periods.
+
+A goal's ``schedule`` is a JSON-like dict produced by the Plano de Trabalho importer
+(or set by SEGES in the UI), e.g. ``{"kind": "once_after_start", "days": 15}``.
+This module turns it into :class:`Period` values (what a deliverable covers and when
+it is due). It knows nothing about the database, Flask or institutions; the service
+that creates ``Deliverable`` rows calls :func:`periods_for` / :func:`event_period` and
+matches rows by :attr:`Period.key`, so regeneration is idempotent.
+
+Kinds and parameters (:func:`validate_schedule` returns the normalised form, which
+always carries every parameter of its kind that has a default; optional parameters
+without a value are omitted):
+
+=======================  ===========================================================
+kind                     parameters
+=======================  ===========================================================
+``once_after_start``     ``days`` (int, 0..3660, required), ``business_days`` (bool,
+                         default false), ``from`` (``"start"`` | ``"signature"``,
+                         default ``"start"``)
+``at_start``             none
+``annual``               ``min_hours`` (int 1..8784, optional), ``also_on``
+                         (``"course_schedule_change"``, optional)
+``periodic``             ``months`` (int 1..12, required)
+``during_term``          none
+``per_regulation``       none
+``on_call``              ``trigger`` (``"meeting"`` | ``"request"``, required)
+``monthly_after_event``  ``day`` (int 1..28, required), ``event`` (``"adhesion"``,
+                         default ``"adhesion"``)
+``manual``               none
+=======================  ===========================================================
+
+Validation is strict: unknown keys are rejected (a typo such as ``"dias"`` must not
+silently become "no deadline"), booleans are not accepted as numbers, integral floats
+(``15.0``) are normalised to ints, and ``None`` for an optional or defaulted
+parameter means "not given". Every problem raises :class:`ScheduleError` (a
+``ValueError``) with a pt-BR message and the offending ``field``.
+
+Calendar rules
+--------------
+* **Adding months/years** follows the Brazilian civil rule for prazos in months and
+  years (Código Civil art. 132 §3, Lei 810/1949 art. 3): same day number in the
+  target month; when that month has no such day, the first day of the following
+  month. So the anniversary of 29/02/2024 is 01/03/2025. Boundaries are always
+  computed from the original start (start + k·months), never chained, so they never
+  drift.
+* **Term**: ``term_end(start, years)`` = start + ``years`` years − 1 day. Term year N
+  runs from anniversary N−1 to anniversary N − 1 day (year 1 = start … start + 1 year
+  − 1 day); the last year is clipped to the term end. A 29/02 start gives
+  29/02/2024–28/02/2025, 01/03/2025–28/02/2026, … with no gaps and no overlaps.
+* **Business days** (:func:`add_business_days`) skip Saturdays, Sundays and Brazilian
+  *national* public holidays as listed by the ``holidays`` package for ``BR`` without
+  subdivision and with the ``public`` category only (e.g. Confraternização Universal,
+  Sexta-feira Santa, Tiradentes, 1º de Maio, 7 de Setembro, 12 de Outubro, Finados,
+  15 de Novembro, 20 de Novembro from 2024 on, Natal). Carnaval, Quarta-feira de
+  Cinzas, Corpus Christi, 28/10, 24/12 and 31/12 are *pontos facultativos* (the
+  package's ``optional`` category) and count as business days; state and municipal
+  holidays are ignored. Counting excludes the starting day: ``n`` > 0 is the n-th
+  business day after ``d``, ``n`` < 0 the |n|-th before it, and ``n == 0`` returns
+  ``d`` unchanged even if it is not a business day.
+* **Calendar-day prazos are not rolled** to the next business day: "10 dias a partir
+  do início da vigência" from 01/10/2025 is due on Saturday 11/10/2025, exactly as
+  written in the document.
+
+Periods per kind (``periods_for``)
+----------------------------------
+* ``once_after_start``: one period, key ``"once"``, label ``"Prazo único"``. It opens
+  on the base date — the term start, or the signature date when ``from`` is
+  ``"signature"`` (falling back to the start when ``signed_on`` is unknown) — and is
+  due ``days`` calendar days (or business days) after it. **Not clipped to the term**:
+  a due date after the term end (days longer than the term) or a signature-based
+  period that opens/falls before the start keeps the document's own rule. This is the
+  only kind whose dates can fall outside ``[start, end]``.
+* ``at_start``: one period, key ``"once"``, label ``"Início da vigência"``, opening
+  and due on the start.
+* ``annual``, ``during_term``, ``per_regulation``: one period per term year, key
+  ``"Y<n>"``, label ``"Ano n (dd/mm/aaaa a dd/mm/aaaa)"``, opening on the year's first
+  day and due on its last day (the last year clipped to the term end).
+* ``periodic``: consecutive periods of ``months`` months from the start (the last one
+  clipped to the term end), due on each period's last day, label ``"Período dd/mm/aaaa
+  a dd/mm/aaaa"``. The key is ``"P<YYYY-MM>"`` of the period's *nominal* start month
+  (start month + k·months). It equals the opening month except when the start day
+  does not exist in that month (a monthly schedule from 31/01 opens its second period
+  on 01/03 but keys it ``P…-02``), so keys stay unique.
+* ``on_call``, ``monthly_after_event``, ``manual``: no periods; they produce
+  deliverables only through :func:`event_period` or when SEGES sets them by hand.
+
+Event-driven periods (``event_period``), key ``"E<event_key>"`` (never clashes with
+the ``once``/``Y``/``P`` keys of the same goal):
+
+* ``on_call``: opens on ``event_date`` (when SEGES created the meeting or request), due
+  on ``due_on`` (the meeting date or the request's due date), which is required.
+* ``monthly_after_event``: opens on ``event_date`` (the adhesion's signature), due on
+  ``day`` of the following month (20/11/2025 → 10/12/2025; 31/12/2025 → 10/01/2026)
+  unless ``due_on`` overrides it.
+* ``annual`` with ``also_on: "course_schedule_change"``: opens on the change date, due
+  30 calendar days later unless ``due_on`` is given.
+
+Event periods are not clipped to the term either (the engine does not know it here).
+A ``due_on`` earlier than ``event_date`` is rejected with :class:`ScheduleError`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import holidays
+
+__all__ = [
+    "SCHEDULE_KINDS",
+    "Period",
+    "ScheduleError",
+    "add_business_days",
+    "event_period",
+    "event_trigger",
+    "is_business_day",
+    "periods_for",
+    "term_end",
+    "term_years",
+    "validate_schedule",
+]
+
+SCHEDULE_KINDS: tuple[str, ...] = (
+    "once_after_start",
+    "at_start",
+    "annual",
+    "periodic",
+    "during_term",
+    "per_regulation",
+    "on_call",
+    "monthly_after_event",
+    "manual",
+)
+
+MAX_DAYS = 3660
+MAX_HOURS_PER_YEAR = 8784
+COURSE_CHANGE_DUE_DAYS = 30
+MAX_EVENT_KEY_LENGTH = 63
+
+_YEARLY_KINDS = frozenset({"annual", "during_term", "per_regulation"})
+
+_PARAMS: dict[str, frozenset[str]] = {
+    "once_after_start": frozenset({"days", "business_days", "from"}),
+    "at_start": frozenset(),
+    "annual": frozenset({"min_hours", "also_on"}),
+    "periodic": frozenset({"months"}),
+    "during_term": frozenset(),
+    "per_regulation": frozenset(),
+    "on_call": frozenset({"trigger"}),
+    "monthly_after_event": frozenset({"day", "event"}),
+    "manual": frozenset(),
+}
+
+
+class ScheduleError(ValueError):
+    """An invalid schedule or schedule input; ``str(exc)`` is a pt-BR message."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Period:
+    """One concrete deadline of a goal.
+
+    ``key`` identifies the period across regenerations (``"once"``, ``"Y1"``,
+    ``"P2026-01"``, ``"E<event key>"``); ``label`` is what users see.
+    """
+
+    key: str
+    label: str
+    opens_on: date
+    due_on: date
+
+    def __post_init__(self) -> None:
+        if self.due_on < self.opens_on:
+            raise ScheduleError("O vencimento não pode ser anterior à abertura do período.")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    """repr() for error messages: bounded, and never raising."""
+    try:
+        text = repr(value)
+    except Exception:  # e.g. ints beyond the str-conversion limit
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _fmt(d: date) -> str:
+    return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+
+
+def _check_date(value: Any, name: str) -> date:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise TypeError(f"{name} must be a datetime.date, got {type(value).__name__}")
+    return value
+
+
+def _int_param(
+    schedule: dict, field: str, *, minimum: int, maximum: int, message: str
+) -> int | None:
+    """Read an integer parameter (integral floats accepted); None when absent."""
+    value = schedule.get(field)
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScheduleError(message, field)
+    if not minimum <= value <= maximum:
+        raise ScheduleError(message, field)
+    return value
+
+
+def _choice_param(schedule: dict, field: str, choices: tuple[str, ...], message: str) -> str | None:
+    value = schedule.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in choices:
+        raise ScheduleError(message, field)
+    return value
+
+
+# ------------------------------------------------------------------------ validation
+
+
+def validate_schedule(schedule: dict) -> dict:
+    """Return a normalised copy of ``schedule`` or raise :class:`ScheduleError`.
+
+    Never raises anything else, whatever JSON-like value it is given.
+    """
+    if not isinstance(schedule, dict):
+        raise ScheduleError("O prazo estruturado deve ser um objeto com o campo “kind”.")
+    kind = schedule.get("kind")
+    if kind is None:
+        raise ScheduleError("Informe o tipo de prazo (campo “kind”).", "kind")
+    if not isinstance(kind, str) or kind not in SCHEDULE_KINDS:
+        raise ScheduleError(
+            f"Tipo de prazo desconhecido: {_show(kind)}. "
+            f"Tipos válidos: {', '.join(SCHEDULE_KINDS)}.",
+            "kind",
+        )
+    unknown = [key for key in schedule if key != "kind" and key not in _PARAMS[kind]]
+    if unknown:
+        names = ", ".join(sorted(_show(key) for key in unknown))
+        raise ScheduleError(f"Campo não reconhecido para o tipo “{kind}”: {names}.", "kind")
+
+    result: dict[str, Any] = {"kind": kind}
+    if kind == "once_after_start":
+        days = _int_param(
+            schedule,
+            "days",
+            minimum=0,
+            maximum=MAX_DAYS,
+            message=f"O número de dias deve ser um inteiro entre 0 e {MAX_DAYS}.",
+        )
+        if days is None:
+            raise ScheduleError("Informe o número de dias do prazo (campo “days”).", "days")
+        business_days = schedule.get("business_days")
+        if business_days is None:
+            business_days = False
+        if not isinstance(business_days, bool):
+            raise ScheduleError(
+                "O campo “business_days” (dias úteis) deve ser verdadeiro ou falso.",
+                "business_days",
+            )
+        origin = _choice_param(
+            schedule,
+            "from",
+            ("start", "signature"),
+            "O campo “from” deve ser “start” (início da vigência) ou “signature” (assinatura).",
+        )
+        result.update(days=days, business_days=business_days)
+        result["from"] = origin or "start"
+    elif kind == "annual":
+        min_hours = _int_param(
+            schedule,
+            "min_hours",
+            minimum=1,
+            maximum=MAX_HOURS_PER_YEAR,
+            message=(
+                "A carga horária mínima anual deve ser um inteiro entre 1 e "
+                f"{MAX_HOURS_PER_YEAR} horas."
+            ),
+        )
+        also_on = _choice_param(
+            schedule,
+            "also_on",
+            ("course_schedule_change",),
+            "O campo “also_on” aceita apenas “course_schedule_change” (alteração nos cursos).",
+        )
+        if min_hours is not None:
+            result["min_hours"] = min_hours
+        if also_on is not None:
+            result["also_on"] = also_on
+    elif kind == "periodic":
+        months = _int_param(
+            schedule,
+            "months",
+            minimum=1,
+            maximum=12,
+            message="O número de meses da periodicidade deve ser um inteiro entre 1 e 12.",
+        )
+        if months is None:
+            raise ScheduleError("Informe o número de meses da periodicidade.", "months")
+        result["months"] = months
+    elif kind == "on_call":
+        trigger = _choice_param(
+            schedule,
+            "trigger",
+            ("meeting", "request"),
+            "O gatilho deve ser “meeting” (reunião) ou “request” (solicitação).",
+        )
+        if trigger is None:
+            raise ScheduleError(
+                "Informe o gatilho: “meeting” (reunião) ou “request” (solicitação).", "trigger"
+            )
+        result["trigger"] = trigger
+    elif kind == "monthly_after_event":
+        day = _int_param(
+            schedule,
+            "day",
+            minimum=1,
+            maximum=28,
+            message="O dia do mês deve ser um inteiro entre 1 e 28.",
+        )
+        if day is None:
+            raise ScheduleError("Informe o dia do mês subsequente (campo “day”).", "day")
+        event = _choice_param(
+            schedule,
+            "event",
+            ("adhesion",),
+            "O evento deve ser “adhesion” (celebração de Acordo de Adesão).",
+        )
+        result.update(day=day, event=event or "adhesion")
+    return result
+
+
+# ------------------------------------------------------------------------- calendar
+
+
+def _add_months(d: date, months: int) -> date:
+    """``d`` plus ``months`` months under Código Civil art. 132 §3.
+
+    Raises OverflowError outside the range of ``date``.
+    """
+    total = d.year * 12 + (d.month - 1) + months
+    year, month_index = divmod(total, 12)
+    month = month_index + 1
+    if not 1 <= year <= 9999:
+        raise OverflowError("date out of range")
+    if d.day <= calendar.monthrange(year, month)[1]:
+        return date(year, month, d.day)
+    if month == 12:
+        if year == 9999:
+            raise OverflowError("date out of range")
+        return date(year + 1, 1, 1)
+    return date(year, month + 1, 1)
+
+
+def _split(start: date, end: date, months: int) -> list[tuple[int, date, date]]:
+    """Consecutive spans of ``months`` months from ``start``, the last clipped to ``end``.
+
+    Returns (index from 0, first day, last day).
+    """
+    if end < start:
+        raise ScheduleError("O fim da vigência não pode ser anterior ao início.", "end")
+    spans: list[tuple[int, date, date]] = []
+    index = 0
+    first = start
+    while first <= end:
+        try:
+            following = _add_months(start, (index + 1) * months)
+        except OverflowError:
+            spans.append((index, first, end))
+            break
+        spans.append((index, first, min(following - timedelta(days=1), end)))
+        first = following
+        index += 1
+    return spans
+
+
+def term_end(start: date, years: int) -> date:
+    """Last day of a term of ``years`` years starting on ``start`` (start + years − 1 day)."""
+    _check_date(start, "start")
+    if isinstance(years, bool) or not isinstance(years, int) or years < 1:
+        raise ScheduleError("A vigência deve ter pelo menos 1 ano.", "years")
+    try:
+        return _add_months(start, 12 * years) - timedelta(days=1)
+    except OverflowError:
+        raise ScheduleError("A vigência ultrapassa o ano 9999.", "years") from None
+
+
+def term_years(start: date, end: date) -> list[tuple[int, date, date]]:
+    """(year number from 1, first day, last day) of each term year; the last clipped."""
+    _check_date(start, "start")
+    _check_date(end, "end")
+    return [(index + 1, first, last) for index, first, last in _split(start, end, 12)]
+
+
+@lru_cache(maxsize=512)
+def _national_holidays(year: int) -> frozenset[date]:
+    return frozenset(
+        holidays.country_holidays("BR", years=year, categories=(holidays.PUBLIC,)).keys()
+    )
+
+
+def is_business_day(d: date) -> bool:
+    """Monday to Friday and not a Brazilian national public holiday."""
+    _check_date(d, "d")
+    return d.weekday() < 5 and d not in _national_holidays(d.year)
+
+
+def add_business_days(d: date, n: int) -> date:
+    """The n-th business day after ``d`` (before it when n < 0); ``d`` itself when n == 0."""
+    _check_date(d, "d")
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"n must be an int, got {type(n).__name__}")
+    step = timedelta(days=1 if n > 0 else -1)
+    remaining = abs(n)
+    current = d
+    while remaining:
+        current += step
+        if current.weekday() < 5 and current not in _national_holidays(current.year):
+            remaining -= 1
+    return current
+
+
+# -------------------------------------------------------------------------- periods
+
+
+def _year_label(number: int, first: date, last: date) -> str:
+    return f"Ano {number} ({_fmt(first)} a {_fmt(last)})"
+
+
+def periods_for(
+    schedule: dict, *, start: date, end: date, signed_on: date | None = None
+) -> list[Period]:
+    """The periods a goal with ``schedule`` produces over the term ``[start, end]``."""
+    _check_date(start, "start")
+    _check_date(end, "end")
+    if signed_on is not None:
+        _check_date(signed_on, "signed_on")
+    if end < start:
+        raise ScheduleError("O fim da vigência não pode ser anterior ao início.", "end")
+    normalised = validate_schedule(schedule)
+    kind = normalised["kind"]
+
+    if kind == "once_after_start":
+        base = start
+        if normalised["from"] == "signature" and signed_on is not None:
+            base = signed_on
+        days = normalised["days"]
+        try:
+            due = (
+                add_business_days(base, days)
+                if normalised["business_days"]
+                else base + timedelta(days=days)
+            )
+        except OverflowError:
+            raise ScheduleError("O prazo ultrapassa o ano 9999.", "days") from None
+        return [Period("once", "Prazo único", base, due)]
+    if kind == "at_start":
+        return [Period("once", "Início da vigência", start, start)]
+    if kind in _YEARLY_KINDS:
+        return [
+            Period(f"Y{number}", _year_label(number, first, last), first, last)
+            for number, first, last in term_years(start, end)
+        ]
+    if kind == "periodic":
+        months = normalised["months"]
+        periods = []
+        for index, first, last in _split(start, end, months):
+            nominal = start.year * 12 + (start.month - 1) + index * months
+            year, month_index = divmod(nominal, 12)
+            periods.append(
+                Period(
+                    f"P{year:04d}-{month_index + 1:02d}",
+                    f"Período {_fmt(first)} a {_fmt(last)}",
+                    first,
+                    last,
+                )
+            )
+        return periods
+    # on_call, monthly_after_event and manual: deliverables come from event_period()
+    # or are set by SEGES.
+    return []
+
+
+def event_trigger(schedule: dict) -> str | None:
+    """Which event makes this schedule produce periods through :func:`event_period`.
+
+    ``"meeting"`` / ``"request"`` (on_call), ``"adhesion"`` (monthly_after_event),
+    ``"course_schedule_change"`` (annual with ``also_on``), or None.
+    """
+    normalised = validate_schedule(schedule)
+    kind = normalised["kind"]
+    if kind == "on_call":
+        return normalised["trigger"]
+    if kind == "monthly_after_event":
+        return normalised["event"]
+    if kind == "annual":
+        return normalised.get("also_on")
+    return None
+
+
+def event_period(
+    schedule: dict,
+    *,
+    event_key: str,
+    event_date: date,
+    due_on: date | None = None,
+    label: str | None = None,
+) -> Period:
+    """The period an event (meeting, request, adhesion, course change) creates.
+
+    ``event_key`` identifies the event within the goal (e.g. ``"meeting-12"``); the
+    period key is ``"E" + event_key``.
+    """
+    _check_date(event_date, "event_date")
+    if due_on is not None:
+        _check_date(due_on, "due_on")
+    if (
+        not isinstance(event_key, str)
+        or not event_key
+        or len(event_key) > MAX_EVENT_KEY_LENGTH
+        or any(ch.isspace() for ch in event_key)
+    ):
+        raise ScheduleError(
+            f"A chave do evento deve ter de 1 a {MAX_EVENT_KEY_LENGTH} caracteres, sem espaços.",
+            "event_key",
+        )
+    if label is not None and (not isinstance(label, str) or not label.strip()):
+        raise ScheduleError("O rótulo do período não pode ficar em branco.", "label")
+    normalised = validate_schedule(schedule)
+    kind = normalised["kind"]
+
+    if kind == "on_call":
+        if due_on is None:
+            raise ScheduleError("Informe a data da reunião ou o prazo da solicitação.", "due_on")
+        due = due_on
+        if normalised["trigger"] == "meeting":
+            default_label = f"Reunião de {_fmt(due)}"
+        else:
+            default_label = f"Solicitação de {_fmt(event_date)}"
+    elif kind == "monthly_after_event":
+        if due_on is None:
+            year, month = (
+                (event_date.year + 1, 1)
+                if event_date.month == 12
+                else (event_date.year, event_date.month + 1)
+            )
+            if year > 9999:
+                raise ScheduleError("O prazo ultrapassa o ano 9999.", "event_date")
+            due = date(year, month, normalised["day"])
+        else:
+            due = due_on
+        default_label = f"Acordo de Adesão celebrado em {_fmt(event_date)}"
+    elif kind == "annual" and normalised.get("also_on") == "course_schedule_change":
+        if due_on is None:
+            try:
+                due = event_date + timedelta(days=COURSE_CHANGE_DUE_DAYS)
+            except OverflowError:
+                raise ScheduleError("O prazo ultrapassa o ano 9999.", "event_date") from None
+        else:
+            due = due_on
+        default_label = f"Alteração nos cursos em {_fmt(event_date)}"
+    else:
+        raise ScheduleError(f"O tipo de prazo “{kind}” não gera entregas por evento.", "kind")
+
+    if due < event_date:
+        raise ScheduleError("O prazo não pode ser anterior à data do evento.", "due_on")
+    return Period(f"E{event_key}", label.strip() if label else default_label, event_date, due)
