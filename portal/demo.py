@@ -1,6 +1,10 @@
 """Demo data: SEGES, Minas Gerais (ACT 160/2025), Espírito Santo and Contagem."""
 
-from portal.agreements.models import Institution
+from datetime import date
+
+from portal.agreements.importer import parse_plan, read_seed_plan
+from portal.agreements.models import Agreement, Institution
+from portal.agreements.plans import import_plan, register_adhesion
 from portal.agreements.services import find_by_cnpj
 from portal.auth import services as accounts
 from portal.auth.models import User
@@ -86,4 +90,31 @@ def load_demo(password: str) -> list[tuple[str, str, bool]]:
                 email=email, name=name, role=role, institution=institutions[key], password=password
             )
         logins.append((email, role, created))
+    _load_agreements(institutions)
     return logins
+
+
+def _load_agreements(institutions: dict[str, Institution]) -> None:
+    """ACT 160/2025 (MG) from the seed, the same plan for ES, and Contagem's adhesion to MG."""
+    plan = parse_plan(read_seed_plan())
+    mg_act, _ = import_plan(plan, start=date(2025, 10, 1), years=5)
+    import_plan(
+        plan, start=date(2026, 11, 15), years=5, number="161/2025", partner=institutions["es"]
+    )
+    contagem = institutions["contagem"]
+    already = db.session.scalar(
+        db.select(Agreement.id).where(
+            Agreement.parent_id == mg_act.id, Agreement.partner_id == contagem.id
+        )
+    )
+    if already is None:
+        register_adhesion(
+            mg_act,
+            by=None,
+            name=contagem.name,
+            cnpj=contagem.cnpj,
+            sphere=contagem.sphere,
+            uf=contagem.uf,
+            signed_on=date(2026, 3, 16),
+            acronym=contagem.acronym,
+        )

@@ -121,7 +121,7 @@ def outbox(app) -> list:
 
 
 @pytest.fixture
-def seges():
+def seges(app):
     return factories.institution(
         name="Secretaria de Gestão e Inovação",
         acronym="SEGES",

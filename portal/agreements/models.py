@@ -1,8 +1,8 @@
-"""Institutions (partícipes); agreements, goals and deliverables join them later."""
+"""Institutions (partícipes), agreements, their goals and the dated deliverables."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.models import utcnow
@@ -88,3 +88,177 @@ class Institution(db.Model):
 
     def __repr__(self) -> str:
         return f"<Institution {self.acronym or self.name}>"
+
+
+AGREEMENT_KINDS = {
+    "ACT": "Acordo de Cooperação Técnica",
+    "AC": "Acordo de Cooperação",
+    "TA": "Termo de Adesão",
+    "AA": "Acordo de Adesão",
+}
+ADHESION_KINDS = frozenset({"TA", "AA"})
+
+AXES = {1: "Melhoria da Gestão", 2: "Capacitação", 3: "Comunicação e Transparência"}
+
+RESPONSIBLE = {"seges": "SEGES", "partner": "Partícipe", "both": "SEGES e partícipe"}
+
+
+class Agreement(db.Model):
+    """An instrument (ACT, Acordo de Cooperação, Termo/Acordo de Adesão) and its term."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (db.UniqueConstraint("kind", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(4))
+    number: Mapped[str | None] = mapped_column(String(40))
+    work_plan_number: Mapped[str | None] = mapped_column(String(40))
+    sei_process: Mapped[str | None] = mapped_column(String(20))
+    object: Mapped[str] = mapped_column(db.Text, default="")
+    signed_on: Mapped[date | None]
+    term_start: Mapped[date | None]
+    term_end: Mapped[date | None]
+    axes: Mapped[list] = mapped_column(JSON, default=list)
+    # The partner party: the first-layer partícipe of an ACT, or the adherent of an adhesion.
+    partner_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    # Adhesions point at the agreement they adhere to.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+    partner: Mapped[Institution] = relationship(lazy="joined")
+    parent: Mapped["Agreement | None"] = relationship(remote_side=[id])
+    parties: Mapped[list["AgreementParty"]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementParty.position"
+    )
+    goals: Mapped[list["Goal"]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan", order_by="Goal.position"
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return AGREEMENT_KINDS.get(self.kind, self.kind)
+
+    @property
+    def title(self) -> str:
+        number = f" nº {self.number}" if self.number else ""
+        return f"{self.kind}{number}"
+
+    @property
+    def is_adhesion(self) -> bool:
+        return self.kind in ADHESION_KINDS
+
+    def status_on(self, day: date) -> str:
+        if self.term_start is None or day < self.term_start:
+            return "a_iniciar"
+        if self.term_end is not None and day > self.term_end:
+            return "encerrado"
+        return "vigente"
+
+    def __repr__(self) -> str:
+        return f"<Agreement {self.title}>"
+
+
+AGREEMENT_STATUS = {"vigente": "Vigente", "a_iniciar": "A iniciar", "encerrado": "Encerrado"}
+
+
+class AgreementParty(db.Model):
+    """A partícipe of an agreement and who signed for it."""
+
+    __tablename__ = "agreement_parties"
+    __table_args__ = (db.UniqueConstraint("agreement_id", "institution_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    position: Mapped[int] = mapped_column(default=1)
+    signatory_name: Mapped[str | None] = mapped_column(String(200))
+    signatory_role: Mapped[str | None] = mapped_column(String(200))
+    signatory_registration: Mapped[str | None] = mapped_column(String(60))
+
+    agreement: Mapped[Agreement] = relationship(back_populates="parties")
+    institution: Mapped[Institution] = relationship(lazy="joined")
+
+
+class Goal(db.Model):
+    """A meta/etapa of the work plan, with its prazo turned into a structured schedule."""
+
+    __tablename__ = "goals"
+    __table_args__ = (db.UniqueConstraint("agreement_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(10))
+    position: Mapped[int] = mapped_column(default=0)
+    axes: Mapped[list] = mapped_column(JSON, default=list)
+    description: Mapped[str] = mapped_column(db.Text)
+    deadline_text: Mapped[str] = mapped_column(String(300), default="")
+    schedule: Mapped[dict] = mapped_column(JSON, default=dict)
+    responsible: Mapped[str] = mapped_column(String(10))
+    applies_to_adherents: Mapped[bool] = mapped_column(default=False)
+
+    agreement: Mapped[Agreement] = relationship(back_populates="goals")
+
+    @property
+    def axes_label(self) -> str:
+        return " e ".join(str(a) for a in self.axes)
+
+    @property
+    def main_axis(self) -> int:
+        return self.axes[0] if self.axes else 0
+
+    @property
+    def min_hours(self) -> int | None:
+        return self.schedule.get("min_hours")
+
+    def __repr__(self) -> str:
+        return f"<Goal {self.code}>"
+
+
+DELIVERABLE_STATUS = {
+    "pending": "A fazer",
+    "draft": "Em elaboração",
+    "submitted": "Enviada",
+    "approved": "Aprovada",
+    "returned": "Devolvida",
+    "waived": "Dispensada",
+}
+# Statuses that mean someone worked on it: regeneration never touches these.
+TOUCHED_STATUSES = frozenset({"draft", "submitted", "approved", "returned", "waived"})
+DONE_STATUSES = frozenset({"approved", "waived"})
+
+
+class Deliverable(db.Model):
+    """One concrete, dated obligation of a goal for the institution that owes it."""
+
+    __tablename__ = "deliverables"
+    __table_args__ = (
+        db.UniqueConstraint("goal_id", "institution_id", "period_key"),
+        db.Index("ix_deliverables_institution_due", "institution_id", "due_on"),
+        db.Index("ix_deliverables_status_due", "status", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
+    period_key: Mapped[str] = mapped_column(String(70))
+    period_label: Mapped[str] = mapped_column(String(200))
+    opens_on: Mapped[date]
+    due_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        db.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    goal: Mapped[Goal] = relationship(lazy="joined")
+    institution: Mapped[Institution] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return DELIVERABLE_STATUS[self.status]
+
+    def is_overdue(self, today: date) -> bool:
+        return self.due_on < today and self.status not in {"submitted", *DONE_STATUSES}
+
+    def __repr__(self) -> str:
+        return f"<Deliverable {self.goal_id}:{self.institution_id}:{self.period_key}>"

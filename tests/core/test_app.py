@@ -120,8 +120,9 @@ def test_secret_key_is_generated_once_in_the_instance_folder(monkeypatch, tmp_pa
     assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
 
 
-def test_sqlite_runs_with_foreign_keys_and_wal(app):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite pragmas only apply to SQLite")
-    assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
-    assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+def test_database_enforces_foreign_keys(app):
+    if db.engine.dialect.name == "sqlite":
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    else:
+        assert db.engine.dialect.name == "postgresql"  # enforces foreign keys natively

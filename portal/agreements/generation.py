@@ -1,0 +1,118 @@
+"""Turning goals into dated deliverables for every institution that owes them.
+
+Idempotent: a deliverable is identified by (goal, institution, period key); running the
+generation again only adds what is missing and never deletes or reopens work.
+"""
+
+from datetime import date
+
+from sqlalchemy import delete, insert
+
+from portal.agreements import schedule
+from portal.agreements.models import Agreement, Deliverable, Goal, Institution
+from portal.core.exceptions import DomainError
+from portal.extensions import db
+
+
+def secretariat() -> Institution:
+    institution = db.session.scalar(db.select(Institution).where(Institution.is_secretariat))
+    if institution is None:
+        raise DomainError("A instituição da Secretaria da Rede (SEGES) não está cadastrada.")
+    return institution
+
+
+def owners(goal: Goal, agreement: Agreement) -> list[int]:
+    """Institutions that owe ``goal``: SEGES, the partner, or both."""
+    ids = []
+    if goal.responsible in ("seges", "both"):
+        ids.append(secretariat().id)
+    if goal.responsible in ("partner", "both"):
+        ids.append(agreement.partner_id)
+    return ids
+
+
+def _existing_keys(goal_ids: list[int]) -> set[tuple[int, int, str]]:
+    if not goal_ids:
+        return set()
+    rows = db.session.execute(
+        db.select(Deliverable.goal_id, Deliverable.institution_id, Deliverable.period_key).where(
+            Deliverable.goal_id.in_(goal_ids)
+        )
+    )
+    return {tuple(row) for row in rows}
+
+
+def generate_deliverables(agreement: Agreement, goals: list[Goal] | None = None) -> int:
+    """Create the missing deliverables of ``agreement`` (or only of ``goals``). Returns a count."""
+    if agreement.term_start is None or agreement.term_end is None:
+        return 0
+    goals = agreement.goals if goals is None else goals
+    db.session.flush()
+    existing = _existing_keys([g.id for g in goals])
+    rows = []
+    for goal in goals:
+        periods = schedule.periods_for(
+            goal.schedule,
+            start=agreement.term_start,
+            end=agreement.term_end,
+            signed_on=agreement.signed_on,
+        )
+        for institution_id in owners(goal, agreement) if periods else []:
+            for period in periods:
+                if (goal.id, institution_id, period.key) not in existing:
+                    rows.append(_row(goal, institution_id, period))
+    if rows:
+        db.session.execute(insert(Deliverable), rows)
+    return len(rows)
+
+
+def _row(goal: Goal, institution_id: int, period: schedule.Period) -> dict:
+    return {
+        "goal_id": goal.id,
+        "institution_id": institution_id,
+        "period_key": period.key,
+        "period_label": period.label,
+        "opens_on": period.opens_on,
+        "due_on": period.due_on,
+        "status": "pending",
+    }
+
+
+def regenerate_goal(goal: Goal, today: date) -> int:
+    """After SEGES edits a goal: replace its future, untouched deliverables only."""
+    db.session.execute(
+        delete(Deliverable).where(
+            Deliverable.goal_id == goal.id,
+            Deliverable.status == "pending",
+            Deliverable.due_on >= today,
+        )
+    )
+    db.session.expire_all()
+    return generate_deliverables(goal.agreement, [goal])
+
+
+def add_event_deliverable(
+    goal: Goal,
+    institution_id: int,
+    *,
+    event_key: str,
+    event_date: date,
+    due_on: date | None = None,
+    label: str | None = None,
+) -> Deliverable:
+    """The deliverable an event (meeting, request, adhesion, course change) creates."""
+    period = schedule.event_period(
+        goal.schedule, event_key=event_key, event_date=event_date, due_on=due_on, label=label
+    )
+    existing = db.session.scalar(
+        db.select(Deliverable).where(
+            Deliverable.goal_id == goal.id,
+            Deliverable.institution_id == institution_id,
+            Deliverable.period_key == period.key,
+        )
+    )
+    if existing is not None:
+        return existing
+    deliverable = Deliverable(**_row(goal, institution_id, period))
+    db.session.add(deliverable)
+    return deliverable

@@ -1,0 +1,170 @@
+"""``portal plan …``: read a Plano de Trabalho without touching the database.
+
+``plan`` is a :class:`flask.cli.AppGroup`, so the factory can register it with
+``app.cli.add_command(plan)``. ``plan parse`` needs no application (it is
+declared with ``with_appcontext=False``), so it also runs from a bare click
+invocation, e.g. in tests.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, NoReturn
+
+import click
+from flask.cli import AppGroup
+
+from portal.agreements.importer import PlanParseError, parse_plan
+
+plan = AppGroup("plan", help="Plano de Trabalho: leitura e importação.")
+
+_SPHERES = {
+    "federal": "federal",
+    "estadual": "estadual",
+    "municipal": "municipal",
+    "distrital": "distrital",
+    "outra": "outra",
+}
+_RESPONSIBLE = {"seges": "SEGES", "partner": "partícipe", "both": "SEGES e partícipe"}
+_PERIODS = {1: "mensal", 2: "bimestral", 3: "trimestral", 6: "semestral"}
+
+
+def describe_schedule(schedule: dict[str, Any]) -> str:
+    """A short pt-BR description of a structured schedule."""
+    kind = schedule.get("kind")
+    if kind == "once_after_start":
+        unit = "dias úteis" if schedule.get("business_days") else "dias"
+        origin = "a assinatura" if schedule.get("from") == "signature" else "o início da vigência"
+        return f"uma vez, {schedule.get('days')} {unit} após {origin}"
+    if kind == "at_start":
+        return "no início da vigência"
+    if kind == "annual":
+        text = "anual"
+        if schedule.get("min_hours"):
+            text += f", mínimo de {schedule['min_hours']} horas por ano"
+        if schedule.get("also_on") == "course_schedule_change":
+            text += ", e a cada alteração no cronograma de cursos"
+        return text
+    if kind == "periodic":
+        months = schedule.get("months")
+        return _PERIODS.get(months, f"a cada {months} meses")
+    if kind == "during_term":
+        return "durante a vigência (um relato por ano)"
+    if kind == "per_regulation":
+        return "conforme a norma vigente"
+    if kind == "on_call":
+        if schedule.get("trigger") == "meeting":
+            return "quando a SEGES convocar"
+        return "quando a SEGES solicitar"
+    if kind == "monthly_after_event":
+        return f"até o dia {schedule.get('day')} do mês seguinte a cada adesão"
+    return "a definir pela SEGES (prazo não reconhecido)"
+
+
+def _or_dash(value: Any) -> str:
+    return str(value) if value not in (None, "") else "—"
+
+
+def _iso_to_br(value: str | None) -> str:
+    if not value:
+        return "—"
+    year, month, day = value.split("-")
+    return f"{day}/{month}/{year}"
+
+
+def format_summary(result: dict[str, Any]) -> str:
+    """The human-readable pt-BR summary printed by ``plan parse``."""
+    agreement = result["agreement"]
+    lines = [
+        f"Instrumento: {_or_dash(agreement['kind'])} nº {_or_dash(agreement['number'])}"
+        f" — Plano de Trabalho nº {_or_dash(agreement['work_plan_number'])}",
+    ]
+    process = agreement["sei_process"]
+    if process:
+        check = "válido" if agreement["sei_process_valid"] else "dígitos verificadores inválidos"
+        lines.append(f"Processo SEI: {process} ({check})")
+    else:
+        lines.append("Processo SEI: —")
+    lines.append(f"Assinado em: {_iso_to_br(agreement['signed_on'])}")
+    axes = ", ".join(str(axis) for axis in agreement["axes"]) or "—"
+    lines.append(f"Eixos de atuação: {axes}")
+    lines.append("Partícipes:")
+    for party in agreement["parties"]:
+        name = _or_dash(party["name"])
+        if party["acronym"]:
+            name += f" ({party['acronym']})"
+        cnpj = _or_dash(party["cnpj"])
+        cnpj_check = "válido" if party["cnpj_valid"] else "inválido"
+        signatory = party["signatory"]
+        lines.append(f"  - {name}, esfera {_SPHERES.get(party['sphere'], party['sphere'])}")
+        lines.append(f"    CNPJ {cnpj} ({cnpj_check})")
+        details = ", ".join(
+            str(value) for value in (signatory["role"], signatory["registration"]) if value
+        )
+        lines.append(
+            f"    Signatário: {_or_dash(signatory['name'])}" + (f" ({details})" if details else "")
+        )
+    goals = result["goals"]
+    counts = {key: sum(1 for goal in goals if goal["responsible"] == key) for key in _RESPONSIBLE}
+    lines.append(
+        f"Metas: {len(goals)} (SEGES: {counts['seges']}, partícipe: {counts['partner']},"
+        f" ambos: {counts['both']})"
+    )
+    for goal in goals:
+        lines.append(
+            f"  {goal['code']:<5} {describe_schedule(goal['schedule'])}"
+            f" — {_RESPONSIBLE[goal['responsible']]}"
+        )
+    adherent = ", ".join(result["adherent_goal_codes"]) or "—"
+    lines.append(f"Metas do aderente: {adherent}")
+    if result["warnings"]:
+        lines.append(f"Avisos ({len(result['warnings'])}):")
+        lines.extend(f"  - {warning}" for warning in result["warnings"])
+    else:
+        lines.append("Avisos: nenhum")
+    return "\n".join(lines)
+
+
+def _read(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise _Unreadable(f"arquivo não encontrado: {path}") from None
+    except IsADirectoryError:
+        raise _Unreadable(f"{path} é um diretório, não um arquivo") from None
+    except PermissionError:
+        raise _Unreadable(f"sem permissão para ler {path}") from None
+    except OSError as error:
+        raise _Unreadable(f"não foi possível ler {path} ({error.strerror or error})") from None
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"Erro: {' '.join(message.split())}", err=True)
+    raise click.exceptions.Exit(2)
+
+
+@plan.command("parse", with_appcontext=False)
+@click.argument("file", metavar="ARQUIVO")
+@click.option("--json", "as_json", is_flag=True, help="Imprime a estrutura completa em JSON.")
+def parse_command(file: str, as_json: bool) -> None:
+    """Lê ARQUIVO (exportação do SEI em texto ou HTML; "-" lê a entrada padrão)
+    e mostra o que seria importado, sem gravar nada."""
+    try:
+        data = _read(file)
+        result = parse_plan(data)
+    except _Unreadable as error:
+        _fail(str(error))
+    except PlanParseError as error:
+        _fail(str(error))
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_summary(result))

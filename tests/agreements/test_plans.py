@@ -1,0 +1,225 @@
+"""Importing the seed plan, generating deliverables and registering adhesions (services)."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func
+
+from portal.agreements import generation, plans
+from portal.agreements.importer import parse_plan, read_seed_plan
+from portal.agreements.models import Agreement, Deliverable, Goal, Institution
+from portal.core.exceptions import DomainError
+from portal.extensions import db
+
+START = date(2025, 10, 1)
+
+
+@pytest.fixture
+def plan():
+    return parse_plan(read_seed_plan())
+
+
+@pytest.fixture
+def act(users, plan):
+    agreement, created = plans.import_plan(plan, start=START, years=5)
+    assert created
+    return agreement
+
+
+def _count(*where) -> int:
+    return db.session.scalar(db.select(func.count(Deliverable.id)).where(*where))
+
+
+def _deliverables(agreement, code, institution_id):
+    return db.session.scalars(
+        db.select(Deliverable)
+        .join(Goal)
+        .where(
+            Goal.agreement_id == agreement.id,
+            Goal.code == code,
+            Deliverable.institution_id == institution_id,
+        )
+        .order_by(Deliverable.due_on)
+    ).all()
+
+
+def test_import_creates_the_agreement_with_its_23_goals_and_term(act, users):
+    assert act.number == "160/2025" and act.kind == "ACT"
+    assert act.sei_process and act.signed_on == date(2025, 9, 24)
+    assert act.term_start == START and act.term_end == date(2030, 9, 30)
+    assert act.partner_id == users["partner_manager"].institution_id
+    assert [g.code for g in act.goals][:3] == ["1.1", "1.2", "1.3"]
+    assert len(act.goals) == 23 and act.goals[-1].code == "C.6"
+    assert {p.signatory_registration for p in act.parties} == {"SIAPE 1458895", "MASP 1489235-0"}
+    adherent = {g.code for g in act.goals if g.applies_to_adherents}
+    assert adherent == {"1.1", "1.5", "1.6", "2.1", "2.2", "2.3", "3.2", "3.3", "3.4", "3.5"}
+
+
+def test_deliverables_are_dated_and_owed_by_the_right_institutions(act, users, seges):
+    mg = users["partner_manager"].institution_id
+    painel = _deliverables(act, "1.2", mg)
+    assert [(d.opens_on, d.due_on) for d in painel] == [(START, date(2025, 10, 16))]
+    assert _deliverables(act, "1.2", seges.id) == []
+    assert _deliverables(act, "1.3", mg) == []
+    assert len(_deliverables(act, "1.3", seges.id)) == 5
+    courses = _deliverables(act, "2.2", mg)
+    assert len(courses) == 5 and courses[0].due_on == date(2026, 9, 30)
+    assert courses[0].period_label.startswith("Ano 1")
+    assert len(_deliverables(act, "2.2", seges.id)) == 5  # "SEGES e Governo…" → both
+    assert _deliverables(act, "1.7", mg) == []  # on_call: only when SEGES convenes
+    forum = _deliverables(act, "C.1", seges.id)
+    assert [d.due_on for d in forum] == [date(2025, 10, 11)]
+
+
+def test_import_is_idempotent(act, plan, users):
+    before = _count()
+    again, created = plans.import_plan(plan, start=START, years=5)
+    assert again.id == act.id and not created
+    assert _count() == before
+    assert db.session.scalar(db.select(func.count(Agreement.id))) == 1
+    assert db.session.scalar(db.select(func.count(Goal.id))) == 23
+
+
+def test_same_plan_for_another_partner_with_another_number(act, plan, users):
+    es = users["other_manager"].institution
+    other, created = plans.import_plan(
+        plan, start=date(2026, 2, 1), years=5, number="161/2025", partner=es
+    )
+    assert created and other.partner_id == es.id
+    assert _count(Deliverable.institution_id == es.id) > 0
+    assert {p.institution_id for p in other.parties} == {es.id, act.parties[0].institution_id}
+
+
+def test_import_creates_missing_institutions_and_flags_seges(app, plan):
+    agreement, _ = plans.import_plan(plan, start=START, years=5)
+    seges = db.session.scalar(db.select(Institution).where(Institution.is_secretariat))
+    assert seges.cnpj == "00489828000155" and seges.sphere == "federal"
+    assert agreement.partner.cnpj == "50941185000107" and agreement.partner.uf == "MG"
+    assert agreement.partner.sphere == "estadual" and agreement.partner.elo == "Estados"
+
+
+def test_term_extension_adds_years_without_touching_work(act, users):
+    mg = users["partner_manager"].institution_id
+    first = _deliverables(act, "2.2", mg)[0]
+    first.status = "approved"
+    db.session.commit()
+    before = _count()
+    act.term_end = date(2035, 9, 30)
+    added = generation.generate_deliverables(act)
+    db.session.commit()
+    assert added > 0 and _count() == before + added
+    assert len(_deliverables(act, "2.2", mg)) == 10
+    assert db.session.get(Deliverable, first.id).status == "approved"
+    assert generation.generate_deliverables(act) == 0
+
+
+def test_editing_a_goal_regenerates_only_its_future_untouched_deliverables(act, users):
+    mg = users["partner_manager"].institution_id
+    goal = next(g for g in act.goals if g.code == "2.1")
+    yearly = _deliverables(act, "2.1", mg)
+    yearly[0].status = "submitted"
+    db.session.commit()
+    goal.schedule = {"kind": "periodic", "months": 6}
+    generation.regenerate_goal(goal, today=date(2026, 1, 1))
+    db.session.commit()
+    remaining = _deliverables(act, "2.1", mg)
+    assert yearly[0].id in {d.id for d in remaining}  # submitted work survives
+    assert sum(d.period_key.startswith("P") for d in remaining) == 10
+    assert not any(d.period_key.startswith("Y") and d.status == "pending" for d in remaining)
+
+
+def test_goal_moved_to_manual_keeps_no_future_pending_deliverables(act, users):
+    mg = users["partner_manager"].institution_id
+    goal = next(g for g in act.goals if g.code == "3.3")
+    goal.schedule = {"kind": "manual"}
+    generation.regenerate_goal(goal, today=date(2026, 1, 1))
+    db.session.commit()
+    assert _deliverables(act, "3.3", mg) == []
+
+
+def test_adhesion_creates_institution_agreement_goals_and_deliverables(act, users):
+    manager = users["partner_manager"]
+    adhesion = plans.register_adhesion(
+        act,
+        by=manager,
+        name="Prefeitura de Contagem",
+        cnpj="18.715.508/0001-31",
+        sphere="municipal",
+        uf="MG",
+        signed_on=date(2026, 3, 16),
+        acronym="PMC",
+    )
+    contagem = adhesion.partner
+    assert contagem.parent_id == manager.institution_id and contagem.layer == 2
+    assert adhesion.kind == "TA" and adhesion.parent_id == act.id
+    assert adhesion.term_start == date(2026, 3, 16) and adhesion.term_end == act.term_end
+    assert sorted(g.code for g in adhesion.goals) == [
+        "1.1",
+        "1.5",
+        "1.6",
+        "2.1",
+        "2.2",
+        "2.3",
+        "3.2",
+        "3.3",
+        "3.4",
+        "3.5",
+    ]
+    assert {g.responsible for g in adhesion.goals} == {"partner"}
+    assert _count(Deliverable.institution_id == contagem.id) > 0
+    inform = _deliverables(act, "C.4", manager.institution_id)
+    assert [(d.due_on, d.period_label) for d in inform] == [
+        (date(2026, 4, 10), "Adesões de 03/2026")
+    ]
+
+
+def test_two_adhesions_in_one_month_share_one_report_deliverable(act, users):
+    for name, cnpj in [("Betim", "18.715.383/0001-40"), ("Contagem", "18.715.508/0001-31")]:
+        plans.register_adhesion(
+            act,
+            by=None,
+            name=name,
+            cnpj=cnpj,
+            sphere="municipal",
+            uf="MG",
+            signed_on=date(2026, 3, 20),
+        )
+    assert len(_deliverables(act, "C.4", users["partner_manager"].institution_id)) == 1
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"signed_on": date(2024, 1, 1)}, "dentro da vigência"),
+        ({"cnpj": "50.941.185/0001-07"}, "outro instrumento"),
+    ],
+)
+def test_adhesion_refusals(act, users, changes, message):
+    data = {
+        "name": "Prefeitura X",
+        "cnpj": "18.715.383/0001-40",
+        "sphere": "municipal",
+        "uf": "MG",
+        "signed_on": date(2026, 3, 20),
+        **changes,
+    }
+    with pytest.raises(DomainError, match=message):
+        plans.register_adhesion(act, by=None, **data)
+
+
+def test_adhesion_cannot_be_registered_twice(act, users):
+    data = {
+        "name": "Prefeitura X",
+        "cnpj": "18.715.383/0001-40",
+        "sphere": "municipal",
+        "uf": "MG",
+        "signed_on": date(2026, 3, 20),
+    }
+    plans.register_adhesion(act, by=None, **data)
+    with pytest.raises(DomainError, match="já foi registrada"):
+        plans.register_adhesion(act, by=None, **data)
+
+
+def test_import_rejects_absurd_term_lengths(users, plan):
+    with pytest.raises(DomainError, match="1 a 20 anos"):
+        plans.import_plan(plan, start=START, years=0)
