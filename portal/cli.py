@@ -108,5 +108,8 @@ def demo_command(password, if_empty):
 
 
 def register_commands(app: Flask) -> None:
+    from portal.agreements.plan_cli import plan
+
+    app.cli.add_command(plan)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)

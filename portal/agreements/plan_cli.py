@@ -16,6 +16,7 @@ import click
 from flask.cli import AppGroup
 
 from portal.agreements.importer import PlanParseError, parse_plan
+from portal.agreements.schedule import describe_schedule
 
 plan = AppGroup("plan", help="Plano de Trabalho: leitura e importação.")
 
@@ -27,39 +28,6 @@ _SPHERES = {
     "outra": "outra",
 }
 _RESPONSIBLE = {"seges": "SEGES", "partner": "partícipe", "both": "SEGES e partícipe"}
-_PERIODS = {1: "mensal", 2: "bimestral", 3: "trimestral", 6: "semestral"}
-
-
-def describe_schedule(schedule: dict[str, Any]) -> str:
-    """A short pt-BR description of a structured schedule."""
-    kind = schedule.get("kind")
-    if kind == "once_after_start":
-        unit = "dias úteis" if schedule.get("business_days") else "dias"
-        origin = "a assinatura" if schedule.get("from") == "signature" else "o início da vigência"
-        return f"uma vez, {schedule.get('days')} {unit} após {origin}"
-    if kind == "at_start":
-        return "no início da vigência"
-    if kind == "annual":
-        text = "anual"
-        if schedule.get("min_hours"):
-            text += f", mínimo de {schedule['min_hours']} horas por ano"
-        if schedule.get("also_on") == "course_schedule_change":
-            text += ", e a cada alteração no cronograma de cursos"
-        return text
-    if kind == "periodic":
-        months = schedule.get("months")
-        return _PERIODS.get(months, f"a cada {months} meses")
-    if kind == "during_term":
-        return "durante a vigência (um relato por ano)"
-    if kind == "per_regulation":
-        return "conforme a norma vigente"
-    if kind == "on_call":
-        if schedule.get("trigger") == "meeting":
-            return "quando a SEGES convocar"
-        return "quando a SEGES solicitar"
-    if kind == "monthly_after_event":
-        return f"até o dia {schedule.get('day')} do mês seguinte a cada adesão"
-    return "a definir pela SEGES (prazo não reconhecido)"
 
 
 def _or_dash(value: Any) -> str:
@@ -168,3 +136,31 @@ def parse_command(file: str, as_json: bool) -> None:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
         click.echo(format_summary(result))
+
+
+@plan.command("import")
+@click.argument("file", metavar="ARQUIVO")
+@click.option("--start", "start", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Início da vigência (AAAA-MM-DD), definido pela publicação.")
+@click.option("--years", default=5, show_default=True, type=int, help="Duração em anos.")
+@click.option("--number", default=None, help="Número do acordo, se diferente do documento.")
+def import_command(file: str, start, years: int, number: str | None) -> None:
+    """Importa ARQUIVO: cria instituições, acordo e metas e gera as entregas (sem duplicar)."""
+    from portal.agreements.plans import import_plan
+    from portal.core.exceptions import DomainError
+
+    try:
+        parsed = parse_plan(_read(file))
+        agreement, created = import_plan(parsed, start=start.date(), years=years,
+                                         number=number)
+    except _Unreadable as error:
+        _fail(str(error))
+    except PlanParseError as error:
+        _fail(str(error))
+    except DomainError as error:
+        _fail(error.message)
+    verb = "importado" if created else "já existia; entregas que faltavam foram geradas"
+    click.echo(f"{agreement.title} {verb}: {len(agreement.goals)} metas, vigência "
+               f"{agreement.term_start:%d/%m/%Y} a {agreement.term_end:%d/%m/%Y}.")
+    for warning in parsed["warnings"]:
+        click.echo(f"Aviso: {warning}")

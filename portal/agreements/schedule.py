@@ -580,3 +580,38 @@ def event_period(
     if due < event_date:
         raise ScheduleError("O prazo não pode ser anterior à data do evento.", "due_on")
     return Period(f"E{event_key}", label.strip() if label else default_label, event_date, due)
+
+
+_PERIODS = {1: "mensal", 2: "bimestral", 3: "trimestral", 6: "semestral"}
+
+
+def describe_schedule(schedule: dict) -> str:
+    """A short pt-BR description of a structured schedule."""
+    kind = schedule.get("kind")
+    if kind == "once_after_start":
+        unit = "dias úteis" if schedule.get("business_days") else "dias"
+        origin = "a assinatura" if schedule.get("from") == "signature" else "o início da vigência"
+        return f"uma vez, {schedule.get('days')} {unit} após {origin}"
+    if kind == "at_start":
+        return "no início da vigência"
+    if kind == "annual":
+        text = "anual"
+        if schedule.get("min_hours"):
+            text += f", mínimo de {schedule['min_hours']} horas por ano"
+        if schedule.get("also_on") == "course_schedule_change":
+            text += ", e a cada alteração no cronograma de cursos"
+        return text
+    if kind == "periodic":
+        months = schedule.get("months")
+        return _PERIODS.get(months, f"a cada {months} meses")
+    if kind == "during_term":
+        return "durante a vigência (um relato por ano)"
+    if kind == "per_regulation":
+        return "conforme a norma vigente"
+    if kind == "on_call":
+        if schedule.get("trigger") == "meeting":
+            return "quando a SEGES convocar"
+        return "quando a SEGES solicitar"
+    if kind == "monthly_after_event":
+        return f"até o dia {schedule.get('day')} do mês seguinte a cada adesão"
+    return "a definir pela SEGES (prazo não reconhecido)"

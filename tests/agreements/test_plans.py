@@ -223,3 +223,27 @@ def test_adhesion_cannot_be_registered_twice(act, users):
 def test_import_rejects_absurd_term_lengths(users, plan):
     with pytest.raises(DomainError, match="1 a 20 anos"):
         plans.import_plan(plan, start=START, years=0)
+
+
+def test_plan_import_command_imports_once(app, users, tmp_path):
+    seed = tmp_path / "plano.txt"
+    seed.write_bytes(read_seed_plan())
+    runner = app.test_cli_runner()
+    args = ["plan", "import", str(seed), "--start", "2025-10-01", "--years", "5"]
+    first = runner.invoke(args=args)
+    assert first.exit_code == 0, first.output
+    assert "ACT nº 160/2025 importado: 23 metas" in first.output
+    assert "'21' read as goal 2.1" in first.output
+    before = _count()
+    second = runner.invoke(args=args)
+    assert second.exit_code == 0 and "já existia" in second.output
+    assert _count() == before
+
+
+def test_plan_import_command_fails_cleanly_on_a_non_plan(app, tmp_path):
+    junk = tmp_path / "lixo.txt"
+    junk.write_text("Ata de reunião sem cronograma algum.", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["plan", "import", str(junk), "--start",
+                                                "2025-10-01"])
+    assert result.exit_code == 2
+    assert result.output.startswith("Erro:") and "Traceback" not in result.output
