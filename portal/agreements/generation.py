@@ -4,7 +4,9 @@ Idempotent: a deliverable is identified by (goal, institution, period key); runn
 generation again only adds what is missing and never deletes or reopens work.
 """
 
+import json
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import delete, insert
 
@@ -21,14 +23,22 @@ def secretariat() -> Institution:
     return institution
 
 
-def owners(goal: Goal, agreement: Agreement) -> list[int]:
+def owners(goal: Goal, agreement: Agreement, secretariat_id: int) -> list[int]:
     """Institutions that owe ``goal``: SEGES, the partner, or both."""
     ids = []
     if goal.responsible in ("seges", "both"):
-        ids.append(secretariat().id)
+        ids.append(secretariat_id)
     if goal.responsible in ("partner", "both"):
         ids.append(agreement.partner_id)
     return ids
+
+
+@lru_cache(maxsize=4096)
+def _periods(schedule_json: str, start: date, end: date, signed_on: date | None):
+    """Periods are pure and most agreements share plan and term: compute each once."""
+    return tuple(
+        schedule.periods_for(json.loads(schedule_json), start=start, end=end, signed_on=signed_on)
+    )
 
 
 def _existing_keys(goal_ids: list[int]) -> set[tuple[int, int, str]]:
@@ -49,15 +59,17 @@ def generate_deliverables(agreement: Agreement, goals: list[Goal] | None = None)
     goals = agreement.goals if goals is None else goals
     db.session.flush()
     existing = _existing_keys([g.id for g in goals])
+    needs_seges = any(goal.responsible != "partner" for goal in goals)
+    secretariat_id = secretariat().id if needs_seges else 0
     rows = []
     for goal in goals:
-        periods = schedule.periods_for(
-            goal.schedule,
-            start=agreement.term_start,
-            end=agreement.term_end,
-            signed_on=agreement.signed_on,
+        periods = _periods(
+            json.dumps(goal.schedule, sort_keys=True),
+            agreement.term_start,
+            agreement.term_end,
+            agreement.signed_on,
         )
-        for institution_id in owners(goal, agreement) if periods else []:
+        for institution_id in owners(goal, agreement, secretariat_id) if periods else []:
             for period in periods:
                 if (goal.id, institution_id, period.key) not in existing:
                     rows.append(_row(goal, institution_id, period))

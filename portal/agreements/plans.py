@@ -37,6 +37,8 @@ def guess_uf(name: str) -> str | None:
 
 
 def _institution_for(party: dict) -> Institution:
+    if not party.get("name"):
+        raise DomainError("O plano não informa o nome de um dos partícipes.")
     cnpj = only_digits(party.get("cnpj"))
     if not is_valid_cnpj(cnpj):
         raise DomainError(f"CNPJ inválido para o partícipe “{party.get('name')}”.")
