@@ -40,11 +40,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.auth import bp as auth_bp
     from portal.auth import sessions
     from portal.core.views import bp as core_bp
+    from portal.deliverables import bp as deliverables_bp
+    from portal.forum import bp as forum_bp
+    from portal.notifications import bp as notifications_bp
 
     sessions.init_app(app)
     app.register_blueprint(core_bp)
+    app.register_blueprint(deliverables_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(agreements_bp)
+    app.register_blueprint(forum_bp)
+    app.register_blueprint(notifications_bp)
 
     from portal.cli import register_commands
 

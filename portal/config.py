@@ -57,3 +57,4 @@ ITEMS_PER_PAGE = 25
 # Reverse proxy: number of trusted proxies in front (0 = none).
 PROXY_FIX = 0
 PASSWORD_HASH_METHOD = "scrypt"
+AV_COMMAND = None  # e.g. "clamscan --no-summary": 0 clean, 1 infected, other = error

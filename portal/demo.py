@@ -91,6 +91,9 @@ def load_demo(password: str) -> list[tuple[str, str, bool]]:
             )
         logins.append((email, role, created))
     _load_agreements(institutions)
+    from portal.forum.demo import load_forum_demo
+
+    load_forum_demo({email: accounts.find_user(email) for email, *_ in USERS})
     return logins
 
 

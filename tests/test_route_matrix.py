@@ -13,7 +13,16 @@ ROLES = ["anonymous", "seges_admin", "seges_reviewer", "partner_manager", "partn
 MATRIX = {
     "static": ("GET", {"filename": "css/portal.css"}, "200 200 200 200 200"),
     "core.healthz": ("GET", {}, "200 200 200 200 200"),
-    "core.home": ("GET", {}, "302 200 200 200 200"),
+    "deliverables.home": ("GET", {}, "302 200 200 200 200"),
+    "deliverables.deliverable": ("GET", {"deliverable_id": "deliverable"}, "302 200 200 200 200"),
+    "deliverables.save_draft": ("POST", {"deliverable_id": "deliverable"}, "302 403 403 302 302"),
+    "deliverables.upload": ("POST", {"deliverable_id": "deliverable"}, "302 403 403 302 302"),
+    "deliverables.add_link": ("POST", {"deliverable_id": "deliverable"}, "302 403 403 422 422"),
+    "deliverables.remove_evidence": (
+        "POST", {"deliverable_id": "deliverable", "evidence_id": "evidence"}, "302 403 403 302 302"
+    ),
+    "deliverables.submit": ("GET", {"deliverable_id": "deliverable"}, "302 403 403 200 200"),
+    "deliverables.download": ("GET", {"evidence_id": "evidence"}, "302 200 200 200 200"),
     "auth.login": ("GET", {}, "200 302 302 302 302"),
     "auth.logout": ("POST", {}, "302 302 302 302 302"),
     "auth.account": ("GET", {}, "302 200 200 200 200"),
@@ -31,12 +40,89 @@ MATRIX = {
     "agreements.institution": ("GET", {"institution_id": "mg"}, "302 200 200 200 200"),
     "agreements.new_institution": ("GET", {}, "302 200 403 403 403"),
     "agreements.edit_institution": ("GET", {"institution_id": "mg"}, "302 200 403 403 403"),
+    "agreements.agreements": ("GET", {}, "302 200 200 403 403"),
+    "agreements.agreement": ("GET", {"agreement_id": "agreement"}, "302 200 200 200 200"),
+    "agreements.edit_agreement": ("GET", {"agreement_id": "agreement"}, "302 200 403 403 403"),
+    "agreements.edit_goal": (
+        "GET",
+        {"agreement_id": "agreement", "goal_id": "goal"},
+        "302 200 403 403 403",
+    ),
+    "agreements.import_agreement": ("GET", {}, "302 200 403 403 403"),
+    "agreements.new_adhesion": ("GET", {"agreement_id": "agreement"}, "302 200 403 200 403"),
+    "forum.index": ("GET", {}, "302 200 200 200 200"),
+    "forum.category": ("GET", {"category_id": "forum_category"}, "302 200 200 200 200"),
+    "forum.search_page": ("GET", {}, "302 200 200 200 200"),
+    "forum.new_topic": ("GET", {"category_id": "forum_category"}, "302 200 200 200 200"),
+    "forum.topic": ("GET", {"topic_id": "forum_topic"}, "302 200 200 200 200"),
+    "forum.reply": ("GET", {"topic_id": "forum_topic"}, "302 200 200 200 200"),
+    "forum.preview": ("POST", {}, "302 200 200 200 200"),
+    "forum.edit_post": ("GET", {"post_id": "forum_question"}, "302 403 403 403 200"),
+    "forum.post_history": ("GET", {"post_id": "forum_reply"}, "302 200 200 200 200"),
+    "forum.accept_answer": ("POST", {"post_id": "forum_reply"}, "302 302 302 403 302"),
+    "forum.watch_topic": ("POST", {"topic_id": "forum_topic"}, "302 302 302 302 302"),
+    "forum.watch_category": ("POST", {"category_id": "forum_category"}, "302 302 302 302 302"),
+    "forum.report_post": ("GET", {"post_id": "forum_reply"}, "302 200 200 200 200"),
+    "forum.reports": ("GET", {}, "302 200 200 403 403"),
+    "forum.resolve_report": ("POST", {"report_id": "forum_report"}, "302 302 302 403 403"),
+    "forum.hide_post": ("POST", {"post_id": "forum_reply"}, "302 302 302 403 403"),
+    "forum.unhide_post": ("POST", {"post_id": "forum_reply"}, "302 302 302 403 403"),
+    "forum.delete_post": ("POST", {"post_id": "forum_reply"}, "302 302 302 403 403"),
+    "forum.lock_topic": ("POST", {"topic_id": "forum_topic"}, "302 302 302 403 403"),
+    "forum.pin_topic": ("POST", {"topic_id": "forum_topic"}, "302 302 302 403 403"),
+    "forum.move_topic": ("GET", {"topic_id": "forum_topic"}, "302 200 200 403 403"),
+    "forum.categories": ("GET", {}, "302 200 403 403 403"),
+    "forum.new_category": ("GET", {}, "302 200 403 403 403"),
+    "forum.edit_category": ("GET", {"category_id": "forum_category"}, "302 200 403 403 403"),
+    "notifications.index": ("GET", {}, "302 200 200 200 200"),
+    "notifications.mark_read": (
+        "POST", {"notification_id": "forum_notification"}, "302 403 403 403 302"
+    ),
+    "notifications.mark_all_read": ("POST", {}, "302 302 302 302 302"),
 }
 
 
 def _resolve(arguments: dict, users) -> dict:
     objects = {"mg": users["partner_manager"].institution_id, "member": users["partner_member"].id}
+    if any(str(value).startswith("forum_") for value in arguments.values()):
+        from tests.forum.forum_helpers import forum_objects
+
+        objects.update(forum_objects(users))
+    if {"agreement", "goal"} & set(arguments.values()):
+        objects.update(_mg_agreement())
+    if {"deliverable", "evidence"} & set(arguments.values()):
+        objects.update(_mg_deliverable(users))
     return {key: objects.get(value, value) for key, value in arguments.items()}
+
+
+def _mg_agreement() -> dict:
+    """MG's ACT imported from the seed plan (importing again reuses it)."""
+    from datetime import date
+
+    from portal.agreements import plans
+    from portal.agreements.importer import parse_plan, read_seed_plan
+
+    agreement, _ = plans.import_plan(parse_plan(read_seed_plan()), start=date(2025, 10, 1), years=5)
+    return {"agreement": agreement.id, "goal": agreement.goals[0].id}
+
+
+def _mg_deliverable(users) -> dict:
+    """MG's deliverable for goal 1.2 with a draft holding one PDF."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from portal.agreements.models import Deliverable
+    from portal.deliverables import services
+    from portal.extensions import db
+
+    agreement_id = _mg_agreement()["agreement"]
+    deliverable = db.session.scalar(
+        db.select(Deliverable).join(Deliverable.goal)
+        .where(Deliverable.goal.has(agreement_id=agreement_id, code="1.2")))
+    pdf = FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "oficio.pdf")
+    [evidence] = services.add_files(deliverable, [pdf], by=users["partner_member"])
+    return {"deliverable": deliverable.id, "evidence": evidence.id}
 
 
 def test_every_route_has_a_declared_rule(app):

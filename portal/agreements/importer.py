@@ -284,6 +284,9 @@ class _HTMLRows(HTMLParser):
 
     # -- parser callbacks
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body":
+            self._skip = 0  # whatever was left open in <head> ends here
+            return
         if tag in self._SKIP:
             self._skip += 1
             return
@@ -569,12 +572,19 @@ _ACRONYM = re.compile(r"\(\s*([A-Z][A-Z0-9]{1,14}(?:\s*/\s*[A-Z][A-Z0-9]{1,14})?
 _ACTING_THROUGH = re.compile(
     r",?\s*\b(?:por\s+meio\s+d[aeo]s?|por\s+intermedio\s+d[aeo]s?|atraves\s+d[aeo]s?)\s+"
 )
+# "Distrito Federal" is the distrital sphere, so it is tested before "federal".
 _SPHERES = (
+    ("distrit", "distrital"),
     ("federal", "federal"),
-    ("distrital", "distrital"),
     ("estadual", "estadual"),
     ("municipal", "municipal"),
 )
+# fmt: off
+_UFS = frozenset({
+    "AC", "AL", "AP", "AM", "BA", "CE", "DF", "ES", "GO", "MA", "MT", "MS", "MG", "PA",
+    "PB", "PR", "PE", "PI", "RJ", "RN", "RS", "RO", "RR", "SC", "SP", "SE", "TO",
+})
+# fmt: on
 
 
 def _party_fields(text: str) -> list[dict[str, str]]:
@@ -603,7 +613,8 @@ def _split_name(raw: str) -> tuple[str, str | None]:
     folded = _fold(raw)
     acting = list(_ACTING_THROUGH.finditer(folded))
     name = raw[acting[-1].end() :] if acting else raw
-    acronyms = list(_ACRONYM.finditer(name))
+    # "(SEGES)" is an acronym; "(MG)" is the state the unit belongs to.
+    acronyms = [m for m in _ACRONYM.finditer(name) if m.group(1) not in _UFS]
     acronym = acronyms[-1].group(1).replace(" ", "") if acronyms else None
     if acronyms and not name[acronyms[-1].end() :].strip(" .;,"):
         name = name[: acronyms[-1].start()]
@@ -817,8 +828,8 @@ _AGREEMENT_KINDS = {
     "act": "ACT",
     "acordo de cooperacao tecnica": "ACT",
     "acordo de cooperacao": "AC",
-    "termo de adesao": "adhesion",
-    "acordo de adesao": "adhesion",
+    "termo de adesao": "TA",
+    "acordo de adesao": "AA",
 }
 _PLAN_NUMBER = re.compile(r"\bplano\s+de\s+trabalho" + _NUM + r"(?P<number>\d{1,6}\s*/\s*\d{4})\b")
 _NUP = r"(?P<nup>\d{5}\s*\.?\s*\d{6}\s*/?\s*\d{4}\s*-?\s*\d{2})(?!\d)"

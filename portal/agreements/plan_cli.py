@@ -140,8 +140,13 @@ def parse_command(file: str, as_json: bool) -> None:
 
 @plan.command("import")
 @click.argument("file", metavar="ARQUIVO")
-@click.option("--start", "start", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Início da vigência (AAAA-MM-DD), definido pela publicação.")
+@click.option(
+    "--start",
+    "start",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Início da vigência (AAAA-MM-DD), definido pela publicação.",
+)
 @click.option("--years", default=5, show_default=True, type=int, help="Duração em anos.")
 @click.option("--number", default=None, help="Número do acordo, se diferente do documento.")
 def import_command(file: str, start, years: int, number: str | None) -> None:
@@ -151,8 +156,7 @@ def import_command(file: str, start, years: int, number: str | None) -> None:
 
     try:
         parsed = parse_plan(_read(file))
-        agreement, created = import_plan(parsed, start=start.date(), years=years,
-                                         number=number)
+        agreement, created = import_plan(parsed, start=start.date(), years=years, number=number)
     except _Unreadable as error:
         _fail(str(error))
     except PlanParseError as error:
@@ -160,7 +164,9 @@ def import_command(file: str, start, years: int, number: str | None) -> None:
     except DomainError as error:
         _fail(error.message)
     verb = "importado" if created else "já existia; entregas que faltavam foram geradas"
-    click.echo(f"{agreement.title} {verb}: {len(agreement.goals)} metas, vigência "
-               f"{agreement.term_start:%d/%m/%Y} a {agreement.term_end:%d/%m/%Y}.")
+    click.echo(
+        f"{agreement.title} {verb}: {len(agreement.goals)} metas, vigência "
+        f"{agreement.term_start:%d/%m/%Y} a {agreement.term_end:%d/%m/%Y}."
+    )
     for warning in parsed["warnings"]:
         click.echo(f"Aviso: {warning}")

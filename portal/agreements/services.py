@@ -1,11 +1,20 @@
-"""Institution rules."""
+"""Institution and agreement rules."""
+
+from datetime import date
 
 from sqlalchemy import func, or_
 
-from portal.agreements.models import Institution
+from portal.agreements.models import (
+    AXES,
+    DONE_STATUSES,
+    Agreement,
+    Deliverable,
+    Goal,
+    Institution,
+)
 from portal.core import audit
 from portal.core.exceptions import DomainError
-from portal.core.validators import only_digits
+from portal.core.validators import format_nup, only_digits
 from portal.extensions import db
 
 
@@ -100,3 +109,277 @@ def _snapshot(institution: Institution) -> dict:
         "elo": institution.elo,
         "parent_id": institution.parent.id if institution.parent else None,
     }
+
+
+# Agreements -----------------------------------------------------------------
+
+_FROM_LABELS = {"start": "o início", "signature": "a assinatura"}
+_PERIOD_WORDS = {1: "Mensal", 2: "Bimestral", 3: "Trimestral", 6: "Semestral"}
+_TRIGGER_LABELS = {"meeting": "reunião", "request": "solicitação"}
+
+
+def describe_schedule(schedule: dict | None) -> str:
+    """A goal's structured schedule in Portuguese words, for people."""
+    schedule = schedule or {}
+    kind = schedule.get("kind")
+    if kind == "once_after_start":
+        days = schedule.get("days")
+        if schedule.get("business_days"):
+            unit = "dia útil" if days == 1 else "dias úteis"
+        else:
+            unit = "dia" if days == 1 else "dias"
+        origin = _FROM_LABELS.get(schedule.get("from") or "start", "o início")
+        return f"Uma vez, até {days} {unit} após {origin}"
+    if kind == "at_start":
+        return "Uma vez, no início da vigência"
+    if kind == "annual":
+        text = "Anual"
+        if schedule.get("min_hours"):
+            text += f" (mínimo de {schedule['min_hours']} h)"
+        if schedule.get("also_on") == "course_schedule_change":
+            text += " e a cada alteração nos cursos"
+        return text
+    if kind == "periodic":
+        months = schedule.get("months")
+        return _PERIOD_WORDS.get(months, f"A cada {months} meses")
+    if kind == "during_term":
+        return "Durante a vigência (um relatório por ano)"
+    if kind == "per_regulation":
+        return "Conforme a norma vigente (uma vez por ano)"
+    if kind == "on_call":
+        return f"Quando convocado ({_TRIGGER_LABELS.get(schedule.get('trigger'), 'evento')})"
+    if kind == "monthly_after_event":
+        return f"Até o dia {schedule.get('day')} do mês seguinte a cada adesão"
+    return "Definir manualmente"
+
+
+def search_agreements(
+    *,
+    today: date,
+    q: str | None = None,
+    kind: str | None = None,
+    elo: str | None = None,
+    uf: str | None = None,
+    status: str | None = None,
+):
+    query = (
+        db.select(Agreement)
+        .join(Institution, Agreement.partner_id == Institution.id)
+        .order_by(Agreement.kind, Institution.name, Agreement.id)
+    )
+    if q:
+        term = f"%{q.lower()}%"
+        conditions = [
+            func.lower(Agreement.number).like(term),
+            func.lower(Institution.name).like(term),
+            func.lower(Institution.acronym).like(term),
+            Agreement.sei_process.like(f"%{q}%"),
+        ]
+        if only_digits(q):
+            conditions.append(
+                func.replace(
+                    func.replace(func.replace(Agreement.sei_process, ".", ""), "/", ""), "-", ""
+                ).like(f"%{only_digits(q)}%")
+            )
+        query = query.where(or_(*conditions))
+    if kind:
+        query = query.where(Agreement.kind == kind)
+    if elo:
+        query = query.where(Institution.elo == elo)
+    if uf:
+        query = query.where(Institution.uf == uf)
+    if status == "vigente":
+        query = query.where(
+            Agreement.term_start <= today,
+            or_(Agreement.term_end.is_(None), Agreement.term_end >= today),
+        )
+    elif status == "a_iniciar":
+        query = query.where(or_(Agreement.term_start.is_(None), Agreement.term_start > today))
+    elif status == "encerrado":
+        query = query.where(Agreement.term_end < today)
+    return query
+
+
+def agreement_counts(agreement_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Number of goals and of adhesions per agreement, in two grouped queries."""
+    if not agreement_ids:
+        return {}, {}
+    goals = dict(
+        db.session.execute(
+            db.select(Goal.agreement_id, func.count(Goal.id))
+            .where(Goal.agreement_id.in_(agreement_ids))
+            .group_by(Goal.agreement_id)
+        ).all()
+    )
+    adhesions = dict(
+        db.session.execute(
+            db.select(Agreement.parent_id, func.count(Agreement.id))
+            .where(Agreement.parent_id.in_(agreement_ids))
+            .group_by(Agreement.parent_id)
+        ).all()
+    )
+    return goals, adhesions
+
+
+def next_due_dates(
+    agreement: Agreement, *, today: date, institution_id: int | None = None
+) -> dict[int, date]:
+    """Next open deliverable's due date per goal (of one owner, or of any), in one query."""
+    query = (
+        db.select(Deliverable.goal_id, func.min(Deliverable.due_on))
+        .join(Goal, Deliverable.goal_id == Goal.id)
+        .where(
+            Goal.agreement_id == agreement.id,
+            Deliverable.status.not_in(DONE_STATUSES),
+            Deliverable.due_on >= today,
+        )
+        .group_by(Deliverable.goal_id)
+    )
+    if institution_id is not None:
+        query = query.where(Deliverable.institution_id == institution_id)
+    return dict(db.session.execute(query).all())
+
+
+def goals_by_axis(goals: list[Goal]) -> list[tuple[str, list[Goal]]]:
+    """Goals grouped as Eixo 1, 2, 3 and "Eixos combinados" (more than one axis)."""
+    groups: dict[str, list[Goal]] = {}
+    for axis in sorted({g.axes[0] for g in goals if len(g.axes) == 1}):
+        groups[f"Eixo {axis} — {AXES.get(axis, '')}".rstrip(" —")] = []
+    combined = []
+    for goal in goals:
+        if len(goal.axes) == 1:
+            groups[f"Eixo {goal.axes[0]} — {AXES.get(goal.axes[0], '')}".rstrip(" —")].append(goal)
+        else:
+            combined.append(goal)
+    result = list(groups.items())
+    if combined:
+        result.append(("Eixos combinados", combined))
+    return result
+
+
+def agreements_of(institution_id: int) -> list[Agreement]:
+    """The agreements where the institution is the partner (its ACT or its adhesion)."""
+    return list(
+        db.session.scalars(
+            db.select(Agreement)
+            .where(Agreement.partner_id == institution_id)
+            .order_by(Agreement.term_start.desc(), Agreement.id)
+        )
+    )
+
+
+def update_agreement(
+    agreement: Agreement,
+    *,
+    by,
+    number: str | None,
+    work_plan_number: str | None,
+    sei_process: str | None,
+    object: str,
+    signed_on: date | None,
+    term_start: date | None,
+    term_end: date | None,
+) -> int:
+    """Save the agreement's data; when the term changes, add the missing deliverables."""
+    from portal.agreements import generation
+
+    number = number or None
+    if (
+        number
+        and number != agreement.number
+        and db.session.scalar(
+            db.select(Agreement.id).where(
+                Agreement.kind == agreement.kind,
+                Agreement.number == number,
+                Agreement.id != agreement.id,
+            )
+        )
+    ):
+        raise DomainError("Já existe um instrumento deste tipo com este número.", field="number")
+    if term_start and term_end and term_end < term_start:
+        raise DomainError("O fim da vigência deve ser posterior ao início.", field="term_end")
+    before = _agreement_snapshot(agreement)
+    agreement.number = number
+    agreement.work_plan_number = work_plan_number or None
+    agreement.sei_process = format_nup(sei_process) if sei_process else None
+    agreement.object = object or ""
+    agreement.signed_on = signed_on
+    agreement.term_start = term_start
+    agreement.term_end = term_end
+    after = _agreement_snapshot(agreement)
+    changes = {k: after[k] for k in after if before[k] != after[k]}
+    created = 0
+    if "term_start" in changes or "term_end" in changes:
+        db.session.flush()
+        created = generation.generate_deliverables(agreement)
+    audit.record(
+        "agreement.updated",
+        agreement,
+        actor=by,
+        institution_id=agreement.partner_id,
+        changes=changes,
+        deliverables_created=created,
+    )
+    db.session.commit()
+    return created
+
+
+def _agreement_snapshot(agreement: Agreement) -> dict:
+    return {
+        "number": agreement.number,
+        "work_plan_number": agreement.work_plan_number,
+        "sei_process": agreement.sei_process,
+        "object": agreement.object,
+        "signed_on": agreement.signed_on.isoformat() if agreement.signed_on else None,
+        "term_start": agreement.term_start.isoformat() if agreement.term_start else None,
+        "term_end": agreement.term_end.isoformat() if agreement.term_end else None,
+    }
+
+
+def update_goal(
+    goal: Goal,
+    *,
+    by,
+    today: date,
+    description: str,
+    deadline_text: str,
+    responsible: str,
+    applies_to_adherents: bool,
+    schedule: dict,
+) -> int:
+    """Save a goal (schedule already validated) and regenerate its future deliverables."""
+    from portal.agreements import generation
+
+    before = {
+        "description": goal.description,
+        "deadline_text": goal.deadline_text,
+        "responsible": goal.responsible,
+        "applies_to_adherents": goal.applies_to_adherents,
+        "schedule": goal.schedule,
+    }
+    goal.description = description
+    goal.deadline_text = deadline_text or ""
+    goal.responsible = responsible
+    goal.applies_to_adherents = applies_to_adherents
+    goal.schedule = schedule
+    after = {
+        "description": description,
+        "deadline_text": goal.deadline_text,
+        "responsible": responsible,
+        "applies_to_adherents": applies_to_adherents,
+        "schedule": schedule,
+    }
+    changes = {k: after[k] for k in after if before[k] != after[k]}
+    db.session.flush()
+    audit.record(
+        "goal.updated",
+        goal,
+        actor=by,
+        institution_id=goal.agreement.partner_id,
+        code=goal.code,
+        changes=changes,
+    )
+    db.session.flush()
+    created = generation.regenerate_goal(goal, today)
+    db.session.commit()
+    return created

@@ -1,16 +1,38 @@
-"""Institution pages."""
+"""Institution and agreement pages."""
 
-from flask import current_app, flash, redirect, request, url_for
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
-from portal.agreements import bp, services
-from portal.agreements.forms import FilterInstitutionsForm, InstitutionForm
-from portal.agreements.models import Institution
+from portal.agreements import bp, plans, schedule, services
+from portal.agreements.forms import (
+    AdhesionForm,
+    AgreementForm,
+    FilterAgreementsForm,
+    FilterInstitutionsForm,
+    GoalForm,
+    ImportPlanForm,
+    InstitutionForm,
+)
+from portal.agreements.importer import PlanParseError, parse_plan
+from portal.agreements.models import (
+    AGREEMENT_KINDS,
+    AGREEMENT_STATUS,
+    AXES,
+    RESPONSIBLE,
+    Agreement,
+    Deliverable,
+    Goal,
+    Institution,
+)
 from portal.auth.models import User
 from portal.auth.policy import require
 from portal.core.exceptions import DomainError
 from portal.core.htmx import render
-from portal.core.validators import format_cnpj
+from portal.core.validators import format_cnpj, format_nup
 from portal.extensions import db
 
 
@@ -101,3 +123,326 @@ def _institution_form(institution: Institution | None):
         form=form,
         institution=institution,
     )
+
+
+# Agreements -----------------------------------------------------------------
+
+
+def _today() -> date:
+    return datetime.now(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
+
+
+@bp.get("/acordos")
+@login_required
+def agreements():
+    require(current_user, "agreement.list")
+    filters = FilterAgreementsForm(request.args)
+    filters.validate()
+    today = _today()
+    query = services.search_agreements(
+        today=today,
+        q=filters.q.data,
+        kind=filters.kind.data,
+        elo=filters.elo.data,
+        uf=filters.uf.data,
+        status=filters.status.data,
+    )
+    page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    goal_counts, adhesion_counts = services.agreement_counts([a.id for a in page.items])
+    return render(
+        "agreements/agreements.html",
+        "agreements/_agreements_table.html",
+        page=page,
+        filters=filters,
+        today=today,
+        goal_counts=goal_counts,
+        adhesion_counts=adhesion_counts,
+        statuses=AGREEMENT_STATUS,
+    )
+
+
+@bp.get("/acordos/<int:agreement_id>")
+@login_required
+def agreement(agreement_id: int):
+    agreement = db.session.scalar(
+        db.select(Agreement)
+        .where(Agreement.id == agreement_id)
+        .options(selectinload(Agreement.parties), selectinload(Agreement.goals))
+    )
+    if agreement is None:
+        abort(404)
+    require(current_user, "agreement.view", agreement)
+    today = _today()
+    owner = None if current_user.is_seges else current_user.institution_id
+    adhesions = db.session.scalars(
+        db.select(Agreement)
+        .where(Agreement.parent_id == agreement.id)
+        .order_by(Agreement.signed_on, Agreement.id)
+        .limit(500)
+    ).all()
+    return render(
+        "agreements/agreement.html",
+        "agreements/_agreement.html",
+        agreement=agreement,
+        today=today,
+        groups=services.goals_by_axis(agreement.goals),
+        next_due=services.next_due_dates(agreement, today=today, institution_id=owner),
+        adhesions=adhesions,
+        describe_schedule=services.describe_schedule,
+        axes=AXES,
+        responsible=RESPONSIBLE,
+        format_nup=format_nup,
+    )
+
+
+@bp.route("/acordos/<int:agreement_id>/editar", methods=["GET", "POST"])
+@login_required
+def edit_agreement(agreement_id: int):
+    agreement = db.get_or_404(Agreement, agreement_id)
+    require(current_user, "agreement.edit", agreement)
+    form = AgreementForm(obj=agreement)
+    if not form.is_submitted():
+        form.sei_process.data = format_nup(agreement.sei_process) if agreement.sei_process else ""
+    if form.validate_on_submit():
+        term_end = form.term_end.data
+        if form.years.data:
+            term_end = schedule.term_end(form.term_start.data, form.years.data)
+        try:
+            created = services.update_agreement(
+                agreement,
+                by=current_user,
+                number=form.number.data,
+                work_plan_number=form.work_plan_number.data,
+                sei_process=form.sei_process.data,
+                object=form.object.data,
+                signed_on=form.signed_on.data,
+                term_start=form.term_start.data,
+                term_end=term_end,
+            )
+        except DomainError as error:
+            form.fail(error)
+        else:
+            message = "Instrumento salvo."
+            if created:
+                message += f" {_deliverables(created)} criada(s) para a nova vigência."
+            flash(message, "success")
+            return redirect(url_for("agreements.agreement", agreement_id=agreement.id))
+    return render(
+        "agreements/agreement_form.html",
+        "agreements/_agreement_form.html",
+        form.status,
+        form=form,
+        agreement=agreement,
+    )
+
+
+def _deliverables(count: int) -> str:
+    return "1 entrega" if count == 1 else f"{count} entregas"
+
+
+SCHEDULE_FORM_FIELDS = {
+    "once_after_start": ("days", "business_days", "origin"),
+    "annual": ("min_hours", "also_on"),
+    "periodic": ("months",),
+    "on_call": ("trigger",),
+    "monthly_after_event": ("day",),
+}
+_SCHEDULE_KEYS = {"origin": "from"}
+_FORM_FIELDS = {"from": "origin", "event": "day"}
+
+
+def _schedule_from(form: GoalForm) -> dict:
+    """The schedule dict a goal form describes (validate_schedule checks it)."""
+    result: dict = {"kind": form.kind.data}
+    for name in SCHEDULE_FORM_FIELDS.get(form.kind.data, ()):
+        value = form[name].data
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                continue
+            if value.isdigit() and name in {"days", "months", "min_hours", "day"}:
+                value = int(value)
+        result[_SCHEDULE_KEYS.get(name, name)] = value
+    return result
+
+
+def _fill_schedule(form: GoalForm, goal_schedule: dict) -> None:
+    form.kind.data = goal_schedule.get("kind", "manual")
+    for key in ("days", "months", "min_hours", "day"):
+        if goal_schedule.get(key) is not None:
+            form[key].data = str(goal_schedule[key])
+    form.business_days.data = bool(goal_schedule.get("business_days"))
+    form.origin.data = goal_schedule.get("from") or "start"
+    form.also_on.data = goal_schedule.get("also_on") or ""
+    form.trigger.data = goal_schedule.get("trigger") or "meeting"
+
+
+@bp.route("/acordos/<int:agreement_id>/metas/<int:goal_id>/editar", methods=["GET", "POST"])
+@login_required
+def edit_goal(agreement_id: int, goal_id: int):
+    goal = db.get_or_404(Goal, goal_id)
+    if goal.agreement_id != agreement_id:
+        abort(404)
+    require(current_user, "goal.edit", goal)
+    form = GoalForm(obj=goal)
+    if not form.is_submitted():
+        _fill_schedule(form, goal.schedule or {})
+    if form.validate_on_submit():
+        try:
+            goal_schedule = schedule.validate_schedule(_schedule_from(form))
+        except schedule.ScheduleError as error:
+            field = _FORM_FIELDS.get(error.field, error.field) or "kind"
+            form.fail(error.message, field=field)
+        else:
+            created = services.update_goal(
+                goal,
+                by=current_user,
+                today=_today(),
+                description=form.description.data,
+                deadline_text=form.deadline_text.data,
+                responsible=form.responsible.data,
+                applies_to_adherents=form.applies_to_adherents.data,
+                schedule=goal_schedule,
+            )
+            flash(
+                f"Meta {goal.code} salva; {_deliverables(created)} gerada(s) a partir de hoje.",
+                "success",
+            )
+            return redirect(url_for("agreements.agreement", agreement_id=agreement_id))
+    return render(
+        "agreements/goal_form.html",
+        "agreements/_goal_form.html",
+        form.status,
+        form=form,
+        goal=goal,
+        agreement=goal.agreement,
+        schedule_fields=SCHEDULE_FORM_FIELDS,
+    )
+
+
+@bp.route("/acordos/importar", methods=["GET", "POST"])
+@login_required
+def import_agreement():
+    require(current_user, "agreement.import")
+    form = ImportPlanForm()
+    plan = None
+    if form.validate_on_submit():
+        text = form.text.data or ""
+        if form.file.data:
+            text = _decode(form.file.data.read())
+            form.text.data = text
+        if not text.strip():
+            form.fail("Envie o arquivo ou cole o texto do Plano de Trabalho.", field="text")
+        else:
+            try:
+                plan = parse_plan(text)
+            except PlanParseError as error:
+                form.fail(str(error), field="file" if form.file.data else "text")
+        if plan is not None and request.form.get("confirm") == "1":
+            if form.start.data is None:
+                form.fail("Informe o início da vigência para importar.", field="start")
+            else:
+                try:
+                    agreement, created = plans.import_plan(
+                        plan,
+                        start=form.start.data,
+                        years=form.years.data or 5,
+                        by=current_user,
+                        number=form.number.data or None,
+                    )
+                except DomainError as error:
+                    form.fail(error)
+                else:
+                    return redirect(_imported(agreement, created))
+    return render(
+        "agreements/import.html",
+        "agreements/_import.html",
+        form.status,
+        form=form,
+        plan=plan,
+        describe_schedule=services.describe_schedule,
+        groups=_plan_groups(plan) if plan else [],
+        kinds=AGREEMENT_KINDS,
+        responsible=RESPONSIBLE,
+    )
+
+
+def _imported(agreement: Agreement, created: bool) -> str:
+    count = db.session.scalar(
+        db.select(db.func.count(Deliverable.id))
+        .join(Goal, Deliverable.goal_id == Goal.id)
+        .where(Goal.agreement_id == agreement.id)
+    )
+    if created:
+        flash(
+            f"{agreement.title} importado: {len(agreement.goals)} metas e "
+            f"{_deliverables(count)} criada(s).",
+            "success",
+        )
+    else:
+        flash(f"{agreement.title} já existia; nada foi duplicado.", "info")
+    return url_for("agreements.agreement", agreement_id=agreement.id)
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _plan_groups(plan: dict) -> list[tuple[str, list[dict]]]:
+    groups: dict[str, list[dict]] = {}
+    combined = []
+    for goal in plan["goals"]:
+        axes_ = goal.get("axes") or []
+        if len(axes_) == 1:
+            groups.setdefault(f"Eixo {axes_[0]} — {AXES.get(axes_[0], '')}", []).append(goal)
+        else:
+            combined.append(goal)
+    result = sorted(groups.items())
+    if combined:
+        result.append(("Eixos combinados", combined))
+    return result
+
+
+@bp.route("/acordos/<int:agreement_id>/adesoes/nova", methods=["GET", "POST"])
+@login_required
+def new_adhesion(agreement_id: int):
+    agreement = db.get_or_404(Agreement, agreement_id)
+    require(current_user, "adhesion.register", agreement)
+    form = AdhesionForm()
+    if form.validate_on_submit():
+        try:
+            adhesion = plans.register_adhesion(
+                agreement,
+                by=current_user,
+                name=form.name.data,
+                cnpj=form.cnpj.data,
+                sphere=form.sphere.data,
+                uf=form.uf.data or None,
+                signed_on=form.signed_on.data,
+                acronym=form.acronym.data or None,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.fail(error)
+        else:
+            flash(
+                f"Adesão de {adhesion.partner.name} registrada, com {len(adhesion.goals)} metas.",
+                "success",
+            )
+            return redirect(url_for("agreements.agreement", agreement_id=agreement.id))
+    return render(
+        "agreements/adhesion_form.html",
+        "agreements/_adhesion_form.html",
+        form.status,
+        form=form,
+        agreement=agreement,
+    )
+
+
+@bp.app_context_processor
+def _agreement_helpers() -> dict:
+    """``agreements_of(institution_id)`` for the home page's "Meu acordo" card."""
+    return {"agreements_of": services.agreements_of}

@@ -99,3 +99,101 @@ def assignable_roles(user) -> list[Role]:
     if user.role == Role.PARTNER_MANAGER:
         return [Role.PARTNER_MANAGER, Role.PARTNER_MEMBER]
     return []
+
+
+# Agreements -----------------------------------------------------------------
+
+
+@rule("agreement.list")
+def _list_agreements(user, _obj) -> bool:
+    return user.is_seges
+
+
+@rule("agreement.view")
+def _view_agreement(user, agreement) -> bool:
+    """SEGES; the partner itself; the first-layer partner of an adhesion (read-only)."""
+    if user.is_seges or agreement.partner_id == user.institution_id:
+        return True
+    parent = agreement.parent
+    return parent is not None and parent.partner_id == user.institution_id
+
+
+@rule("agreement.edit")
+@rule("agreement.import")
+@rule("goal.edit")
+def _manage_agreements(user, _obj) -> bool:
+    return _is_admin(user)
+
+
+@rule("adhesion.register")
+def _register_adhesion(user, agreement) -> bool:
+    """On a first-layer agreement: SEGES admins, or the partner's own manager."""
+    if agreement is None or agreement.is_adhesion:
+        return False
+    return _is_admin(user) or _is_manager_of(user, agreement.partner_id)
+
+
+# Forum ----------------------------------------------------------------------
+
+
+@rule("forum.view")
+@rule("forum.report")
+@rule("forum.watch")
+def _use_forum(user, _obj) -> bool:
+    return True
+
+
+@rule("forum.topic.create")
+def _open_topic(user, category) -> bool:
+    """``category`` None: in some category at all."""
+    return category is None or not category.seges_only or user.is_seges
+
+
+@rule("forum.topic.reply")
+def _reply(user, topic) -> bool:
+    return not topic.locked
+
+
+@rule("forum.post.edit")
+def _edit_post(user, post) -> bool:
+    return post.author_id == user.id and not post.hidden
+
+
+@rule("forum.topic.accept")
+def _accept_answer(user, topic) -> bool:
+    return topic.author_id == user.id or user.is_seges
+
+
+@rule("forum.moderate")
+def _moderate_forum(user, _obj) -> bool:
+    return user.is_seges
+
+
+@rule("forum.category.manage")
+def _manage_categories(user, _obj) -> bool:
+    return _is_admin(user)
+
+
+@rule("notification.read")
+def _read_notification(user, notification) -> bool:
+    return notification.user_id == user.id
+
+
+# Deliverables -----------------------------------------------------------------
+
+@rule("deliverable.view")
+def _view_deliverable(user, deliverable) -> bool:
+    institution = deliverable.institution
+    return (
+        user.is_seges
+        or institution.id == user.institution_id
+        or institution.parent_id == user.institution_id  # first layer reads its adherents
+    )
+
+
+@rule("deliverable.edit")
+def _edit_deliverable(user, deliverable) -> bool:
+    """Partner staff draft and submit their own; SEGES staff those SEGES owes."""
+    if user.is_partner:
+        return deliverable.institution_id == user.institution_id
+    return deliverable.institution.is_secretariat

@@ -41,7 +41,7 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
             return target
-    return url_for("core.home")
+    return url_for("deliverables.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -54,7 +54,7 @@ def _safe_next(target: str | None) -> str:
 )
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("deliverables.home"))
     form = LoginForm()
     if form.validate_on_submit():
         try:

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from flask_wtf import FlaskForm
+from wtforms import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
@@ -55,3 +56,13 @@ def strip(value):
 def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     """SelectField options from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class BrDateField(DateField):
+    """A date input whose parse error speaks Portuguese."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Data inválida: use o formato dd/mm/aaaa.") from None

@@ -34,6 +34,8 @@ class AuditEvent(db.Model):
     ip: Mapped[str | None] = mapped_column(String(45))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
+    __table_args__ = (db.Index("ix_audit_events_object", "object_type", "object_id"),)
+
     def __repr__(self) -> str:
         return f"<AuditEvent {self.action} {self.object_type}:{self.object_id}>"
 

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
 
+from portal.core.markdown import render_markdown
 from portal.core.validators import format_cnpj, mask_cpf
 
 
@@ -42,7 +43,8 @@ def init_app(app: Flask) -> None:
     from portal.auth.roles import ROLE_LABELS
 
     app.jinja_env.filters.update(
-        date=format_date, datetime=format_datetime, cpf=mask_cpf, cnpj=format_cnpj
+        date=format_date, datetime=format_datetime, cpf=mask_cpf,
+        markdown=render_markdown, cnpj=format_cnpj
     )
     app.jinja_env.globals.update(
         can=can, url_with=url_with, role_labels=ROLE_LABELS, spheres=SPHERES

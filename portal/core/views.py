@@ -1,7 +1,6 @@
-"""Home page and health check."""
+"""Health check."""
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from flask import Blueprint
 from sqlalchemy import text
 
 from portal.extensions import db
@@ -17,9 +16,3 @@ def healthz():
         db.session.rollback()
         return {"status": "error", "database": "unreachable"}, 503
     return {"status": "ok", "database": "ok"}
-
-
-@bp.get("/")
-@login_required
-def home():
-    return render_template("core/home.html")

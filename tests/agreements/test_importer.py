@@ -343,6 +343,21 @@ def test_html_with_one_field_per_row_reads_each_column_as_a_party():
     assert [goal["code"] for goal in result["goals"]] == ["1.1"]
 
 
+def test_html_with_unclosed_head_still_reads_the_body():
+    text = (DATA / "plano-de-trabalho-act-160-2025-mg.html").read_bytes().decode("latin-1")
+    assert parse_plan(replace_once(text, "</head>", "")) == EXPECTED
+
+
+def test_html_cells_with_line_breaks_and_entities():
+    text = (DATA / "plano-de-trabalho-act-160-2025-mg.html").read_bytes().decode("latin-1")
+    text = replace_once(
+        text,
+        ">Anual com o mínimo de 60 horas ao ano<",
+        ">Anual com o<br />m&iacute;nimo de&nbsp;60\r\n horas ao ano<",
+    )
+    assert parse_plan(text) == EXPECTED
+
+
 # ------------------------------------------------------------------ encodings
 
 
@@ -490,6 +505,47 @@ def test_numbers_written_out_and_deadlines_from_signature(seed_text):
     }
     assert goals["C.1"]["schedule"] == {"kind": "once_after_start", "days": 10}
     assert goals["2.2"]["schedule"] == {"kind": "annual", "min_hours": 60}
+
+
+@pytest.mark.parametrize(
+    ("title", "kind", "number"),
+    [
+        ("ACT Nº 160/2025", "ACT", "160/2025"),
+        ("ACORDO DE COOPERAÇÃO TÉCNICA Nº 160/2025", "ACT", "160/2025"),
+        ("ACORDO DE COOPERAÇÃO Nº 12/2024", "AC", "12/2024"),
+        ("TERMO DE ADESÃO Nº 3/2026", "TA", "3/2026"),
+        ("Acordo de Adesão nº 03 / 2026", "AA", "03/2026"),
+    ],
+)
+def test_agreement_kind_and_number(seed_text, title, kind, number):
+    agreement = parse_plan(replace_once(seed_text, "ACT Nº 160/2025", title))["agreement"]
+    assert (agreement["kind"], agreement["number"]) == (kind, number)
+
+
+@pytest.mark.parametrize(
+    ("sphere_text", "sphere"),
+    [
+        ("Federal", "federal"),
+        ("Públíco Estadual", "estadual"),
+        ("Municipal", "municipal"),
+        ("Distrito Federal", "distrital"),
+        ("Organização da Sociedade Civil", "outra"),
+    ],
+)
+def test_party_sphere(seed_text, sphere_text, sphere):
+    old = "Esfera Administrativa: Públíco Estadual"
+    text = replace_once(seed_text, old, f"Esfera Administrativa: {sphere_text}")
+    assert parse_plan(text)["agreement"]["parties"][1]["sphere"] == sphere
+
+
+def test_a_state_in_parentheses_is_not_an_acronym(seed_text):
+    text = replace_once(
+        seed_text,
+        "Órgão: Secretaria de Estado de Casa Civil – MG (SCC)",
+        "Órgão: Prefeitura Municipal de Contagem (MG)",
+    )
+    party = parse_plan(text)["agreement"]["parties"][1]
+    assert (party["name"], party["acronym"]) == ("Prefeitura Municipal de Contagem (MG)", None)
 
 
 def test_unknown_deadline_becomes_manual_with_a_warning(seed_text):

@@ -77,4 +77,11 @@ def test_users_commands_create_deactivate_and_set_password(app, seges):
 def test_migrations_match_the_models(app):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, db.metadata) == []
+        differences = compare_metadata(context, db.metadata)
+    # The forum's full-text index (FTS5 table and its shadow tables, or the tsvector table)
+    # is managed by portal/forum/search.py, not by a model.
+    differences = [
+        d for d in differences
+        if not (d[0] == "remove_table" and d[1].name.startswith("forum_search"))
+    ]
+    assert differences == []

@@ -1,0 +1,63 @@
+# Portal da Rede de Parcerias — developer tasks. Only Python 3.11 is needed to start.
+#
+#   make run          create .venv, migrate, load the demo if the database is empty, serve
+#   make test         the full suite (SQLite; browser tests need /usr/bin/chromium)
+#   make test-pg      the full suite on PostgreSQL ($(PG_TEST_URI))
+#   make test-browser only tests/browser (Playwright + Debian's Chromium)
+#   make lint         ruff
+#   make bench        the benchmarks in tests/perf
+#   make clean        caches and test artifacts (keeps .venv and instance/)
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+HOST ?= 127.0.0.1
+PORT ?= 5000
+DEMO_PASSWORD ?= rede-parcerias-demo
+PG_TEST_URI ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+.PHONY: install .venv run test test-pg test-browser lint bench clean
+
+# The virtualenv, reinstalled whenever pyproject.toml changes.
+install .venv: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -U pip
+	$(BIN)/pip install -e '.[dev]'
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/portal db upgrade
+	$(BIN)/portal demo --password '$(DEMO_PASSWORD)' --if-empty
+	@echo "Portal em http://$(HOST):$(PORT)/ (Ctrl+C para parar)"
+	$(BIN)/portal run --debug --host $(HOST) --port $(PORT)
+
+# Serial on purpose: on PostgreSQL every worker would share (and reset) the one `test` database.
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-pg:
+	PORTAL_TEST_DATABASE_URI='$(PG_TEST_URI)' $(MAKE) --no-print-directory test
+
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	@if ls tests/perf/test_*.py >/dev/null 2>&1; then \
+		$(BIN)/python -m pytest tests/perf $(PYTEST_ARGS); \
+	else \
+		echo "No benchmarks yet (tests/perf/test_*.py)."; \
+	fi
+
+clean:
+	rm -rf test-artifacts build dist .pytest_cache .ruff_cache .hypothesis *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,223 @@
+"""Evidence file storage: stream, hash, check by content, then move atomically into place.
+
+Files live under ``UPLOAD_FOLDER`` with random names; the original name, the sniffed type,
+the size and the SHA-256 are kept by the caller in the database. ``LocalStorage`` is the
+only backend today; another (e.g. an S3-compatible object store) implements the same four
+methods without touching the views.
+"""
+
+import hashlib
+import os
+import secrets
+import shlex
+import subprocess
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+
+from portal.core.exceptions import DomainError
+
+CHUNK = 1024 * 1024
+
+# Allowed types: what the content says, never the extension.
+TYPE_LABELS = {
+    "application/pdf": "PDF",
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PPTX",
+    "application/vnd.oasis.opendocument.text": "ODT",
+    "application/vnd.oasis.opendocument.spreadsheet": "ODS",
+    "application/vnd.oasis.opendocument.presentation": "ODP",
+    "text/csv": "CSV",
+    "text/plain": "TXT",
+}
+ALLOWED_DESCRIPTION = "PDF, PNG, JPEG, DOCX, XLSX, PPTX, ODT, ODS, ODP, CSV ou TXT"
+_OOXML = {
+    "word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ppt/": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+_ODF = {
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
+}
+
+
+class UploadRefused(DomainError):
+    """The file was not kept; ``message`` says why (pt-BR)."""
+
+
+class UploadTooLarge(UploadRefused):
+    status = 413
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    stored_name: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def safe_display_name(name: str | None) -> str:
+    """The user's file name, kept for display and downloads but made harmless."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
+    name = name.strip(" .") or "arquivo"
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 190] + "…" + dot + ext) if dot and len(ext) <= 8 else name[:200]
+    return name
+
+
+def sniff(path: Path) -> str | None:
+    """The allowed MIME type of the file's content, or None."""
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"PK\x03\x04"):
+        return _sniff_zip(path)
+    return _sniff_text(head)
+
+
+def _sniff_zip(path: Path) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if "mimetype" in names:
+                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+                return mimetype if mimetype in _ODF else None
+            if "[Content_Types].xml" in names:
+                for prefix, mimetype in _OOXML.items():
+                    if any(name.startswith(prefix) for name in names):
+                        return mimetype
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return None
+    return None
+
+
+def _sniff_text(head: bytes) -> str | None:
+    if not head or b"\x00" in head:
+        return None
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 4:  # not just a character cut at the boundary
+            try:
+                text = head.decode("cp1252")
+            except UnicodeDecodeError:
+                return None
+        else:
+            text = head[: error.start].decode("utf-8")
+    lowered = text.lstrip().lower()
+    if lowered.startswith(("<!doctype", "<html", "<svg", "<?xml", "<script")) or "<script" in lowered:
+        return None  # markup is never accepted as text
+    first_line = text.splitlines()[0] if text.splitlines() else ""
+    if first_line.count(";") >= 1 or first_line.count(",") >= 2:
+        return "text/csv"
+    return "text/plain"
+
+
+class LocalStorage:
+    """Evidence files in a local (or shared network) directory."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    def _tmp_dir(self) -> Path:
+        path = self.root / ".tmp"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def path(self, stored_name: str) -> Path:
+        if not stored_name or "/" in stored_name or stored_name.startswith("."):
+            raise FileNotFoundError(stored_name)
+        return self.root / stored_name[:2] / stored_name
+
+    def save(self, stream: BinaryIO, original_name: str, *, max_bytes: int) -> StoredFile:
+        """Stream ``stream`` to disk while hashing; refuse what is too big, empty or not allowed."""
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp_name = tempfile.mkstemp(dir=self._tmp_dir(), prefix="upload-")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise UploadTooLarge(
+                            f"“{safe_display_name(original_name)}” excede o limite de "
+                            f"{max_bytes // (1024 * 1024)} MB por arquivo.")
+                    digest.update(chunk)
+                    out.write(chunk)
+            if size == 0:
+                raise UploadRefused(f"“{safe_display_name(original_name)}” está vazio.")
+            content_type = sniff(tmp)
+            if content_type is None:
+                raise UploadRefused(
+                    f"“{safe_display_name(original_name)}” não é de um tipo permitido "
+                    f"({ALLOWED_DESCRIPTION}). O tipo é verificado pelo conteúdo, não pela "
+                    f"extensão.")
+            scan(tmp, safe_display_name(original_name))
+            stored_name = secrets.token_hex(16)
+            final = self.path(stored_name)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return StoredFile(stored_name=stored_name, original_name=safe_display_name(original_name),
+                          content_type=content_type, size=size, sha256=digest.hexdigest())
+
+    def open(self, stored_name: str) -> BinaryIO:
+        return self.path(stored_name).open("rb")
+
+    def delete(self, stored_name: str) -> None:
+        self.path(stored_name).unlink(missing_ok=True)
+
+    def exists(self, stored_name: str) -> bool:
+        return self.path(stored_name).is_file()
+
+
+def scan(path: Path, display_name: str) -> None:
+    """Run PORTAL_AV_COMMAND on the file when configured: infected or scanner error → refused."""
+    command = current_app.config.get("AV_COMMAND")
+    if not command:
+        return
+    try:
+        result = subprocess.run([*shlex.split(command), str(path)], capture_output=True,  # noqa: S603
+                                timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        current_app.logger.exception("Antivírus indisponível")
+        raise UploadRefused(f"Não foi possível verificar “{display_name}” com o antivírus. "
+                            "Tente novamente mais tarde.") from None
+    if result.returncode == 1:
+        raise UploadRefused(f"“{display_name}” foi recusado: o antivírus encontrou uma ameaça.")
+    if result.returncode != 0:
+        current_app.logger.error("Antivírus falhou (%s): %s", result.returncode,
+                                 result.stderr.decode(errors="replace")[:500])
+        raise UploadRefused(f"Não foi possível verificar “{display_name}” com o antivírus. "
+                            "Tente novamente mais tarde.")
+
+
+def storage() -> LocalStorage:
+    return LocalStorage(current_app.config["UPLOAD_FOLDER"])
+
+
+def max_upload_bytes() -> int:
+    return int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024

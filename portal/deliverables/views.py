@@ -1,0 +1,224 @@
+"""Minhas entregas, a deliverable with its draft and evidence, and evidence downloads."""
+
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from portal.agreements.models import Deliverable
+from portal.auth.policy import can, require
+from portal.core import audit
+from portal.core.exceptions import DomainError
+from portal.core.htmx import is_htmx, render, toast
+from portal.core.models import AuditEvent
+from portal.core.storage import storage
+from portal.deliverables import bp, services
+from portal.deliverables.forms import DraftForm, FilterForm, LinkForm
+from portal.deliverables.models import MAX_FILES_PER_VERSION, Evidence
+from portal.extensions import db, limiter
+
+
+EVENT_LABELS = {
+    "deliverable.draft_started": "Rascunho iniciado",
+    "deliverable.submitted": "Enviada para análise",
+    "deliverable.returned": "Devolvida pela SEGES",
+    "deliverable.approved": "Aprovada pela SEGES",
+    "deliverable.waived": "Dispensada pela SEGES",
+    "deliverable.unwaived": "Dispensa desfeita",
+    "evidence.uploaded": "Arquivo anexado",
+    "evidence.link_added": "Link adicionado",
+    "evidence.removed": "Evidência removida",
+}
+
+
+def today() -> date:
+    return date.today()
+
+
+def _home_institution_id() -> int:
+    """Partners see their institution's deliverables; SEGES users the secretariat's own."""
+    return current_user.institution_id
+
+
+@bp.get("/")
+@login_required
+def home():
+    institution_id = _home_institution_id()
+    filters = FilterForm(request.args, years=services.years_of(institution_id))
+    filters.validate()
+    base = services.deliverables_query(
+        institution_id, axis=int(filters.eixo.data) if filters.eixo.data else None,
+        status=filters.situacao.data or None,
+        year=int(filters.ano.data) if filters.ano.data else None)
+    counts = services.group_counts(base, today())
+    group = filters.grupo.data or next((g for g in services.GROUPS if counts[g]), "proximas")
+    query = base.where(services.group_condition(group, today()))
+    order = (db.desc(Deliverable.due_on) if group == "concluidas" else Deliverable.due_on)
+    page = db.paginate(query.order_by(order, Deliverable.id),
+                       per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    return render("deliverables/home.html", "deliverables/_home.html", filters=filters,
+                  counts=counts, group=group, groups=services.GROUPS, page=page,
+                  progress=services.progress_by_axis(institution_id, today()), today=today())
+
+
+def _deliverable(deliverable_id: int, action: str = "deliverable.view") -> Deliverable:
+    deliverable = db.get_or_404(Deliverable, deliverable_id)
+    require(current_user, action, deliverable)
+    return deliverable
+
+
+def _timeline(deliverable: Deliverable) -> list[AuditEvent]:
+    return list(db.session.scalars(
+        db.select(AuditEvent)
+        .where(AuditEvent.object_type == "Deliverable", AuditEvent.object_id == deliverable.id,
+               AuditEvent.action.in_(EVENT_LABELS))
+        .order_by(AuditEvent.created_at, AuditEvent.id).limit(200)))
+
+
+def _page(deliverable: Deliverable, draft_form: DraftForm | None = None,
+          link_form: LinkForm | None = None, status: int = 200):
+    versions = services.versions(deliverable)
+    editable = services.is_editable(deliverable) and can(current_user, "deliverable.edit",
+                                                         deliverable)
+    draft = versions[0] if versions and versions[0].is_draft else None
+    if editable and draft_form is None:
+        draft_form = DraftForm(obj=draft) if draft else DraftForm()
+    return render("deliverables/deliverable.html", "deliverables/_deliverable.html", status,
+                  deliverable=deliverable, versions=versions, draft=draft, editable=editable,
+                  draft_form=draft_form, link_form=link_form or LinkForm(),
+                  timeline=_timeline(deliverable), event_labels=EVENT_LABELS, today=today(),
+                  max_files=MAX_FILES_PER_VERSION)
+
+
+@bp.get("/entregas/<int:deliverable_id>")
+@login_required
+def deliverable(deliverable_id: int):
+    return _page(_deliverable(deliverable_id))
+
+
+@bp.post("/entregas/<int:deliverable_id>/rascunho")
+@login_required
+def save_draft(deliverable_id: int):
+    deliverable = _deliverable(deliverable_id, "deliverable.edit")
+    form = DraftForm()
+    if not form.validate():
+        return _page(deliverable, draft_form=form, status=422)
+    try:
+        services.save_draft(deliverable, by=current_user, report=form.report.data,
+                            covers_from=form.covers_from.data, covers_to=form.covers_to.data)
+        uploads = [f for f in form.files.data or [] if f and f.filename]
+        if uploads:
+            services.add_files(deliverable, uploads, by=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        form.fail(error, "files" if error.field is None else None)
+        return _page(deliverable, draft_form=form, status=error.status)
+    flash("Rascunho salvo.", "success")
+    return redirect(url_for("deliverables.deliverable", deliverable_id=deliverable.id))
+
+
+@bp.post("/entregas/<int:deliverable_id>/evidencias")
+@login_required
+@limiter.limit("120 per hour", key_func=lambda: f"upload:{current_user.get_id()}")
+def upload(deliverable_id: int):
+    """One file per request from the page's progress-bar uploader, or several without JS."""
+    deliverable = _deliverable(deliverable_id, "deliverable.edit")
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    if not files:
+        return _evidence_response(deliverable, "Escolha ao menos um arquivo.", 422)
+    try:
+        added = services.add_files(deliverable, files, by=current_user)
+    except DomainError as error:
+        return _evidence_response(deliverable, error.message, error.status)
+    names = ", ".join(e.original_name for e in added)
+    return _evidence_response(deliverable, f"Arquivo anexado: {names}.", 200)
+
+
+def _evidence_response(deliverable: Deliverable, message: str, status: int):
+    if not is_htmx():
+        flash(message, "success" if status == 200 else "danger")
+        return redirect(url_for("deliverables.deliverable", deliverable_id=deliverable.id))
+    draft = services.latest_version(deliverable)
+    body, _ = render("deliverables/_evidence.html", "deliverables/_evidence.html",
+                     deliverable=deliverable, draft=draft, editable=True,
+                     link_form=LinkForm(), message=message, ok=status == 200)
+    return body, status
+
+
+@bp.post("/entregas/<int:deliverable_id>/links")
+@login_required
+def add_link(deliverable_id: int):
+    deliverable = _deliverable(deliverable_id, "deliverable.edit")
+    form = LinkForm()
+    if form.validate():
+        try:
+            services.add_link(deliverable, by=current_user, url=form.url.data,
+                              title=form.title.data)
+        except DomainError as error:
+            form.fail(error)
+    if form.has_errors:
+        if is_htmx():
+            draft = services.latest_version(deliverable)
+            return render("deliverables/_evidence.html", "deliverables/_evidence.html", 422,
+                          deliverable=deliverable, draft=draft, editable=True, link_form=form)
+        return _page(deliverable, link_form=form, status=422)
+    return _evidence_response(deliverable, "Link adicionado.", 200)
+
+
+@bp.post("/entregas/<int:deliverable_id>/evidencias/<int:evidence_id>/remover")
+@login_required
+def remove_evidence(deliverable_id: int, evidence_id: int):
+    deliverable = _deliverable(deliverable_id, "deliverable.edit")
+    evidence = db.get_or_404(Evidence, evidence_id)
+    if evidence.submission.deliverable_id != deliverable.id:
+        abort(404)
+    try:
+        services.remove_evidence(evidence, by=current_user)
+    except DomainError as error:
+        return _evidence_response(deliverable, error.message, error.status)
+    return _evidence_response(deliverable, "Evidência removida.", 200)
+
+
+@bp.route("/entregas/<int:deliverable_id>/enviar", methods=["GET", "POST"])
+@login_required
+def submit(deliverable_id: int):
+    """GET shows what will be sent and asks for confirmation; POST sends it."""
+    deliverable = _deliverable(deliverable_id, "deliverable.edit")
+    draft = services.latest_version(deliverable)
+    if request.method == "POST":
+        try:
+            services.submit(deliverable, by=current_user)
+        except DomainError as error:
+            flash(error.message, "danger")
+            return redirect(url_for("deliverables.deliverable", deliverable_id=deliverable.id))
+        flash("Entrega enviada para análise da SEGES. Ela agora está somente para leitura.",
+              "success")
+        response = redirect(url_for("deliverables.deliverable", deliverable_id=deliverable.id))
+        return toast(response, "Entrega enviada.") if is_htmx() else response
+    if draft is None or not draft.is_draft:
+        flash("Não há rascunho para enviar: escreva o relato antes.", "warning")
+        return redirect(url_for("deliverables.deliverable", deliverable_id=deliverable.id))
+    return render("deliverables/submit.html", "deliverables/_submit.html",
+                  deliverable=deliverable, draft=draft)
+
+
+@bp.get("/evidencias/<int:evidence_id>/arquivo")
+@login_required
+def download(evidence_id: int):
+    evidence = db.get_or_404(Evidence, evidence_id)
+    if evidence.kind != "file":
+        abort(404)
+    require(current_user, "deliverable.view", evidence.submission.deliverable)
+    try:
+        handle = storage().open(evidence.stored_name)
+    except FileNotFoundError:
+        current_app.logger.error("Evidence file missing: %s", evidence.stored_name)
+        abort(404, "O arquivo não foi encontrado no armazenamento. Avise a SEGES.")
+    audit.record("evidence.downloaded", evidence.submission.deliverable, actor=current_user,
+                 evidence_id=evidence.id, name=evidence.original_name)
+    db.session.commit()
+    response = send_file(handle, mimetype=evidence.content_type, as_attachment=True,
+                         download_name=evidence.original_name, max_age=0, etag=False)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,500 @@
+"""Forum pages: read the arguments, ask the policy, call a service, render."""
+
+from datetime import UTC, datetime
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from portal.auth.policy import require
+from portal.core.exceptions import DomainError
+from portal.core.htmx import is_htmx, render
+from portal.core.markdown import render_markdown
+from portal.extensions import db, limiter
+from portal.forum import bp, search, services
+from portal.forum.forms import (
+    CategoryForm,
+    MoveTopicForm,
+    PostForm,
+    ReportForm,
+    SearchForm,
+    TopicForm,
+)
+from portal.forum.models import BODY_MAX, Category, Post, Report, Topic
+
+POSTS_PER_PAGE = 30
+TOO_MANY_POSTS = (
+    "Você publicou muitas mensagens em pouco tempo. Aguarde alguns minutos e tente de novo."
+)
+
+
+def _post_limit() -> str:
+    return current_app.config.get("RATELIMIT_FORUM_POSTS", "10 per minute;60 per hour")
+
+
+def _poster() -> str:
+    if current_user.is_authenticated:
+        return f"forum-post:{current_user.id}"
+    return f"forum-post:{request.remote_addr}"
+
+
+post_rate_limit = limiter.limit(
+    _post_limit, methods=["POST"], key_func=_poster, error_message=TOO_MANY_POSTS
+)
+
+
+@bp.app_template_filter("relative")
+def relative_time(value: datetime | None) -> str:
+    """ "há 5 minutos"-style age of a UTC datetime."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    seconds = int((datetime.now(UTC) - value).total_seconds())
+    for size, one, many in (
+        (86400 * 365, "ano", "anos"),
+        (86400 * 30, "mês", "meses"),
+        (86400, "dia", "dias"),
+        (3600, "hora", "horas"),
+        (60, "minuto", "minutos"),
+    ):
+        if seconds >= size:
+            count = seconds // size
+            return f"há {count} {one if count == 1 else many}"
+    return "agora mesmo"
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+# Lists ----------------------------------------------------------------------------------
+
+
+def _topic_list(category: Category | None):
+    page = db.paginate(
+        services.topics_query(category),
+        page=_page(),
+        per_page=current_app.config["ITEMS_PER_PAGE"],
+        error_out=False,
+    )
+    return page, services.unread_ids(_me(), page.items)
+
+
+@bp.get("/")
+@login_required
+def index():
+    require(current_user, "forum.view")
+    page, unread = _topic_list(None)
+    return render(
+        "forum/index.html",
+        "forum/_topics.html",
+        page=page,
+        unread=unread,
+        categories=services.categories(),
+        filters=SearchForm(categories=services.categories()),
+    )
+
+
+@bp.get("/categorias/<int:category_id>")
+@login_required
+def category(category_id: int):
+    category = db.get_or_404(Category, category_id)
+    require(current_user, "forum.view", category)
+    page, unread = _topic_list(category)
+    return render(
+        "forum/category.html",
+        "forum/_topics.html",
+        category=category,
+        page=page,
+        unread=unread,
+        watching=services.is_watching(_me(), category=category),
+    )
+
+
+@bp.get("/busca")
+@login_required
+def search_page():
+    require(current_user, "forum.view")
+    categories = services.categories()
+    filters = SearchForm(request.args, categories=categories)
+    filters.validate()
+    results, topics, snippets = None, {}, {}
+    if filters.q.data and not filters.errors:
+        solved = {"resolvidos": True, "abertos": False}.get(filters.situacao.data or "")
+        results = search.search_topics(
+            filters.q.data,
+            page=_page(),
+            per_page=current_app.config["ITEMS_PER_PAGE"],
+            category_id=int(filters.categoria.data) if filters.categoria.data else None,
+            solved=solved,
+        )
+        if results is not None:
+            ids = [topic_id for topic_id, _score in results.items]
+            topics = {t.id: t for t in db.session.scalars(db.select(Topic).where(Topic.id.in_(ids)))}
+            snippets = search.snippets(ids, filters.q.data)
+    return render(
+        "forum/search.html",
+        "forum/_search_results.html",
+        filters=filters,
+        results=results,
+        topics=topics,
+        snippets=snippets,
+        highlight=search.highlight,
+    )
+
+
+# Topics ---------------------------------------------------------------------------------
+
+
+def _topic_or_404(topic_id: int) -> Topic:
+    return db.get_or_404(Topic, topic_id)
+
+
+def _post_or_404(post_id: int) -> Post:
+    return db.get_or_404(Post, post_id)
+
+
+@bp.route("/categorias/<int:category_id>/novo-topico", methods=["GET", "POST"])
+@post_rate_limit
+@login_required
+def new_topic(category_id: int):
+    category = db.get_or_404(Category, category_id)
+    require(current_user, "forum.topic.create", category)
+    goal_id = request.args.get("meta", type=int)
+    form = TopicForm(goals=services.goal_choices(_me(), include_id=goal_id))
+    if not form.is_submitted() and goal_id:
+        form.goal_id.data = str(goal_id)
+    if form.validate_on_submit():
+        try:
+            topic = services.create_topic(
+                category,
+                by=_me(),
+                title=form.title.data,
+                body=form.body.data,
+                goal_id=int(form.goal_id.data) if form.goal_id.data else None,
+            )
+        except DomainError as error:
+            form.fail(error)
+        else:
+            flash("Tópico publicado. Você será avisado(a) das respostas.", "success")
+            return redirect(url_for("forum.topic", topic_id=topic.id))
+    return render(
+        "forum/new_topic.html", "forum/_topic_form.html", form.status, form=form, category=category
+    )
+
+
+@bp.get("/topicos/<int:topic_id>")
+@login_required
+def topic(topic_id: int):
+    topic = _topic_or_404(topic_id)
+    require(current_user, "forum.view", topic)
+    me = _me()
+    page = services.posts_page(topic, _page(), POSTS_PER_PAGE)
+    context = {
+        "topic": topic,
+        "page": page,
+        "accepted": services.accepted_answer(topic) if topic.solved else None,
+        "watching": services.is_watching(me, topic=topic),
+        "form": PostForm(formdata=None),
+    }
+    response = render("forum/topic.html", "forum/_topic.html", **context)
+    services.mark_read(topic, me)  # after rendering: the commit would expire what it shows
+    return response
+
+
+@bp.route("/topicos/<int:topic_id>/responder", methods=["GET", "POST"])
+@post_rate_limit
+@login_required
+def reply(topic_id: int):
+    topic = _topic_or_404(topic_id)
+    require(current_user, "forum.topic.reply", topic)
+    form = PostForm()
+    quoted = request.args.get("citar", type=int)
+    if not form.is_submitted() and quoted:
+        form.body.data = _quote(topic, quoted)
+    if form.validate_on_submit():
+        try:
+            post = services.reply(topic, by=_me(), body=form.body.data)
+        except DomainError as error:
+            form.fail(error)
+        else:
+            if is_htmx():
+                return render_template(
+                    "forum/_reply_created.html", topic=topic, post=post, form=PostForm(formdata=None)
+                )
+            flash("Resposta publicada.", "success")
+            return redirect(_post_url(post))
+    return render("forum/reply.html", "forum/_reply_form.html", form.status, form=form, topic=topic)
+
+
+def _quote(topic: Topic, post_id: int) -> str:
+    post = db.session.get(Post, post_id)
+    if post is None or post.topic_id != topic.id or post.hidden:
+        return ""
+    lines = "\n".join(f"> {line}" for line in post.body.splitlines())
+    return f"> **{post.author.name}** escreveu:\n>\n{lines}\n\n"
+
+
+def _post_url(post: Post) -> str:
+    return url_for(
+        "forum.topic",
+        topic_id=post.topic_id,
+        page=services.page_of(post, POSTS_PER_PAGE),
+        _anchor=f"mensagem-{post.id}",
+    )
+
+
+@bp.post("/previa")
+@login_required
+def preview():
+    require(current_user, "forum.view")
+    body = (request.form.get("body") or "")[:BODY_MAX]
+    return render("forum/preview.html", "forum/_preview.html", html=render_markdown(body))
+
+
+@bp.route("/mensagens/<int:post_id>/editar", methods=["GET", "POST"])
+@login_required
+def edit_post(post_id: int):
+    post = _post_or_404(post_id)
+    require(current_user, "forum.post.edit", post)
+    form = PostForm(obj=post)
+    if form.validate_on_submit():
+        try:
+            services.edit_post(post, by=_me(), body=form.body.data)
+        except DomainError as error:
+            form.fail(error)
+        else:
+            if is_htmx():
+                return render_template("forum/_post.html", post=post, topic=post.topic)
+            flash("Mensagem editada.", "success")
+            return redirect(_post_url(post))
+    return render(
+        "forum/edit_post.html", "forum/_edit_form.html", form.status, form=form, post=post
+    )
+
+
+@bp.get("/mensagens/<int:post_id>/historico")
+@login_required
+def post_history(post_id: int):
+    post = _post_or_404(post_id)
+    require(current_user, "forum.view", post)
+    return render(
+        "forum/history.html",
+        "forum/_history.html",
+        post=post,
+        revisions=services.revisions(post),
+    )
+
+
+@bp.post("/mensagens/<int:post_id>/aceitar")
+@login_required
+def accept_answer(post_id: int):
+    post = _post_or_404(post_id)
+    require(current_user, "forum.topic.accept", post.topic)
+    try:
+        services.accept_answer(post, by=_me())
+    except DomainError as error:
+        flash(error.message, "danger")
+    else:
+        flash("Resposta marcada como aceita: o tópico está resolvido.", "success")
+    return redirect(_post_url(post))
+
+
+@bp.post("/topicos/<int:topic_id>/acompanhar")
+@login_required
+def watch_topic(topic_id: int):
+    topic = _topic_or_404(topic_id)
+    require(current_user, "forum.watch", topic)
+    following = services.toggle_watch(_me(), topic=topic)
+    flash(
+        "Você passou a acompanhar este tópico." if following
+        else "Você deixou de acompanhar este tópico.",
+        "success",
+    )
+    return redirect(url_for("forum.topic", topic_id=topic.id))
+
+
+@bp.post("/categorias/<int:category_id>/acompanhar")
+@login_required
+def watch_category(category_id: int):
+    category = db.get_or_404(Category, category_id)
+    require(current_user, "forum.watch", category)
+    following = services.toggle_watch(_me(), category=category)
+    flash(
+        "Você passou a acompanhar esta categoria." if following
+        else "Você deixou de acompanhar esta categoria.",
+        "success",
+    )
+    return redirect(url_for("forum.category", category_id=category.id))
+
+
+# Moderation -----------------------------------------------------------------------------
+
+
+@bp.route("/mensagens/<int:post_id>/denunciar", methods=["GET", "POST"])
+@login_required
+def report_post(post_id: int):
+    post = _post_or_404(post_id)
+    require(current_user, "forum.report", post)
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            services.report_post(post, by=_me(), reason=form.reason.data)
+        except DomainError as error:
+            form.fail(error)
+        else:
+            flash("Denúncia enviada à moderação da SEGES. Obrigado.", "success")
+            return redirect(_post_url(post))
+    return render(
+        "forum/report.html", "forum/_report_form.html", form.status, form=form, post=post
+    )
+
+
+@bp.get("/denuncias")
+@login_required
+def reports():
+    require(current_user, "forum.moderate")
+    page = db.paginate(
+        services.open_reports_query(),
+        page=_page(),
+        per_page=current_app.config["ITEMS_PER_PAGE"],
+        error_out=False,
+    )
+    return render("forum/reports.html", "forum/_reports_table.html", page=page)
+
+
+@bp.post("/denuncias/<int:report_id>/resolver")
+@login_required
+def resolve_report(report_id: int):
+    report = db.get_or_404(Report, report_id)
+    require(current_user, "forum.moderate", report)
+    services.resolve_report(report, by=_me())
+    flash("Denúncia marcada como resolvida.", "success")
+    return redirect(url_for("forum.reports"))
+
+
+def _moderate_post(post_id: int, action, message: str):
+    post = _post_or_404(post_id)
+    require(current_user, "forum.moderate", post)
+    try:
+        action(post, by=_me())
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("forum.topic", topic_id=post.topic_id))
+    flash(message, "success")
+    return redirect(url_for("forum.topic", topic_id=post.topic_id))
+
+
+@bp.post("/mensagens/<int:post_id>/ocultar")
+@login_required
+def hide_post(post_id: int):
+    return _moderate_post(post_id, services.hide_post, "Mensagem ocultada.")
+
+
+@bp.post("/mensagens/<int:post_id>/reexibir")
+@login_required
+def unhide_post(post_id: int):
+    return _moderate_post(post_id, services.unhide_post, "Mensagem reexibida.")
+
+
+@bp.post("/mensagens/<int:post_id>/excluir")
+@login_required
+def delete_post(post_id: int):
+    return _moderate_post(post_id, services.delete_post, "Mensagem excluída.")
+
+
+@bp.post("/topicos/<int:topic_id>/trancar")
+@login_required
+def lock_topic(topic_id: int):
+    topic = _topic_or_404(topic_id)
+    require(current_user, "forum.moderate", topic)
+    services.set_locked(topic, not topic.locked, by=_me())
+    flash("Tópico trancado." if topic.locked else "Tópico destrancado.", "success")
+    return redirect(url_for("forum.topic", topic_id=topic.id))
+
+
+@bp.post("/topicos/<int:topic_id>/fixar")
+@login_required
+def pin_topic(topic_id: int):
+    topic = _topic_or_404(topic_id)
+    require(current_user, "forum.moderate", topic)
+    services.set_pinned(topic, not topic.pinned, by=_me())
+    flash("Tópico fixado no topo." if topic.pinned else "Tópico desafixado.", "success")
+    return redirect(url_for("forum.topic", topic_id=topic.id))
+
+
+@bp.route("/topicos/<int:topic_id>/mover", methods=["GET", "POST"])
+@login_required
+def move_topic(topic_id: int):
+    topic = _topic_or_404(topic_id)
+    require(current_user, "forum.moderate", topic)
+    form = MoveTopicForm(categories=services.categories())
+    if not form.is_submitted():
+        form.category_id.data = str(topic.category_id)
+    if form.validate_on_submit():
+        target = db.session.get(Category, int(form.category_id.data))
+        try:
+            services.move_topic(topic, target, by=_me())
+        except DomainError as error:
+            form.fail(error)
+        else:
+            flash(f"Tópico movido para “{target.name}”.", "success")
+            return redirect(url_for("forum.topic", topic_id=topic.id))
+    return render("forum/move.html", "forum/_move_form.html", form.status, form=form, topic=topic)
+
+
+# Categories -----------------------------------------------------------------------------
+
+
+@bp.get("/categorias")
+@login_required
+def categories():
+    require(current_user, "forum.category.manage")
+    return render(
+        "forum/categories.html", "forum/_categories_table.html", categories=services.categories()
+    )
+
+
+@bp.route("/categorias/nova", methods=["GET", "POST"])
+@login_required
+def new_category():
+    require(current_user, "forum.category.manage")
+    return _category_form(None)
+
+
+@bp.route("/categorias/<int:category_id>/editar", methods=["GET", "POST"])
+@login_required
+def edit_category(category_id: int):
+    category = db.get_or_404(Category, category_id)
+    require(current_user, "forum.category.manage", category)
+    return _category_form(category)
+
+
+def _category_form(category: Category | None):
+    form = CategoryForm(obj=category)
+    if form.validate_on_submit():
+        try:
+            services.save_category(
+                category,
+                by=_me(),
+                name=form.name.data,
+                description=form.description.data,
+                position=form.position.data or 0,
+                seges_only=form.seges_only.data,
+            )
+        except DomainError as error:
+            form.fail(error)
+        else:
+            flash("Categoria salva.", "success")
+            return redirect(url_for("forum.categories"))
+    return render(
+        "forum/category_form.html",
+        "forum/_category_form.html",
+        form.status,
+        form=form,
+        category=category,
+    )

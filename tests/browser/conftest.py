@@ -1,0 +1,215 @@
+"""Browser fixtures: the real app on a live server, driven by Debian's Chromium via Playwright.
+
+- ``app`` (overrides tests/conftest.py's): the same test configuration and table cleanup,
+  but with no SERVER_NAME, so the live server answers on 127.0.0.1:<port>.
+- ``live_server``: the app served by werkzeug in a background thread; yields the base URL.
+- ``browser``: one Chromium per session (``/usr/bin/chromium``, never a downloaded one).
+- ``page`` / ``page_nojs``: a fresh browser context per test, with ``base_url`` set to the
+  live server, so ``page.goto("/login")`` works. ``page`` takes ``java_script_enabled`` by
+  indirect parametrisation: ``@pytest.mark.parametrize("page", [True, False], indirect=True)``.
+- ``page_log``: console errors, page errors, failed requests and HTTP errors seen by the
+  pages of the test; ``page_log.assert_clean()`` fails on any of them.
+
+On failure a screenshot of each open page goes to test-artifacts/screenshots/<test>.png.
+Without /usr/bin/chromium the tests are skipped locally, but fail when CI=true.
+"""
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.extensions import db
+from tests.conftest import PortalClient, _empty_tables, _test_config
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+TIMEOUT_MS = 10_000
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item, so fixtures can see whether the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _failed(node) -> bool:
+    return any(
+        getattr(getattr(node, f"report_{phase}", None), "failed", False)
+        for phase in ("setup", "call")
+    )
+
+
+@pytest.fixture
+def app(database_uri, tmp_path):
+    config = _test_config(database_uri, tmp_path)
+    config["SERVER_NAME"] = None  # the live server answers on 127.0.0.1:<port>
+    app = create_app(config)
+    app.test_client_class = PortalClient
+    app.extensions["mail_outbox"] = []
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 (a free port) for the duration of one test."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = (
+            f"{CHROMIUM} not found: browser tests need Debian's Chromium "
+            "(apt-get install -y chromium)"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class PageLog:
+    """What went wrong in the browser while the test ran."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    http_errors: list[tuple[int, str, str]] = field(default_factory=list)  # status, type, url
+
+    def watch(self, page) -> None:
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        page.on("requestfailed", self._on_request_failed)
+        page.on("response", self._on_response)
+
+    def _on_console(self, message) -> None:
+        # Chromium also logs every HTTP error as "Failed to load resource"; those are
+        # judged by their status in http_errors instead.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    def _on_request_failed(self, request) -> None:
+        # ERR_ABORTED is the browser cancelling a request because the test navigated on
+        # (a favicon or deferred script still loading): not the server's fault.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.failed_requests.append(f"{request.method} {request.url}: {request.failure}")
+
+    def _on_response(self, response) -> None:
+        if response.status >= 400:
+            self.http_errors.append((response.status, response.request.resource_type, response.url))
+
+    def static_errors(self) -> list[str]:
+        return [f"{status} {url}" for status, _, url in self.http_errors if "/static/" in url]
+
+    def assert_clean(self, *, allowed_document_statuses: tuple[int, ...] = ()) -> None:
+        """No console or script errors, no failed request, no HTTP error (a page answered
+        with one of ``allowed_document_statuses``, such as 422 for a form error, is fine)."""
+        unexpected_http = [
+            f"{status} {kind} {url}"
+            for status, kind, url in self.http_errors
+            if not (kind == "document" and status in allowed_document_statuses)
+        ]
+        problems = {
+            "console errors": self.console_errors,
+            "page errors": self.page_errors,
+            "failed requests": self.failed_requests,
+            "HTTP errors (missing static files?)": unexpected_http,
+        }
+        report = "\n".join(
+            f"{name}:\n  " + "\n  ".join(items) for name, items in problems.items() if items
+        )
+        assert not report, report
+
+
+@pytest.fixture
+def page_log() -> PageLog:
+    return PageLog()
+
+
+@pytest.fixture
+def new_page(request, browser, live_server, page_log):
+    """Factory: ``new_page(java_script_enabled=False)`` opens a page in a fresh context."""
+    contexts = []
+    pages = []
+
+    def make(*, java_script_enabled: bool = True):
+        context = browser.new_context(
+            base_url=live_server, locale="pt-BR", java_script_enabled=java_script_enabled
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page_log.watch(page)
+        pages.append(page)
+        return page
+
+    yield make
+
+    if _failed(request.node):
+        _save_screenshots(request, pages)
+    for context in contexts:
+        context.close()
+
+
+def _save_screenshots(request, pages) -> None:
+    folder = request.config.rootpath / "test-artifacts" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.\[\]-]+", "_", request.node.name)
+    for number, page in enumerate(pages):
+        suffix = "" if number == 0 else f"-{number + 1}"
+        path = folder / f"{name}{suffix}.png"
+        try:
+            page.screenshot(path=str(path), full_page=True)
+        except Exception as error:  # a crashed page must not hide the test's own failure
+            print(f"screenshot {path} failed: {error}")
+        else:
+            print(f"screenshot saved: {path}")
+
+
+@pytest.fixture
+def page(request, new_page):
+    """A page with JavaScript on (or as given by indirect parametrisation)."""
+    return new_page(java_script_enabled=getattr(request, "param", True))
+
+
+@pytest.fixture
+def page_nojs(new_page):
+    """A page with JavaScript off: every page must work without it."""
+    return new_page(java_script_enabled=False)

@@ -1,0 +1,202 @@
+"""Minhas entregas, drafting, evidence and submitting, through services and views."""
+
+from datetime import date
+
+import pytest
+
+from portal.agreements.models import Deliverable
+from portal.core.models import AuditEvent
+from portal.deliverables import services
+from portal.deliverables.models import Evidence, Submission
+from portal.extensions import db
+from tests.deliverables.conftest import PDF, PNG, deliverable_of, upload
+
+
+def test_home_groups_deliverables_with_counts(client, users, login, act, painel):
+    login(users["partner_member"])
+    response = client.get("/")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Minhas entregas" in body and "Atrasadas" in body and "Próximos 30 dias" in body
+    assert "Indicar responsável (nome, e-mail e CPF)" in body  # 1.2, overdue
+    assert "dias de atraso" in body
+    assert "Progresso por eixo" in body
+
+
+def test_home_filters_are_an_htmx_fragment(client, users, login, act):
+    login(users["partner_member"])
+    response = client.htmx("/?grupo=depois&eixo=2&ano=2028")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in body
+    assert body.lstrip().startswith('<div id="minhas-entregas"')
+    assert "2.2" in body and "1.2 —" not in body
+
+
+def test_group_counts_match_the_database(app, users, act):
+    mg = users["partner_manager"].institution_id
+    today = date(2026, 11, 26)
+    counts = services.group_counts(services.deliverables_query(mg), today)
+    total = db.session.scalar(db.select(db.func.count(Deliverable.id))
+                              .where(Deliverable.institution_id == mg))
+    assert sum(counts.values()) == total
+    overdue = db.session.scalar(db.select(db.func.count(Deliverable.id)).where(
+        Deliverable.institution_id == mg, Deliverable.due_on < today))
+    assert counts["atrasadas"] == overdue and counts["concluidas"] == 0
+
+
+def test_progress_counts_approved_over_due(app, users, act):
+    mg = users["partner_manager"].institution_id
+    painel = deliverable_of(act, "1.2", mg)
+    painel.status = "approved"
+    db.session.commit()
+    progress = {p.axis: p for p in services.progress_by_axis(mg, date(2026, 11, 26))}
+    assert progress[1].approved == 1 and progress[1].due >= 1
+    assert progress[2].approved == 0
+
+
+def test_seges_sees_its_own_deliverables_on_the_home(client, users, login, act):
+    login(users["seges_reviewer"])
+    body = client.get("/?grupo=atrasadas").get_data(as_text=True)
+    assert "Disponibilizar fórum virtual" in body  # C.1 is owed by SEGES
+
+
+def test_member_drafts_uploads_links_and_submits(client, users, login, painel, app):
+    login(users["partner_member"])
+    url = f"/entregas/{painel.id}"
+    response = client.post(f"{url}/rascunho", data={
+        "report": "Indicamos **Maria** para o Painel.", "covers_from": "2025-10-01",
+        "covers_to": "2025-10-15"})
+    assert response.status_code == 302
+    response = client.post(f"{url}/evidencias", data={"files": [upload("ofício.pdf", PDF),
+                                                                upload("foto.png", PNG)]})
+    assert response.status_code == 302
+    response = client.htmx(f"{url}/links", method="POST",
+                           data={"url": "https://www.gov.br/gestao", "title": "Notícia"})
+    assert response.status_code == 200 and "Notícia" in response.get_data(as_text=True)
+    confirm = client.get(f"{url}/enviar").get_data(as_text=True)
+    assert "Confirmar envio" in confirm and "2 arquivo(s) e 1 link(s)" in confirm
+    assert client.post(f"{url}/enviar").status_code == 302
+    deliverable = db.session.get(Deliverable, painel.id)
+    assert deliverable.status == "submitted"
+    page = client.get(url).get_data(as_text=True)
+    assert "Enviada" in page and "<strong>Maria</strong>" in page
+    assert 'id="form-rascunho"' not in page  # read-only now
+    assert client.post(f"{url}/rascunho", data={"report": "mudança"}).status_code == 409
+    actions = set(db.session.scalars(db.select(AuditEvent.action)))
+    assert {"deliverable.draft_started", "evidence.uploaded", "deliverable.submitted"} <= actions
+
+
+def test_files_are_stored_by_content_under_random_names(app, users, painel):
+    services.add_files(painel, [_file("relatório final.pdf", PDF)], by=users["partner_member"])
+    evidence = db.session.scalar(db.select(Evidence))
+    assert evidence.content_type == "application/pdf" and evidence.size == len(PDF)
+    assert len(evidence.stored_name) == 32 and "relat" not in evidence.stored_name
+    import hashlib
+
+    assert evidence.sha256 == hashlib.sha256(PDF).hexdigest()
+
+
+def _file(name, content):
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    return FileStorage(stream=io.BytesIO(content), filename=name)
+
+
+def test_submitting_without_a_report_is_refused(client, users, login, painel):
+    login(users["partner_member"])
+    client.post(f"/entregas/{painel.id}/evidencias", data={"files": [upload("a.pdf", PDF)]})
+    response = client.post(f"/entregas/{painel.id}/enviar", follow_redirects=True)
+    assert "Escreva o relato" in response.get_data(as_text=True)
+    assert db.session.get(Deliverable, painel.id).status == "draft"
+
+
+def test_invalid_dates_are_422_and_keep_the_report(client, users, login, painel):
+    login(users["partner_member"])
+    response = client.post(f"/entregas/{painel.id}/rascunho", data={
+        "report": "Texto que não pode se perder", "covers_from": "31/02/2025"})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "Data inválida" in body and "Texto que não pode se perder" in body
+
+
+def test_period_end_before_start_is_refused(client, users, login, painel):
+    login(users["partner_member"])
+    response = client.post(f"/entregas/{painel.id}/rascunho", data={
+        "report": "x", "covers_from": "2025-10-10", "covers_to": "2025-10-01"})
+    assert response.status_code == 422
+    assert "O início do período deve ser anterior ao fim." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["ftp://x.org/a", "javascript:alert(1)", "www.sem-protocolo.br"])
+def test_links_must_be_http_or_https(client, users, login, painel, url):
+    login(users["partner_member"])
+    response = client.htmx(f"/entregas/{painel.id}/links", method="POST",
+                           data={"url": url, "title": "x"})
+    assert response.status_code == 422
+    assert db.session.scalar(db.select(Evidence)) is None
+
+
+def test_remove_evidence_before_submitting_deletes_the_file(app, client, users, login, painel):
+    login(users["partner_member"])
+    client.post(f"/entregas/{painel.id}/evidencias", data={"files": [upload("a.pdf", PDF)]})
+    evidence = db.session.scalar(db.select(Evidence))
+    from portal.core.storage import storage
+
+    path = storage().path(evidence.stored_name)
+    assert path.exists()
+    response = client.htmx(f"/entregas/{painel.id}/evidencias/{evidence.id}/remover",
+                           method="POST")
+    assert response.status_code == 200 and "Evidência removida." in response.get_data(as_text=True)
+    assert not path.exists() and db.session.scalar(db.select(Evidence)) is None
+
+
+def test_returned_deliverable_is_edited_as_a_new_version(app, users, painel):
+    member = users["partner_member"]
+    services.save_draft(painel, by=member, report="v1", covers_from=None, covers_to=None)
+    services.add_files(painel, [_file("a.pdf", PDF)], by=member)
+    first = services.submit(painel, by=member)
+    first.status, painel.status = "returned", "returned"  # what a reviewer's return does
+    db.session.commit()
+    draft = services.save_draft(painel, by=member, report="v2", covers_from=None,
+                                covers_to=None)
+    assert draft.version == 2 and draft.id != first.id
+    assert [e.original_name for e in draft.files] == ["a.pdf"]  # carried over
+    services.remove_evidence(draft.files[0], by=member)
+    from portal.core.storage import storage
+
+    assert storage().exists(first.files[0].stored_name)  # v1 keeps its file
+    assert db.session.get(Submission, first.id).report == "v1"
+
+
+def test_adherents_deliverables_are_read_only_for_the_first_layer(client, users, login, act):
+    from portal.agreements import plans
+
+    adhesion = plans.register_adhesion(act, by=None, name="Contagem", cnpj="18715508000131",
+                                       sphere="municipal", uf="MG", signed_on=date(2026, 3, 16))
+    theirs = deliverable_of(adhesion, "2.2", adhesion.partner_id)
+    login(users["partner_manager"])
+    page = client.get(f"/entregas/{theirs.id}")
+    assert page.status_code == 200 and 'id="form-rascunho"' not in page.get_data(as_text=True)
+    assert client.post(f"/entregas/{theirs.id}/rascunho", data={"report": "x"}).status_code == 403
+
+
+def test_other_state_cannot_open_or_download_anything(client, users, login, painel):
+    login(users["partner_member"])
+    client.post(f"/entregas/{painel.id}/rascunho", data={"report": "segredo"})
+    client.post(f"/entregas/{painel.id}/evidencias", data={"files": [upload("a.pdf", PDF)]})
+    evidence = db.session.scalar(db.select(Evidence))
+    client.post("/logout")
+    login(users["other_manager"])
+    base = f"/entregas/{painel.id}"
+    assert client.get(base).status_code == 403
+    assert client.htmx(base).status_code == 403
+    assert client.get(f"/evidencias/{evidence.id}/arquivo").status_code == 403
+    assert client.post(f"{base}/rascunho", data={"report": "x"}).status_code == 403
+    assert client.post(f"{base}/evidencias", data={"files": [upload("b.pdf", PDF)]}).status_code == 403
+    assert client.post(f"{base}/links", data={"url": "https://a.b"}).status_code == 403
+    assert client.post(f"{base}/evidencias/{evidence.id}/remover").status_code == 403
+    assert client.post(f"{base}/enviar").status_code == 403
+    assert client.get(f"{base}/enviar").status_code == 403
+    assert "segredo" not in client.get("/").get_data(as_text=True)

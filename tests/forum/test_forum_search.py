@@ -1,0 +1,92 @@
+"""Search: accent-insensitive, ranked, highlighted, filtered, and in sync with the posts."""
+
+from portal.extensions import db
+from portal.forum import search, services
+from portal.forum.models import Post
+from tests.forum.forum_helpers import category, topic
+
+
+def _ids(query: str, **filters) -> list[int]:
+    page = search.search_topics(query, **filters)
+    return [topic_id for topic_id, _score in page.items]
+
+
+def test_search_ignores_accents_in_both_directions(app, users):
+    t = topic(users["partner_member"], title="Horas de capacitação", body="Como contar?")
+    assert _ids("capacitacao") == [t.id]
+    assert _ids("CAPACITAÇÃO") == [t.id]
+    other = topic(users["partner_member"], title="Relatório anual", body="Sobre a gestao do painel")
+    assert _ids("gestão") == [other.id]
+
+
+def test_title_matches_rank_above_body_matches(app, users):
+    member = users["partner_member"]
+    in_body = topic(member, title="Dúvida sobre prazos", body="Fala do painel gerencial de passagem")
+    in_title = topic(member, title="Painel gerencial fora do ar", body="Não abre desde ontem")
+    assert _ids("painel") == [in_title.id, in_body.id]
+
+
+def test_solved_topics_rank_above_equally_relevant_open_ones(app, users):
+    member = users["partner_member"]
+    first = topic(member, title="Acesso ao sistema de convênios", body="Sem acesso desde ontem")
+    second = topic(member, title="Acesso ao sistema de convênios", body="Sem acesso desde ontem")
+    answer = services.reply(first, by=users["seges_reviewer"], body="Resolvido aqui")
+    services.accept_answer(answer, by=member)
+    assert _ids("convenios")[0] == first.id
+    assert set(_ids("convenios")) == {first.id, second.id}
+
+
+def test_replies_are_searchable_and_each_topic_appears_once(app, users):
+    t = topic(users["partner_member"], title="Eventos regionais", body="Quem vai?")
+    services.reply(t, by=users["partner_manager"], body="Vamos ao seminário de multiplicadores")
+    services.reply(t, by=users["seges_reviewer"], body="Os multiplicadores são bem-vindos")
+    assert _ids("multiplicadores") == [t.id]
+
+
+def test_filters_by_category_and_solved(app, users):
+    member = users["partner_member"]
+    a = topic(member, title="Ouvidoria integrada", slug="boas-praticas")
+    b = topic(member, title="Ouvidoria e prazos", slug="duvidas-gerais")
+    answer = services.reply(b, by=users["seges_reviewer"], body="Veja o manual")
+    services.accept_answer(answer, by=member)
+    assert _ids("ouvidoria", category_id=category("boas-praticas").id) == [a.id]
+    assert _ids("ouvidoria", solved=True) == [b.id]
+    assert _ids("ouvidoria", solved=False) == [a.id]
+
+
+def test_index_follows_edit_hide_unhide_and_delete(app, users):
+    member = users["partner_member"]
+    t = topic(member, title="Assunto qualquer", body="Texto sobre orçamento")
+    question = db.session.scalar(db.select(Post).where(Post.topic_id == t.id))
+    services.edit_post(question, by=member, body="Texto sobre transparência")
+    assert _ids("orcamento") == [] and _ids("transparencia") == [t.id]
+    services.hide_post(question, by=users["seges_reviewer"])
+    assert _ids("transparencia") == []
+    services.unhide_post(question, by=users["seges_reviewer"])
+    assert _ids("transparencia") == [t.id]
+    reply = services.reply(t, by=users["partner_manager"], body="Licitação sustentável")
+    assert _ids("licitacao") == [t.id]
+    services.delete_post(reply, by=users["seges_admin"])
+    assert _ids("licitacao") == []
+
+
+def test_snippets_and_titles_highlight_matches_and_escape_user_text(app, users):
+    t = topic(
+        users["partner_member"],
+        title="Capacitação <b>urgente</b>",
+        body="<script>alert(1)</script> precisamos da capacitação dos servidores",
+    )
+    snippet = str(search.snippets([t.id], "capacitacao")[t.id])
+    assert "<mark>capacitação</mark>" in snippet
+    assert "<script>" not in snippet
+    assert str(search.marked("<b>\u27e6x\u27e7</b>")) == "&lt;b&gt;<mark>x</mark>&lt;/b&gt;"
+    title = str(search.highlight(t.title, "capacitacao"))
+    assert title.startswith("<mark>Capacitação</mark>") and "&lt;b&gt;" in title
+
+
+def test_queries_with_operators_or_nothing_searchable_are_safe(app, users):
+    topic(users["partner_member"], title="Assunto comum", body="texto")
+    assert search.search_topics("   ") is None
+    assert _ids('"* OR NEAR( -- ;') == []  # words only: never FTS or tsquery syntax
+    assert _ids('assunto" OR "x') == []  # punctuation is dropped: "assunto" AND "or" AND "x"
+    assert _ids("assunto*") != []
