@@ -5,12 +5,15 @@ SQLite by default; PostgreSQL when PORTAL_TEST_DATABASE_URI is set.
 
 import hashlib
 import os
+import secrets
+from contextlib import contextmanager
 
 import email_validator
 import pytest
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from portal import create_app
 from portal.extensions import db
@@ -51,11 +54,26 @@ class PortalClient(FlaskClient):
         return self.open(url, method=method, headers=headers, **kwargs)
 
 
-def _database_uri(tmp_path_factory) -> str:
-    uri = os.environ.get("PORTAL_TEST_DATABASE_URI")
-    if uri:
-        return uri
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+@contextmanager
+def _scratch_database(tmp_path_factory):
+    """A database of this run's own: a SQLite file, or a fresh PostgreSQL database created
+    next to PORTAL_TEST_DATABASE_URI's (so parallel runs never share tables) and dropped after.
+    """
+    base = os.environ.get("PORTAL_TEST_DATABASE_URI")
+    if not base:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    url = make_url(base)
+    name = f"{url.database}_{os.getpid()}_{secrets.token_hex(3)}"
+    server = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
 
 
 def _test_config(uri: str, tmp_path) -> dict:
@@ -75,16 +93,12 @@ def database_uri(tmp_path_factory):
     """Build the schema once per run from the migrations (which are thereby tested)."""
     from flask_migrate import upgrade
 
-    uri = _database_uri(tmp_path_factory)
-    app = create_app(_test_config(uri, tmp_path_factory.mktemp("setup")))
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
-        upgrade()
-        db.engine.dispose()
-    return uri
+    with _scratch_database(tmp_path_factory) as uri:
+        app = create_app(_test_config(uri, tmp_path_factory.mktemp("setup")))
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        yield uri
 
 
 @pytest.fixture
