@@ -1,0 +1,126 @@
+"""Journey 1 (DESIGN section 2): a partner reports an overdue deliverable with evidence."""
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from portal.agreements import plans
+from portal.agreements.importer import parse_plan, read_seed_plan
+from portal.agreements.models import Deliverable
+from portal.deliverables.models import Evidence
+from portal.extensions import db
+from tests import factories
+from tests.browser.test_login_journey import log_in
+from tests.deliverables.conftest import PDF, PNG
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def mg(app):
+    seges = factories.institution(name="SEGES", acronym="SEGES", cnpj="00489828000155",
+                                  sphere="federal", uf=None, elo="União", is_secretariat=True)
+    mg = factories.institution(name="Governo de Minas Gerais", acronym="SCC/MG",
+                               cnpj="50941185000107", uf="MG")
+    es = factories.institution(name="Governo do Espírito Santo", acronym="SEGER/ES",
+                               cnpj="27080530000143", uf="ES")
+    plans.import_plan(parse_plan(read_seed_plan()), start=date(2025, 10, 1), years=5)
+    return {
+        "member": factories.user("membro@mg.test", "partner_member", mg, name="Marcos Membro"),
+        "es": factories.user("gestor@es.test", "partner_manager", es, name="Helena ES"),
+        "seges": seges,
+    }
+
+
+@pytest.fixture
+def evidence_files(tmp_path):
+    pdf, png = tmp_path / "oficio-painel.pdf", tmp_path / "foto da reunião.png"
+    pdf.write_bytes(PDF)
+    png.write_bytes(PNG)
+    return [str(pdf), str(png)]
+
+
+def _open_overdue_painel(page: Page) -> None:
+    page.goto("/")
+    page.get_by_role("link", name="Atrasadas").click()
+    page.get_by_role("link", name="1.2 — Indicar responsável").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Meta 1.2")
+    expect(page.locator(".br-tag").first).to_contain_text("Atrasada")
+
+
+def test_member_reports_an_overdue_deliverable_with_files_and_a_link(
+        live_server, page, page_log, mg, evidence_files):
+    log_in(page, "membro@mg.test", factories.PASSWORD)
+    _open_overdue_painel(page)
+
+    page.get_by_label("Relato do que foi feito").fill("Indicamos a servidora **Ana** para o Painel.")
+    page.get_by_role("button", name="Salvar rascunho").click()
+    expect(page.locator("#mensagens")).to_contain_text("Rascunho salvo.")
+
+    page.set_input_files("#arquivos-evidencia", evidence_files)
+    progress = page.locator("[data-progress] li")
+    expect(progress).to_have_count(2)
+    expect(progress.nth(0).locator("progress")).to_have_attribute("value", "100")
+    expect(progress.nth(1)).to_contain_text("concluído")
+    evidence = page.locator("#evidencias .portal-evidence-list")
+    expect(evidence).to_contain_text("oficio-painel.pdf")
+    expect(evidence).to_contain_text("foto da reunião.png")
+
+    page.get_by_label("Endereço (URL)").fill("https://www.gov.br/gestao/noticia")
+    page.get_by_label("Título do link").fill("Notícia no portal")
+    page.get_by_role("button", name="Adicionar link").click()
+    expect(evidence).to_contain_text("Notícia no portal")
+
+    page.get_by_role("link", name="Enviar para análise").click()
+    expect(page.get_by_text("2 arquivo(s) e 1 link(s) anexados.")).to_be_visible()
+    page.get_by_role("button", name="Confirmar envio").click()
+    expect(page.locator("#mensagens")).to_contain_text("Entrega enviada para análise")
+    expect(page.locator(".portal-heading .br-tag")).to_contain_text("Enviada")
+    expect(page.locator("#form-rascunho")).to_have_count(0)
+    expect(page.locator(".portal-report strong")).to_have_text("Ana")
+    page_log.assert_clean()
+
+    deliverable = db.session.scalar(db.select(Deliverable).where(Deliverable.status == "submitted"))
+    assert deliverable.goal.code == "1.2"
+    assert db.session.scalar(db.select(db.func.count(Evidence.id))) == 3
+
+
+def test_without_javascript_the_same_journey_works(live_server, page_nojs, page_log, mg,
+                                                   evidence_files):
+    page = page_nojs
+    log_in(page, "membro@mg.test", factories.PASSWORD)
+    _open_overdue_painel(page)
+    page.get_by_label("Relato do que foi feito").fill("Relato sem JavaScript.")
+    page.get_by_label("Arquivos de evidência").set_input_files(evidence_files)
+    page.get_by_role("button", name="Salvar rascunho").click()
+    expect(page.locator("#evidencias")).to_contain_text("oficio-painel.pdf")
+    page.get_by_label("Endereço (URL)").fill("https://www.gov.br/gestao")
+    page.get_by_role("button", name="Adicionar link").click()
+    expect(page.locator("#evidencias")).to_contain_text("https://www.gov.br/gestao")
+    page.get_by_role("link", name="Enviar para análise").click()
+    page.get_by_role("button", name="Confirmar envio").click()
+    expect(page.locator(".portal-heading .br-tag")).to_contain_text("Enviada")
+    page_log.assert_clean()
+
+
+def test_another_state_cannot_open_or_download_it(live_server, page, mg, app):
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    from portal.deliverables import services
+
+    deliverable = db.session.scalar(db.select(Deliverable).join(Deliverable.goal).where(
+        Deliverable.goal.has(code="1.2"), Deliverable.institution_id == mg["member"].institution_id))
+    services.save_draft(deliverable, by=mg["member"], report="Sigiloso", covers_from=None,
+                        covers_to=None)
+    [evidence] = services.add_files(deliverable, [FileStorage(BytesIO(PDF), "a.pdf")],
+                                    by=mg["member"])
+    log_in(page, "gestor@es.test", factories.PASSWORD)
+    for url in (f"/entregas/{deliverable.id}", f"/evidencias/{evidence.id}/arquivo"):
+        response = page.request.get(url)
+        assert response.status == 403, url
+    page.goto(f"/entregas/{deliverable.id}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Acesso negado")
+    expect(page.locator("body")).not_to_contain_text("Sigiloso")
