@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.core.views import bp as core_bp
     from portal.deliverables import bp as deliverables_bp
     from portal.forum import bp as forum_bp
+    from portal.network import bp as network_bp
     from portal.notifications import bp as notifications_bp
 
     sessions.init_app(app)
@@ -50,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(agreements_bp)
     app.register_blueprint(forum_bp)
+    app.register_blueprint(network_bp)
     app.register_blueprint(notifications_bp)
 
     from portal.cli import register_commands
@@ -73,6 +75,9 @@ def _configure(app: Flask, test_config: dict | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.sqlite3'}"
     if app.config.get("SESSION_COOKIE_SECURE") is None:
         app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
+    if not app.config.get("MAX_CONTENT_LENGTH"):
+        # A request may carry a whole version's files (20) when JavaScript is off.
+        app.config["MAX_CONTENT_LENGTH"] = (int(app.config["MAX_UPLOAD_MB"]) * 20 + 1) * 2**20
     if not app.config.get("UPLOAD_FOLDER"):
         app.config["UPLOAD_FOLDER"] = str(instance / "uploads")
 

@@ -91,6 +91,7 @@ def load_demo(password: str) -> list[tuple[str, str, bool]]:
             )
         logins.append((email, role, created))
     _load_agreements(institutions)
+    _load_focal_points_and_training(institutions["mg"])
     from portal.forum.demo import load_forum_demo
 
     load_forum_demo({email: accounts.find_user(email) for email, *_ in USERS})
@@ -121,3 +122,37 @@ def _load_agreements(institutions: dict[str, Institution]) -> None:
             signed_on=date(2026, 3, 16),
             acronym=contagem.acronym,
         )
+
+
+def _load_focal_points_and_training(mg: Institution) -> None:
+    """MG names one servidor per purpose and records two courses in the current term year."""
+    from datetime import timedelta
+
+    from portal.agreements import focal_points
+    from portal.agreements.models import FocalPoint
+    from portal.network import services as training
+    from portal.network.models import TrainingRecord
+
+    manager = accounts.find_user("gestor@mg.exemplo.gov.br")
+    if db.session.scalar(db.select(FocalPoint.id).where(FocalPoint.institution_id == mg.id)
+                         .limit(1)) is None:
+        for purpose, name, cpf, phone in [
+            ("acompanhamento", "Juliana Acompanhamento", "529.982.247-25", "(31) 3915-0101"),
+            ("painel", "Paulo Painel", "111.444.777-35", "(31) 3915-0102"),
+            ("multiplicador", "Mariana Multiplicadora", "390.533.447-05", "(31) 3915-0103"),
+        ]:
+            email = f"{name.split()[0].lower()}@mg.exemplo.gov.br"
+            focal_points.create(mg, by=manager, purpose=purpose, name=name, cpf=cpf,
+                                phone=phone, email=email)
+    if db.session.scalar(db.select(TrainingRecord.id)
+                         .where(TrainingRecord.institution_id == mg.id).limit(1)) is None:
+        term = training.term_deliverable(mg.id, date.today())
+        start = term.opens_on if term else date.today()
+        for title, offset, days, hours, participants, modality in [
+            ("Gestão de parcerias com OSC", 14, 3, 24, 35, "presencial"),
+            ("Prestação de contas no Transferegov", 35, 2, 16, 60, "distancia"),
+        ]:
+            begin = start + timedelta(days=offset)
+            training.save_record(None, institution_id=mg.id, by=manager, title=title,
+                                 start_on=begin, end_on=begin + timedelta(days=days - 1),
+                                 hours=hours, participants=participants, modality=modality)

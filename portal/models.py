@@ -1,13 +1,22 @@
 """Imports every model so that ``db.metadata`` knows all tables (used by Alembic and tests)."""
 
-from portal.agreements.models import Agreement, AgreementParty, Deliverable, Goal, Institution
+from portal.agreements.models import (
+    Agreement,
+    AgreementParty,
+    Deliverable,
+    FocalPoint,
+    Goal,
+    Institution,
+)
 from portal.auth.models import User
 from portal.core.models import AuditEvent
-from portal.deliverables.models import Evidence, Submission
+from portal.deliverables.models import Evidence, Review, Submission
 from portal.forum.models import Category, Post, PostRevision, Report, Topic, TopicRead, Watch
+from portal.network.models import TrainingRecord
 from portal.notifications.models import Notification
 
 __all__ = [
-    "Agreement", "AgreementParty", "AuditEvent", "Deliverable", "Goal", "Institution", "User",
-    "Evidence", "Submission", "Category", "Notification", "Post", "PostRevision", "Report", "Topic", "TopicRead", "Watch",
+    "Agreement", "AgreementParty", "AuditEvent", "Category", "Deliverable", "Evidence",
+    "FocalPoint", "Goal", "Institution", "Notification", "Post", "PostRevision", "Report",
+    "Review", "Submission", "Topic", "TopicRead", "TrainingRecord", "User", "Watch",
 ]

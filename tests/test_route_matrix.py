@@ -23,6 +23,15 @@ MATRIX = {
     ),
     "deliverables.submit": ("GET", {"deliverable_id": "deliverable"}, "302 403 403 200 200"),
     "deliverables.download": ("GET", {"evidence_id": "evidence"}, "302 200 200 200 200"),
+    "deliverables.preview": ("GET", {"evidence_id": "evidence"}, "302 200 200 200 200"),
+    "deliverables.queue": ("GET", {}, "302 200 200 403 403"),
+    "network.panel_page": ("GET", {}, "302 200 200 403 403"),
+    "network.panel_csv": ("GET", {}, "302 200 200 403 403"),
+    "network.panel_xlsx": ("GET", {}, "302 200 200 403 403"),
+    "deliverables.analysis": ("GET", {"deliverable_id": "deliverable"}, "302 200 200 403 403"),
+    "deliverables.decide": ("POST", {"deliverable_id": "deliverable"}, "302 422 422 403 403"),
+    "deliverables.waive": ("POST", {"deliverable_id": "deliverable"}, "302 422 403 403 403"),
+    "deliverables.undo_waiver": ("POST", {"deliverable_id": "deliverable"}, "302 302 403 403 403"),
     "auth.login": ("GET", {}, "200 302 302 302 302"),
     "auth.logout": ("POST", {}, "302 302 302 302 302"),
     "auth.account": ("GET", {}, "302 200 200 200 200"),
@@ -79,6 +88,28 @@ MATRIX = {
         "POST", {"notification_id": "forum_notification"}, "302 403 403 403 302"
     ),
     "notifications.mark_all_read": ("POST", {}, "302 302 302 302 302"),
+    "agreements.my_focal_points": ("GET", {}, "302 302 302 302 302"),
+    "agreements.focal_point_list": ("GET", {"institution_id": "mg"}, "302 200 200 200 200"),
+    "agreements.new_focal_point": ("GET", {"institution_id": "mg"}, "302 200 403 200 403"),
+    "agreements.edit_focal_point": (
+        "GET", {"focal_point_id": "focal_point"}, "302 200 403 200 403"
+    ),
+    "agreements.end_focal_point": (
+        "POST", {"focal_point_id": "focal_point"}, "302 302 403 302 403"
+    ),
+    "agreements.attach_focal_points": ("POST", {"institution_id": "mg"}, "302 403 403 302 403"),
+    "agreements.painel_requests": ("GET", {}, "302 200 200 403 403"),
+    "agreements.grant_painel_access": (
+        "POST", {"focal_point_id": "focal_point"}, "302 302 403 403 403"
+    ),
+    "network.trainings": ("GET", {}, "302 200 200 200 200"),
+    "network.new_training": ("GET", {}, "302 200 200 200 200"),
+    "network.edit_training": ("GET", {"record_id": "training"}, "302 403 403 200 200"),
+    "network.delete_training": ("POST", {"record_id": "training"}, "302 403 403 302 302"),
+    "network.training_file": ("GET", {"record_id": "training"}, "302 200 200 200 200"),
+    "network.prefill_report": (
+        "POST", {"deliverable_id": "hours_deliverable"}, "302 403 403 302 302"
+    ),
 }
 
 
@@ -92,6 +123,8 @@ def _resolve(arguments: dict, users) -> dict:
         objects.update(_mg_agreement())
     if {"deliverable", "evidence"} & set(arguments.values()):
         objects.update(_mg_deliverable(users))
+    if {"focal_point", "training", "hours_deliverable"} & set(arguments.values()):
+        objects.update(_mg_network(users))
     return {key: objects.get(value, value) for key, value in arguments.items()}
 
 
@@ -123,6 +156,37 @@ def _mg_deliverable(users) -> dict:
     pdf = FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "oficio.pdf")
     [evidence] = services.add_files(deliverable, [pdf], by=users["partner_member"])
     return {"deliverable": deliverable.id, "evidence": evidence.id}
+
+
+def _mg_network(users) -> dict:
+    """MG's Painel Gerencial focal point, a training record with a PDF, and MG's 2.2 deliverable."""
+    import io
+    from datetime import date
+
+    from werkzeug.datastructures import FileStorage
+
+    from portal.agreements import focal_points
+    from portal.agreements.models import Deliverable, FocalPoint
+    from portal.extensions import db
+    from portal.network import services as training
+    from portal.network.models import TrainingRecord
+
+    manager = users["partner_manager"]
+    agreement_id = _mg_agreement()["agreement"]
+    focal_point = db.session.scalar(db.select(FocalPoint).limit(1)) or focal_points.create(
+        manager.institution, by=manager, purpose="painel", name="Paulo Painel",
+        cpf="111.444.777-35", phone="(31) 3915-0102", email="paulo@mg.test")
+    record = db.session.scalar(db.select(TrainingRecord).limit(1)) or training.save_record(
+        None, institution_id=manager.institution_id, by=manager, title="Curso",
+        start_on=date(2025, 11, 3), end_on=date(2025, 11, 5), hours=24, participants=30,
+        modality="presencial", upload=FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "lista.pdf"))
+    hours_deliverable = db.session.scalar(
+        db.select(Deliverable.id).join(Deliverable.goal)
+        .where(Deliverable.goal.has(agreement_id=agreement_id, code="2.2"),
+               Deliverable.institution_id == manager.institution_id)
+        .order_by(Deliverable.due_on).limit(1))
+    return {"focal_point": focal_point.id, "training": record.id,
+            "hours_deliverable": hours_deliverable}
 
 
 def test_every_route_has_a_declared_rule(app):

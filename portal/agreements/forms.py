@@ -2,9 +2,10 @@
 
 import wtforms
 from flask_wtf.file import FileAllowed, FileField, FileSize
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -16,11 +17,12 @@ from portal.agreements.models import (
     AGREEMENT_KINDS,
     AGREEMENT_STATUS,
     ELOS,
+    FOCAL_POINT_PURPOSES,
     RESPONSIBLE,
     SPHERES,
     UFS,
 )
-from portal.core.forms import CNPJ, PortalForm, choices, strip
+from portal.core.forms import CNPJ, CPF, PortalForm, choices, strip
 from portal.core.validators import is_valid_nup
 
 REQUIRED = "Campo obrigatório."
@@ -276,3 +278,27 @@ class AdhesionForm(PortalForm):
     )
     uf = SelectField("UF", choices=choices([("", "—"), *UFS.items()]), validators=[Optional()])
     signed_on = DateField("Data de assinatura do termo", validators=[InputRequired(REQUIRED)])
+
+
+class FocalPointForm(PortalForm):
+    purpose = SelectField(
+        "Finalidade", choices=choices(FOCAL_POINT_PURPOSES.items()),
+        validators=[DataRequired(REQUIRED)]
+    )
+    name = StringField(
+        "Nome completo", filters=[strip], validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
+    cpf = StringField(
+        "CPF",
+        filters=[strip],
+        description="Formato 000.000.000-00.",
+        validators=[DataRequired(REQUIRED), Length(max=14), CPF()],
+    )
+    phone = StringField(
+        "Telefone", filters=[strip], description="Com DDD, por exemplo (31) 3915-0000.",
+        validators=[DataRequired(REQUIRED), Length(max=30)]
+    )
+    email = EmailField(
+        "E-mail", filters=[strip],
+        validators=[DataRequired(REQUIRED), Email("Informe um e-mail válido."), Length(max=254)]
+    )

@@ -54,25 +54,43 @@ def _existing_keys(goal_ids: list[int]) -> set[tuple[int, int, str]]:
 
 def generate_deliverables(agreement: Agreement, goals: list[Goal] | None = None) -> int:
     """Create the missing deliverables of ``agreement`` (or only of ``goals``). Returns a count."""
-    if agreement.term_start is None or agreement.term_end is None:
+    return _generate([(agreement, agreement.goals if goals is None else goals)])
+
+
+def generate_for_agreements(agreement_ids: list[int], batch_size: int = 200) -> int:
+    """The same for many agreements (e.g. the whole federation), in committed batches."""
+    created = 0
+    for first in range(0, len(agreement_ids), batch_size):
+        batch = db.session.scalars(
+            db.select(Agreement).where(Agreement.id.in_(agreement_ids[first:first + batch_size]))
+            .options(db.selectinload(Agreement.goals))).all()
+        created += _generate([(agreement, agreement.goals) for agreement in batch])
+        db.session.commit()
+        db.session.expunge_all()  # keep the session small across batches
+    return created
+
+
+def _generate(items: list[tuple[Agreement, list[Goal]]]) -> int:
+    items = [(a, goals) for a, goals in items if a.term_start is not None and a.term_end]
+    if not items:
         return 0
-    goals = agreement.goals if goals is None else goals
     db.session.flush()
-    existing = _existing_keys([g.id for g in goals])
-    needs_seges = any(goal.responsible != "partner" for goal in goals)
+    existing = _existing_keys([goal.id for _, goals in items for goal in goals])
+    needs_seges = any(goal.responsible != "partner" for _, goals in items for goal in goals)
     secretariat_id = secretariat().id if needs_seges else 0
     rows = []
-    for goal in goals:
-        periods = _periods(
-            json.dumps(goal.schedule, sort_keys=True),
-            agreement.term_start,
-            agreement.term_end,
-            agreement.signed_on,
-        )
-        for institution_id in owners(goal, agreement, secretariat_id) if periods else []:
-            for period in periods:
-                if (goal.id, institution_id, period.key) not in existing:
-                    rows.append(_row(goal, institution_id, period))
+    for agreement, goals in items:
+        for goal in goals:
+            periods = _periods(
+                json.dumps(goal.schedule, sort_keys=True),
+                agreement.term_start,
+                agreement.term_end,
+                agreement.signed_on,
+            )
+            for institution_id in owners(goal, agreement, secretariat_id) if periods else []:
+                for period in periods:
+                    if (goal.id, institution_id, period.key) not in existing:
+                        rows.append(_row(goal, institution_id, period))
     if rows:
         db.session.execute(insert(Deliverable), rows)
     return len(rows)

@@ -3,16 +3,17 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from portal.agreements import bp, plans, schedule, services
+from portal.agreements import bp, focal_points, plans, schedule, services
 from portal.agreements.forms import (
     AdhesionForm,
     AgreementForm,
     FilterAgreementsForm,
     FilterInstitutionsForm,
+    FocalPointForm,
     GoalForm,
     ImportPlanForm,
     InstitutionForm,
@@ -25,14 +26,15 @@ from portal.agreements.models import (
     RESPONSIBLE,
     Agreement,
     Deliverable,
+    FocalPoint,
     Goal,
     Institution,
 )
 from portal.auth.models import User
-from portal.auth.policy import require
+from portal.auth.policy import can, require
 from portal.core.exceptions import DomainError
-from portal.core.htmx import render
-from portal.core.validators import format_cnpj, format_nup
+from portal.core.htmx import is_htmx, render, toast
+from portal.core.validators import format_cnpj, format_cpf, format_nup
 from portal.extensions import db
 
 
@@ -446,3 +448,203 @@ def new_adhesion(agreement_id: int):
 def _agreement_helpers() -> dict:
     """``agreements_of(institution_id)`` for the home page's "Meu acordo" card."""
     return {"agreements_of": services.agreements_of}
+
+
+# Focal points (servidores indicados, metas 1.1, 1.2, 1.3 e 2.1) -------------------------
+
+
+def _institution_for(institution_id: int, action: str) -> Institution:
+    institution = db.get_or_404(Institution, institution_id)
+    require(current_user, action, institution)
+    return institution
+
+
+def _focal_point_for(focal_point_id: int, action: str) -> FocalPoint:
+    focal_point = db.get_or_404(FocalPoint, focal_point_id)
+    require(current_user, action, focal_point.institution)
+    return focal_point
+
+
+def _unmasked(items) -> set[int]:
+    """Ids whose CPF this user may read in full; each such display is audited."""
+    shown = [item for item in items if can(current_user, "focal_point.see_cpf", item)]
+    if shown:
+        focal_points.record_cpf_views(shown, by=current_user)
+    return {item.id for item in shown}
+
+
+@bp.get("/servidores")
+@login_required
+def my_focal_points():
+    """Menu entry: partners go to their own list; SEGES to the Painel Gerencial requests."""
+    if can(current_user, "focal_point.painel_requests"):
+        return redirect(url_for("agreements.painel_requests"))
+    return redirect(
+        url_for("agreements.focal_point_list", institution_id=current_user.institution_id)
+    )
+
+
+@bp.get("/instituicoes/<int:institution_id>/servidores")
+@login_required
+def focal_point_list(institution_id: int):
+    institution = _institution_for(institution_id, "focal_point.view")
+    return _focal_point_list(institution)
+
+
+def _focal_point_list(institution: Institution, status: int = 200):
+    current = db.session.scalars(focal_points.current_query(institution.id).limit(200)).all()
+    history = db.paginate(
+        focal_points.history_query(institution.id),
+        per_page=current_app.config["ITEMS_PER_PAGE"],
+        error_out=False,
+    )
+    snapshot_target = None
+    if can(current_user, "focal_point.attach", institution):
+        snapshot_target = focal_points.snapshot_deliverable(institution.id, _today())
+    return render(
+        "agreements/focal_points.html",
+        "agreements/_focal_points.html",
+        status,
+        institution=institution,
+        current=current,
+        history=history,
+        unmasked=_unmasked(current),
+        format_cpf=format_cpf,
+        snapshot_target=snapshot_target,
+    )
+
+
+@bp.route("/instituicoes/<int:institution_id>/servidores/novo", methods=["GET", "POST"])
+@login_required
+def new_focal_point(institution_id: int):
+    institution = _institution_for(institution_id, "focal_point.manage")
+    return _focal_point_form(institution, None)
+
+
+@bp.route("/servidores/<int:focal_point_id>/editar", methods=["GET", "POST"])
+@login_required
+def edit_focal_point(focal_point_id: int):
+    focal_point = _focal_point_for(focal_point_id, "focal_point.manage")
+    if not focal_point.is_current:
+        flash("Esta indicação já foi encerrada; ela só aparece no histórico.", "warning")
+        return redirect(
+            url_for("agreements.focal_point_list", institution_id=focal_point.institution_id)
+        )
+    return _focal_point_form(focal_point.institution, focal_point)
+
+
+def _focal_point_form(institution: Institution, focal_point: FocalPoint | None):
+    form = FocalPointForm(obj=focal_point)
+    if focal_point is not None and not form.is_submitted():
+        form.cpf.data = format_cpf(focal_point.cpf)
+        focal_points.record_cpf_views([focal_point], by=current_user)
+    if form.validate_on_submit():
+        fields = {
+            "purpose": form.purpose.data,
+            "name": form.name.data,
+            "cpf": form.cpf.data,
+            "phone": form.phone.data,
+            "email": form.email.data,
+        }
+        try:
+            if focal_point is None:
+                focal_points.create(institution, by=current_user, **fields)
+            else:
+                focal_points.update(focal_point, by=current_user, **fields)
+        except DomainError as error:
+            db.session.rollback()
+            form.fail(error)
+        else:
+            flash("Indicação salva.", "success")
+            return redirect(url_for("agreements.focal_point_list", institution_id=institution.id))
+    return render(
+        "agreements/focal_point_form.html",
+        "agreements/_focal_point_form.html",
+        form.status,
+        form=form,
+        institution=institution,
+        focal_point=focal_point,
+    )
+
+
+@bp.post("/servidores/<int:focal_point_id>/encerrar")
+@login_required
+def end_focal_point(focal_point_id: int):
+    focal_point = _focal_point_for(focal_point_id, "focal_point.manage")
+    institution = focal_point.institution
+    try:
+        focal_points.end(focal_point, by=current_user)
+    except DomainError as error:
+        message, level = error.message, "warning"
+    else:
+        message, level = "Indicação encerrada; ela continua no histórico.", "success"
+    if is_htmx():
+        response = make_response(_focal_point_list(institution))
+        return toast(response, message, level)
+    flash(message, level)
+    return redirect(url_for("agreements.focal_point_list", institution_id=institution.id))
+
+
+@bp.post("/instituicoes/<int:institution_id>/servidores/anexar")
+@login_required
+def attach_focal_points(institution_id: int):
+    """One click: the current list (CPFs masked) as a CSV in the open 1.1 deliverable's draft."""
+    institution = _institution_for(institution_id, "focal_point.attach")
+    back = url_for("agreements.focal_point_list", institution_id=institution.id)
+    deliverable = focal_points.snapshot_deliverable(institution.id, _today())
+    if deliverable is None:
+        flash(
+            "Não há entrega da meta 1.1 aberta para edição: a lista não foi anexada. "
+            "Confira em Minhas entregas se a entrega já foi enviada.",
+            "warning",
+        )
+        return redirect(back)
+    require(current_user, "deliverable.edit", deliverable)
+    try:
+        evidence = focal_points.attach_snapshot(deliverable, by=current_user, today=_today())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(back)
+    flash(
+        f"Lista anexada ao rascunho da meta 1.1 ({deliverable.period_label}): "
+        f"{evidence.original_name}.",
+        "success",
+    )
+    return redirect(url_for("deliverables.deliverable", deliverable_id=deliverable.id))
+
+
+@bp.get("/servidores/painel")
+@login_required
+def painel_requests():
+    require(current_user, "focal_point.painel_requests")
+    page = db.paginate(
+        focal_points.pending_painel_query(),
+        per_page=current_app.config["ITEMS_PER_PAGE"],
+        error_out=False,
+    )
+    return render(
+        "agreements/painel_requests.html",
+        "agreements/_painel_requests.html",
+        page=page,
+        unmasked=_unmasked(page.items),
+        format_cpf=format_cpf,
+    )
+
+
+@bp.post("/servidores/<int:focal_point_id>/acesso-concedido")
+@login_required
+def grant_painel_access(focal_point_id: int):
+    focal_point = db.get_or_404(FocalPoint, focal_point_id)
+    require(current_user, "focal_point.grant_access", focal_point)
+    try:
+        focal_points.grant_access(focal_point, by=current_user)
+    except DomainError as error:
+        flash(error.message, "warning")
+    else:
+        flash(
+            f"Acesso de {focal_point.name} ao Painel Gerencial marcado como concedido; "
+            "os coordenadores da instituição foram avisados.",
+            "success",
+        )
+    return redirect(url_for("agreements.painel_requests"))

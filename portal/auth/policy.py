@@ -197,3 +197,94 @@ def _edit_deliverable(user, deliverable) -> bool:
     if user.is_partner:
         return deliverable.institution_id == user.institution_id
     return deliverable.institution.is_secretariat
+
+
+# Focal points (servidores indicados) -----------------------------------------------
+
+@rule("focal_point.view")
+def _view_focal_points(user, institution) -> bool:
+    return (
+        user.is_seges
+        or institution.id == user.institution_id
+        or institution.parent_id == user.institution_id  # first layer reads its adherents
+    )
+
+
+@rule("focal_point.manage")
+def _manage_focal_points(user, institution) -> bool:
+    return _is_admin(user) or _is_manager_of(user, institution.id)
+
+
+@rule("focal_point.see_cpf")
+def _see_focal_point_cpf(user, focal_point) -> bool:
+    """Everyone else sees ***.982.247-**."""
+    return _is_admin(user) or _is_manager_of(user, focal_point.institution_id)
+
+
+@rule("focal_point.attach")
+def _attach_focal_points(user, institution) -> bool:
+    """The CSV snapshot goes into the institution's own 1.1 draft."""
+    return _is_manager_of(user, institution.id)
+
+
+@rule("focal_point.painel_requests")
+def _see_painel_requests(user, _obj) -> bool:
+    return user.is_seges
+
+
+@rule("focal_point.grant_access")
+def _grant_painel_access(user, _obj) -> bool:
+    return _is_admin(user)
+
+
+# Training records (meta 2.2) ----------------------------------------------------------
+
+@rule("training.list")
+def _list_training(user, _obj) -> bool:
+    return True
+
+
+@rule("training.list_all")
+def _list_all_training(user, _obj) -> bool:
+    return user.is_seges
+
+
+@rule("training.view")
+def _view_training(user, record) -> bool:
+    institution = record.institution
+    return (
+        user.is_seges
+        or institution.id == user.institution_id
+        or institution.parent_id == user.institution_id
+    )
+
+
+@rule("training.create")
+def _create_training(user, institution) -> bool:
+    """Each institution records the courses it delivered (SEGES its own)."""
+    return institution is not None and institution.id == user.institution_id
+
+
+@rule("training.edit")
+def _edit_training(user, record) -> bool:
+    return record.institution_id == user.institution_id
+
+
+@rule("review.queue")
+def _see_review_queue(user, _obj) -> bool:
+    return user.is_seges
+
+
+@rule("review.decide")
+def _review(user, _deliverable) -> bool:
+    return user.is_seges
+
+
+@rule("deliverable.waive")
+def _waive(user, _deliverable) -> bool:
+    return _is_admin(user)
+
+
+@rule("network.panel")
+def _see_panel(user, _obj) -> bool:
+    return user.is_seges

@@ -1,9 +1,19 @@
 """Forms of the partner workspace."""
 
-from wtforms import MultipleFileField, SelectField, StringField, TextAreaField, URLField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.agreements.models import AXES, DELIVERABLE_STATUS
+from portal.agreements.models import AXES, DELIVERABLE_STATUS, ELOS, UFS
+from portal.deliverables.models import REASONS
 from portal.core.forms import BrDateField, PortalForm, choices, strip
 
 MAX_REPORT = 100_000
@@ -49,3 +59,39 @@ class FilterForm(PortalForm):
     def __init__(self, *args, years=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.ano.choices = choices([("", "Todos"), *((str(y), str(y)) for y in years)])
+
+
+class DecisionForm(PortalForm):
+    submission_id = HiddenField(validators=[DataRequired()])
+    decision = RadioField("Decisão", choices=choices([("approved", "Aprovar"),
+                                                      ("returned", "Devolver ao parceiro")]),
+                          validators=[DataRequired("Escolha aprovar ou devolver.")])
+    reason_code = SelectField("Motivo da devolução", choices=choices(
+        [("", "—"), *REASONS.items()]), validators=[Optional()])
+    comment = TextAreaField("Comentário para o parceiro", filters=[strip],
+                            description="Obrigatório ao devolver: diga o que corrigir.",
+                            validators=[Length(max=5000)])
+
+
+class WaiveForm(PortalForm):
+    reason = TextAreaField("Motivo da dispensa", filters=[strip],
+                           validators=[DataRequired("Informe o motivo da dispensa."),
+                                       Length(max=500)])
+
+
+class QueueFilterForm(PortalForm):
+    class Meta:
+        csrf = False
+
+    parceiro = StringField("Parceiro", filters=[strip], validators=[Optional(), Length(max=100)])
+    elo = SelectField("Elo", choices=choices([("", "Todos"), *((e, e) for e in ELOS)]),
+                      validators=[Optional()])
+    uf = SelectField("UF", choices=choices([("", "Todas"), *UFS.items()]),
+                     validators=[Optional()])
+    eixo = SelectField("Eixo", choices=choices([("", "Todos"), *((str(k), f"{k} — {v}")
+                                                                  for k, v in AXES.items())]),
+                       validators=[Optional()])
+    codigo = StringField("Meta (código)", filters=[strip],
+                         validators=[Optional(), Length(max=10)])
+    espera = IntegerField("Esperando há mais de (dias)", validators=[Optional(),
+                                                                     NumberRange(min=0, max=3650)])

@@ -77,3 +77,39 @@ class Evidence(db.Model):
     @property
     def label(self) -> str:
         return (self.original_name if self.kind == "file" else self.title or self.url) or ""
+
+
+REASONS = {
+    "insufficient_evidence": "Evidência insuficiente",
+    "not_matching_goal": "Não corresponde à meta",
+    "out_of_period": "Fora do período",
+    "illegible": "Documento ilegível",
+    "other": "Outro",
+}
+DECISIONS = {"approved": "Aprovada", "returned": "Devolvida"}
+
+
+class Review(db.Model):
+    """SEGES's decision on one submitted version. One per version: the first decision wins."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), unique=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decision: Mapped[str] = mapped_column(String(10))
+    reason_code: Mapped[str | None] = mapped_column(String(30))
+    comment: Mapped[str] = mapped_column(db.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+    submission: Mapped[Submission] = relationship(backref=db.backref("review", uselist=False))
+    reviewer: Mapped["User | None"] = relationship()  # noqa: F821
+
+    @property
+    def reason_label(self) -> str:
+        return REASONS.get(self.reason_code or "", "")
+
+    @property
+    def decision_label(self) -> str:
+        return DECISIONS[self.decision]

@@ -114,6 +114,15 @@ def years_of(institution_id: int) -> list[int]:
     return list(range(first.year, last.year + 1)) if first else []
 
 
+def questions_about(goal: Goal, limit: int = 5) -> list:
+    """Forum topics about this goal, in any agreement (same code): solved first, then recent."""
+    from portal.forum.models import Topic
+
+    return list(db.session.scalars(
+        db.select(Topic).join(Topic.goal).where(Goal.code == goal.code)
+        .order_by(Topic.solved.desc(), Topic.last_post_at.desc()).limit(limit)))
+
+
 # Drafting and submitting --------------------------------------------------------
 
 def versions(deliverable: Deliverable) -> list[Submission]:
@@ -134,25 +143,37 @@ def is_editable(deliverable: Deliverable) -> bool:
 
 
 def open_draft(deliverable: Deliverable, *, by) -> Submission:
-    """The draft being edited; a returned deliverable starts a new version from the last one."""
+    """The draft being edited (created on first use)."""
     if not is_editable(deliverable):
         raise Conflict("Esta entrega já foi enviada e não pode mais ser alterada.")
     latest = latest_version(deliverable)
     if latest is not None and latest.is_draft:
-        return latest
-    draft = Submission(deliverable=deliverable, version=(latest.version + 1) if latest else 1,
-                       status="draft", author_id=by.id)
-    if latest is not None:  # returned: carry text and evidence over to the new version
-        draft.report, draft.covers_from, draft.covers_to = (
-            latest.report, latest.covers_from, latest.covers_to)
-        for item in latest.evidence:
-            draft.evidence.append(Evidence(
-                kind=item.kind, stored_name=item.stored_name, original_name=item.original_name,
-                content_type=item.content_type, size=item.size, sha256=item.sha256,
-                url=item.url, title=item.title, uploaded_by_id=item.uploaded_by_id))
+        draft = latest
+    elif latest is not None:
+        draft = start_new_version(latest, by=by)
+    else:
+        draft = Submission(deliverable=deliverable, version=1, status="draft", author_id=by.id)
+        db.session.add(draft)
+    if deliverable.status != "draft":
+        deliverable.status = "draft"
+        audit.record("deliverable.draft_started", deliverable, actor=by, version=draft.version)
+    return draft
+
+
+def start_new_version(previous: Submission, *, by) -> Submission:
+    """A returned version's successor: same text, period and evidence, ready to be corrected.
+
+    Files are shared, not copied: a stored file is deleted only when no version uses it.
+    """
+    draft = Submission(deliverable_id=previous.deliverable_id, version=previous.version + 1,
+                       status="draft", author_id=by.id, report=previous.report,
+                       covers_from=previous.covers_from, covers_to=previous.covers_to)
+    for item in previous.evidence:
+        draft.evidence.append(Evidence(
+            kind=item.kind, stored_name=item.stored_name, original_name=item.original_name,
+            content_type=item.content_type, size=item.size, sha256=item.sha256,
+            url=item.url, title=item.title, uploaded_by_id=item.uploaded_by_id))
     db.session.add(draft)
-    deliverable.status = "draft"
-    audit.record("deliverable.draft_started", deliverable, actor=by, version=draft.version)
     return draft
 
 

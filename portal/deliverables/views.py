@@ -87,6 +87,7 @@ def _page(deliverable: Deliverable, draft_form: DraftForm | None = None,
                   deliverable=deliverable, versions=versions, draft=draft, editable=editable,
                   draft_form=draft_form, link_form=link_form or LinkForm(),
                   timeline=_timeline(deliverable), event_labels=EVENT_LABELS, today=today(),
+                  questions=services.questions_about(deliverable.goal),
                   max_files=MAX_FILES_PER_VERSION)
 
 

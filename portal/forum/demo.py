@@ -1,6 +1,6 @@
 """Forum demo content: a solved question about meta 1.2 and a good practice from MG."""
 
-from portal.agreements.models import Goal
+from portal.agreements.models import Agreement, Goal
 from portal.extensions import db
 from portal.forum import services
 from portal.forum.models import Category, Topic
@@ -17,7 +17,12 @@ def load_forum_demo(users_by_email: dict) -> None:
     reviewer = users_by_email.get("revisor@seges.exemplo.gov.br")
     manager = users_by_email.get("gestor@mg.exemplo.gov.br")
     if member and reviewer and not _exists(QUESTION_TITLE):
-        goal = db.session.scalar(db.select(Goal).where(Goal.code == "1.2").limit(1))
+        goal = db.session.scalar(
+            db.select(Goal)
+            .join(Goal.agreement)
+            .where(Goal.code == "1.2", Agreement.partner_id == member.institution_id)
+            .limit(1)
+        )
         topic = services.create_topic(
             slugs["melhoria-da-gestao"],
             by=member,

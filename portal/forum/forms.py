@@ -20,8 +20,10 @@ def _body(label: str = "Mensagem") -> TextAreaField:
         description=BODY_HELP,
         validators=[
             DataRequired("Escreva a mensagem."),
-            Length(max=BODY_MAX, message=f"A mensagem pode ter no máximo {BODY_MAX:_} caracteres."
-                   .replace("_", ".")),
+            Length(
+                max=BODY_MAX,
+                message=f"A mensagem pode ter no máximo {BODY_MAX:_} caracteres.".replace("_", "."),
+            ),
         ],
     )
 
@@ -32,8 +34,9 @@ class TopicForm(PortalForm):
         filters=[strip],
         validators=[
             DataRequired("Escreva um título."),
-            Length(min=5, max=TITLE_MAX,
-                   message=f"O título deve ter entre 5 e {TITLE_MAX} caracteres."),
+            Length(
+                min=5, max=TITLE_MAX, message=f"O título deve ter entre 5 e {TITLE_MAX} caracteres."
+            ),
         ],
     )
     body = _body("Pergunta ou mensagem")

@@ -144,9 +144,7 @@ class Watch(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    topic_id: Mapped[int | None] = mapped_column(
-        ForeignKey("forum_topics.id", ondelete="CASCADE")
-    )
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("forum_topics.id", ondelete="CASCADE"))
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("forum_categories.id", ondelete="CASCADE")
     )

@@ -7,6 +7,9 @@ under a GIN index. Both are kept in sync by the services (no triggers), one row 
 post; the question's row also carries the topic title, weighted higher.
 """
 
+# SQL text here is built from constants and int-cast ids only; user input is always bound.
+# ruff: noqa: S608
+
 import re
 import unicodedata
 
@@ -65,16 +68,16 @@ def index_post(post, title: str | None = None) -> None:
 
 
 def remove_post(post_id: int) -> None:
-    db.session.execute(text(f"DELETE FROM {TABLE} WHERE post_id = :id"), {"id": post_id})  # noqa: S608
+    db.session.execute(text(f"DELETE FROM {TABLE} WHERE post_id = :id"), {"id": post_id})
 
 
 def remove_topic(topic_id: int) -> None:
-    db.session.execute(text(f"DELETE FROM {TABLE} WHERE topic_id = :id"), {"id": topic_id})  # noqa: S608
+    db.session.execute(text(f"DELETE FROM {TABLE} WHERE topic_id = :id"), {"id": topic_id})
 
 
 def clear() -> None:
     """Empty the index (tests; a full rebuild)."""
-    db.session.execute(text(f"DELETE FROM {TABLE}"))  # noqa: S608
+    db.session.execute(text(f"DELETE FROM {TABLE}"))
 
 
 # Querying ------------------------------------------------------------------------------
@@ -90,16 +93,15 @@ def _filters(category_id: int | None, solved: bool | None) -> tuple[str, dict]:
     return sql, params
 
 
-def _ranked_sql(where: str) -> tuple[str, str]:
-    """(FROM … GROUP BY clause giving topic_id and score, match expression) per dialect."""
+def _ranked_sql(where: str) -> str:
+    """A query giving (topic_id, score) per matching topic; a larger score is better."""
     if _dialect() == "postgresql":
         return (
             f"SELECT s.topic_id AS topic_id, max(ts_rank_cd(s.document, q.query)) "
             f"* (CASE WHEN t.solved THEN 2 ELSE 1 END) AS score "
             f"FROM {TABLE} s CROSS JOIN (SELECT to_tsquery('portal_pt', :tsquery) AS query) q "
             f"JOIN forum_topics t ON t.id = s.topic_id "
-            f"WHERE s.document @@ q.query{where} GROUP BY s.topic_id, t.solved",
-            "",
+            f"WHERE s.document @@ q.query{where} GROUP BY s.topic_id, t.solved"
         )
     # bm25() is negative (smaller is better): negate it so that larger is better everywhere.
     # FTS5 auxiliary functions only work in a plain query on the table, hence the subquery
@@ -109,8 +111,7 @@ def _ranked_sql(where: str) -> tuple[str, str]:
         f"* (CASE WHEN t.solved THEN 2 ELSE 1 END) AS score "
         f"FROM (SELECT topic_id, bm25({TABLE}, 0, 0, 10.0, 1.0) AS rank FROM {TABLE} "
         f"WHERE {TABLE} MATCH :match LIMIT -1) m JOIN forum_topics t ON t.id = m.topic_id "
-        f"WHERE 1 = 1{where} GROUP BY m.topic_id, t.solved",
-        "",
+        f"WHERE 1 = 1{where} GROUP BY m.topic_id, t.solved"
     )
 
 
@@ -126,14 +127,14 @@ class SearchPage(Pagination):
     def _query_items(self) -> list:
         sql, params = self._query_args["sql"], self._query_args["params"]
         rows = db.session.execute(
-            text(f"{sql} ORDER BY score DESC, topic_id DESC LIMIT :limit OFFSET :offset"),  # noqa: S608
+            text(f"{sql} ORDER BY score DESC, topic_id DESC LIMIT :limit OFFSET :offset"),
             {**params, "limit": self.per_page, "offset": self._query_offset},
         )
         return [tuple(row) for row in rows]
 
     def _query_count(self) -> int:
         sql, params = self._query_args["sql"], self._query_args["params"]
-        return db.session.scalar(text(f"SELECT count(*) FROM ({sql}) hits"), params) or 0  # noqa: S608
+        return db.session.scalar(text(f"SELECT count(*) FROM ({sql}) hits"), params) or 0
 
 
 def search_topics(
@@ -144,7 +145,7 @@ def search_topics(
     if not words:
         return None
     where, params = _filters(category_id, solved)
-    sql, _ = _ranked_sql(where)
+    sql = _ranked_sql(where)
     return SearchPage(
         page=page,
         per_page=per_page,
@@ -178,7 +179,7 @@ def snippets(topic_ids: list[int], query: str) -> dict[int, Markup]:
             f"ORDER BY bm25({TABLE}, 0, 0, 10.0, 1.0) DESC"
         )
     found: dict[int, Markup] = {}
-    for topic_id, passage in db.session.execute(text(sql), params):  # noqa: S608
+    for topic_id, passage in db.session.execute(text(sql), params):
         found[topic_id] = marked(passage or "")  # SQLite: last (best) wins
     return found
 

@@ -34,7 +34,12 @@ from portal.notifications.services import notify
 
 DEFAULT_CATEGORIES = [
     ("melhoria-da-gestao", "Melhoria da Gestão", "Eixo 1: gestão, painéis e indicadores.", False),
-    ("capacitacao", "Capacitação", "Eixo 2: cursos, multiplicadores e horas de capacitação.", False),
+    (
+        "capacitacao",
+        "Capacitação",
+        "Eixo 2: cursos, multiplicadores e horas de capacitação.",
+        False,
+    ),
     (
         "comunicacao-e-transparencia",
         "Comunicação e Transparência",
@@ -42,7 +47,12 @@ DEFAULT_CATEGORIES = [
         False,
     ),
     ("duvidas-gerais", "Dúvidas gerais", "Perguntas sobre a Rede e o portal.", False),
-    ("boas-praticas", "Boas práticas", "Experiências que deram certo e podem ser replicadas.", False),
+    (
+        "boas-praticas",
+        "Boas práticas",
+        "Experiências que deram certo e podem ser replicadas.",
+        False,
+    ),
     (
         "resultados-de-fiscalizacoes",
         "Resultados de fiscalizações",
@@ -85,7 +95,12 @@ def _slugify(name: str) -> str:
 
 
 def save_category(
-    category: Category | None, *, by, name: str, description: str, position: int,
+    category: Category | None,
+    *,
+    by,
+    name: str,
+    description: str,
+    position: int,
     seges_only: bool,
 ) -> Category:
     name = (name or "").strip()
@@ -212,7 +227,11 @@ def create_topic(
         created_at=now,
     )
     post = Post(
-        topic=topic, number=1, author=by, body=body, body_html=render_markdown(body),
+        topic=topic,
+        number=1,
+        author=by,
+        body=body,
+        body_html=render_markdown(body),
         created_at=now,
     )
     db.session.add_all([topic, post])
@@ -247,8 +266,12 @@ def reply(topic: Topic, *, by: User, body: str) -> Post:
     attributes.set_committed_value(topic, "post_count", number)
     attributes.set_committed_value(topic, "last_post_at", now)
     post = Post(
-        topic_id=topic.id, number=number, author=by, body=body,
-        body_html=render_markdown(body), created_at=now,
+        topic_id=topic.id,
+        number=number,
+        author=by,
+        body=body,
+        body_html=render_markdown(body),
+        created_at=now,
     )
     db.session.add(post)
     db.session.flush()

@@ -63,6 +63,14 @@ def relative_time(value: datetime | None) -> str:
     return "agora mesmo"
 
 
+@bp.app_template_filter("iso")
+def iso_datetime(value: datetime) -> str:
+    """Machine-readable UTC timestamp for <time datetime>."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
 def _page() -> int:
     return request.args.get("page", 1, type=int) or 1
 
@@ -134,7 +142,9 @@ def search_page():
         )
         if results is not None:
             ids = [topic_id for topic_id, _score in results.items]
-            topics = {t.id: t for t in db.session.scalars(db.select(Topic).where(Topic.id.in_(ids)))}
+            topics = {
+                t.id: t for t in db.session.scalars(db.select(Topic).where(Topic.id.in_(ids)))
+            }
             snippets = search.snippets(ids, filters.q.data)
     return render(
         "forum/search.html",
@@ -224,7 +234,10 @@ def reply(topic_id: int):
         else:
             if is_htmx():
                 return render_template(
-                    "forum/_reply_created.html", topic=topic, post=post, form=PostForm(formdata=None)
+                    "forum/_reply_created.html",
+                    topic=topic,
+                    post=post,
+                    form=PostForm(formdata=None),
                 )
             flash("Resposta publicada.", "success")
             return redirect(_post_url(post))
@@ -311,7 +324,8 @@ def watch_topic(topic_id: int):
     require(current_user, "forum.watch", topic)
     following = services.toggle_watch(_me(), topic=topic)
     flash(
-        "Você passou a acompanhar este tópico." if following
+        "Você passou a acompanhar este tópico."
+        if following
         else "Você deixou de acompanhar este tópico.",
         "success",
     )
@@ -325,7 +339,8 @@ def watch_category(category_id: int):
     require(current_user, "forum.watch", category)
     following = services.toggle_watch(_me(), category=category)
     flash(
-        "Você passou a acompanhar esta categoria." if following
+        "Você passou a acompanhar esta categoria."
+        if following
         else "Você deixou de acompanhar esta categoria.",
         "success",
     )
@@ -349,9 +364,7 @@ def report_post(post_id: int):
         else:
             flash("Denúncia enviada à moderação da SEGES. Obrigado.", "success")
             return redirect(_post_url(post))
-    return render(
-        "forum/report.html", "forum/_report_form.html", form.status, form=form, post=post
-    )
+    return render("forum/report.html", "forum/_report_form.html", form.status, form=form, post=post)
 
 
 @bp.get("/denuncias")

@@ -23,17 +23,23 @@ def for_user(user):
     return (
         db.select(Notification)
         .where(Notification.user_id == user.id)
-        .order_by(Notification.read_at.is_not(None), Notification.created_at.desc(),
-                  Notification.id.desc())
+        .order_by(
+            Notification.read_at.is_not(None),
+            Notification.created_at.desc(),
+            Notification.id.desc(),
+        )
     )
 
 
 def unread_count(user) -> int:
-    return db.session.scalar(
-        db.select(func.count(Notification.id)).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None)
+    return (
+        db.session.scalar(
+            db.select(func.count(Notification.id)).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def mark_read(notification: Notification) -> None:

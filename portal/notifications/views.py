@@ -26,9 +26,7 @@ def index():
         per_page=current_app.config["ITEMS_PER_PAGE"],
         error_out=False,
     )
-    return render(
-        "notifications/index.html", "notifications/_list.html", page=page
-    )
+    return render("notifications/index.html", "notifications/_list.html", page=page)
 
 
 @bp.post("/notificacoes/<int:notification_id>/lida")
@@ -45,7 +43,8 @@ def mark_read(notification_id: int):
 def mark_all_read():
     count = services.mark_all_read(current_user)
     flash(
-        "Todas as notificações foram marcadas como lidas." if count
+        "Todas as notificações foram marcadas como lidas."
+        if count
         else "Não havia notificações por ler.",
         "success" if count else "info",
     )

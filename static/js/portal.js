@@ -77,6 +77,13 @@
     document.addEventListener("htmx:afterSwap", function (event) {
       focusFirstInvalid(event.detail.target);
     });
+    // A boosted navigation replaced the page: start again at the main content, as a
+    // full page load would, so keyboard and screen-reader users are not left behind.
+    document.addEventListener("htmx:afterSettle", function (event) {
+      if (!event.detail.boosted || document.querySelector("[aria-invalid='true']")) return;
+      var main = document.getElementById("conteudo");
+      if (main) main.focus({ preventScroll: true });
+    });
   }
   document.addEventListener("DOMContentLoaded", function () { focusFirstInvalid(document); });
 })();

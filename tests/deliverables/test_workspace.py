@@ -200,3 +200,15 @@ def test_other_state_cannot_open_or_download_anything(client, users, login, pain
     assert client.post(f"{base}/enviar").status_code == 403
     assert client.get(f"{base}/enviar").status_code == 403
     assert "segredo" not in client.get("/").get_data(as_text=True)
+
+
+def test_deliverable_page_lists_questions_about_its_goal(client, users, login, act, painel):
+    from portal.forum import services as forum
+
+    category = next(c for c in forum.ensure_default_categories() if not c.seges_only)
+    forum.create_topic(category, by=users["partner_member"],
+                       title="Quem pode acessar o Painel Gerencial?", body="Dúvida sobre a 1.2",
+                       goal_id=painel.goal.id)
+    login(users["partner_member"])
+    body = client.get(f"/entregas/{painel.id}").get_data(as_text=True)
+    assert "Perguntas sobre esta meta" in body and "Quem pode acessar o Painel" in body

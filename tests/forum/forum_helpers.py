@@ -12,8 +12,13 @@ def category(slug: str = "duvidas-gerais") -> Category:
     return db.session.scalar(db.select(Category).where(Category.slug == slug))
 
 
-def topic(author, title: str = "Dúvida sobre a meta de capacitação", body: str = "Como contar as horas?",
-          slug: str = "duvidas-gerais", **kwargs) -> Topic:
+def topic(
+    author,
+    title: str = "Dúvida sobre a meta de capacitação",
+    body: str = "Como contar as horas?",
+    slug: str = "duvidas-gerais",
+    **kwargs,
+) -> Topic:
     return services.create_topic(category(slug), by=author, title=title, body=body, **kwargs)
 
 

@@ -23,11 +23,11 @@ XSS = [
     "![img](https://tracker.example/pixel.png)",
     "[x](vbscript:msgbox(1))",
     '<a href="javascript:alert(1)">x</a>',
-    "<div style=\"background:url(javascript:alert(1))\">x</div>",
+    '<div style="background:url(javascript:alert(1))">x</div>',
     '<p onclick="alert(1)">x</p>',
     "<<script>script>alert(1)<</script>/script>",
     "```html\n<script>alert(1)</script>\n```",
-    "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+    '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
     "[x](<javascript:alert(1)>)",
     "<",
     "**sem fechar [link](http://",
@@ -60,8 +60,13 @@ def test_links_keep_http_https_and_mailto_with_safe_rel():
 
 def test_common_markdown_is_rendered():
     html = str(render_markdown("**negrito** e *itálico*\n\n- um\n- dois\n\n> citação\n\n`código`"))
-    for fragment in ("<strong>negrito</strong>", "<em>itálico</em>", "<li>um</li>",
-                     "<blockquote>", "<code>código</code>"):
+    for fragment in (
+        "<strong>negrito</strong>",
+        "<em>itálico</em>",
+        "<li>um</li>",
+        "<blockquote>",
+        "<code>código</code>",
+    ):
         assert fragment in html
 
 

@@ -58,8 +58,9 @@ def test_topic_page_query_count_does_not_grow_with_posts(client, users, login):
     t = topic(users["partner_member"], title="Tópico grande")
     services.reply(t, by=users["seges_reviewer"], body="Primeira")
     small = _queries(client, f"/forum/topicos/{t.id}")
-    others = [factories.user(f"p{n}@x.test", "partner_member", factories.institution())
-              for n in range(6)]
+    others = [
+        factories.user(f"p{n}@x.test", "partner_member", factories.institution()) for n in range(6)
+    ]
     for n in range(20):
         services.reply(t, by=others[n % len(others)], body=f"Resposta {n}")
     answer = services.reply(t, by=users["seges_admin"], body="A certa")

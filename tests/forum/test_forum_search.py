@@ -21,7 +21,9 @@ def test_search_ignores_accents_in_both_directions(app, users):
 
 def test_title_matches_rank_above_body_matches(app, users):
     member = users["partner_member"]
-    in_body = topic(member, title="Dúvida sobre prazos", body="Fala do painel gerencial de passagem")
+    in_body = topic(
+        member, title="Dúvida sobre prazos", body="Fala do painel gerencial de passagem"
+    )
     in_title = topic(member, title="Painel gerencial fora do ar", body="Não abre desde ontem")
     assert _ids("painel") == [in_title.id, in_body.id]
 

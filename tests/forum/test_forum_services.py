@@ -24,8 +24,13 @@ def test_default_categories_are_seeded_once_with_seges_notices_restricted(app):
     services.ensure_default_categories()
     names = [c.name for c in services.categories()]
     assert names == [
-        "Melhoria da Gestão", "Capacitação", "Comunicação e Transparência", "Dúvidas gerais",
-        "Boas práticas", "Resultados de fiscalizações", "Avisos da SEGES",
+        "Melhoria da Gestão",
+        "Capacitação",
+        "Comunicação e Transparência",
+        "Dúvidas gerais",
+        "Boas práticas",
+        "Resultados de fiscalizações",
+        "Avisos da SEGES",
     ]
     assert [c.slug for c in services.categories() if c.seges_only] == ["avisos-da-seges"]
 
@@ -47,8 +52,12 @@ def test_partner_cannot_open_a_topic_in_seges_notices(app, users):
 
 def test_titles_and_bodies_are_validated(app, users):
     member = users["partner_member"]
-    for title, body in [("ok?", "texto"), ("x" * 300, "texto"), ("Título válido", "   "),
-                        ("Título válido", "x" * 100_000)]:
+    for title, body in [
+        ("ok?", "texto"),
+        ("x" * 300, "texto"),
+        ("Título válido", "   "),
+        ("Título válido", "x" * 100_000),
+    ]:
         with pytest.raises(DomainError):
             topic(member, title=title, body=body)
 
@@ -195,7 +204,9 @@ def test_topics_for_goal_lists_linked_topics_solved_first(app, users):
 
     mg = users["partner_member"].institution
     agreement = Agreement(kind="ACT", number="1/2025", partner=mg, term_start=date(2025, 1, 1))
-    goal = Goal(agreement=agreement, code="1.2", description="Painel Gerencial", responsible="partner")
+    goal = Goal(
+        agreement=agreement, code="1.2", description="Painel Gerencial", responsible="partner"
+    )
     db.session.add_all([agreement, goal])
     db.session.commit()
     open_topic = topic(users["partner_member"], title="Acesso ao painel", goal_id=goal.id)

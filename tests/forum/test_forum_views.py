@@ -7,7 +7,9 @@ from tests.forum.forum_helpers import category, topic
 
 
 def _posts(t) -> list[Post]:
-    return list(db.session.scalars(db.select(Post).where(Post.topic_id == t.id).order_by(Post.number)))
+    return list(
+        db.session.scalars(db.select(Post).where(Post.topic_id == t.id).order_by(Post.number))
+    )
 
 
 def test_forum_home_lists_topics_with_unread_marker_and_fragment_for_htmx(client, users, login):
@@ -43,7 +45,6 @@ def test_new_topic_is_published_and_opens_its_page(client, users, login):
         data={"title": "Prazo da meta 1.1", "body": "Qual o **prazo**?", "goal_id": ""},
     )
     assert response.status_code == 302
-    t = db.session.scalar(db.select(Topic))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Prazo da meta 1.1" in page and "<strong>prazo</strong>" in page
 
@@ -77,8 +78,9 @@ def test_only_seges_opens_topics_in_seges_notices(client, users, login):
 def test_reply_with_htmx_returns_the_new_post_and_a_fresh_form(client, users, login):
     t = topic(users["partner_member"])
     login(users["seges_reviewer"])
-    response = client.htmx(f"/forum/topicos/{t.id}/responder", method="POST",
-                           data={"body": "Resposta da **SEGES**"})
+    response = client.htmx(
+        f"/forum/topicos/{t.id}/responder", method="POST", data={"body": "Resposta da **SEGES**"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert 'hx-swap-oob="beforeend:#mensagens-topico"' in html
@@ -100,7 +102,9 @@ def test_empty_or_huge_reply_gets_422_and_the_form_again(client, users, login):
     t = topic(users["partner_member"])
     login(users["partner_manager"])
     for body in ("", "   ", "y" * 100_000):
-        response = client.htmx(f"/forum/topicos/{t.id}/responder", method="POST", data={"body": body})
+        response = client.htmx(
+            f"/forum/topicos/{t.id}/responder", method="POST", data={"body": body}
+        )
         assert response.status_code == 422
         assert 'id="form-resposta"' in response.get_data(as_text=True)
     assert len(_posts(t)) == 1
@@ -115,7 +119,7 @@ def test_reply_without_csrf_token_is_refused(client, users, login):
 
 
 def test_script_payloads_are_shown_as_text_never_executed(client, users, login):
-    payload = '<script>alert(1)</script><img src=x onerror=alert(2)>[x](javascript:alert(3))'
+    payload = "<script>alert(1)</script><img src=x onerror=alert(2)>[x](javascript:alert(3))"
     t = topic(users["partner_member"], body=payload)
     login(users["partner_manager"])
     html = client.get(f"/forum/topicos/{t.id}").get_data(as_text=True)
@@ -128,14 +132,17 @@ def test_quote_prefills_the_reply_form(client, users, login):
     t = topic(users["partner_member"], body="Linha um\nLinha dois")
     question = _posts(t)[0]
     login(users["partner_manager"])
-    html = client.htmx(f"/forum/topicos/{t.id}/responder?citar={question.id}").get_data(as_text=True)
+    html = client.htmx(f"/forum/topicos/{t.id}/responder?citar={question.id}").get_data(
+        as_text=True
+    )
     assert "&gt; Linha um" in html and "escreveu:" in html
 
 
 def test_preview_renders_sanitised_markdown(client, users, login):
     login(users["partner_member"])
-    response = client.htmx("/forum/previa", method="POST",
-                           data={"body": "**oi** <script>x</script>"})
+    response = client.htmx(
+        "/forum/previa", method="POST", data={"body": "**oi** <script>x</script>"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<strong>oi</strong>" in html
     assert "<script>" not in html
@@ -145,8 +152,9 @@ def test_author_edits_own_post_and_everyone_sees_the_history(client, users, logi
     t = topic(users["partner_member"], body="Versão antiga")
     question = _posts(t)[0]
     login(users["partner_member"])
-    response = client.htmx(f"/forum/mensagens/{question.id}/editar", method="POST",
-                           data={"body": "Versão nova"})
+    response = client.htmx(
+        f"/forum/mensagens/{question.id}/editar", method="POST", data={"body": "Versão nova"}
+    )
     assert response.status_code == 200 and "Versão nova" in response.get_data(as_text=True)
     assert "editada 1 vez" in response.get_data(as_text=True)
     client.post("/logout")
@@ -184,8 +192,12 @@ def test_partner_cannot_moderate(client, users, login):
     t = topic(users["partner_member"])
     question = _posts(t)[0]
     login(users["partner_manager"])
-    for url in (f"/forum/topicos/{t.id}/trancar", f"/forum/topicos/{t.id}/fixar",
-                f"/forum/mensagens/{question.id}/ocultar", f"/forum/topicos/{t.id}/mover"):
+    for url in (
+        f"/forum/topicos/{t.id}/trancar",
+        f"/forum/topicos/{t.id}/fixar",
+        f"/forum/mensagens/{question.id}/ocultar",
+        f"/forum/topicos/{t.id}/mover",
+    ):
         assert client.post(url).status_code == 403, url
     assert client.get("/forum/denuncias").status_code == 403
 
@@ -227,9 +239,16 @@ def test_report_reaches_the_reviewers_queue(client, users, login):
     t = topic(users["partner_member"])
     reply = services.reply(t, by=users["partner_manager"], body="Propaganda")
     login(users["other_manager"])
-    assert client.post(f"/forum/mensagens/{reply.id}/denunciar", data={"reason": ""}).status_code == 422
-    assert client.post(f"/forum/mensagens/{reply.id}/denunciar",
-                       data={"reason": "É propaganda"}).status_code == 302
+    assert (
+        client.post(f"/forum/mensagens/{reply.id}/denunciar", data={"reason": ""}).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            f"/forum/mensagens/{reply.id}/denunciar", data={"reason": "É propaganda"}
+        ).status_code
+        == 302
+    )
     client.post("/logout")
     login(users["seges_reviewer"])
     assert "É propaganda" in client.get("/forum/denuncias").get_data(as_text=True)
@@ -253,7 +272,9 @@ def test_search_page_shows_highlighted_results_and_fragment(client, users, login
     login(users["partner_manager"])
     html = client.get("/forum/busca?q=capacitacao").get_data(as_text=True)
     assert "<mark>Capacitação</mark>" in html and "<html" in html
-    fragment = client.htmx("/forum/busca?q=multiplicador&situacao=resolvidos").get_data(as_text=True)
+    fragment = client.htmx("/forum/busca?q=multiplicador&situacao=resolvidos").get_data(
+        as_text=True
+    )
     assert "<html" not in fragment and "Nenhum tópico encontrado" in fragment
 
 
@@ -262,7 +283,9 @@ def test_watching_a_category_from_its_page(client, users, login):
     login(users["partner_manager"])
     client.post(f"/forum/categorias/{cat.id}/acompanhar")
     assert services.is_watching(users["partner_manager"], category=cat)
-    assert "Deixar de acompanhar" in client.get(f"/forum/categorias/{cat.id}").get_data(as_text=True)
+    assert "Deixar de acompanhar" in client.get(f"/forum/categorias/{cat.id}").get_data(
+        as_text=True
+    )
 
 
 def test_admin_creates_a_category_and_partners_cannot(client, users, login):
@@ -270,8 +293,9 @@ def test_admin_creates_a_category_and_partners_cannot(client, users, login):
     assert client.post("/forum/categorias/nova", data={"name": "Nova"}).status_code == 403
     client.post("/logout")
     login(users["seges_admin"])
-    response = client.post("/forum/categorias/nova", data={"name": "Contratações públicas",
-                                                           "position": "8"})
+    response = client.post(
+        "/forum/categorias/nova", data={"name": "Contratações públicas", "position": "8"}
+    )
     assert response.status_code == 302
     assert "Contratações públicas" in client.get("/forum/categorias").get_data(as_text=True)
     again = client.post("/forum/categorias/nova", data={"name": "Contratações públicas"})

@@ -1,0 +1,213 @@
+"""Servidores indicados (metas 1.1, 1.2 e 2.1) and access to the Painel Gerencial (meta 1.3).
+
+A focal point row is never deleted: ending it keeps it in the history, and editing ends it
+and creates its successor (``replaces_id``), so every change stays visible.
+"""
+
+import csv
+import io
+from datetime import date
+
+from flask import has_request_context, url_for
+from werkzeug.datastructures import FileStorage
+
+from portal.agreements.models import FOCAL_POINT_PURPOSES, Deliverable, FocalPoint, Goal
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.core import audit
+from portal.core.exceptions import Conflict, DomainError
+from portal.core.models import utcnow
+from portal.core.validators import is_valid_cpf, mask_cpf, only_digits
+from portal.deliverables import services as deliverables
+from portal.deliverables.models import Evidence
+from portal.extensions import db
+from portal.notifications.services import notify
+
+SNAPSHOT_GOAL = "1.1"
+CSV_HEADER = ["Finalidade", "Nome", "CPF", "Telefone", "E-mail", "Desde"]
+
+
+# Reading ----------------------------------------------------------------------
+
+def current_query(institution_id: int):
+    return (db.select(FocalPoint)
+            .where(FocalPoint.institution_id == institution_id, FocalPoint.ended_at.is_(None))
+            .order_by(FocalPoint.purpose, FocalPoint.name, FocalPoint.id))
+
+
+def history_query(institution_id: int):
+    return (db.select(FocalPoint)
+            .where(FocalPoint.institution_id == institution_id, FocalPoint.ended_at.is_not(None))
+            .options(db.joinedload(FocalPoint.ended_by))
+            .order_by(FocalPoint.ended_at.desc(), FocalPoint.id.desc()))
+
+
+def pending_painel_query():
+    """Painel Gerencial responsibles still waiting for SEGES to grant access (meta 1.3)."""
+    return (db.select(FocalPoint)
+            .where(FocalPoint.purpose == "painel", FocalPoint.ended_at.is_(None),
+                   FocalPoint.access_granted_at.is_(None))
+            .options(db.joinedload(FocalPoint.institution))
+            .order_by(FocalPoint.created_at, FocalPoint.id))
+
+
+def record_cpf_views(focal_points, *, by) -> None:
+    """Every display of an unmasked CPF leaves a trail (LGPD)."""
+    for focal_point in focal_points:
+        audit.record("focal_point.cpf_viewed", focal_point, actor=by)
+    db.session.commit()
+
+
+# Changing -------------------------------------------------------------------------
+
+def _clean(purpose: str, name: str, cpf: str, phone: str, email: str) -> dict:
+    if purpose not in FOCAL_POINT_PURPOSES:
+        raise DomainError("Escolha a finalidade da indicação.", field="purpose")
+    if not is_valid_cpf(cpf):
+        raise DomainError("CPF inválido: confira os dígitos.", field="cpf")
+    name, phone, email = (name or "").strip(), (phone or "").strip(), (email or "").strip()
+    if not name:
+        raise DomainError("Informe o nome.", field="name")
+    if "@" not in email:
+        raise DomainError("Informe um e-mail válido.", field="email")
+    return {"purpose": purpose, "name": name, "cpf": only_digits(cpf), "phone": phone,
+            "email": email.lower()}
+
+
+def _refuse_duplicate(institution_id: int, fields: dict, except_id: int | None = None) -> None:
+    query = db.select(FocalPoint.id).where(
+        FocalPoint.institution_id == institution_id, FocalPoint.ended_at.is_(None),
+        FocalPoint.purpose == fields["purpose"], FocalPoint.cpf == fields["cpf"])
+    if except_id is not None:
+        query = query.where(FocalPoint.id != except_id)
+    if db.session.scalar(query.limit(1)) is not None:
+        raise DomainError("Esta pessoa já está indicada para esta finalidade.", field="cpf")
+
+
+def create(institution, *, by, purpose: str, name: str, cpf: str, phone: str,
+           email: str) -> FocalPoint:
+    fields = _clean(purpose, name, cpf, phone, email)
+    _refuse_duplicate(institution.id, fields)
+    focal_point = FocalPoint(institution_id=institution.id, created_by_id=by.id, **fields)
+    db.session.add(focal_point)
+    audit.record("focal_point.created", focal_point, actor=by, purpose=fields["purpose"],
+                 name=fields["name"])
+    if fields["purpose"] == "painel":
+        _tell_seges_about_painel_request(institution, focal_point)
+    db.session.commit()
+    return focal_point
+
+
+def update(focal_point: FocalPoint, *, by, purpose: str, name: str, cpf: str, phone: str,
+           email: str) -> FocalPoint:
+    """End ``focal_point`` and create its successor; the same person keeps Painel access."""
+    if not focal_point.is_current:
+        raise Conflict("Esta indicação já foi encerrada e não pode mais ser alterada.")
+    fields = _clean(purpose, name, cpf, phone, email)
+    if all(getattr(focal_point, key) == value for key, value in fields.items()):
+        return focal_point
+    _refuse_duplicate(focal_point.institution_id, fields, except_id=focal_point.id)
+    focal_point.ended_at, focal_point.ended_by_id = utcnow(), by.id
+    successor = FocalPoint(institution_id=focal_point.institution_id, created_by_id=by.id,
+                           replaces_id=focal_point.id, **fields)
+    same_access = fields["purpose"] == focal_point.purpose == "painel" and (
+        fields["cpf"] == focal_point.cpf)
+    if same_access:
+        successor.access_granted_at = focal_point.access_granted_at
+        successor.access_granted_by_id = focal_point.access_granted_by_id
+    db.session.add(successor)
+    audit.record("focal_point.updated", successor, actor=by, replaces=focal_point.id,
+                 purpose=fields["purpose"], name=fields["name"])
+    if fields["purpose"] == "painel" and not same_access:
+        _tell_seges_about_painel_request(focal_point.institution, successor)
+    db.session.commit()
+    return successor
+
+
+def end(focal_point: FocalPoint, *, by) -> None:
+    if not focal_point.is_current:
+        raise Conflict("Esta indicação já estava encerrada.")
+    focal_point.ended_at, focal_point.ended_by_id = utcnow(), by.id
+    audit.record("focal_point.ended", focal_point, actor=by, purpose=focal_point.purpose,
+                 name=focal_point.name)
+    db.session.commit()
+
+
+def grant_access(focal_point: FocalPoint, *, by) -> None:
+    """Meta 1.3: SEGES registered the person in the Painel Gerencial; tell the managers."""
+    if focal_point.purpose != "painel" or not focal_point.is_current:
+        raise Conflict("Só se concede acesso a um responsável atual pelo Painel Gerencial.")
+    if focal_point.access_granted_at is not None:
+        raise Conflict("O acesso ao Painel Gerencial já estava marcado como concedido.")
+    focal_point.access_granted_at, focal_point.access_granted_by_id = utcnow(), by.id
+    audit.record("focal_point.access_granted", focal_point, actor=by, name=focal_point.name)
+    url = _url("agreements.focal_point_list", institution_id=focal_point.institution_id)
+    for manager in _managers_of(focal_point.institution_id):
+        notify(manager, "focal_point.access_granted",
+               f"A SEGES concedeu a {focal_point.name} o acesso ao Painel Gerencial "
+               f"Parceriasgov.br (meta 1.3).", url)
+    db.session.commit()
+
+
+def _url(endpoint: str, **values) -> str | None:
+    """A link for a notification (none when called outside a request, e.g. by the demo)."""
+    return url_for(endpoint, **values) if has_request_context() else None
+
+
+def _managers_of(institution_id: int) -> list[User]:
+    return list(db.session.scalars(db.select(User).where(
+        User.institution_id == institution_id, User.role == Role.PARTNER_MANAGER,
+        User.active.is_(True))))
+
+
+def _tell_seges_about_painel_request(institution, focal_point: FocalPoint) -> None:
+    url = _url("agreements.painel_requests")
+    admins = db.session.scalars(db.select(User).where(
+        User.role == Role.SEGES_ADMIN, User.active.is_(True)))
+    for admin in admins:
+        notify(admin, "focal_point.painel_requested",
+               f"{institution.acronym or institution.name} indicou {focal_point.name} para "
+               f"acesso ao Painel Gerencial (meta 1.2).", url)
+
+
+# The CSV snapshot attached to meta 1.1 ----------------------------------------------------
+
+def _cell(value: str) -> str:
+    """Keep spreadsheets from reading a name as a formula."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+
+
+def snapshot_csv(institution_id: int) -> bytes:
+    """The current list with masked CPFs (Finalidade;Nome;CPF;Telefone;E-mail;Desde)."""
+    from portal.core.templating import format_date
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for focal_point in db.session.scalars(current_query(institution_id)):
+        writer.writerow([focal_point.purpose_label, _cell(focal_point.name),
+                         mask_cpf(focal_point.cpf), _cell(focal_point.phone),
+                         _cell(focal_point.email), format_date(focal_point.created_at)])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def snapshot_deliverable(institution_id: int, today: date) -> Deliverable | None:
+    """The open 1.1 deliverable with the nearest due date that can still take evidence."""
+    return db.session.scalar(
+        db.select(Deliverable).join(Deliverable.goal)
+        .where(Deliverable.institution_id == institution_id, Goal.code == SNAPSHOT_GOAL,
+               Deliverable.status.in_(deliverables.EDITABLE_STATUSES),
+               Deliverable.opens_on <= today)
+        .order_by(Deliverable.due_on, Deliverable.id).limit(1))
+
+
+def attach_snapshot(deliverable: Deliverable, *, by, today: date) -> Evidence:
+    if not db.session.scalar(db.select(FocalPoint.id).where(
+            FocalPoint.institution_id == deliverable.institution_id,
+            FocalPoint.ended_at.is_(None)).limit(1)):
+        raise DomainError("Não há servidores indicados para anexar: indique-os antes.")
+    name = f"servidores-indicados-{today.isoformat()}.csv"
+    upload = FileStorage(io.BytesIO(snapshot_csv(deliverable.institution_id)), name,
+                         content_type="text/csv")
+    [evidence] = deliverables.add_files(deliverable, [upload], by=by)
+    return evidence

@@ -1,0 +1,132 @@
+"""SEGES review: the queue, the analysis of a submission, decisions, waivers, previews."""
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from portal.agreements.models import Deliverable
+from portal.auth.policy import require
+from portal.core.exceptions import DomainError
+from portal.core.htmx import render
+from portal.core.storage import storage
+from portal.deliverables import bp, reviews, services
+from portal.deliverables.forms import DecisionForm, QueueFilterForm, WaiveForm
+from portal.deliverables.models import Evidence, Submission
+from portal.deliverables.views import today
+from portal.extensions import db
+
+PREVIEWABLE = frozenset({"application/pdf", "image/png", "image/jpeg"})
+
+
+@bp.get("/analise")
+@login_required
+def queue():
+    require(current_user, "review.queue")
+    filters = QueueFilterForm(request.args)
+    filters.validate()
+    query = reviews.queue_query(
+        partner=filters.parceiro.data, elo=filters.elo.data, uf=filters.uf.data,
+        axis=int(filters.eixo.data) if filters.eixo.data else None,
+        goal_code=filters.codigo.data or None,
+        waiting_days=filters.espera.data if not filters.espera.errors else None, today=today())
+    page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    return render("deliverables/queue.html", "deliverables/_queue.html", page=page,
+                  filters=filters, total=reviews.waiting_count(), today=today())
+
+
+def _analysis(deliverable: Deliverable, form: DecisionForm | None = None,
+              waive_form: WaiveForm | None = None, status: int = 200):
+    versions = services.versions(deliverable)
+    current = next((v for v in versions if v.status == "submitted"), None)
+    if form is None and current is not None:
+        form = DecisionForm(submission_id=current.id)
+    return render("deliverables/analysis.html", "deliverables/_analysis.html", status,
+                  deliverable=deliverable, versions=versions, current=current, form=form,
+                  waive_form=waive_form or WaiveForm(),
+                  changes=reviews.changes_since_return(current) if current else None,
+                  today=today(), previewable=PREVIEWABLE)
+
+
+@bp.get("/analise/<int:deliverable_id>")
+@login_required
+def analysis(deliverable_id: int):
+    deliverable = db.get_or_404(Deliverable, deliverable_id)
+    require(current_user, "review.decide", deliverable)
+    return _analysis(deliverable)
+
+
+@bp.post("/analise/<int:deliverable_id>/decisao")
+@login_required
+def decide(deliverable_id: int):
+    deliverable = db.get_or_404(Deliverable, deliverable_id)
+    require(current_user, "review.decide", deliverable)
+    form = DecisionForm()
+    if not form.validate():
+        return _analysis(deliverable, form=form, status=422)
+    submission = db.session.get(Submission, int(form.submission_id.data))
+    if submission is None or submission.deliverable_id != deliverable.id:
+        abort(404)
+    try:
+        review = reviews.decide(submission, by=current_user, decision=form.decision.data,
+                                reason_code=form.reason_code.data or None,
+                                comment=form.comment.data)
+    except reviews.AlreadyDecided as error:
+        flash(error.message, "warning")
+        return _analysis(db.session.get(Deliverable, deliverable_id), status=409)
+    except DomainError as error:
+        form.fail(error)
+        return _analysis(deliverable, form=form, status=422)
+    flash(f"Meta {deliverable.goal.code} de {deliverable.institution.acronym or ''} "
+          f"{review.decision_label.lower()}. O parceiro foi notificado.", "success")
+    return redirect(url_for("deliverables.queue"))
+
+
+@bp.post("/entregas/<int:deliverable_id>/dispensar")
+@login_required
+def waive(deliverable_id: int):
+    deliverable = db.get_or_404(Deliverable, deliverable_id)
+    require(current_user, "deliverable.waive", deliverable)
+    form = WaiveForm()
+    if form.validate():
+        try:
+            reviews.waive(deliverable, by=current_user, reason=form.reason.data)
+        except DomainError as error:
+            form.fail(error)
+    if form.has_errors:
+        return _analysis(deliverable, waive_form=form, status=422)
+    flash("Entrega dispensada.", "success")
+    return redirect(url_for("deliverables.analysis", deliverable_id=deliverable.id))
+
+
+@bp.post("/entregas/<int:deliverable_id>/desfazer-dispensa")
+@login_required
+def undo_waiver(deliverable_id: int):
+    deliverable = db.get_or_404(Deliverable, deliverable_id)
+    require(current_user, "deliverable.waive", deliverable)
+    try:
+        reviews.undo_waiver(deliverable, by=current_user)
+    except DomainError as error:
+        flash(error.message, "danger")
+    else:
+        flash("Dispensa desfeita: a entrega voltou à situação anterior.", "success")
+    return redirect(url_for("deliverables.analysis", deliverable_id=deliverable.id))
+
+
+@bp.get("/evidencias/<int:evidence_id>/visualizar")
+@login_required
+def preview(evidence_id: int):
+    """PDF and images shown inside a sandboxed frame; anything else only downloads."""
+    evidence = db.get_or_404(Evidence, evidence_id)
+    if evidence.kind != "file" or evidence.content_type not in PREVIEWABLE:
+        abort(404)
+    require(current_user, "deliverable.view", evidence.submission.deliverable)
+    try:
+        handle = storage().open(evidence.stored_name)
+    except FileNotFoundError:
+        abort(404, "O arquivo não foi encontrado no armazenamento. Avise a SEGES.")
+    response = send_file(handle, mimetype=evidence.content_type, as_attachment=False,
+                         download_name=evidence.original_name, max_age=0, etag=False)
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; frame-ancestors 'self'; sandbox allow-same-origin")
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

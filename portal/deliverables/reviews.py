@@ -1,0 +1,215 @@
+"""SEGES's side of a submission: the review queue, decisions, the diff since a return, waivers."""
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import String, cast, func, update
+from sqlalchemy.orm import contains_eager
+
+from portal.agreements.models import Deliverable, Goal, Institution
+from portal.auth.models import User
+from portal.core import audit
+from portal.core.exceptions import Conflict, DomainError
+from portal.core.models import utcnow
+from portal.deliverables import services
+from portal.deliverables.models import DECISIONS, REASONS, Review, Submission
+from portal.extensions import db
+from portal.notifications.services import notify
+
+
+class AlreadyDecided(Conflict):
+    """Another reviewer decided first; ``review`` says who and what."""
+
+    def __init__(self, review: Review | None):
+        self.review = review
+        if review is None:
+            message = "Esta versão não está mais aguardando análise."
+        else:
+            from portal.core.templating import format_datetime
+
+            who = review.reviewer.name if review.reviewer else "outra pessoa"
+            message = (f"{who} já analisou esta entrega em {format_datetime(review.created_at)}: "
+                       f"{review.decision_label.lower()}. Sua decisão não foi registrada.")
+        super().__init__(message)
+
+
+# The queue ----------------------------------------------------------------------
+
+def queue_query(*, partner: str | None = None, elo: str | None = None, uf: str | None = None,
+                axis: int | None = None, goal_code: str | None = None,
+                waiting_days: int | None = None, today: date):
+    """Submitted versions waiting for a decision, oldest first."""
+    deliverable = contains_eager(Submission.deliverable)
+    query = (
+        db.select(Submission)
+        .join(Submission.deliverable).join(Deliverable.goal).join(Deliverable.institution)
+        .where(Submission.status == "submitted", Deliverable.status == "submitted")
+        .options(deliverable.contains_eager(Deliverable.goal),
+                 deliverable.contains_eager(Deliverable.institution))
+        .order_by(Submission.submitted_at, Submission.id)
+    )
+    if partner:
+        term = f"%{partner.lower()}%"
+        query = query.where(func.lower(Institution.name).like(term)
+                            | func.lower(Institution.acronym).like(term))
+    if elo:
+        query = query.where(Institution.elo == elo)
+    if uf:
+        query = query.where(Institution.uf == uf)
+    if axis:
+        # axes is a short JSON list of single digits (1–3): its text contains the digit.
+        query = query.where(cast(Goal.axes, String).contains(str(axis)))
+    if goal_code:
+        query = query.where(Goal.code == goal_code)
+    if waiting_days:
+        query = query.where(Submission.submitted_at < _start_of(today - timedelta(days=waiting_days)))
+    return query
+
+
+def _start_of(day: date):
+    from datetime import UTC, datetime
+
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def waiting_count() -> int:
+    return db.session.scalar(db.select(func.count(Deliverable.id))
+                             .where(Deliverable.status == "submitted")) or 0
+
+
+# Deciding -----------------------------------------------------------------------
+
+def decide(submission: Submission, *, by: User, decision: str, reason_code: str | None = None,
+           comment: str = "") -> Review:
+    """Approve or return a submitted version. The first decision wins; nothing is overwritten."""
+    comment = (comment or "").strip()
+    if decision not in DECISIONS:
+        raise DomainError("Escolha aprovar ou devolver.", field="decision")
+    if decision == "returned":
+        if reason_code not in REASONS:
+            raise DomainError("Escolha o motivo da devolução.", field="reason_code")
+        if not comment:
+            raise DomainError("Explique ao parceiro o que corrigir: o comentário é obrigatório "
+                              "ao devolver.", field="comment")
+    elif reason_code and reason_code not in REASONS:
+        raise DomainError("Motivo inválido.", field="reason_code")
+
+    claimed = db.session.execute(
+        update(Submission)
+        .where(Submission.id == submission.id, Submission.status == "submitted")
+        .values(status=decision)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise AlreadyDecided(db.session.scalar(
+            db.select(Review).where(Review.submission_id == submission.id)))
+    review = Review(submission_id=submission.id, reviewer_id=by.id, decision=decision,
+                    reason_code=reason_code if decision == "returned" else None, comment=comment)
+    db.session.add(review)
+    db.session.execute(update(Deliverable).where(Deliverable.id == submission.deliverable_id)
+                       .values(status=decision, updated_at=utcnow()))
+    deliverable = db.session.get(Deliverable, submission.deliverable_id)
+    if decision == "returned":  # the partner finds the next version ready to correct
+        services.start_new_version(submission, by=by)
+    audit.record(f"deliverable.{decision}", deliverable, actor=by, version=submission.version,
+                 reason=review.reason_label or None, comment=comment or None)
+    _tell_the_partner(deliverable, review)
+    db.session.commit()
+    db.session.refresh(deliverable)
+    return review
+
+
+def _tell_the_partner(deliverable: Deliverable, review: Review) -> None:
+    from flask import url_for
+
+    goal = deliverable.goal
+    if review.decision == "approved":
+        kind, message = "submission_approved", (
+            f"A SEGES aprovou a meta {goal.code} ({deliverable.period_label}).")
+    else:
+        kind, message = "submission_returned", (
+            f"A SEGES devolveu a meta {goal.code} ({deliverable.period_label}): "
+            f"{review.reason_label}. {review.comment}")
+    url = url_for("deliverables.deliverable", deliverable_id=deliverable.id)
+    recipients = db.session.scalars(db.select(User).where(
+        User.institution_id == deliverable.institution_id, User.active))
+    for user in recipients:
+        notify(user, kind, message, url)
+
+
+# Waivers ------------------------------------------------------------------------
+
+def waive(deliverable: Deliverable, *, by: User, reason: str) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Informe o motivo da dispensa.", field="reason")
+    if deliverable.status in ("approved", "waived"):
+        raise Conflict("Só é possível dispensar uma entrega ainda não concluída.")
+    deliverable.status_before_waiver = deliverable.status
+    deliverable.status, deliverable.waiver_reason = "waived", reason[:500]
+    audit.record("deliverable.waived", deliverable, actor=by, reason=reason)
+    db.session.commit()
+
+
+def undo_waiver(deliverable: Deliverable, *, by: User) -> None:
+    if deliverable.status != "waived":
+        raise Conflict("Esta entrega não está dispensada.")
+    deliverable.status = deliverable.status_before_waiver or "pending"
+    deliverable.status_before_waiver = deliverable.waiver_reason = None
+    audit.record("deliverable.unwaived", deliverable, actor=by)
+    db.session.commit()
+
+
+# What changed since the version SEGES returned ---------------------------------------
+
+@dataclass
+class Changes:
+    returned: Submission
+    review: Review
+    words: list[tuple[str, str]] = field(default_factory=list)  # (equal|insert|delete, text)
+    files_added: list[str] = field(default_factory=list)
+    files_removed: list[str] = field(default_factory=list)
+    links_added: list[str] = field(default_factory=list)
+    links_removed: list[str] = field(default_factory=list)
+    period_changed: bool = False
+
+
+def changes_since_return(submission: Submission) -> Changes | None:
+    """For a resubmission: the difference from the returned version, with its review."""
+    previous = db.session.scalar(
+        db.select(Submission).where(Submission.deliverable_id == submission.deliverable_id,
+                                    Submission.version == submission.version - 1))
+    review = previous.review if previous is not None else None
+    if review is None or review.decision != "returned":
+        return None
+    changes = Changes(returned=previous, review=review, words=word_diff(previous.report,
+                                                                        submission.report))
+    old_files = {(e.sha256, e.original_name) for e in previous.files}
+    new_files = {(e.sha256, e.original_name) for e in submission.files}
+    changes.files_added = sorted(name for _, name in new_files - old_files)
+    changes.files_removed = sorted(name for _, name in old_files - new_files)
+    old_links, new_links = {e.url for e in previous.links}, {e.url for e in submission.links}
+    changes.links_added, changes.links_removed = sorted(new_links - old_links), sorted(
+        old_links - new_links)
+    changes.period_changed = (previous.covers_from, previous.covers_to) != (
+        submission.covers_from, submission.covers_to)
+    return changes
+
+
+_TOKENS = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Word-level difference: runs of equal, inserted and deleted text."""
+    a, b = _TOKENS.findall(old or ""), _TOKENS.findall(new or "")
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("equal", "".join(a[i1:i2])))
+        if op in ("delete", "replace"):
+            out.append(("delete", "".join(a[i1:i2])))
+        if op in ("insert", "replace"):
+            out.append(("insert", "".join(b[j1:j2])))
+    return out

@@ -1,0 +1,168 @@
+"""Painel da Rede: the whole network at a glance, aggregated in SQL."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import String, and_, case, cast, func, literal, or_
+
+from portal.agreements.models import Agreement, Deliverable, Goal, Institution
+from portal.extensions import db
+
+DONE = ("approved", "waived")
+SORTS = {
+    "nome": "Nome",
+    "progresso": "Progresso",
+    "atrasadas": "Atrasadas",
+    "aguardando": "Aguardando análise",
+}
+
+
+@dataclass(frozen=True)
+class PanelFilters:
+    elo: str | None = None
+    uf: str | None = None
+    sphere: str | None = None
+    layer: int | None = None
+    axis: int | None = None
+    year: int | None = None
+    q: str | None = None
+
+
+def _deliverable_conditions(filters: PanelFilters) -> list:
+    conditions = []
+    if filters.axis:
+        conditions.append(cast(Goal.axes, String).contains(str(filters.axis)))
+    if filters.year:
+        conditions.append(Deliverable.due_on.between(date(filters.year, 1, 1),
+                                                     date(filters.year, 12, 31)))
+    return conditions
+
+
+def _institution_conditions(filters: PanelFilters) -> list:
+    conditions = [Institution.is_secretariat.is_(False)]
+    if filters.elo:
+        conditions.append(Institution.elo == filters.elo)
+    if filters.uf:
+        conditions.append(Institution.uf == filters.uf)
+    if filters.sphere:
+        conditions.append(Institution.sphere == filters.sphere)
+    if filters.layer == 1:
+        conditions.append(Institution.parent_id.is_(None))
+    elif filters.layer == 2:
+        conditions.append(Institution.parent_id.is_not(None))
+    if filters.q:
+        term = f"%{filters.q.lower()}%"
+        conditions.append(or_(func.lower(Institution.name).like(term),
+                              func.lower(Institution.acronym).like(term)))
+    return conditions
+
+
+def progress_query(filters: PanelFilters, today: date, sort: str = "nome",
+                   descending: bool = False):
+    """One row per partner: due to date, approved (or waived), overdue, waiting review."""
+    is_due = Deliverable.due_on <= today
+    due = func.count(case((is_due, 1)))
+    done = func.count(case((and_(is_due, Deliverable.status.in_(DONE)), 1)))
+    overdue = func.count(case((and_(Deliverable.due_on < today,
+                                    Deliverable.status.not_in(("submitted", *DONE))), 1)))
+    waiting = func.count(case((Deliverable.status == "submitted", 1)))
+    percent = case((due == 0, literal(0.0)), else_=done * 100.0 / due)
+    query = (
+        db.select(Institution.id, Institution.name, Institution.acronym, Institution.uf,
+                  Institution.elo, Institution.sphere, Institution.parent_id,
+                  due.label("due"), done.label("done"), overdue.label("overdue"),
+                  waiting.label("waiting"), percent.label("percent"))
+        .join(Deliverable, Deliverable.institution_id == Institution.id)
+        .join(Goal, Goal.id == Deliverable.goal_id)
+        .where(*_institution_conditions(filters), *_deliverable_conditions(filters))
+        .group_by(Institution.id, Institution.name, Institution.acronym, Institution.uf,
+                  Institution.elo, Institution.sphere, Institution.parent_id)
+    )
+    key = {"nome": Institution.name, "progresso": percent, "atrasadas": overdue,
+           "aguardando": waiting}.get(sort, Institution.name)
+    return query.order_by(key.desc() if descending else key, Institution.id)
+
+
+@dataclass(frozen=True)
+class Totals:
+    institutions: int
+    active_agreements: int
+    adhesions_this_year: int
+    due: int
+    approved: int
+    overdue: int
+    waiting: int
+    training_hours: int
+
+
+def totals(filters: PanelFilters, today: date) -> Totals:
+    from portal.network.models import TrainingRecord
+
+    institutions = db.session.scalar(db.select(func.count(Institution.id))
+                                     .where(*_institution_conditions(filters)))
+    partner = db.select(Institution.id).where(*_institution_conditions(filters))
+    active = db.session.scalar(db.select(func.count(Agreement.id)).where(
+        Agreement.partner_id.in_(partner), Agreement.term_start <= today,
+        Agreement.term_end >= today))
+    year = filters.year or today.year
+    adhesions = db.session.scalar(db.select(func.count(Agreement.id)).where(
+        Agreement.partner_id.in_(partner), Agreement.parent_id.is_not(None),
+        Agreement.signed_on.between(date(year, 1, 1), date(year, 12, 31))))
+    row = db.session.execute(
+        db.select(
+            func.count(case((Deliverable.due_on <= today, 1))),
+            func.count(case((and_(Deliverable.due_on <= today,
+                                  Deliverable.status.in_(DONE)), 1))),
+            func.count(case((and_(Deliverable.due_on < today,
+                                  Deliverable.status.not_in(("submitted", *DONE))), 1))),
+            func.count(case((Deliverable.status == "submitted", 1))),
+        ).join(Goal, Goal.id == Deliverable.goal_id)
+        .where(Deliverable.institution_id.in_(partner), *_deliverable_conditions(filters))
+    ).one()
+    hours = db.session.scalar(db.select(func.coalesce(func.sum(TrainingRecord.hours), 0)).where(
+        TrainingRecord.institution_id.in_(partner),
+        TrainingRecord.start_on.between(date(year, 1, 1), date(year, 12, 31))))
+    return Totals(institutions or 0, active or 0, adhesions or 0, *row, int(hours or 0))
+
+
+def matrix(institution_ids: list[int], filters: PanelFilters) -> tuple[list[str], dict]:
+    """Goal codes (columns) and, per (institution, code), the worst current status and a link.
+
+    Worst first: overdue, returned, pending/draft, submitted, approved, waived — so a cell
+    shows what needs attention; it links to the deliverable due nearest to today.
+    """
+    if not institution_ids:
+        return [], {}
+    today = date.today()
+    rows = db.session.execute(
+        db.select(Deliverable.institution_id, Goal.code, Goal.position, Deliverable.id,
+                  Deliverable.status, Deliverable.due_on)
+        .join(Goal, Goal.id == Deliverable.goal_id)
+        .where(Deliverable.institution_id.in_(institution_ids),
+               Deliverable.due_on <= today + timedelta(days=365),
+               *_deliverable_conditions(filters))
+    ).all()
+    codes = sorted({(r.position, r.code) for r in rows})
+    cells: dict[tuple[int, str], dict] = {}
+    for row in rows:
+        overdue = row.due_on < today and row.status not in ("submitted", *DONE)
+        state = "overdue" if overdue else row.status
+        rank = ["overdue", "returned", "pending", "draft", "submitted", "approved",
+                "waived"].index(state)
+        cell = cells.get((row.institution_id, row.code))
+        distance = abs((row.due_on - today).days)
+        if cell is None or (rank, distance) < (cell["rank"], cell["distance"]):
+            cells[(row.institution_id, row.code)] = {
+                "rank": rank, "state": state, "deliverable_id": row.id, "distance": distance}
+    return [code for _, code in codes], cells
+
+
+def paginate_all(query, batch: int = 1000):
+    """Every row of ``query`` in batches (exports), without loading them all at once."""
+    offset = 0
+    while True:
+        rows = db.session.execute(query.limit(batch).offset(offset)).all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        offset += batch

@@ -1,0 +1,94 @@
+"""Painel da Rede (SEGES): progress by partner, the partner × goal matrix, exports."""
+
+import csv
+import io
+from datetime import date
+
+from flask import Response, request
+from flask_login import current_user, login_required
+from openpyxl import Workbook
+
+from portal.auth.policy import require
+from portal.core.htmx import render
+from portal.core.pagination import paginate_rows
+from portal.network import bp, panel
+from portal.network.panel_forms import PanelFilterForm
+
+MATRIX_LABELS = {
+    "overdue": "Atrasada", "returned": "Devolvida", "pending": "A fazer", "draft": "Em elaboração",
+    "submitted": "Enviada", "approved": "Aprovada", "waived": "Dispensada",
+}
+COLUMNS = ["Parceiro", "Sigla", "UF", "Elo", "Esfera", "Camada", "Vencidas até hoje",
+           "Aprovadas", "Progresso (%)", "Atrasadas", "Aguardando análise"]
+
+
+def _form() -> PanelFilterForm:
+    form = PanelFilterForm(request.args)
+    form.validate()
+    return form
+
+
+def _query(form: PanelFilterForm):
+    return panel.progress_query(form.to_filters(), date.today(), sort=form.ordem.data or "nome",
+                                descending=form.direcao.data == "desc")
+
+
+@bp.get("/painel")
+@login_required
+def panel_page():
+    require(current_user, "network.panel")
+    form = _form()
+    page = paginate_rows(_query(form))
+    codes, cells = ([], {})
+    if request.args.get("visao") == "matriz":
+        codes, cells = panel.matrix([row.id for row in page.items], form.to_filters())
+    return render("network/panel.html", "network/_panel.html", form=form, page=page,
+                  totals=panel.totals(form.to_filters(), date.today()), codes=codes,
+                  cells=cells, view=request.args.get("visao", "tabela"),
+                  matrix_labels=MATRIX_LABELS)
+
+
+def _export_rows(form: PanelFilterForm):
+    for row in panel.paginate_all(_query(form)):
+        yield [row.name, row.acronym or "", row.uf or "", row.elo, row.sphere,
+               "2ª" if row.parent_id else "1ª", row.due, row.done, round(row.percent),
+               row.overdue, row.waiting]
+
+
+@bp.get("/painel.csv")
+@login_required
+def panel_csv():
+    require(current_user, "network.panel")
+    form = _form()
+
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        buffer.write("\ufeff")  # Excel opens UTF-8 with accents correctly
+        writer.writerow(COLUMNS)
+        for row in _export_rows(form):
+            writer.writerow(row)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()
+
+    return Response(generate(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="painel-da-rede-{date.today()}.csv"'})
+
+
+@bp.get("/painel.xlsx")
+@login_required
+def panel_xlsx():
+    require(current_user, "network.panel")
+    form = _form()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Painel da Rede")
+    sheet.append(COLUMNS)
+    for row in _export_rows(form):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return Response(buffer.getvalue(), headers={
+        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Content-Disposition": f'attachment; filename="painel-da-rede-{date.today()}.xlsx"'})
