@@ -582,36 +582,41 @@ def event_period(
     return Period(f"E{event_key}", label.strip() if label else default_label, event_date, due)
 
 
-_PERIODS = {1: "mensal", 2: "bimestral", 3: "trimestral", 6: "semestral"}
+_FROM_LABELS = {"start": "o início", "signature": "a assinatura"}
+_PERIOD_WORDS = {1: "Mensal", 2: "Bimestral", 3: "Trimestral", 6: "Semestral"}
+_TRIGGER_LABELS = {"meeting": "reunião", "request": "solicitação"}
 
 
-def describe_schedule(schedule: dict) -> str:
-    """A short pt-BR description of a structured schedule."""
+def describe_schedule(schedule: dict | None) -> str:
+    """A goal's structured schedule in Portuguese words, for people."""
+    schedule = schedule or {}
     kind = schedule.get("kind")
     if kind == "once_after_start":
-        unit = "dias úteis" if schedule.get("business_days") else "dias"
-        origin = "a assinatura" if schedule.get("from") == "signature" else "o início da vigência"
-        return f"uma vez, {schedule.get('days')} {unit} após {origin}"
+        days = schedule.get("days")
+        if schedule.get("business_days"):
+            unit = "dia útil" if days == 1 else "dias úteis"
+        else:
+            unit = "dia" if days == 1 else "dias"
+        origin = _FROM_LABELS.get(schedule.get("from") or "start", "o início")
+        return f"Uma vez, até {days} {unit} após {origin}"
     if kind == "at_start":
-        return "no início da vigência"
+        return "Uma vez, no início da vigência"
     if kind == "annual":
-        text = "anual"
+        text = "Anual"
         if schedule.get("min_hours"):
-            text += f", mínimo de {schedule['min_hours']} horas por ano"
+            text += f" (mínimo de {schedule['min_hours']} h)"
         if schedule.get("also_on") == "course_schedule_change":
-            text += ", e a cada alteração no cronograma de cursos"
+            text += " e a cada alteração nos cursos"
         return text
     if kind == "periodic":
         months = schedule.get("months")
-        return _PERIODS.get(months, f"a cada {months} meses")
+        return _PERIOD_WORDS.get(months, f"A cada {months} meses")
     if kind == "during_term":
-        return "durante a vigência (um relato por ano)"
+        return "Durante a vigência (um relatório por ano)"
     if kind == "per_regulation":
-        return "conforme a norma vigente"
+        return "Conforme a norma vigente (uma vez por ano)"
     if kind == "on_call":
-        if schedule.get("trigger") == "meeting":
-            return "quando a SEGES convocar"
-        return "quando a SEGES solicitar"
+        return f"Quando convocado ({_TRIGGER_LABELS.get(schedule.get('trigger'), 'evento')})"
     if kind == "monthly_after_event":
-        return f"até o dia {schedule.get('day')} do mês seguinte a cada adesão"
-    return "a definir pela SEGES (prazo não reconhecido)"
+        return f"Até o dia {schedule.get('day')} do mês seguinte a cada adesão"
+    return "Definir manualmente"

@@ -113,46 +113,6 @@ def _snapshot(institution: Institution) -> dict:
 
 # Agreements -----------------------------------------------------------------
 
-_FROM_LABELS = {"start": "o início", "signature": "a assinatura"}
-_PERIOD_WORDS = {1: "Mensal", 2: "Bimestral", 3: "Trimestral", 6: "Semestral"}
-_TRIGGER_LABELS = {"meeting": "reunião", "request": "solicitação"}
-
-
-def describe_schedule(schedule: dict | None) -> str:
-    """A goal's structured schedule in Portuguese words, for people."""
-    schedule = schedule or {}
-    kind = schedule.get("kind")
-    if kind == "once_after_start":
-        days = schedule.get("days")
-        if schedule.get("business_days"):
-            unit = "dia útil" if days == 1 else "dias úteis"
-        else:
-            unit = "dia" if days == 1 else "dias"
-        origin = _FROM_LABELS.get(schedule.get("from") or "start", "o início")
-        return f"Uma vez, até {days} {unit} após {origin}"
-    if kind == "at_start":
-        return "Uma vez, no início da vigência"
-    if kind == "annual":
-        text = "Anual"
-        if schedule.get("min_hours"):
-            text += f" (mínimo de {schedule['min_hours']} h)"
-        if schedule.get("also_on") == "course_schedule_change":
-            text += " e a cada alteração nos cursos"
-        return text
-    if kind == "periodic":
-        months = schedule.get("months")
-        return _PERIOD_WORDS.get(months, f"A cada {months} meses")
-    if kind == "during_term":
-        return "Durante a vigência (um relatório por ano)"
-    if kind == "per_regulation":
-        return "Conforme a norma vigente (uma vez por ano)"
-    if kind == "on_call":
-        return f"Quando convocado ({_TRIGGER_LABELS.get(schedule.get('trigger'), 'evento')})"
-    if kind == "monthly_after_event":
-        return f"Até o dia {schedule.get('day')} do mês seguinte a cada adesão"
-    return "Definir manualmente"
-
-
 def search_agreements(
     *,
     today: date,

@@ -7,7 +7,7 @@ import pytest
 from portal.agreements import plans
 from portal.agreements.importer import parse_plan, read_seed_plan
 from portal.agreements.models import Agreement, Deliverable, Goal, Institution
-from portal.agreements.services import describe_schedule
+from portal.agreements.schedule import describe_schedule
 from portal.core.models import AuditEvent
 from portal.extensions import db
 from tests import factories

@@ -51,7 +51,7 @@ def test_parse_prints_a_portuguese_summary(seed_file):
     assert "CNPJ 00.489.828/0001-55 (válido)" in out
     assert "Secretaria de Estado de Casa Civil – MG (SCC), esfera estadual" in out
     assert "Metas: 23 (SEGES: 5, partícipe: 7, ambos: 11)" in out
-    assert "uma vez, 15 dias após o início da vigência — partícipe" in out
+    assert "Uma vez, até 15 dias após o início — partícipe" in out
     assert "Metas do aderente: 1.1, 1.5, 1.6, 2.1, 2.2, 2.3, 3.2, 3.3, 3.4, 3.5" in out
     assert "'21' read as goal 2.1 in the adherent list" in out
 
