@@ -17,6 +17,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_PASSWORD ?= rede-parcerias-demo
 PG_TEST_URI ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PG_BENCH_URI ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
 PYTEST_ARGS ?=
 
 .PHONY: install .venv run test test-pg test-browser lint bench clean
@@ -51,12 +52,12 @@ test-browser: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Benchmarks write their numbers to stdout; docs/benchmarks.md records them.
+BENCH_INSTITUTIONS ?= 6000
 bench: $(STAMP)
-	@if ls tests/perf/test_*.py >/dev/null 2>&1; then \
-		$(BIN)/python -m pytest tests/perf $(PYTEST_ARGS); \
-	else \
-		echo "No benchmarks yet (tests/perf/test_*.py)."; \
-	fi
+	$(BIN)/python -m tests.perf.bench_plans --institutions $(BENCH_INSTITUTIONS)
+	$(BIN)/python -m tests.perf.bench_plans --institutions $(BENCH_INSTITUTIONS) --database '$(PG_BENCH_URI)'
+	$(BIN)/python -m tests.perf.bench_upload --mb 200
 
 clean:
 	rm -rf test-artifacts build dist .pytest_cache .ruff_cache .hypothesis *.egg-info

@@ -13,6 +13,7 @@ from sqlalchemy import delete, insert
 from portal.agreements import schedule
 from portal.agreements.models import Agreement, Deliverable, Goal, Institution
 from portal.core.exceptions import DomainError
+from portal.core.models import utcnow
 from portal.extensions import db
 
 
@@ -91,9 +92,28 @@ def _generate(items: list[tuple[Agreement, list[Goal]]]) -> int:
                 for period in periods:
                     if (goal.id, institution_id, period.key) not in existing:
                         rows.append(_row(goal, institution_id, period))
-    if rows:
-        db.session.execute(insert(Deliverable), rows)
+    _insert(rows)
     return len(rows)
+
+
+_COLUMNS = ("goal_id", "institution_id", "period_key", "period_label", "opens_on", "due_on",
+            "status", "created_at", "updated_at")
+
+
+def _insert(rows: list[dict]) -> None:
+    """Bulk insert; on PostgreSQL large batches go through COPY (an order of magnitude faster)."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql" or len(rows) < 1000:
+        db.session.execute(insert(Deliverable.__table__), rows)
+        return
+    now = utcnow()
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(
+            f"COPY deliverables ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row.get(c, now) for c in _COLUMNS])
 
 
 def _row(goal: Goal, institution_id: int, period: schedule.Period) -> dict:

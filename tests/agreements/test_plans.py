@@ -247,3 +247,34 @@ def test_plan_import_command_fails_cleanly_on_a_non_plan(app, tmp_path):
                                                 "2025-10-01"])
     assert result.exit_code == 2
     assert result.output.startswith("Erro:") and "Traceback" not in result.output
+
+
+def test_generation_for_many_agreements_matches_one_by_one(act, users):
+    """Large batches take the bulk path (COPY on PostgreSQL): same rows as the single path."""
+    from tests import factories
+
+    act_id, goals = act.id, [g.id for g in act.goals]
+    mg = users["partner_manager"].institution_id
+    ids = []
+    for i in range(9):
+        partner = factories.institution(name=f"Município {i}", sphere="municipal",
+                                        elo="Municípios")
+        agreement = Agreement(kind="ACT", number=f"{900 + i}/2025", partner=partner,
+                              term_start=act.term_start, term_end=act.term_end, axes=[1, 2, 3])
+        agreement.goals = [Goal(code=g.code, position=g.position, axes=g.axes,
+                                description=g.description, deadline_text=g.deadline_text,
+                                schedule=g.schedule, responsible=g.responsible)
+                           for g in act.goals]
+        db.session.add(agreement)
+        db.session.commit()
+        ids.append(agreement.id)
+    created = generation.generate_for_agreements(ids)  # commits and clears the session
+    act = db.session.get(Agreement, act_id)
+    per_agreement = _count(Deliverable.goal_id.in_(goals))
+    assert created == 9 * per_agreement and created > 1000
+    expected = sorted((d.period_key, d.due_on, d.status) for d in _deliverables(act, "2.2", mg))
+    some = db.session.get(Agreement, ids[0])
+    got = sorted((d.period_key, d.due_on, d.status)
+                 for d in _deliverables(some, "2.2", some.partner_id))
+    assert got == expected
+    assert generation.generate_for_agreements(ids) == 0

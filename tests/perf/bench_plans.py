@@ -35,6 +35,7 @@ def bench_parse(repeat: int = 50) -> None:
 def bench_generation(uri: str, institutions: int) -> None:
     from flask_migrate import upgrade
 
+    _create_database_if_missing(uri)
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "TESTING": True})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -71,6 +72,21 @@ def bench_generation(uri: str, institutions: int) -> None:
         again = generation.generate_for_agreements(ids)
         print(f"regeneration (no-op, {again} new rows): {time.perf_counter() - started:.1f} s")
         db.engine.dispose()
+
+
+def _create_database_if_missing(uri: str) -> None:
+    from sqlalchemy import create_engine, make_url, text
+
+    url = make_url(uri)
+    if url.get_backend_name() != "postgresql":
+        return
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                    {"name": url.database}).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    server.dispose()
 
 
 def main() -> None:
