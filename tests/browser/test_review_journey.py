@@ -51,7 +51,7 @@ def test_return_fix_and_approve(live_server, page, page_log, submitted):
     page.get_by_role("button", name="Sair").click()
 
     log_in(page, "membro@mg.test", factories.PASSWORD)
-    page.get_by_role("link", name="Notificações").click()
+    page.get_by_role("link", name="Notificações: 1 não lida").click()
     expect(page.locator("body")).to_contain_text("A SEGES devolveu a meta 1.2")
     page.goto(f"/entregas/{submitted.id}")
     expect(page.locator("#entrega")).to_contain_text("Evidência insuficiente")

@@ -17,7 +17,7 @@ def test_user_sees_own_notifications_and_the_unread_count_in_the_menu(client, us
     login(users["partner_member"])
     html = client.get("/notificacoes").get_data(as_text=True)
     assert "Nova resposta em “Prazos”." in html and "Só para a gestora" not in html
-    assert "Notificações (1 não lida)" in html
+    assert "Notificações: 1 não lida" in html and "portal-bell-count" in html
     fragment = client.htmx("/notificacoes").get_data(as_text=True)
     assert "<html" not in fragment and 'id="lista-notificacoes"' in fragment
 
