@@ -16,5 +16,9 @@ class RowPagination(SelectPagination):
 
 
 def paginate_rows(select, per_page: int | None = None) -> RowPagination:
-    return RowPagination(select=select, session=db.session, error_out=False,
-                         per_page=per_page or current_app.config["ITEMS_PER_PAGE"])
+    return RowPagination(
+        select=select,
+        session=db.session,
+        error_out=False,
+        per_page=per_page or current_app.config["ITEMS_PER_PAGE"],
+    )

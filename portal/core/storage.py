@@ -76,7 +76,7 @@ def safe_display_name(name: str | None) -> str:
     name = name.strip(" .") or "arquivo"
     if len(name) > 200:
         stem, dot, ext = name.rpartition(".")
-        name = (stem[: 190] + "…" + dot + ext) if dot and len(ext) <= 8 else name[:200]
+        name = (stem[:190] + "…" + dot + ext) if dot and len(ext) <= 8 else name[:200]
     return name
 
 
@@ -125,7 +125,10 @@ def _sniff_text(head: bytes) -> str | None:
         else:
             text = head[: error.start].decode("utf-8")
     lowered = text.lstrip().lower()
-    if lowered.startswith(("<!doctype", "<html", "<svg", "<?xml", "<script")) or "<script" in lowered:
+    if (
+        lowered.startswith(("<!doctype", "<html", "<svg", "<?xml", "<script"))
+        or "<script" in lowered
+    ):
         return None  # markup is never accepted as text
     first_line = text.splitlines()[0] if text.splitlines() else ""
     if first_line.count(";") >= 1 or first_line.count(",") >= 2:
@@ -162,7 +165,8 @@ class LocalStorage:
                     if size > max_bytes:
                         raise UploadTooLarge(
                             f"“{safe_display_name(original_name)}” excede o limite de "
-                            f"{max_bytes // (1024 * 1024)} MB por arquivo.")
+                            f"{max_bytes // (1024 * 1024)} MB por arquivo."
+                        )
                     digest.update(chunk)
                     out.write(chunk)
             if size == 0:
@@ -172,7 +176,8 @@ class LocalStorage:
                 raise UploadRefused(
                     f"“{safe_display_name(original_name)}” não é de um tipo permitido "
                     f"({ALLOWED_DESCRIPTION}). O tipo é verificado pelo conteúdo, não pela "
-                    f"extensão.")
+                    f"extensão."
+                )
             scan(tmp, safe_display_name(original_name))
             stored_name = secrets.token_hex(16)
             final = self.path(stored_name)
@@ -181,8 +186,13 @@ class LocalStorage:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        return StoredFile(stored_name=stored_name, original_name=safe_display_name(original_name),
-                          content_type=content_type, size=size, sha256=digest.hexdigest())
+        return StoredFile(
+            stored_name=stored_name,
+            original_name=safe_display_name(original_name),
+            content_type=content_type,
+            size=size,
+            sha256=digest.hexdigest(),
+        )
 
     def open(self, stored_name: str) -> BinaryIO:
         return self.path(stored_name).open("rb")
@@ -200,19 +210,27 @@ def scan(path: Path, display_name: str) -> None:
     if not command:
         return
     try:
-        result = subprocess.run([*shlex.split(command), str(path)], capture_output=True,  # noqa: S603
-                                timeout=120, check=False)
+        result = subprocess.run(  # noqa: S603 - the command is the operator's own configuration
+            [*shlex.split(command), str(path)], capture_output=True, timeout=120, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         current_app.logger.exception("Antivírus indisponível")
-        raise UploadRefused(f"Não foi possível verificar “{display_name}” com o antivírus. "
-                            "Tente novamente mais tarde.") from None
+        raise UploadRefused(
+            f"Não foi possível verificar “{display_name}” com o antivírus. "
+            "Tente novamente mais tarde."
+        ) from None
     if result.returncode == 1:
         raise UploadRefused(f"“{display_name}” foi recusado: o antivírus encontrou uma ameaça.")
     if result.returncode != 0:
-        current_app.logger.error("Antivírus falhou (%s): %s", result.returncode,
-                                 result.stderr.decode(errors="replace")[:500])
-        raise UploadRefused(f"Não foi possível verificar “{display_name}” com o antivírus. "
-                            "Tente novamente mais tarde.")
+        current_app.logger.error(
+            "Antivírus falhou (%s): %s",
+            result.returncode,
+            result.stderr.decode(errors="replace")[:500],
+        )
+        raise UploadRefused(
+            f"Não foi possível verificar “{display_name}” com o antivírus. "
+            "Tente novamente mais tarde."
+        )
 
 
 def storage() -> LocalStorage:

@@ -13,20 +13,22 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.agreements.models import AXES, DELIVERABLE_STATUS, ELOS, UFS
-from portal.deliverables.models import REASONS
 from portal.core.forms import BrDateField, PortalForm, choices, strip
+from portal.deliverables.models import REASONS
 
 MAX_REPORT = 100_000
 
 
 class DraftForm(PortalForm):
     report = TextAreaField(
-        "Relato do que foi feito", filters=[strip],
+        "Relato do que foi feito",
+        filters=[strip],
         description="Descreva as ações realizadas. Aceita Markdown (títulos, listas, links).",
-        validators=[Length(max=MAX_REPORT, message="O relato pode ter no máximo 100.000 "
-                                                   "caracteres.")])
-    covers_from = BrDateField("Período coberto pelas evidências: início",
-                              validators=[Optional()])
+        validators=[
+            Length(max=MAX_REPORT, message="O relato pode ter no máximo 100.000 caracteres.")
+        ],
+    )
+    covers_from = BrDateField("Período coberto pelas evidências: início", validators=[Optional()])
     covers_to = BrDateField("Período coberto pelas evidências: fim", validators=[Optional()])
     files = MultipleFileField("Arquivos de evidência")
 
@@ -36,8 +38,11 @@ class UploadForm(PortalForm):
 
 
 class LinkForm(PortalForm):
-    url = URLField("Endereço (URL)", filters=[strip],
-                   validators=[DataRequired("Informe o endereço."), Length(max=2000)])
+    url = URLField(
+        "Endereço (URL)",
+        filters=[strip],
+        validators=[DataRequired("Informe o endereço."), Length(max=2000)],
+    )
     title = StringField("Título do link", filters=[strip], validators=[Length(max=300)])
 
 
@@ -45,15 +50,28 @@ class FilterForm(PortalForm):
     class Meta:
         csrf = False
 
-    grupo = SelectField("Grupo", choices=choices([
-        ("atrasadas", "Atrasadas"), ("proximas", "Próximos 30 dias"), ("depois", "Depois"),
-        ("concluidas", "Concluídas")]), validators=[Optional()])
-    eixo = SelectField("Eixo", choices=choices([("", "Todos"), *((str(k), f"{k} — {v}")
-                                                                  for k, v in AXES.items())]),
-                       validators=[Optional()])
-    situacao = SelectField("Situação", choices=choices([("", "Todas"),
-                                                        *DELIVERABLE_STATUS.items()]),
-                           validators=[Optional()])
+    grupo = SelectField(
+        "Grupo",
+        choices=choices(
+            [
+                ("atrasadas", "Atrasadas"),
+                ("proximas", "Próximos 30 dias"),
+                ("depois", "Depois"),
+                ("concluidas", "Concluídas"),
+            ]
+        ),
+        validators=[Optional()],
+    )
+    eixo = SelectField(
+        "Eixo",
+        choices=choices([("", "Todos"), *((str(k), f"{k} — {v}") for k, v in AXES.items())]),
+        validators=[Optional()],
+    )
+    situacao = SelectField(
+        "Situação",
+        choices=choices([("", "Todas"), *DELIVERABLE_STATUS.items()]),
+        validators=[Optional()],
+    )
     ano = SelectField("Ano", validators=[Optional()])
 
     def __init__(self, *args, years=(), **kwargs):
@@ -63,20 +81,30 @@ class FilterForm(PortalForm):
 
 class DecisionForm(PortalForm):
     submission_id = HiddenField(validators=[DataRequired()])
-    decision = RadioField("Decisão", choices=choices([("approved", "Aprovar"),
-                                                      ("returned", "Devolver ao parceiro")]),
-                          validators=[DataRequired("Escolha aprovar ou devolver.")])
-    reason_code = SelectField("Motivo da devolução", choices=choices(
-        [("", "—"), *REASONS.items()]), validators=[Optional()])
-    comment = TextAreaField("Comentário para o parceiro", filters=[strip],
-                            description="Obrigatório ao devolver: diga o que corrigir.",
-                            validators=[Length(max=5000)])
+    decision = RadioField(
+        "Decisão",
+        choices=choices([("approved", "Aprovar"), ("returned", "Devolver ao parceiro")]),
+        validators=[DataRequired("Escolha aprovar ou devolver.")],
+    )
+    reason_code = SelectField(
+        "Motivo da devolução",
+        choices=choices([("", "—"), *REASONS.items()]),
+        validators=[Optional()],
+    )
+    comment = TextAreaField(
+        "Comentário para o parceiro",
+        filters=[strip],
+        description="Obrigatório ao devolver: diga o que corrigir.",
+        validators=[Length(max=5000)],
+    )
 
 
 class WaiveForm(PortalForm):
-    reason = TextAreaField("Motivo da dispensa", filters=[strip],
-                           validators=[DataRequired("Informe o motivo da dispensa."),
-                                       Length(max=500)])
+    reason = TextAreaField(
+        "Motivo da dispensa",
+        filters=[strip],
+        validators=[DataRequired("Informe o motivo da dispensa."), Length(max=500)],
+    )
 
 
 class QueueFilterForm(PortalForm):
@@ -84,14 +112,16 @@ class QueueFilterForm(PortalForm):
         csrf = False
 
     parceiro = StringField("Parceiro", filters=[strip], validators=[Optional(), Length(max=100)])
-    elo = SelectField("Elo", choices=choices([("", "Todos"), *((e, e) for e in ELOS)]),
-                      validators=[Optional()])
-    uf = SelectField("UF", choices=choices([("", "Todas"), *UFS.items()]),
-                     validators=[Optional()])
-    eixo = SelectField("Eixo", choices=choices([("", "Todos"), *((str(k), f"{k} — {v}")
-                                                                  for k, v in AXES.items())]),
-                       validators=[Optional()])
-    codigo = StringField("Meta (código)", filters=[strip],
-                         validators=[Optional(), Length(max=10)])
-    espera = IntegerField("Esperando há mais de (dias)", validators=[Optional(),
-                                                                     NumberRange(min=0, max=3650)])
+    elo = SelectField(
+        "Elo", choices=choices([("", "Todos"), *((e, e) for e in ELOS)]), validators=[Optional()]
+    )
+    uf = SelectField("UF", choices=choices([("", "Todas"), *UFS.items()]), validators=[Optional()])
+    eixo = SelectField(
+        "Eixo",
+        choices=choices([("", "Todos"), *((str(k), f"{k} — {v}") for k, v in AXES.items())]),
+        validators=[Optional()],
+    )
+    codigo = StringField("Meta (código)", filters=[strip], validators=[Optional(), Length(max=10)])
+    espera = IntegerField(
+        "Esperando há mais de (dias)", validators=[Optional(), NumberRange(min=0, max=3650)]
+    )

@@ -19,7 +19,8 @@ class Submission(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deliverable_id: Mapped[int] = mapped_column(
-        ForeignKey("deliverables.id", ondelete="CASCADE"), index=True)
+        ForeignKey("deliverables.id", ondelete="CASCADE"), index=True
+    )
     version: Mapped[int]
     # draft → submitted → approved | returned
     status: Mapped[str] = mapped_column(String(12), default="draft")
@@ -27,18 +28,19 @@ class Submission(db.Model):
     covers_from: Mapped[date | None]
     covers_to: Mapped[date | None]
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    submitted_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
-        db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+        db.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
     submitted_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
 
     deliverable: Mapped["Deliverable"] = relationship()  # noqa: F821
     author: Mapped["User | None"] = relationship(foreign_keys=[author_id])  # noqa: F821
     submitted_by: Mapped["User | None"] = relationship(foreign_keys=[submitted_by_id])  # noqa: F821
     evidence: Mapped[list["Evidence"]] = relationship(
-        back_populates="submission", cascade="all, delete-orphan", order_by="Evidence.id")
+        back_populates="submission", cascade="all, delete-orphan", order_by="Evidence.id"
+    )
 
     @property
     def is_draft(self) -> bool:
@@ -60,7 +62,8 @@ class Evidence(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(
-        ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(4))  # "file" | "link"
     stored_name: Mapped[str | None] = mapped_column(String(64), index=True)
     original_name: Mapped[str | None] = mapped_column(String(255))
@@ -96,7 +99,8 @@ class Review(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(
-        ForeignKey("submissions.id", ondelete="CASCADE"), unique=True)
+        ForeignKey("submissions.id", ondelete="CASCADE"), unique=True
+    )
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decision: Mapped[str] = mapped_column(String(10))
     reason_code: Mapped[str | None] = mapped_column(String(30))

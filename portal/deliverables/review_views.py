@@ -24,26 +24,48 @@ def queue():
     filters = QueueFilterForm(request.args)
     filters.validate()
     query = reviews.queue_query(
-        partner=filters.parceiro.data, elo=filters.elo.data, uf=filters.uf.data,
+        partner=filters.parceiro.data,
+        elo=filters.elo.data,
+        uf=filters.uf.data,
         axis=int(filters.eixo.data) if filters.eixo.data else None,
         goal_code=filters.codigo.data or None,
-        waiting_days=filters.espera.data if not filters.espera.errors else None, today=today())
+        waiting_days=filters.espera.data if not filters.espera.errors else None,
+        today=today(),
+    )
     page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
-    return render("deliverables/queue.html", "deliverables/_queue.html", page=page,
-                  filters=filters, total=reviews.waiting_count(), today=today())
+    return render(
+        "deliverables/queue.html",
+        "deliverables/_queue.html",
+        page=page,
+        filters=filters,
+        total=reviews.waiting_count(),
+        today=today(),
+    )
 
 
-def _analysis(deliverable: Deliverable, form: DecisionForm | None = None,
-              waive_form: WaiveForm | None = None, status: int = 200):
+def _analysis(
+    deliverable: Deliverable,
+    form: DecisionForm | None = None,
+    waive_form: WaiveForm | None = None,
+    status: int = 200,
+):
     versions = services.versions(deliverable)
     current = next((v for v in versions if v.status == "submitted"), None)
     if form is None and current is not None:
         form = DecisionForm(submission_id=current.id)
-    return render("deliverables/analysis.html", "deliverables/_analysis.html", status,
-                  deliverable=deliverable, versions=versions, current=current, form=form,
-                  waive_form=waive_form or WaiveForm(),
-                  changes=reviews.changes_since_return(current) if current else None,
-                  today=today(), previewable=PREVIEWABLE)
+    return render(
+        "deliverables/analysis.html",
+        "deliverables/_analysis.html",
+        status,
+        deliverable=deliverable,
+        versions=versions,
+        current=current,
+        form=form,
+        waive_form=waive_form or WaiveForm(),
+        changes=reviews.changes_since_return(current) if current else None,
+        today=today(),
+        previewable=PREVIEWABLE,
+    )
 
 
 @bp.get("/analise/<int:deliverable_id>")
@@ -66,17 +88,24 @@ def decide(deliverable_id: int):
     if submission is None or submission.deliverable_id != deliverable.id:
         abort(404)
     try:
-        review = reviews.decide(submission, by=current_user, decision=form.decision.data,
-                                reason_code=form.reason_code.data or None,
-                                comment=form.comment.data)
+        review = reviews.decide(
+            submission,
+            by=current_user,
+            decision=form.decision.data,
+            reason_code=form.reason_code.data or None,
+            comment=form.comment.data,
+        )
     except reviews.AlreadyDecided as error:
         flash(error.message, "warning")
         return _analysis(db.session.get(Deliverable, deliverable_id), status=409)
     except DomainError as error:
         form.fail(error)
         return _analysis(deliverable, form=form, status=422)
-    flash(f"Meta {deliverable.goal.code} de {deliverable.institution.acronym or ''} "
-          f"{review.decision_label.lower()}. O parceiro foi notificado.", "success")
+    flash(
+        f"Meta {deliverable.goal.code} de {deliverable.institution.acronym or ''} "
+        f"{review.decision_label.lower()}. O parceiro foi notificado.",
+        "success",
+    )
     return redirect(url_for("deliverables.queue"))
 
 
@@ -123,10 +152,17 @@ def preview(evidence_id: int):
         handle = storage().open(evidence.stored_name)
     except FileNotFoundError:
         abort(404, "O arquivo não foi encontrado no armazenamento. Avise a SEGES.")
-    response = send_file(handle, mimetype=evidence.content_type, as_attachment=False,
-                         download_name=evidence.original_name, max_age=0, etag=False)
+    response = send_file(
+        handle,
+        mimetype=evidence.content_type,
+        as_attachment=False,
+        download_name=evidence.original_name,
+        max_age=0,
+        etag=False,
+    )
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; img-src 'self'; frame-ancestors 'self'; sandbox allow-same-origin")
+        "default-src 'none'; img-src 'self'; frame-ancestors 'self'; sandbox allow-same-origin"
+    )
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -30,30 +30,45 @@ class AlreadyDecided(Conflict):
             from portal.core.templating import format_datetime
 
             who = review.reviewer.name if review.reviewer else "outra pessoa"
-            message = (f"{who} já analisou esta entrega em {format_datetime(review.created_at)}: "
-                       f"{review.decision_label.lower()}. Sua decisão não foi registrada.")
+            message = (
+                f"{who} já analisou esta entrega em {format_datetime(review.created_at)}: "
+                f"{review.decision_label.lower()}. Sua decisão não foi registrada."
+            )
         super().__init__(message)
 
 
 # The queue ----------------------------------------------------------------------
 
-def queue_query(*, partner: str | None = None, elo: str | None = None, uf: str | None = None,
-                axis: int | None = None, goal_code: str | None = None,
-                waiting_days: int | None = None, today: date):
+
+def queue_query(
+    *,
+    partner: str | None = None,
+    elo: str | None = None,
+    uf: str | None = None,
+    axis: int | None = None,
+    goal_code: str | None = None,
+    waiting_days: int | None = None,
+    today: date,
+):
     """Submitted versions waiting for a decision, oldest first."""
     deliverable = contains_eager(Submission.deliverable)
     query = (
         db.select(Submission)
-        .join(Submission.deliverable).join(Deliverable.goal).join(Deliverable.institution)
+        .join(Submission.deliverable)
+        .join(Deliverable.goal)
+        .join(Deliverable.institution)
         .where(Submission.status == "submitted", Deliverable.status == "submitted")
-        .options(deliverable.contains_eager(Deliverable.goal),
-                 deliverable.contains_eager(Deliverable.institution))
+        .options(
+            deliverable.contains_eager(Deliverable.goal),
+            deliverable.contains_eager(Deliverable.institution),
+        )
         .order_by(Submission.submitted_at, Submission.id)
     )
     if partner:
         term = f"%{partner.lower()}%"
-        query = query.where(func.lower(Institution.name).like(term)
-                            | func.lower(Institution.acronym).like(term))
+        query = query.where(
+            func.lower(Institution.name).like(term) | func.lower(Institution.acronym).like(term)
+        )
     if elo:
         query = query.where(Institution.elo == elo)
     if uf:
@@ -64,7 +79,9 @@ def queue_query(*, partner: str | None = None, elo: str | None = None, uf: str |
     if goal_code:
         query = query.where(Goal.code == goal_code)
     if waiting_days:
-        query = query.where(Submission.submitted_at < _start_of(today - timedelta(days=waiting_days)))
+        query = query.where(
+            Submission.submitted_at < _start_of(today - timedelta(days=waiting_days))
+        )
     return query
 
 
@@ -75,14 +92,25 @@ def _start_of(day: date):
 
 
 def waiting_count() -> int:
-    return db.session.scalar(db.select(func.count(Deliverable.id))
-                             .where(Deliverable.status == "submitted")) or 0
+    return (
+        db.session.scalar(
+            db.select(func.count(Deliverable.id)).where(Deliverable.status == "submitted")
+        )
+        or 0
+    )
 
 
 # Deciding -----------------------------------------------------------------------
 
-def decide(submission: Submission, *, by: User, decision: str, reason_code: str | None = None,
-           comment: str = "") -> Review:
+
+def decide(
+    submission: Submission,
+    *,
+    by: User,
+    decision: str,
+    reason_code: str | None = None,
+    comment: str = "",
+) -> Review:
     """Approve or return a submitted version. The first decision wins; nothing is overwritten."""
     comment = (comment or "").strip()
     if decision not in DECISIONS:
@@ -91,8 +119,10 @@ def decide(submission: Submission, *, by: User, decision: str, reason_code: str 
         if reason_code not in REASONS:
             raise DomainError("Escolha o motivo da devolução.", field="reason_code")
         if not comment:
-            raise DomainError("Explique ao parceiro o que corrigir: o comentário é obrigatório "
-                              "ao devolver.", field="comment")
+            raise DomainError(
+                "Explique ao parceiro o que corrigir: o comentário é obrigatório ao devolver.",
+                field="comment",
+            )
     elif reason_code and reason_code not in REASONS:
         raise DomainError("Motivo inválido.", field="reason_code")
 
@@ -103,18 +133,33 @@ def decide(submission: Submission, *, by: User, decision: str, reason_code: str 
     ).rowcount
     if claimed != 1:
         db.session.rollback()
-        raise AlreadyDecided(db.session.scalar(
-            db.select(Review).where(Review.submission_id == submission.id)))
-    review = Review(submission_id=submission.id, reviewer_id=by.id, decision=decision,
-                    reason_code=reason_code if decision == "returned" else None, comment=comment)
+        raise AlreadyDecided(
+            db.session.scalar(db.select(Review).where(Review.submission_id == submission.id))
+        )
+    review = Review(
+        submission_id=submission.id,
+        reviewer_id=by.id,
+        decision=decision,
+        reason_code=reason_code if decision == "returned" else None,
+        comment=comment,
+    )
     db.session.add(review)
-    db.session.execute(update(Deliverable).where(Deliverable.id == submission.deliverable_id)
-                       .values(status=decision, updated_at=utcnow()))
+    db.session.execute(
+        update(Deliverable)
+        .where(Deliverable.id == submission.deliverable_id)
+        .values(status=decision, updated_at=utcnow())
+    )
     deliverable = db.session.get(Deliverable, submission.deliverable_id)
     if decision == "returned":  # the partner finds the next version ready to correct
         services.start_new_version(submission, by=by)
-    audit.record(f"deliverable.{decision}", deliverable, actor=by, version=submission.version,
-                 reason=review.reason_label or None, comment=comment or None)
+    audit.record(
+        f"deliverable.{decision}",
+        deliverable,
+        actor=by,
+        version=submission.version,
+        reason=review.reason_label or None,
+        comment=comment or None,
+    )
     _tell_the_partner(deliverable, review)
     db.session.commit()
     db.session.refresh(deliverable)
@@ -126,20 +171,28 @@ def _tell_the_partner(deliverable: Deliverable, review: Review) -> None:
 
     goal = deliverable.goal
     if review.decision == "approved":
-        kind, message = "submission_approved", (
-            f"A SEGES aprovou a meta {goal.code} ({deliverable.period_label}).")
+        kind, message = (
+            "submission_approved",
+            (f"A SEGES aprovou a meta {goal.code} ({deliverable.period_label})."),
+        )
     else:
-        kind, message = "submission_returned", (
-            f"A SEGES devolveu a meta {goal.code} ({deliverable.period_label}): "
-            f"{review.reason_label}. {review.comment}")
+        kind, message = (
+            "submission_returned",
+            (
+                f"A SEGES devolveu a meta {goal.code} ({deliverable.period_label}): "
+                f"{review.reason_label}. {review.comment}"
+            ),
+        )
     url = url_for("deliverables.deliverable", deliverable_id=deliverable.id)
-    recipients = db.session.scalars(db.select(User).where(
-        User.institution_id == deliverable.institution_id, User.active))
+    recipients = db.session.scalars(
+        db.select(User).where(User.institution_id == deliverable.institution_id, User.active)
+    )
     for user in recipients:
         notify(user, kind, message, url)
 
 
 # Waivers ------------------------------------------------------------------------
+
 
 def waive(deliverable: Deliverable, *, by: User, reason: str) -> None:
     reason = (reason or "").strip()
@@ -164,6 +217,7 @@ def undo_waiver(deliverable: Deliverable, *, by: User) -> None:
 
 # What changed since the version SEGES returned ---------------------------------------
 
+
 @dataclass
 class Changes:
     returned: Submission
@@ -179,22 +233,30 @@ class Changes:
 def changes_since_return(submission: Submission) -> Changes | None:
     """For a resubmission: the difference from the returned version, with its review."""
     previous = db.session.scalar(
-        db.select(Submission).where(Submission.deliverable_id == submission.deliverable_id,
-                                    Submission.version == submission.version - 1))
+        db.select(Submission).where(
+            Submission.deliverable_id == submission.deliverable_id,
+            Submission.version == submission.version - 1,
+        )
+    )
     review = previous.review if previous is not None else None
     if review is None or review.decision != "returned":
         return None
-    changes = Changes(returned=previous, review=review, words=word_diff(previous.report,
-                                                                        submission.report))
+    changes = Changes(
+        returned=previous, review=review, words=word_diff(previous.report, submission.report)
+    )
     old_files = {(e.sha256, e.original_name) for e in previous.files}
     new_files = {(e.sha256, e.original_name) for e in submission.files}
     changes.files_added = sorted(name for _, name in new_files - old_files)
     changes.files_removed = sorted(name for _, name in old_files - new_files)
     old_links, new_links = {e.url for e in previous.links}, {e.url for e in submission.links}
-    changes.links_added, changes.links_removed = sorted(new_links - old_links), sorted(
-        old_links - new_links)
+    changes.links_added, changes.links_removed = (
+        sorted(new_links - old_links),
+        sorted(old_links - new_links),
+    )
     changes.period_changed = (previous.covers_from, previous.covers_to) != (
-        submission.covers_from, submission.covers_to)
+        submission.covers_from,
+        submission.covers_to,
+    )
     return changes
 
 

@@ -30,6 +30,7 @@ CLOSED_STATUSES = frozenset({"submitted", *DONE_STATUSES})
 
 # What is due ------------------------------------------------------------------
 
+
 def group_condition(group: str, today: date):
     """SQL condition for one group of the "Minhas entregas" page (overdue is derived)."""
     open_ = Deliverable.status.not_in(CLOSED_STATUSES)
@@ -42,17 +43,26 @@ def group_condition(group: str, today: date):
     }[group]
 
 
-def deliverables_query(institution_id: int, *, axis: int | None = None,
-                       status: str | None = None, year: int | None = None):
-    query = (db.select(Deliverable).join(Deliverable.goal)
-             .where(Deliverable.institution_id == institution_id))
+def deliverables_query(
+    institution_id: int,
+    *,
+    axis: int | None = None,
+    status: str | None = None,
+    year: int | None = None,
+):
+    query = (
+        db.select(Deliverable)
+        .join(Deliverable.goal)
+        .where(Deliverable.institution_id == institution_id)
+    )
     if axis:
         query = query.where(Deliverable.goal_id.in_(_goals_with_axis(institution_id, axis)))
     if status:
         query = query.where(Deliverable.status == status)
     if year:
-        query = query.where(Deliverable.due_on >= date(year, 1, 1),
-                            Deliverable.due_on <= date(year, 12, 31))
+        query = query.where(
+            Deliverable.due_on >= date(year, 1, 1), Deliverable.due_on <= date(year, 12, 31)
+        )
     return query
 
 
@@ -68,13 +78,16 @@ def group_counts(base_query, today: date) -> dict[str, int]:
     subquery = base_query.with_only_columns(Deliverable.status, Deliverable.due_on).subquery()
     soon = today + timedelta(days=SOON_DAYS)
     closed = subquery.c.status.in_(CLOSED_STATUSES)
-    row = db.session.execute(db.select(
-        func.count(case((and_(not_(closed), subquery.c.due_on < today), 1))),
-        func.count(case((and_(not_(closed), subquery.c.due_on >= today,
-                              subquery.c.due_on <= soon), 1))),
-        func.count(case((and_(not_(closed), subquery.c.due_on > soon), 1))),
-        func.count(case((closed, 1))),
-    )).one()
+    row = db.session.execute(
+        db.select(
+            func.count(case((and_(not_(closed), subquery.c.due_on < today), 1))),
+            func.count(
+                case((and_(not_(closed), subquery.c.due_on >= today, subquery.c.due_on <= soon), 1))
+            ),
+            func.count(case((and_(not_(closed), subquery.c.due_on > soon), 1))),
+            func.count(case((closed, 1))),
+        )
+    ).one()
     return dict(zip(GROUPS, row, strict=True))
 
 
@@ -93,8 +106,11 @@ class AxisProgress:
 def progress_by_axis(institution_id: int, today: date) -> list[AxisProgress]:
     """Approved ÷ due to date per eixo (a goal of eixos 1 e 3 counts in both)."""
     rows = db.session.execute(
-        db.select(Goal.axes, func.count(Deliverable.id),
-                  func.count(case((Deliverable.status.in_(DONE_STATUSES), 1))))
+        db.select(
+            Goal.axes,
+            func.count(Deliverable.id),
+            func.count(case((Deliverable.status.in_(DONE_STATUSES), 1))),
+        )
         .join(Deliverable.goal)
         .where(Deliverable.institution_id == institution_id, Deliverable.due_on <= today)
         .group_by(Goal.id)
@@ -109,8 +125,10 @@ def progress_by_axis(institution_id: int, today: date) -> list[AxisProgress]:
 
 def years_of(institution_id: int) -> list[int]:
     first, last = db.session.execute(
-        db.select(func.min(Deliverable.due_on), func.max(Deliverable.due_on))
-        .where(Deliverable.institution_id == institution_id)).one()
+        db.select(func.min(Deliverable.due_on), func.max(Deliverable.due_on)).where(
+            Deliverable.institution_id == institution_id
+        )
+    ).one()
     return list(range(first.year, last.year + 1)) if first else []
 
 
@@ -118,24 +136,38 @@ def questions_about(goal: Goal, limit: int = 5) -> list:
     """Forum topics about this goal, in any agreement (same code): solved first, then recent."""
     from portal.forum.models import Topic
 
-    return list(db.session.scalars(
-        db.select(Topic).join(Topic.goal).where(Goal.code == goal.code)
-        .order_by(Topic.solved.desc(), Topic.last_post_at.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            db.select(Topic)
+            .join(Topic.goal)
+            .where(Goal.code == goal.code)
+            .order_by(Topic.solved.desc(), Topic.last_post_at.desc())
+            .limit(limit)
+        )
+    )
 
 
 # Drafting and submitting --------------------------------------------------------
 
+
 def versions(deliverable: Deliverable) -> list[Submission]:
-    return list(db.session.scalars(
-        db.select(Submission).where(Submission.deliverable_id == deliverable.id)
-        .options(db.selectinload(Submission.evidence))
-        .order_by(Submission.version.desc())))
+    return list(
+        db.session.scalars(
+            db.select(Submission)
+            .where(Submission.deliverable_id == deliverable.id)
+            .options(db.selectinload(Submission.evidence))
+            .order_by(Submission.version.desc())
+        )
+    )
 
 
 def latest_version(deliverable: Deliverable) -> Submission | None:
     return db.session.scalar(
-        db.select(Submission).where(Submission.deliverable_id == deliverable.id)
-        .order_by(Submission.version.desc()).limit(1))
+        db.select(Submission)
+        .where(Submission.deliverable_id == deliverable.id)
+        .order_by(Submission.version.desc())
+        .limit(1)
+    )
 
 
 def is_editable(deliverable: Deliverable) -> bool:
@@ -165,20 +197,36 @@ def start_new_version(previous: Submission, *, by) -> Submission:
 
     Files are shared, not copied: a stored file is deleted only when no version uses it.
     """
-    draft = Submission(deliverable_id=previous.deliverable_id, version=previous.version + 1,
-                       status="draft", author_id=by.id, report=previous.report,
-                       covers_from=previous.covers_from, covers_to=previous.covers_to)
+    draft = Submission(
+        deliverable_id=previous.deliverable_id,
+        version=previous.version + 1,
+        status="draft",
+        author_id=by.id,
+        report=previous.report,
+        covers_from=previous.covers_from,
+        covers_to=previous.covers_to,
+    )
     for item in previous.evidence:
-        draft.evidence.append(Evidence(
-            kind=item.kind, stored_name=item.stored_name, original_name=item.original_name,
-            content_type=item.content_type, size=item.size, sha256=item.sha256,
-            url=item.url, title=item.title, uploaded_by_id=item.uploaded_by_id))
+        draft.evidence.append(
+            Evidence(
+                kind=item.kind,
+                stored_name=item.stored_name,
+                original_name=item.original_name,
+                content_type=item.content_type,
+                size=item.size,
+                sha256=item.sha256,
+                url=item.url,
+                title=item.title,
+                uploaded_by_id=item.uploaded_by_id,
+            )
+        )
     db.session.add(draft)
     return draft
 
 
-def save_draft(deliverable: Deliverable, *, by, report: str, covers_from: date | None,
-               covers_to: date | None) -> Submission:
+def save_draft(
+    deliverable: Deliverable, *, by, report: str, covers_from: date | None, covers_to: date | None
+) -> Submission:
     if covers_from and covers_to and covers_from > covers_to:
         raise DomainError("O início do período deve ser anterior ao fim.", field="covers_to")
     draft = open_draft(deliverable, by=by)
@@ -200,16 +248,29 @@ def add_files(deliverable: Deliverable, files: list[FileStorage], *, by) -> list
     added: list[Evidence] = []
     for upload in files:
         if len(draft.files) >= MAX_FILES_PER_VERSION:
-            raise DomainError(f"Cada versão aceita no máximo {MAX_FILES_PER_VERSION} arquivos. "
-                              "Remova algum antes de enviar outro.")
+            raise DomainError(
+                f"Cada versão aceita no máximo {MAX_FILES_PER_VERSION} arquivos. "
+                "Remova algum antes de enviar outro."
+            )
         stored = store.save(upload.stream, upload.filename or "", max_bytes=max_upload_bytes())
-        evidence = Evidence(kind="file", stored_name=stored.stored_name,
-                            original_name=stored.original_name,
-                            content_type=stored.content_type, size=stored.size,
-                            sha256=stored.sha256, uploaded_by_id=by.id)
+        evidence = Evidence(
+            kind="file",
+            stored_name=stored.stored_name,
+            original_name=stored.original_name,
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            uploaded_by_id=by.id,
+        )
         draft.evidence.append(evidence)
-        audit.record("evidence.uploaded", deliverable, actor=by, name=stored.original_name,
-                     size=stored.size, sha256=stored.sha256)
+        audit.record(
+            "evidence.uploaded",
+            deliverable,
+            actor=by,
+            name=stored.original_name,
+            size=stored.size,
+            sha256=stored.sha256,
+        )
         try:
             db.session.commit()
         except Exception:
@@ -226,8 +287,9 @@ def add_link(deliverable: Deliverable, *, by, url: str, title: str) -> Evidence:
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
         raise DomainError("Informe um endereço que comece com http:// ou https://.", field="url")
     draft = open_draft(deliverable, by=by)
-    evidence = Evidence(kind="link", url=url, title=(title or "").strip() or None,
-                        uploaded_by_id=by.id)
+    evidence = Evidence(
+        kind="link", url=url, title=(title or "").strip() or None, uploaded_by_id=by.id
+    )
     draft.evidence.append(evidence)
     audit.record("evidence.link_added", deliverable, actor=by, url=url)
     db.session.commit()
@@ -243,7 +305,8 @@ def remove_evidence(evidence: Evidence, *, by) -> None:
     db.session.delete(evidence)
     db.session.commit()
     if stored_name and not db.session.scalar(
-            db.select(Evidence.id).where(Evidence.stored_name == stored_name).limit(1)):
+        db.select(Evidence.id).where(Evidence.stored_name == stored_name).limit(1)
+    ):
         storage().delete(stored_name)
 
 
@@ -257,7 +320,13 @@ def submit(deliverable: Deliverable, *, by) -> Submission:
     latest.submitted_at = utcnow()
     latest.submitted_by_id = by.id
     deliverable.status = "submitted"
-    audit.record("deliverable.submitted", deliverable, actor=by, version=latest.version,
-                 files=len(latest.files), links=len(latest.links))
+    audit.record(
+        "deliverable.submitted",
+        deliverable,
+        actor=by,
+        version=latest.version,
+        files=len(latest.files),
+        links=len(latest.links),
+    )
     db.session.commit()
     return latest

@@ -17,7 +17,6 @@ from portal.deliverables.forms import DraftForm, FilterForm, LinkForm
 from portal.deliverables.models import MAX_FILES_PER_VERSION, Evidence
 from portal.extensions import db, limiter
 
-
 EVENT_LABELS = {
     "deliverable.draft_started": "Rascunho iniciado",
     "deliverable.submitted": "Enviada para análise",
@@ -47,18 +46,31 @@ def home():
     filters = FilterForm(request.args, years=services.years_of(institution_id))
     filters.validate()
     base = services.deliverables_query(
-        institution_id, axis=int(filters.eixo.data) if filters.eixo.data else None,
+        institution_id,
+        axis=int(filters.eixo.data) if filters.eixo.data else None,
         status=filters.situacao.data or None,
-        year=int(filters.ano.data) if filters.ano.data else None)
+        year=int(filters.ano.data) if filters.ano.data else None,
+    )
     counts = services.group_counts(base, today())
     group = filters.grupo.data or next((g for g in services.GROUPS if counts[g]), "proximas")
     query = base.where(services.group_condition(group, today()))
-    order = (db.desc(Deliverable.due_on) if group == "concluidas" else Deliverable.due_on)
-    page = db.paginate(query.order_by(order, Deliverable.id),
-                       per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
-    return render("deliverables/home.html", "deliverables/_home.html", filters=filters,
-                  counts=counts, group=group, groups=services.GROUPS, page=page,
-                  progress=services.progress_by_axis(institution_id, today()), today=today())
+    order = db.desc(Deliverable.due_on) if group == "concluidas" else Deliverable.due_on
+    page = db.paginate(
+        query.order_by(order, Deliverable.id),
+        per_page=current_app.config["ITEMS_PER_PAGE"],
+        error_out=False,
+    )
+    return render(
+        "deliverables/home.html",
+        "deliverables/_home.html",
+        filters=filters,
+        counts=counts,
+        group=group,
+        groups=services.GROUPS,
+        page=page,
+        progress=services.progress_by_axis(institution_id, today()),
+        today=today(),
+    )
 
 
 def _deliverable(deliverable_id: int, action: str = "deliverable.view") -> Deliverable:
@@ -68,27 +80,49 @@ def _deliverable(deliverable_id: int, action: str = "deliverable.view") -> Deliv
 
 
 def _timeline(deliverable: Deliverable) -> list[AuditEvent]:
-    return list(db.session.scalars(
-        db.select(AuditEvent)
-        .where(AuditEvent.object_type == "Deliverable", AuditEvent.object_id == deliverable.id,
-               AuditEvent.action.in_(EVENT_LABELS))
-        .order_by(AuditEvent.created_at, AuditEvent.id).limit(200)))
+    return list(
+        db.session.scalars(
+            db.select(AuditEvent)
+            .where(
+                AuditEvent.object_type == "Deliverable",
+                AuditEvent.object_id == deliverable.id,
+                AuditEvent.action.in_(EVENT_LABELS),
+            )
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+            .limit(200)
+        )
+    )
 
 
-def _page(deliverable: Deliverable, draft_form: DraftForm | None = None,
-          link_form: LinkForm | None = None, status: int = 200):
+def _page(
+    deliverable: Deliverable,
+    draft_form: DraftForm | None = None,
+    link_form: LinkForm | None = None,
+    status: int = 200,
+):
     versions = services.versions(deliverable)
-    editable = services.is_editable(deliverable) and can(current_user, "deliverable.edit",
-                                                         deliverable)
+    editable = services.is_editable(deliverable) and can(
+        current_user, "deliverable.edit", deliverable
+    )
     draft = versions[0] if versions and versions[0].is_draft else None
     if editable and draft_form is None:
         draft_form = DraftForm(obj=draft) if draft else DraftForm()
-    return render("deliverables/deliverable.html", "deliverables/_deliverable.html", status,
-                  deliverable=deliverable, versions=versions, draft=draft, editable=editable,
-                  draft_form=draft_form, link_form=link_form or LinkForm(),
-                  timeline=_timeline(deliverable), event_labels=EVENT_LABELS, today=today(),
-                  questions=services.questions_about(deliverable.goal),
-                  max_files=MAX_FILES_PER_VERSION)
+    return render(
+        "deliverables/deliverable.html",
+        "deliverables/_deliverable.html",
+        status,
+        deliverable=deliverable,
+        versions=versions,
+        draft=draft,
+        editable=editable,
+        draft_form=draft_form,
+        link_form=link_form or LinkForm(),
+        timeline=_timeline(deliverable),
+        event_labels=EVENT_LABELS,
+        today=today(),
+        questions=services.questions_about(deliverable.goal),
+        max_files=MAX_FILES_PER_VERSION,
+    )
 
 
 @bp.get("/entregas/<int:deliverable_id>")
@@ -105,8 +139,13 @@ def save_draft(deliverable_id: int):
     if not form.validate():
         return _page(deliverable, draft_form=form, status=422)
     try:
-        services.save_draft(deliverable, by=current_user, report=form.report.data,
-                            covers_from=form.covers_from.data, covers_to=form.covers_to.data)
+        services.save_draft(
+            deliverable,
+            by=current_user,
+            report=form.report.data,
+            covers_from=form.covers_from.data,
+            covers_to=form.covers_to.data,
+        )
         uploads = [f for f in form.files.data or [] if f and f.filename]
         if uploads:
             services.add_files(deliverable, uploads, by=current_user)
@@ -140,9 +179,16 @@ def _evidence_response(deliverable: Deliverable, message: str, status: int):
         flash(message, "success" if status == 200 else "danger")
         return redirect(url_for("deliverables.deliverable", deliverable_id=deliverable.id))
     draft = services.latest_version(deliverable)
-    body, _ = render("deliverables/_evidence.html", "deliverables/_evidence.html",
-                     deliverable=deliverable, draft=draft, editable=True,
-                     link_form=LinkForm(), message=message, ok=status == 200)
+    body, _ = render(
+        "deliverables/_evidence.html",
+        "deliverables/_evidence.html",
+        deliverable=deliverable,
+        draft=draft,
+        editable=True,
+        link_form=LinkForm(),
+        message=message,
+        ok=status == 200,
+    )
     return body, status
 
 
@@ -153,15 +199,23 @@ def add_link(deliverable_id: int):
     form = LinkForm()
     if form.validate():
         try:
-            services.add_link(deliverable, by=current_user, url=form.url.data,
-                              title=form.title.data)
+            services.add_link(
+                deliverable, by=current_user, url=form.url.data, title=form.title.data
+            )
         except DomainError as error:
             form.fail(error)
     if form.has_errors:
         if is_htmx():
             draft = services.latest_version(deliverable)
-            return render("deliverables/_evidence.html", "deliverables/_evidence.html", 422,
-                          deliverable=deliverable, draft=draft, editable=True, link_form=form)
+            return render(
+                "deliverables/_evidence.html",
+                "deliverables/_evidence.html",
+                422,
+                deliverable=deliverable,
+                draft=draft,
+                editable=True,
+                link_form=form,
+            )
         return _page(deliverable, link_form=form, status=422)
     return _evidence_response(deliverable, "Link adicionado.", 200)
 
@@ -192,15 +246,20 @@ def submit(deliverable_id: int):
         except DomainError as error:
             flash(error.message, "danger")
             return redirect(url_for("deliverables.deliverable", deliverable_id=deliverable.id))
-        flash("Entrega enviada para análise da SEGES. Ela agora está somente para leitura.",
-              "success")
+        flash(
+            "Entrega enviada para análise da SEGES. Ela agora está somente para leitura.", "success"
+        )
         response = redirect(url_for("deliverables.deliverable", deliverable_id=deliverable.id))
         return toast(response, "Entrega enviada.") if is_htmx() else response
     if draft is None or not draft.is_draft:
         flash("Não há rascunho para enviar: escreva o relato antes.", "warning")
         return redirect(url_for("deliverables.deliverable", deliverable_id=deliverable.id))
-    return render("deliverables/submit.html", "deliverables/_submit.html",
-                  deliverable=deliverable, draft=draft)
+    return render(
+        "deliverables/submit.html",
+        "deliverables/_submit.html",
+        deliverable=deliverable,
+        draft=draft,
+    )
 
 
 @bp.get("/evidencias/<int:evidence_id>/arquivo")
@@ -215,11 +274,22 @@ def download(evidence_id: int):
     except FileNotFoundError:
         current_app.logger.error("Evidence file missing: %s", evidence.stored_name)
         abort(404, "O arquivo não foi encontrado no armazenamento. Avise a SEGES.")
-    audit.record("evidence.downloaded", evidence.submission.deliverable, actor=current_user,
-                 evidence_id=evidence.id, name=evidence.original_name)
+    audit.record(
+        "evidence.downloaded",
+        evidence.submission.deliverable,
+        actor=current_user,
+        evidence_id=evidence.id,
+        name=evidence.original_name,
+    )
     db.session.commit()
-    response = send_file(handle, mimetype=evidence.content_type, as_attachment=True,
-                         download_name=evidence.original_name, max_age=0, etag=False)
+    response = send_file(
+        handle,
+        mimetype=evidence.content_type,
+        as_attachment=True,
+        download_name=evidence.original_name,
+        max_age=0,
+        etag=False,
+    )
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response

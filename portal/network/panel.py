@@ -33,8 +33,9 @@ def _deliverable_conditions(filters: PanelFilters) -> list:
     if filters.axis:
         conditions.append(cast(Goal.axes, String).contains(str(filters.axis)))
     if filters.year:
-        conditions.append(Deliverable.due_on.between(date(filters.year, 1, 1),
-                                                     date(filters.year, 12, 31)))
+        conditions.append(
+            Deliverable.due_on.between(date(filters.year, 1, 1), date(filters.year, 12, 31))
+        )
     return conditions
 
 
@@ -52,34 +53,58 @@ def _institution_conditions(filters: PanelFilters) -> list:
         conditions.append(Institution.parent_id.is_not(None))
     if filters.q:
         term = f"%{filters.q.lower()}%"
-        conditions.append(or_(func.lower(Institution.name).like(term),
-                              func.lower(Institution.acronym).like(term)))
+        conditions.append(
+            or_(func.lower(Institution.name).like(term), func.lower(Institution.acronym).like(term))
+        )
     return conditions
 
 
-def progress_query(filters: PanelFilters, today: date, sort: str = "nome",
-                   descending: bool = False):
+def progress_query(
+    filters: PanelFilters, today: date, sort: str = "nome", descending: bool = False
+):
     """One row per partner: due to date, approved (or waived), overdue, waiting review."""
     is_due = Deliverable.due_on <= today
     due = func.count(case((is_due, 1)))
     done = func.count(case((and_(is_due, Deliverable.status.in_(DONE)), 1)))
-    overdue = func.count(case((and_(Deliverable.due_on < today,
-                                    Deliverable.status.not_in(("submitted", *DONE))), 1)))
+    overdue = func.count(
+        case((and_(Deliverable.due_on < today, Deliverable.status.not_in(("submitted", *DONE))), 1))
+    )
     waiting = func.count(case((Deliverable.status == "submitted", 1)))
     percent = case((due == 0, literal(0.0)), else_=done * 100.0 / due)
     query = (
-        db.select(Institution.id, Institution.name, Institution.acronym, Institution.uf,
-                  Institution.elo, Institution.sphere, Institution.parent_id,
-                  due.label("due"), done.label("done"), overdue.label("overdue"),
-                  waiting.label("waiting"), percent.label("percent"))
+        db.select(
+            Institution.id,
+            Institution.name,
+            Institution.acronym,
+            Institution.uf,
+            Institution.elo,
+            Institution.sphere,
+            Institution.parent_id,
+            due.label("due"),
+            done.label("done"),
+            overdue.label("overdue"),
+            waiting.label("waiting"),
+            percent.label("percent"),
+        )
         .join(Deliverable, Deliverable.institution_id == Institution.id)
         .join(Goal, Goal.id == Deliverable.goal_id)
         .where(*_institution_conditions(filters), *_deliverable_conditions(filters))
-        .group_by(Institution.id, Institution.name, Institution.acronym, Institution.uf,
-                  Institution.elo, Institution.sphere, Institution.parent_id)
+        .group_by(
+            Institution.id,
+            Institution.name,
+            Institution.acronym,
+            Institution.uf,
+            Institution.elo,
+            Institution.sphere,
+            Institution.parent_id,
+        )
     )
-    key = {"nome": Institution.name, "progresso": percent, "atrasadas": overdue,
-           "aguardando": waiting}.get(sort, Institution.name)
+    key = {
+        "nome": Institution.name,
+        "progresso": percent,
+        "atrasadas": overdue,
+        "aguardando": waiting,
+    }.get(sort, Institution.name)
     return query.order_by(key.desc() if descending else key, Institution.id)
 
 
@@ -98,30 +123,51 @@ class Totals:
 def totals(filters: PanelFilters, today: date) -> Totals:
     from portal.network.models import TrainingRecord
 
-    institutions = db.session.scalar(db.select(func.count(Institution.id))
-                                     .where(*_institution_conditions(filters)))
+    institutions = db.session.scalar(
+        db.select(func.count(Institution.id)).where(*_institution_conditions(filters))
+    )
     partner = db.select(Institution.id).where(*_institution_conditions(filters))
-    active = db.session.scalar(db.select(func.count(Agreement.id)).where(
-        Agreement.partner_id.in_(partner), Agreement.term_start <= today,
-        Agreement.term_end >= today))
+    active = db.session.scalar(
+        db.select(func.count(Agreement.id)).where(
+            Agreement.partner_id.in_(partner),
+            Agreement.term_start <= today,
+            Agreement.term_end >= today,
+        )
+    )
     year = filters.year or today.year
-    adhesions = db.session.scalar(db.select(func.count(Agreement.id)).where(
-        Agreement.partner_id.in_(partner), Agreement.parent_id.is_not(None),
-        Agreement.signed_on.between(date(year, 1, 1), date(year, 12, 31))))
+    adhesions = db.session.scalar(
+        db.select(func.count(Agreement.id)).where(
+            Agreement.partner_id.in_(partner),
+            Agreement.parent_id.is_not(None),
+            Agreement.signed_on.between(date(year, 1, 1), date(year, 12, 31)),
+        )
+    )
     row = db.session.execute(
         db.select(
             func.count(case((Deliverable.due_on <= today, 1))),
-            func.count(case((and_(Deliverable.due_on <= today,
-                                  Deliverable.status.in_(DONE)), 1))),
-            func.count(case((and_(Deliverable.due_on < today,
-                                  Deliverable.status.not_in(("submitted", *DONE))), 1))),
+            func.count(case((and_(Deliverable.due_on <= today, Deliverable.status.in_(DONE)), 1))),
+            func.count(
+                case(
+                    (
+                        and_(
+                            Deliverable.due_on < today,
+                            Deliverable.status.not_in(("submitted", *DONE)),
+                        ),
+                        1,
+                    )
+                )
+            ),
             func.count(case((Deliverable.status == "submitted", 1))),
-        ).join(Goal, Goal.id == Deliverable.goal_id)
+        )
+        .join(Goal, Goal.id == Deliverable.goal_id)
         .where(Deliverable.institution_id.in_(partner), *_deliverable_conditions(filters))
     ).one()
-    hours = db.session.scalar(db.select(func.coalesce(func.sum(TrainingRecord.hours), 0)).where(
-        TrainingRecord.institution_id.in_(partner),
-        TrainingRecord.start_on.between(date(year, 1, 1), date(year, 12, 31))))
+    hours = db.session.scalar(
+        db.select(func.coalesce(func.sum(TrainingRecord.hours), 0)).where(
+            TrainingRecord.institution_id.in_(partner),
+            TrainingRecord.start_on.between(date(year, 1, 1), date(year, 12, 31)),
+        )
+    )
     return Totals(institutions or 0, active or 0, adhesions or 0, *row, int(hours or 0))
 
 
@@ -135,25 +181,38 @@ def matrix(institution_ids: list[int], filters: PanelFilters) -> tuple[list[str]
         return [], {}
     today = date.today()
     rows = db.session.execute(
-        db.select(Deliverable.institution_id, Goal.code, Goal.position, Deliverable.id,
-                  Deliverable.status, Deliverable.due_on)
+        db.select(
+            Deliverable.institution_id,
+            Goal.code,
+            Goal.position,
+            Deliverable.id,
+            Deliverable.status,
+            Deliverable.due_on,
+        )
         .join(Goal, Goal.id == Deliverable.goal_id)
-        .where(Deliverable.institution_id.in_(institution_ids),
-               Deliverable.due_on <= today + timedelta(days=365),
-               *_deliverable_conditions(filters))
+        .where(
+            Deliverable.institution_id.in_(institution_ids),
+            Deliverable.due_on <= today + timedelta(days=365),
+            *_deliverable_conditions(filters),
+        )
     ).all()
     codes = sorted({(r.position, r.code) for r in rows})
     cells: dict[tuple[int, str], dict] = {}
     for row in rows:
         overdue = row.due_on < today and row.status not in ("submitted", *DONE)
         state = "overdue" if overdue else row.status
-        rank = ["overdue", "returned", "pending", "draft", "submitted", "approved",
-                "waived"].index(state)
+        rank = ["overdue", "returned", "pending", "draft", "submitted", "approved", "waived"].index(
+            state
+        )
         cell = cells.get((row.institution_id, row.code))
         distance = abs((row.due_on - today).days)
         if cell is None or (rank, distance) < (cell["rank"], cell["distance"]):
             cells[(row.institution_id, row.code)] = {
-                "rank": rank, "state": state, "deliverable_id": row.id, "distance": distance}
+                "rank": rank,
+                "state": state,
+                "deliverable_id": row.id,
+                "distance": distance,
+            }
     return [code for _, code in codes], cells
 
 

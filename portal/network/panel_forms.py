@@ -13,27 +13,41 @@ class PanelFilterForm(PortalForm):
         csrf = False
 
     q = StringField("Parceiro", filters=[strip], validators=[Optional()])
-    elo = SelectField("Elo", choices=choices([("", "Todos"), *((e, e) for e in ELOS)]),
-                      validators=[Optional()])
+    elo = SelectField(
+        "Elo", choices=choices([("", "Todos"), *((e, e) for e in ELOS)]), validators=[Optional()]
+    )
     uf = SelectField("UF", choices=choices([("", "Todas"), *UFS.items()]), validators=[Optional()])
-    esfera = SelectField("Esfera", choices=choices([("", "Todas"), *SPHERES.items()]),
-                         validators=[Optional()])
-    camada = SelectField("Camada", choices=choices([("", "Todas"), ("1", "1ª camada"),
-                                                    ("2", "2ª camada (aderentes)")]),
-                         validators=[Optional()])
-    eixo = SelectField("Eixo", choices=choices([("", "Todos"), *((str(k), f"{k} — {v}")
-                                                                  for k, v in AXES.items())]),
-                       validators=[Optional()])
+    esfera = SelectField(
+        "Esfera", choices=choices([("", "Todas"), *SPHERES.items()]), validators=[Optional()]
+    )
+    camada = SelectField(
+        "Camada",
+        choices=choices([("", "Todas"), ("1", "1ª camada"), ("2", "2ª camada (aderentes)")]),
+        validators=[Optional()],
+    )
+    eixo = SelectField(
+        "Eixo",
+        choices=choices([("", "Todos"), *((str(k), f"{k} — {v}") for k, v in AXES.items())]),
+        validators=[Optional()],
+    )
     ano = IntegerField("Ano do prazo", validators=[Optional(), NumberRange(min=2000, max=2100)])
-    ordem = SelectField("Ordenar por", choices=choices(SORTS.items()), default="nome",
-                        validators=[Optional()])
-    direcao = SelectField("Direção", choices=choices([("asc", "Crescente"),
-                                                      ("desc", "Decrescente")]),
-                          default="asc", validators=[Optional()])
+    ordem = SelectField(
+        "Ordenar por", choices=choices(SORTS.items()), default="nome", validators=[Optional()]
+    )
+    direcao = SelectField(
+        "Direção",
+        choices=choices([("asc", "Crescente"), ("desc", "Decrescente")]),
+        default="asc",
+        validators=[Optional()],
+    )
 
     def to_filters(self) -> PanelFilters:
         return PanelFilters(
-            elo=self.elo.data or None, uf=self.uf.data or None, sphere=self.esfera.data or None,
+            elo=self.elo.data or None,
+            uf=self.uf.data or None,
+            sphere=self.esfera.data or None,
             layer=int(self.camada.data) if self.camada.data else None,
             axis=int(self.eixo.data) if self.eixo.data else None,
-            year=self.ano.data if not self.ano.errors else None, q=self.q.data or None)
+            year=self.ano.data if not self.ano.errors else None,
+            q=self.q.data or None,
+        )

@@ -15,11 +15,27 @@ from portal.network import bp, panel
 from portal.network.panel_forms import PanelFilterForm
 
 MATRIX_LABELS = {
-    "overdue": "Atrasada", "returned": "Devolvida", "pending": "A fazer", "draft": "Em elaboração",
-    "submitted": "Enviada", "approved": "Aprovada", "waived": "Dispensada",
+    "overdue": "Atrasada",
+    "returned": "Devolvida",
+    "pending": "A fazer",
+    "draft": "Em elaboração",
+    "submitted": "Enviada",
+    "approved": "Aprovada",
+    "waived": "Dispensada",
 }
-COLUMNS = ["Parceiro", "Sigla", "UF", "Elo", "Esfera", "Camada", "Vencidas até hoje",
-           "Aprovadas", "Progresso (%)", "Atrasadas", "Aguardando análise"]
+COLUMNS = [
+    "Parceiro",
+    "Sigla",
+    "UF",
+    "Elo",
+    "Esfera",
+    "Camada",
+    "Vencidas até hoje",
+    "Aprovadas",
+    "Progresso (%)",
+    "Atrasadas",
+    "Aguardando análise",
+]
 
 
 def _form() -> PanelFilterForm:
@@ -29,8 +45,12 @@ def _form() -> PanelFilterForm:
 
 
 def _query(form: PanelFilterForm):
-    return panel.progress_query(form.to_filters(), date.today(), sort=form.ordem.data or "nome",
-                                descending=form.direcao.data == "desc")
+    return panel.progress_query(
+        form.to_filters(),
+        date.today(),
+        sort=form.ordem.data or "nome",
+        descending=form.direcao.data == "desc",
+    )
 
 
 @bp.get("/painel")
@@ -42,17 +62,34 @@ def panel_page():
     codes, cells = ([], {})
     if request.args.get("visao") == "matriz":
         codes, cells = panel.matrix([row.id for row in page.items], form.to_filters())
-    return render("network/panel.html", "network/_panel.html", form=form, page=page,
-                  totals=panel.totals(form.to_filters(), date.today()), codes=codes,
-                  cells=cells, view=request.args.get("visao", "tabela"),
-                  matrix_labels=MATRIX_LABELS)
+    return render(
+        "network/panel.html",
+        "network/_panel.html",
+        form=form,
+        page=page,
+        totals=panel.totals(form.to_filters(), date.today()),
+        codes=codes,
+        cells=cells,
+        view=request.args.get("visao", "tabela"),
+        matrix_labels=MATRIX_LABELS,
+    )
 
 
 def _export_rows(form: PanelFilterForm):
     for row in panel.paginate_all(_query(form)):
-        yield [row.name, row.acronym or "", row.uf or "", row.elo, row.sphere,
-               "2ª" if row.parent_id else "1ª", row.due, row.done, round(row.percent),
-               row.overdue, row.waiting]
+        yield [
+            row.name,
+            row.acronym or "",
+            row.uf or "",
+            row.elo,
+            row.sphere,
+            "2ª" if row.parent_id else "1ª",
+            row.due,
+            row.done,
+            round(row.percent),
+            row.overdue,
+            row.waiting,
+        ]
 
 
 @bp.get("/painel.csv")
@@ -73,8 +110,13 @@ def panel_csv():
             buffer.truncate()
         yield buffer.getvalue()
 
-    return Response(generate(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="painel-da-rede-{date.today()}.csv"'})
+    return Response(
+        generate(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="painel-da-rede-{date.today()}.csv"'
+        },
+    )
 
 
 @bp.get("/painel.xlsx")
@@ -89,6 +131,10 @@ def panel_xlsx():
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return Response(buffer.getvalue(), headers={
-        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "Content-Disposition": f'attachment; filename="painel-da-rede-{date.today()}.xlsx"'})
+    return Response(
+        buffer.getvalue(),
+        headers={
+            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "Content-Disposition": f'attachment; filename="painel-da-rede-{date.today()}.xlsx"',
+        },
+    )

@@ -19,12 +19,21 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def mg(app):
-    seges = factories.institution(name="SEGES", acronym="SEGES", cnpj="00489828000155",
-                                  sphere="federal", uf=None, elo="União", is_secretariat=True)
-    mg = factories.institution(name="Governo de Minas Gerais", acronym="SCC/MG",
-                               cnpj="50941185000107", uf="MG")
-    es = factories.institution(name="Governo do Espírito Santo", acronym="SEGER/ES",
-                               cnpj="27080530000143", uf="ES")
+    seges = factories.institution(
+        name="SEGES",
+        acronym="SEGES",
+        cnpj="00489828000155",
+        sphere="federal",
+        uf=None,
+        elo="União",
+        is_secretariat=True,
+    )
+    mg = factories.institution(
+        name="Governo de Minas Gerais", acronym="SCC/MG", cnpj="50941185000107", uf="MG"
+    )
+    es = factories.institution(
+        name="Governo do Espírito Santo", acronym="SEGER/ES", cnpj="27080530000143", uf="ES"
+    )
     plans.import_plan(parse_plan(read_seed_plan()), start=date(2025, 10, 1), years=5)
     return {
         "member": factories.user("membro@mg.test", "partner_member", mg, name="Marcos Membro"),
@@ -50,11 +59,14 @@ def _open_overdue_painel(page: Page) -> None:
 
 
 def test_member_reports_an_overdue_deliverable_with_files_and_a_link(
-        live_server, page, page_log, mg, evidence_files):
+    live_server, page, page_log, mg, evidence_files
+):
     log_in(page, "membro@mg.test", factories.PASSWORD)
     _open_overdue_painel(page)
 
-    page.get_by_label("Relato do que foi feito").fill("Indicamos a servidora **Ana** para o Painel.")
+    page.get_by_label("Relato do que foi feito").fill(
+        "Indicamos a servidora **Ana** para o Painel."
+    )
     page.get_by_role("button", name="Salvar rascunho").click()
     expect(page.locator("#mensagens")).to_contain_text("Rascunho salvo.")
 
@@ -86,8 +98,9 @@ def test_member_reports_an_overdue_deliverable_with_files_and_a_link(
     assert db.session.scalar(db.select(db.func.count(Evidence.id))) == 3
 
 
-def test_without_javascript_the_same_journey_works(live_server, page_nojs, page_log, mg,
-                                                   evidence_files):
+def test_without_javascript_the_same_journey_works(
+    live_server, page_nojs, page_log, mg, evidence_files
+):
     page = page_nojs
     log_in(page, "membro@mg.test", factories.PASSWORD)
     _open_overdue_painel(page)
@@ -111,12 +124,20 @@ def test_another_state_cannot_open_or_download_it(live_server, page, mg, app):
 
     from portal.deliverables import services
 
-    deliverable = db.session.scalar(db.select(Deliverable).join(Deliverable.goal).where(
-        Deliverable.goal.has(code="1.2"), Deliverable.institution_id == mg["member"].institution_id))
-    services.save_draft(deliverable, by=mg["member"], report="Sigiloso", covers_from=None,
-                        covers_to=None)
-    [evidence] = services.add_files(deliverable, [FileStorage(BytesIO(PDF), "a.pdf")],
-                                    by=mg["member"])
+    deliverable = db.session.scalar(
+        db.select(Deliverable)
+        .join(Deliverable.goal)
+        .where(
+            Deliverable.goal.has(code="1.2"),
+            Deliverable.institution_id == mg["member"].institution_id,
+        )
+    )
+    services.save_draft(
+        deliverable, by=mg["member"], report="Sigiloso", covers_from=None, covers_to=None
+    )
+    [evidence] = services.add_files(
+        deliverable, [FileStorage(BytesIO(PDF), "a.pdf")], by=mg["member"]
+    )
     log_in(page, "gestor@es.test", factories.PASSWORD)
     for url in (f"/entregas/{deliverable.id}", f"/evidencias/{evidence.id}/arquivo"):
         response = page.request.get(url)

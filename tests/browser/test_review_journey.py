@@ -1,4 +1,5 @@
-"""Journey 2 (DESIGN section 2): SEGES returns a submission, the partner fixes it, SEGES approves."""
+"""Journey 2 (DESIGN section 2): SEGES returns a submission, the partner fixes it, SEGES
+approves it and the panel shows the change."""
 
 from datetime import date
 
@@ -18,17 +19,33 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def submitted(app):
-    seges = factories.institution(name="SEGES", acronym="SEGES", cnpj="00489828000155",
-                                  sphere="federal", uf=None, elo="União", is_secretariat=True)
-    mg = factories.institution(name="Governo de Minas Gerais", acronym="SCC/MG",
-                               cnpj="50941185000107", uf="MG")
+    seges = factories.institution(
+        name="SEGES",
+        acronym="SEGES",
+        cnpj="00489828000155",
+        sphere="federal",
+        uf=None,
+        elo="União",
+        is_secretariat=True,
+    )
+    mg = factories.institution(
+        name="Governo de Minas Gerais", acronym="SCC/MG", cnpj="50941185000107", uf="MG"
+    )
     plans.import_plan(parse_plan(read_seed_plan()), start=date(2025, 10, 1), years=5)
     factories.user("revisor@seges.test", "seges_reviewer", seges, name="Rafael Revisor")
     member = factories.user("membro@mg.test", "partner_member", mg, name="Marcos Membro")
-    deliverable = db.session.scalar(db.select(Deliverable).join(Deliverable.goal).where(
-        Deliverable.goal.has(code="1.2"), Deliverable.institution_id == mg.id))
-    services.save_draft(deliverable, by=member, report="Indicamos a servidora Ana.",
-                        covers_from=None, covers_to=None)
+    deliverable = db.session.scalar(
+        db.select(Deliverable)
+        .join(Deliverable.goal)
+        .where(Deliverable.goal.has(code="1.2"), Deliverable.institution_id == mg.id)
+    )
+    services.save_draft(
+        deliverable,
+        by=member,
+        report="Indicamos a servidora Ana.",
+        covers_from=None,
+        covers_to=None,
+    )
     services.submit(deliverable, by=member)
     return deliverable
 
@@ -57,7 +74,8 @@ def test_return_fix_and_approve(live_server, page, page_log, submitted):
     expect(page.locator("#entrega")).to_contain_text("Evidência insuficiente")
     expect(page.locator("#entrega")).to_contain_text("Anexe o ofício de indicação assinado.")
     page.get_by_label("Relato do que foi feito").fill(
-        "Indicamos a servidora Ana Souza; o ofício assinado segue como link.")
+        "Indicamos a servidora Ana Souza; o ofício assinado segue como link."
+    )
     page.get_by_role("button", name="Salvar rascunho").click()
     expect(page.locator("#mensagens")).to_contain_text("Rascunho salvo.")
     page.get_by_label("Endereço (URL)").fill("https://sei.mg.gov.br/oficio-123")

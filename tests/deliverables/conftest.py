@@ -16,17 +16,21 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 @pytest.fixture
 def act(users):
-    agreement, _ = plans.import_plan(parse_plan(read_seed_plan()), start=date(2025, 10, 1),
-                                     years=5)
+    agreement, _ = plans.import_plan(parse_plan(read_seed_plan()), start=date(2025, 10, 1), years=5)
     return agreement
 
 
 def deliverable_of(agreement, code: str, institution_id: int, index: int = 0) -> Deliverable:
     return db.session.scalars(
-        db.select(Deliverable).join(Goal)
-        .where(Goal.agreement_id == agreement.id, Goal.code == code,
-               Deliverable.institution_id == institution_id)
-        .order_by(Deliverable.due_on)).all()[index]
+        db.select(Deliverable)
+        .join(Goal)
+        .where(
+            Goal.agreement_id == agreement.id,
+            Goal.code == code,
+            Deliverable.institution_id == institution_id,
+        )
+        .order_by(Deliverable.due_on)
+    ).all()[index]
 
 
 @pytest.fixture

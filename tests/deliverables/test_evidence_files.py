@@ -27,38 +27,46 @@ ODT = _zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml
 JUNK_ZIP = _zip({"virus.exe": b"MZ..."})
 
 
-@pytest.mark.parametrize("name, content, expected", [
-    ("a.pdf", PDF, "application/pdf"),
-    ("a.png", PNG, "image/png"),
-    ("a.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 20, "image/jpeg"),
-    ("a.docx", DOCX, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    ("a.xlsx", XLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ("a.odt", ODT, "application/vnd.oasis.opendocument.text"),
-    ("a.csv", "nome;horas\nMaria;60\n".encode(), "text/csv"),
-    ("a.txt", "Relatório das ações realizadas.\n".encode(), "text/plain"),
-])
-def test_allowed_types_are_recognised_by_content(client, users, login, painel, name, content,
-                                                 expected):
+@pytest.mark.parametrize(
+    "name, content, expected",
+    [
+        ("a.pdf", PDF, "application/pdf"),
+        ("a.png", PNG, "image/png"),
+        ("a.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 20, "image/jpeg"),
+        ("a.docx", DOCX, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("a.xlsx", XLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("a.odt", ODT, "application/vnd.oasis.opendocument.text"),
+        ("a.csv", b"nome;horas\nMaria;60\n", "text/csv"),
+        ("a.txt", "Relatório das ações realizadas.\n".encode(), "text/plain"),
+    ],
+)
+def test_allowed_types_are_recognised_by_content(
+    client, users, login, painel, name, content, expected
+):
     login(users["partner_member"])
-    response = client.post(f"/entregas/{painel.id}/evidencias",
-                           data={"files": [upload(name, content)]})
+    response = client.post(
+        f"/entregas/{painel.id}/evidencias", data={"files": [upload(name, content)]}
+    )
     assert response.status_code == 302
     assert db.session.scalar(db.select(Evidence.content_type)) == expected
 
 
-@pytest.mark.parametrize("name, content", [
-    ("programa.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 100),
-    ("pagina.pdf", b"<!DOCTYPE html><html><script>alert(1)</script></html>"),
-    ("imagem.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
-    ("dados.xlsx", JUNK_ZIP),
-    ("script.txt", b"<script>alert(1)</script>"),
-    ("binario.txt", b"\x00\x01\x02\x03"),
-])
-def test_disallowed_content_is_refused_with_the_reason(client, users, login, painel, name,
-                                                       content):
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("programa.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 100),
+        ("pagina.pdf", b"<!DOCTYPE html><html><script>alert(1)</script></html>"),
+        ("imagem.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
+        ("dados.xlsx", JUNK_ZIP),
+        ("script.txt", b"<script>alert(1)</script>"),
+        ("binario.txt", b"\x00\x01\x02\x03"),
+    ],
+)
+def test_disallowed_content_is_refused_with_the_reason(client, users, login, painel, name, content):
     login(users["partner_member"])
-    response = client.htmx(f"/entregas/{painel.id}/evidencias", method="POST",
-                           data={"files": [upload(name, content)]})
+    response = client.htmx(
+        f"/entregas/{painel.id}/evidencias", method="POST", data={"files": [upload(name, content)]}
+    )
     assert response.status_code == 422
     assert "não é de um tipo permitido" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(Evidence)) is None
@@ -66,8 +74,11 @@ def test_disallowed_content_is_refused_with_the_reason(client, users, login, pai
 
 def test_empty_file_is_refused(client, users, login, painel):
     login(users["partner_member"])
-    response = client.htmx(f"/entregas/{painel.id}/evidencias", method="POST",
-                           data={"files": [upload("vazio.pdf", b"")]})
+    response = client.htmx(
+        f"/entregas/{painel.id}/evidencias",
+        method="POST",
+        data={"files": [upload("vazio.pdf", b"")]},
+    )
     assert response.status_code == 422 and "está vazio" in response.get_data(as_text=True)
 
 
@@ -79,10 +90,16 @@ def test_file_over_the_limit_is_413_with_a_clear_message(app, client, users, log
     from werkzeug.datastructures import FileStorage
     from werkzeug.test import encode_multipart
 
-    boundary, body = encode_multipart({"csrf_token": client.csrf_token(),
-                                       "files": FileStorage(io.BytesIO(big), "grande.pdf")})
-    response = client.htmx(f"/entregas/{painel.id}/evidencias", method="POST", data=body,
-                           content_type=f"multipart/form-data; boundary={boundary}", csrf=False)
+    boundary, body = encode_multipart(
+        {"csrf_token": client.csrf_token(), "files": FileStorage(io.BytesIO(big), "grande.pdf")}
+    )
+    response = client.htmx(
+        f"/entregas/{painel.id}/evidencias",
+        method="POST",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        csrf=False,
+    )
     assert response.status_code == 413
     assert "excede o limite de 1 MB" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(Evidence)) is None
@@ -92,17 +109,24 @@ def test_at_most_20_files_per_version(client, users, login, painel):
     login(users["partner_member"])
     for i in range(20):
         client.post(f"/entregas/{painel.id}/evidencias", data={"files": [upload(f"{i}.pdf", PDF)]})
-    response = client.htmx(f"/entregas/{painel.id}/evidencias", method="POST",
-                           data={"files": [upload("21.pdf", PDF)]})
-    assert response.status_code == 422 and "no máximo 20 arquivos" in response.get_data(as_text=True)
+    response = client.htmx(
+        f"/entregas/{painel.id}/evidencias", method="POST", data={"files": [upload("21.pdf", PDF)]}
+    )
+    assert response.status_code == 422 and "no máximo 20 arquivos" in response.get_data(
+        as_text=True
+    )
     assert db.session.scalar(db.select(db.func.count(Evidence.id))) == 20
 
 
 def test_a_refused_file_keeps_the_report_text(client, users, login, painel):
     login(users["partner_member"])
-    response = client.post(f"/entregas/{painel.id}/rascunho", data={
-        "report": "Relato importante", "files": [upload("bom.pdf", PDF),
-                                                 upload("ruim.pdf", b"MZ" + b"\x00" * 50)]})
+    response = client.post(
+        f"/entregas/{painel.id}/rascunho",
+        data={
+            "report": "Relato importante",
+            "files": [upload("bom.pdf", PDF), upload("ruim.pdf", b"MZ" + b"\x00" * 50)],
+        },
+    )
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "Relato importante" in body and "não é de um tipo permitido" in body
@@ -110,19 +134,20 @@ def test_a_refused_file_keeps_the_report_text(client, users, login, painel):
     assert "Relato importante" in page and "bom.pdf" in page
 
 
-@pytest.mark.parametrize("name, shown", [
-    ("../../etc/passwd.pdf", "passwd.pdf"),
-    ("..\\..\\windows\\x.pdf", None),  # backslashes are quoting in the multipart header
-    ("nul\x00byte.pdf", "nulbyte.pdf"),
-    ("ctrl\x07\x1b[31m.pdf", "ctrl[31m.pdf"),
-    ("a" * 300 + ".pdf", None),
-    ("relatório çãõ.pdf", "relatório çãõ.pdf"),
-])
-def test_hostile_names_are_stored_and_shown_safely(app, client, users, login, painel, name,
-                                                   shown):
+@pytest.mark.parametrize(
+    "name, shown",
+    [
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("..\\..\\windows\\x.pdf", None),  # backslashes are quoting in the multipart header
+        ("nul\x00byte.pdf", "nulbyte.pdf"),
+        ("ctrl\x07\x1b[31m.pdf", "ctrl[31m.pdf"),
+        ("a" * 300 + ".pdf", None),
+        ("relatório çãõ.pdf", "relatório çãõ.pdf"),
+    ],
+)
+def test_hostile_names_are_stored_and_shown_safely(app, client, users, login, painel, name, shown):
     login(users["partner_member"])
-    response = client.post(f"/entregas/{painel.id}/evidencias",
-                           data={"files": [upload(name, PDF)]})
+    response = client.post(f"/entregas/{painel.id}/evidencias", data={"files": [upload(name, PDF)]})
     assert response.status_code == 302
     evidence = db.session.scalar(db.select(Evidence))
     assert not set("/\\\x00") & set(evidence.original_name)
@@ -136,8 +161,9 @@ def test_hostile_names_are_stored_and_shown_safely(app, client, users, login, pa
 
 def test_download_is_an_audited_attachment_with_the_original_name(client, users, login, painel):
     login(users["partner_member"])
-    client.post(f"/entregas/{painel.id}/evidencias",
-                data={"files": [upload("relatório çãõ.pdf", PDF)]})
+    client.post(
+        f"/entregas/{painel.id}/evidencias", data={"files": [upload("relatório çãõ.pdf", PDF)]}
+    )
     evidence = db.session.scalar(db.select(Evidence))
     client.post("/logout")
     login(users["seges_reviewer"])
@@ -150,8 +176,9 @@ def test_download_is_an_audited_attachment_with_the_original_name(client, users,
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
     response.close()
-    event = db.session.scalar(db.select(AuditEvent).where(
-        AuditEvent.action == "evidence.downloaded"))
+    event = db.session.scalar(
+        db.select(AuditEvent).where(AuditEvent.action == "evidence.downloaded")
+    )
     assert event.actor_id == users["seges_reviewer"].id
 
 
@@ -184,8 +211,9 @@ def test_an_interrupted_stream_leaves_no_temporary_file(app, users, painel):
             return super().read(16)
 
     with pytest.raises(OSError):
-        services.add_files(painel, [FileStorage(Broken(PDF * 10), "a.pdf")],
-                           by=users["partner_member"])
+        services.add_files(
+            painel, [FileStorage(Broken(PDF * 10), "a.pdf")], by=users["partner_member"]
+        )
     from portal.core.storage import storage
 
     assert [p for p in storage().root.rglob("*") if p.is_file()] == []
@@ -218,8 +246,11 @@ def antivirus(app):
 
 def test_infected_file_is_refused(client, users, login, painel, antivirus):
     login(users["partner_member"])
-    response = client.htmx(f"/entregas/{painel.id}/evidencias", method="POST",
-                           data={"files": [upload("eicar.txt", EICAR)]})
+    response = client.htmx(
+        f"/entregas/{painel.id}/evidencias",
+        method="POST",
+        data={"files": [upload("eicar.txt", EICAR)]},
+    )
     assert response.status_code == 422
     assert "o antivírus encontrou uma ameaça" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(Evidence)) is None
@@ -227,15 +258,17 @@ def test_infected_file_is_refused(client, users, login, painel, antivirus):
 
 def test_clean_file_passes_the_antivirus(client, users, login, painel, antivirus):
     login(users["partner_member"])
-    response = client.htmx(f"/entregas/{painel.id}/evidencias", method="POST",
-                           data={"files": [upload("ok.pdf", PDF)]})
+    response = client.htmx(
+        f"/entregas/{painel.id}/evidencias", method="POST", data={"files": [upload("ok.pdf", PDF)]}
+    )
     assert response.status_code == 200
 
 
 def test_scanner_failure_refuses_the_file(app, client, users, login, painel):
     app.config["AV_COMMAND"] = "sh -c 'exit 2'"  # scanner error, not a finding
     login(users["partner_member"])
-    response = client.htmx(f"/entregas/{painel.id}/evidencias", method="POST",
-                           data={"files": [upload("ok.pdf", PDF)]})
+    response = client.htmx(
+        f"/entregas/{painel.id}/evidencias", method="POST", data={"files": [upload("ok.pdf", PDF)]}
+    )
     assert response.status_code == 422
     assert "Não foi possível verificar" in response.get_data(as_text=True)

@@ -23,8 +23,13 @@ def _file(name, content):
 @pytest.fixture
 def submitted(users, painel):
     member = users["partner_member"]
-    services.save_draft(painel, by=member, report="Indicamos a servidora Ana para o Painel.",
-                        covers_from=None, covers_to=None)
+    services.save_draft(
+        painel,
+        by=member,
+        report="Indicamos a servidora Ana para o Painel.",
+        covers_from=None,
+        covers_to=None,
+    )
     services.add_files(painel, [_file("oficio.pdf", PDF)], by=member)
     services.add_link(painel, by=member, url="https://www.gov.br/a", title="Notícia")
     return services.submit(painel, by=member)
@@ -32,8 +37,13 @@ def submitted(users, painel):
 
 def test_queue_lists_submissions_oldest_first_with_filters(client, users, login, act, submitted):
     other = deliverable_of(act, "3.1", users["partner_manager"].institution_id)
-    services.save_draft(other, by=users["partner_member"], report="Banner publicado.",
-                        covers_from=None, covers_to=None)
+    services.save_draft(
+        other,
+        by=users["partner_member"],
+        report="Banner publicado.",
+        covers_from=None,
+        covers_to=None,
+    )
     services.submit(other, by=users["partner_member"])
     login(users["seges_reviewer"])
     body = client.get("/analise").get_data(as_text=True)
@@ -43,7 +53,9 @@ def test_queue_lists_submissions_oldest_first_with_filters(client, users, login,
     assert "<strong>3.1</strong>" in fragment and "<strong>1.2</strong>" not in fragment
     assert "<html" not in fragment
     assert "<strong>1.2</strong>" not in client.htmx("/analise?uf=ES").get_data(as_text=True)
-    assert "<strong>1.2</strong>" in client.htmx("/analise?codigo=1.2&elo=Estados&parceiro=mg").get_data(as_text=True)
+    assert "<strong>1.2</strong>" in client.htmx(
+        "/analise?codigo=1.2&elo=Estados&parceiro=mg"
+    ).get_data(as_text=True)
     assert "Nenhuma entrega" in client.htmx("/analise?espera=30").get_data(as_text=True)
 
 
@@ -51,25 +63,44 @@ def test_reviewer_approves_and_the_partner_is_notified(client, users, login, pai
     login(users["seges_reviewer"])
     page = client.get(f"/analise/{painel.id}").get_data(as_text=True)
     assert "Indicamos a servidora Ana" in page and "oficio.pdf" in page and "Notícia" in page
-    response = client.post(f"/analise/{painel.id}/decisao", data={
-        "submission_id": submitted.id, "decision": "approved", "comment": ""})
+    response = client.post(
+        f"/analise/{painel.id}/decisao",
+        data={"submission_id": submitted.id, "decision": "approved", "comment": ""},
+    )
     assert response.status_code == 302
     assert db.session.get(Deliverable, painel.id).status == "approved"
     notes = db.session.scalars(db.select(Notification.message)).all()
     assert notes and all("aprovou a meta 1.2" in n for n in notes)
-    assert db.session.scalar(db.select(AuditEvent).where(
-        AuditEvent.action == "deliverable.approved")).actor_id == users["seges_reviewer"].id
+    assert (
+        db.session.scalar(
+            db.select(AuditEvent).where(AuditEvent.action == "deliverable.approved")
+        ).actor_id
+        == users["seges_reviewer"].id
+    )
 
 
 def test_returning_requires_reason_and_comment(client, users, login, painel, submitted):
     login(users["seges_reviewer"])
-    response = client.post(f"/analise/{painel.id}/decisao", data={
-        "submission_id": submitted.id, "decision": "returned", "reason_code": "", "comment": ""})
+    response = client.post(
+        f"/analise/{painel.id}/decisao",
+        data={
+            "submission_id": submitted.id,
+            "decision": "returned",
+            "reason_code": "",
+            "comment": "",
+        },
+    )
     assert response.status_code == 422
     assert "Escolha o motivo da devolução." in response.get_data(as_text=True)
-    response = client.post(f"/analise/{painel.id}/decisao", data={
-        "submission_id": submitted.id, "decision": "returned",
-        "reason_code": "insufficient_evidence", "comment": ""})
+    response = client.post(
+        f"/analise/{painel.id}/decisao",
+        data={
+            "submission_id": submitted.id,
+            "decision": "returned",
+            "reason_code": "insufficient_evidence",
+            "comment": "",
+        },
+    )
     assert response.status_code == 422
     assert "o comentário é obrigatório" in response.get_data(as_text=True)
     assert db.session.get(Deliverable, painel.id).status == "submitted"
@@ -77,14 +108,24 @@ def test_returning_requires_reason_and_comment(client, users, login, painel, sub
 
 def test_return_resubmit_diff_and_approve(client, users, login, painel, submitted):
     reviewer, member = users["seges_reviewer"], users["partner_member"]
-    reviews.decide(submitted, by=reviewer, decision="returned",
-                   reason_code="insufficient_evidence", comment="Falta o ofício assinado.")
+    reviews.decide(
+        submitted,
+        by=reviewer,
+        decision="returned",
+        reason_code="insufficient_evidence",
+        comment="Falta o ofício assinado.",
+    )
     login(member)
     page = client.get(f"/entregas/{painel.id}").get_data(as_text=True)
     assert "Evidência insuficiente" in page and "Falta o ofício assinado." in page
     assert "Nova versão (versão 2)" in page
-    services.save_draft(painel, by=member, report="Indicamos a servidora Ana Souza para o Painel.",
-                        covers_from=None, covers_to=None)
+    services.save_draft(
+        painel,
+        by=member,
+        report="Indicamos a servidora Ana Souza para o Painel.",
+        covers_from=None,
+        covers_to=None,
+    )
     services.add_files(painel, [_file("oficio-assinado.png", PNG)], by=member)
     second = services.submit(painel, by=member)
     assert second.version == 2
@@ -95,8 +136,9 @@ def test_return_resubmit_diff_and_approve(client, users, login, painel, submitte
     assert re.search(r"<ins>\s*Souza\s*</ins>", page)
     assert "Arquivo acrescentado: oficio-assinado.png" in page
     assert "Falta o ofício assinado." in page
-    client.post(f"/analise/{painel.id}/decisao", data={"submission_id": second.id,
-                                                       "decision": "approved"})
+    client.post(
+        f"/analise/{painel.id}/decisao", data={"submission_id": second.id, "decision": "approved"}
+    )
     assert db.session.get(Deliverable, painel.id).status == "approved"
     assert db.session.get(Submission, submitted.id).status == "returned"  # history kept
 
@@ -105,16 +147,26 @@ def test_two_reviewers_at_once_first_wins_and_second_sees_who(app, users, painel
     first, second = app.test_client(), app.test_client()
     from tests import factories
 
-    other = factories.user("revisora2@seges.test", "seges_reviewer",
-                           users["seges_reviewer"].institution, name="Rita Revisora")
+    other = factories.user(
+        "revisora2@seges.test",
+        "seges_reviewer",
+        users["seges_reviewer"].institution,
+        name="Rita Revisora",
+    )
     for client, user in ((first, users["seges_reviewer"]), (second, other)):
         client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
         assert client.get(f"/analise/{painel.id}").status_code == 200  # both see the form
     approve = {"submission_id": submitted.id, "decision": "approved"}
     assert first.post(f"/analise/{painel.id}/decisao", data=approve).status_code == 302
-    response = second.post(f"/analise/{painel.id}/decisao", data={
-        "submission_id": submitted.id, "decision": "returned", "reason_code": "other",
-        "comment": "Devolvendo"})
+    response = second.post(
+        f"/analise/{painel.id}/decisao",
+        data={
+            "submission_id": submitted.id,
+            "decision": "returned",
+            "reason_code": "other",
+            "comment": "Devolvendo",
+        },
+    )
     assert response.status_code == 409
     body = response.get_data(as_text=True)
     assert users["seges_reviewer"].name in body and "aprovada" in body
@@ -125,16 +177,22 @@ def test_two_reviewers_at_once_first_wins_and_second_sees_who(app, users, painel
 def test_decide_service_refuses_a_second_decision(users, painel, submitted):
     reviews.decide(submitted, by=users["seges_reviewer"], decision="approved")
     with pytest.raises(reviews.AlreadyDecided, match="já analisou"):
-        reviews.decide(db.session.get(Submission, submitted.id), by=users["seges_admin"],
-                       decision="returned", reason_code="other", comment="x")
+        reviews.decide(
+            db.session.get(Submission, submitted.id),
+            by=users["seges_admin"],
+            decision="returned",
+            reason_code="other",
+            comment="x",
+        )
 
 
 def test_admin_waives_and_undoes(client, users, login, painel):
     login(users["seges_admin"])
     response = client.post(f"/entregas/{painel.id}/dispensar", data={"reason": ""})
     assert response.status_code == 422
-    response = client.post(f"/entregas/{painel.id}/dispensar",
-                           data={"reason": "Acordo suspenso por decisão judicial."})
+    response = client.post(
+        f"/entregas/{painel.id}/dispensar", data={"reason": "Acordo suspenso por decisão judicial."}
+    )
     assert response.status_code == 302
     deliverable = db.session.get(Deliverable, painel.id)
     assert deliverable.status == "waived" and deliverable.waiver_reason.startswith("Acordo")
@@ -144,8 +202,7 @@ def test_admin_waives_and_undoes(client, users, login, painel):
     assert "deliverable.waived" in actions and "deliverable.unwaived" in actions
 
 
-def test_reviewer_cannot_waive_and_partners_cannot_review(client, users, login, painel,
-                                                          submitted):
+def test_reviewer_cannot_waive_and_partners_cannot_review(client, users, login, painel, submitted):
     login(users["seges_reviewer"])
     assert client.post(f"/entregas/{painel.id}/dispensar", data={"reason": "x"}).status_code == 403
     client.post("/logout")
@@ -154,8 +211,13 @@ def test_reviewer_cannot_waive_and_partners_cannot_review(client, users, login, 
         assert client.get("/analise").status_code == 403
         assert client.get(f"/analise/{painel.id}").status_code == 403
         assert client.htmx(f"/analise/{painel.id}").status_code == 403
-        assert client.post(f"/analise/{painel.id}/decisao", data={
-            "submission_id": submitted.id, "decision": "approved"}).status_code == 403
+        assert (
+            client.post(
+                f"/analise/{painel.id}/decisao",
+                data={"submission_id": submitted.id, "decision": "approved"},
+            ).status_code
+            == 403
+        )
         client.post("/logout")
     assert db.session.get(Deliverable, painel.id).status == "submitted"
 

@@ -36,11 +36,15 @@ def test_group_counts_match_the_database(app, users, act):
     mg = users["partner_manager"].institution_id
     today = date(2026, 11, 26)
     counts = services.group_counts(services.deliverables_query(mg), today)
-    total = db.session.scalar(db.select(db.func.count(Deliverable.id))
-                              .where(Deliverable.institution_id == mg))
+    total = db.session.scalar(
+        db.select(db.func.count(Deliverable.id)).where(Deliverable.institution_id == mg)
+    )
     assert sum(counts.values()) == total
-    overdue = db.session.scalar(db.select(db.func.count(Deliverable.id)).where(
-        Deliverable.institution_id == mg, Deliverable.due_on < today))
+    overdue = db.session.scalar(
+        db.select(db.func.count(Deliverable.id)).where(
+            Deliverable.institution_id == mg, Deliverable.due_on < today
+        )
+    )
     assert counts["atrasadas"] == overdue and counts["concluidas"] == 0
 
 
@@ -63,15 +67,22 @@ def test_seges_sees_its_own_deliverables_on_the_home(client, users, login, act):
 def test_member_drafts_uploads_links_and_submits(client, users, login, painel, app):
     login(users["partner_member"])
     url = f"/entregas/{painel.id}"
-    response = client.post(f"{url}/rascunho", data={
-        "report": "Indicamos **Maria** para o Painel.", "covers_from": "2025-10-01",
-        "covers_to": "2025-10-15"})
+    response = client.post(
+        f"{url}/rascunho",
+        data={
+            "report": "Indicamos **Maria** para o Painel.",
+            "covers_from": "2025-10-01",
+            "covers_to": "2025-10-15",
+        },
+    )
     assert response.status_code == 302
-    response = client.post(f"{url}/evidencias", data={"files": [upload("ofício.pdf", PDF),
-                                                                upload("foto.png", PNG)]})
+    response = client.post(
+        f"{url}/evidencias", data={"files": [upload("ofício.pdf", PDF), upload("foto.png", PNG)]}
+    )
     assert response.status_code == 302
-    response = client.htmx(f"{url}/links", method="POST",
-                           data={"url": "https://www.gov.br/gestao", "title": "Notícia"})
+    response = client.htmx(
+        f"{url}/links", method="POST", data={"url": "https://www.gov.br/gestao", "title": "Notícia"}
+    )
     assert response.status_code == 200 and "Notícia" in response.get_data(as_text=True)
     confirm = client.get(f"{url}/enviar").get_data(as_text=True)
     assert "Confirmar envio" in confirm and "2 arquivo(s) e 1 link(s)" in confirm
@@ -114,8 +125,10 @@ def test_submitting_without_a_report_is_refused(client, users, login, painel):
 
 def test_invalid_dates_are_422_and_keep_the_report(client, users, login, painel):
     login(users["partner_member"])
-    response = client.post(f"/entregas/{painel.id}/rascunho", data={
-        "report": "Texto que não pode se perder", "covers_from": "31/02/2025"})
+    response = client.post(
+        f"/entregas/{painel.id}/rascunho",
+        data={"report": "Texto que não pode se perder", "covers_from": "31/02/2025"},
+    )
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "Data inválida" in body and "Texto que não pode se perder" in body
@@ -123,8 +136,10 @@ def test_invalid_dates_are_422_and_keep_the_report(client, users, login, painel)
 
 def test_period_end_before_start_is_refused(client, users, login, painel):
     login(users["partner_member"])
-    response = client.post(f"/entregas/{painel.id}/rascunho", data={
-        "report": "x", "covers_from": "2025-10-10", "covers_to": "2025-10-01"})
+    response = client.post(
+        f"/entregas/{painel.id}/rascunho",
+        data={"report": "x", "covers_from": "2025-10-10", "covers_to": "2025-10-01"},
+    )
     assert response.status_code == 422
     assert "O início do período deve ser anterior ao fim." in response.get_data(as_text=True)
 
@@ -132,8 +147,9 @@ def test_period_end_before_start_is_refused(client, users, login, painel):
 @pytest.mark.parametrize("url", ["ftp://x.org/a", "javascript:alert(1)", "www.sem-protocolo.br"])
 def test_links_must_be_http_or_https(client, users, login, painel, url):
     login(users["partner_member"])
-    response = client.htmx(f"/entregas/{painel.id}/links", method="POST",
-                           data={"url": url, "title": "x"})
+    response = client.htmx(
+        f"/entregas/{painel.id}/links", method="POST", data={"url": url, "title": "x"}
+    )
     assert response.status_code == 422
     assert db.session.scalar(db.select(Evidence)) is None
 
@@ -146,8 +162,7 @@ def test_remove_evidence_before_submitting_deletes_the_file(app, client, users, 
 
     path = storage().path(evidence.stored_name)
     assert path.exists()
-    response = client.htmx(f"/entregas/{painel.id}/evidencias/{evidence.id}/remover",
-                           method="POST")
+    response = client.htmx(f"/entregas/{painel.id}/evidencias/{evidence.id}/remover", method="POST")
     assert response.status_code == 200 and "Evidência removida." in response.get_data(as_text=True)
     assert not path.exists() and db.session.scalar(db.select(Evidence)) is None
 
@@ -159,8 +174,7 @@ def test_returned_deliverable_is_edited_as_a_new_version(app, users, painel):
     first = services.submit(painel, by=member)
     first.status, painel.status = "returned", "returned"  # what a reviewer's return does
     db.session.commit()
-    draft = services.save_draft(painel, by=member, report="v2", covers_from=None,
-                                covers_to=None)
+    draft = services.save_draft(painel, by=member, report="v2", covers_from=None, covers_to=None)
     assert draft.version == 2 and draft.id != first.id
     assert [e.original_name for e in draft.files] == ["a.pdf"]  # carried over
     services.remove_evidence(draft.files[0], by=member)
@@ -173,8 +187,15 @@ def test_returned_deliverable_is_edited_as_a_new_version(app, users, painel):
 def test_adherents_deliverables_are_read_only_for_the_first_layer(client, users, login, act):
     from portal.agreements import plans
 
-    adhesion = plans.register_adhesion(act, by=None, name="Contagem", cnpj="18715508000131",
-                                       sphere="municipal", uf="MG", signed_on=date(2026, 3, 16))
+    adhesion = plans.register_adhesion(
+        act,
+        by=None,
+        name="Contagem",
+        cnpj="18715508000131",
+        sphere="municipal",
+        uf="MG",
+        signed_on=date(2026, 3, 16),
+    )
     theirs = deliverable_of(adhesion, "2.2", adhesion.partner_id)
     login(users["partner_manager"])
     page = client.get(f"/entregas/{theirs.id}")
@@ -194,7 +215,9 @@ def test_other_state_cannot_open_or_download_anything(client, users, login, pain
     assert client.htmx(base).status_code == 403
     assert client.get(f"/evidencias/{evidence.id}/arquivo").status_code == 403
     assert client.post(f"{base}/rascunho", data={"report": "x"}).status_code == 403
-    assert client.post(f"{base}/evidencias", data={"files": [upload("b.pdf", PDF)]}).status_code == 403
+    assert (
+        client.post(f"{base}/evidencias", data={"files": [upload("b.pdf", PDF)]}).status_code == 403
+    )
     assert client.post(f"{base}/links", data={"url": "https://a.b"}).status_code == 403
     assert client.post(f"{base}/evidencias/{evidence.id}/remover").status_code == 403
     assert client.post(f"{base}/enviar").status_code == 403
@@ -206,9 +229,13 @@ def test_deliverable_page_lists_questions_about_its_goal(client, users, login, a
     from portal.forum import services as forum
 
     category = next(c for c in forum.ensure_default_categories() if not c.seges_only)
-    forum.create_topic(category, by=users["partner_member"],
-                       title="Quem pode acessar o Painel Gerencial?", body="Dúvida sobre a 1.2",
-                       goal_id=painel.goal.id)
+    forum.create_topic(
+        category,
+        by=users["partner_member"],
+        title="Quem pode acessar o Painel Gerencial?",
+        body="Dúvida sobre a 1.2",
+        goal_id=painel.goal.id,
+    )
     login(users["partner_member"])
     body = client.get(f"/entregas/{painel.id}").get_data(as_text=True)
     assert "Perguntas sobre esta meta" in body and "Quem pode acessar o Painel" in body

@@ -20,12 +20,19 @@ from tests import factories
 def network(users):
     plan = parse_plan(read_seed_plan())
     mg_act, _ = plans.import_plan(plan, start=date(2025, 10, 1), years=5)
-    plans.import_plan(plan, start=date(2025, 10, 1), years=5, number="161/2025",
-                      partner=users["other_manager"].institution)
+    plans.import_plan(
+        plan,
+        start=date(2025, 10, 1),
+        years=5,
+        number="161/2025",
+        partner=users["other_manager"].institution,
+    )
     mg = users["partner_manager"].institution_id
-    due = db.session.scalars(db.select(Deliverable).where(
-        Deliverable.institution_id == mg, Deliverable.due_on <= date.today())
-        .order_by(Deliverable.due_on)).all()
+    due = db.session.scalars(
+        db.select(Deliverable)
+        .where(Deliverable.institution_id == mg, Deliverable.due_on <= date.today())
+        .order_by(Deliverable.due_on)
+    ).all()
     due[0].status, due[1].status, due[2].status = "approved", "approved", "submitted"
     db.session.commit()
     return {"mg": mg, "es": users["other_manager"].institution_id, "act": mg_act}
@@ -38,8 +45,11 @@ def _row(rows, institution_id):
 def test_progress_by_partner_is_computed_in_sql(network):
     rows = db.session.execute(panel.progress_query(panel.PanelFilters(), date.today())).all()
     mg, es = _row(rows, network["mg"]), _row(rows, network["es"])
-    expected_due = db.session.scalar(db.select(db.func.count(Deliverable.id)).where(
-        Deliverable.institution_id == network["mg"], Deliverable.due_on <= date.today()))
+    expected_due = db.session.scalar(
+        db.select(db.func.count(Deliverable.id)).where(
+            Deliverable.institution_id == network["mg"], Deliverable.due_on <= date.today()
+        )
+    )
     assert mg.due == expected_due and mg.done == 2 and mg.waiting == 1
     assert mg.overdue == expected_due - 3
     assert round(mg.percent) == round(200 / expected_due)
@@ -112,9 +122,11 @@ def test_query_count_does_not_grow_with_the_network(client, users, login, networ
     small = [_count_queries(client, url) for url in urls]
     plan = parse_plan(read_seed_plan())
     for i in range(8):
-        partner = factories.institution(name=f"Município {i}", sphere="municipal",
-                                        elo="Municípios", uf="BA")
-        plans.import_plan(plan, start=date(2025, 10, 1), years=5, number=f"{200 + i}/2025",
-                          partner=partner)
+        partner = factories.institution(
+            name=f"Município {i}", sphere="municipal", elo="Municípios", uf="BA"
+        )
+        plans.import_plan(
+            plan, start=date(2025, 10, 1), years=5, number=f"{200 + i}/2025", partner=partner
+        )
     large = [_count_queries(client, url) for url in urls]
     assert large == small
