@@ -92,6 +92,7 @@ def load_demo(password: str) -> list[tuple[str, str, bool]]:
         logins.append((email, role, created))
     _load_agreements(institutions)
     _load_focal_points_and_training(institutions["mg"])
+    _load_events_and_courses()
     from portal.forum.demo import load_forum_demo
 
     load_forum_demo({email: accounts.find_user(email) for email, *_ in USERS})
@@ -156,3 +157,44 @@ def _load_focal_points_and_training(mg: Institution) -> None:
             training.save_record(None, institution_id=mg.id, by=manager, title=title,
                                  start_on=begin, end_on=begin + timedelta(days=days - 1),
                                  hours=hours, participants=participants, modality=modality)
+
+
+def _load_events_and_courses() -> None:
+    """A reunião técnica for the Estados, a request to every partner, two courses with classes."""
+    from datetime import datetime, time, timedelta
+
+    from portal.network import courses, events
+    from portal.network.models import Course, Event, InfoRequest
+
+    admin = accounts.find_user("admin@seges.exemplo.gov.br")
+    today = date.today()
+    if db.session.scalar(db.select(Event.id).limit(1)) is None:
+        day = today + timedelta(days=14)
+        starts = events.to_utc(datetime.combine(day, time(14, 0)))
+        events.convene(
+            by=admin, kind="reuniao_tecnica", title="Reunião técnica dos Estados",
+            starts_at=starts, ends_at=starts + timedelta(hours=3),
+            place="https://videoconferencia.exemplo.gov.br/rede-de-parcerias",
+            agenda="1. Abertura\n2. Execução das metas do eixo 1\n3. Encaminhamentos",
+            audience="elo", audience_value="Estados")
+    if db.session.scalar(db.select(InfoRequest.id).limit(1)) is None:
+        events.send_request(
+            by=admin, title="Encaminhar as ações realizadas",
+            text="Encaminhem as ações realizadas no semestre para compor o relatório da Rede.",
+            due_on=today + timedelta(days=20), audience="todos")
+    if db.session.scalar(db.select(Course.id).limit(1)) is None:
+        for title, hours, modality, opens, starts in [
+            ("Gestão de parcerias com OSC (MROSC)", 40, "distancia", -5, 20),
+            ("Prestação de contas no Transferegov", 16, "presencial", 30, 60),
+        ]:
+            course = courses.save_course(None, by=admin, title=title, hours=hours,
+                                         modality=modality, audience="Servidores dos partícipes",
+                                         description=f"Curso da Rede de Parcerias: {title}.")
+            courses.save_class(
+                None, course=course, by=admin,
+                enrollment_opens_on=today + timedelta(days=opens),
+                enrollment_closes_on=today + timedelta(days=opens + 14),
+                starts_on=today + timedelta(days=starts),
+                ends_on=today + timedelta(days=starts + 4), seats=40,
+                place="Online" if modality == "distancia" else "Brasília (DF)",
+                enrollment_url="https://escolavirtual.gov.br/")

@@ -12,11 +12,19 @@ from portal.auth.models import User
 from portal.core.models import AuditEvent
 from portal.deliverables.models import Evidence, Review, Submission
 from portal.forum.models import Category, Post, PostRevision, Report, Topic, TopicRead, Watch
-from portal.network.models import TrainingRecord
+from portal.network.models import (
+    Course,
+    CourseClass,
+    Event,
+    EventInvitation,
+    InfoRequest,
+    TrainingRecord,
+)
 from portal.notifications.models import Notification
 
 __all__ = [
-    "Agreement", "AgreementParty", "AuditEvent", "Category", "Deliverable", "Evidence",
-    "FocalPoint", "Goal", "Institution", "Notification", "Post", "PostRevision", "Report",
-    "Review", "Submission", "Topic", "TopicRead", "TrainingRecord", "User", "Watch",
+    "Agreement", "AgreementParty", "AuditEvent", "Category", "Course", "CourseClass",
+    "Deliverable", "Event", "EventInvitation", "Evidence", "FocalPoint", "Goal", "InfoRequest",
+    "Institution", "Notification", "Post", "PostRevision", "Report", "Review", "Submission",
+    "Topic", "TopicRead", "TrainingRecord", "User", "Watch",
 ]

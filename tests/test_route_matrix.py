@@ -110,6 +110,22 @@ MATRIX = {
     "network.prefill_report": (
         "POST", {"deliverable_id": "hours_deliverable"}, "302 403 403 302 302"
     ),
+    "network.events_page": ("GET", {}, "302 200 200 200 200"),
+    "network.new_event": ("GET", {}, "302 200 200 403 403"),
+    "network.event": ("GET", {"event_id": "event"}, "302 200 200 200 200"),
+    "network.event_ics": ("GET", {"event_id": "event"}, "302 200 200 200 200"),
+    "network.confirm_event": ("POST", {"event_id": "event"}, "302 403 403 302 302"),
+    "network.record_attendance": ("POST", {"event_id": "event"}, "302 302 302 403 403"),
+    "network.info_requests": ("GET", {}, "302 200 200 403 403"),
+    "network.new_info_request": ("GET", {}, "302 200 200 403 403"),
+    "network.info_request": ("GET", {"request_id": "info_request"}, "302 200 200 403 403"),
+    "network.courses_page": ("GET", {}, "302 200 200 200 200"),
+    "network.courses_ics": ("GET", {}, "302 200 200 200 200"),
+    "network.course_catalog": ("GET", {}, "302 200 200 200 200"),
+    "network.new_course": ("GET", {}, "302 200 200 403 403"),
+    "network.edit_course": ("GET", {"course_id": "course"}, "302 200 200 403 403"),
+    "network.new_course_class": ("GET", {"course_id": "course"}, "302 200 200 403 403"),
+    "network.edit_course_class": ("GET", {"class_id": "course_class"}, "302 200 200 403 403"),
 }
 
 
@@ -125,6 +141,10 @@ def _resolve(arguments: dict, users) -> dict:
         objects.update(_mg_deliverable(users))
     if {"focal_point", "training", "hours_deliverable"} & set(arguments.values()):
         objects.update(_mg_network(users))
+    if {"event", "info_request", "course", "course_class"} & set(arguments.values()):
+        from tests.network.test_events import matrix_objects
+
+        objects.update(matrix_objects(users))
     return {key: objects.get(value, value) for key, value in arguments.items()}
 
 

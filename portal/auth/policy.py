@@ -288,3 +288,33 @@ def _waive(user, _deliverable) -> bool:
 @rule("network.panel")
 def _see_panel(user, _obj) -> bool:
     return user.is_seges
+
+
+# Events, requests and courses (metas 1.7, 3.2, 3.4, 3.5) ----------------------------------
+
+@rule("event.manage")
+@rule("request.manage")
+@rule("course.manage")
+def _manage_events_and_courses(user, _obj) -> bool:
+    return user.is_seges
+
+
+@rule("event.list")
+@rule("course.view")
+def _see_events_and_courses(user, _obj) -> bool:
+    return True
+
+
+@rule("event.view")
+def _view_event(user, event) -> bool:
+    """SEGES; partner staff of an invited institution (read with ``is_invited``)."""
+    from portal.network.events import is_invited
+
+    return user.is_seges or is_invited(event, user.institution_id)
+
+
+@rule("event.confirm")
+def _confirm_event(user, event) -> bool:
+    from portal.network.events import is_invited
+
+    return user.is_partner and is_invited(event, user.institution_id)

@@ -33,8 +33,25 @@ def toast(response: Response, message: str, level: str = "success") -> Response:
     return response
 
 
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def _vary_on_htmx(response: Response) -> Response:
         response.vary.add("HX-Request")
+        return response
+
+    @app.after_request
+    def _redirects_for_htmx(response: Response) -> Response:
+        """A view's redirect (PRG) answering an htmx request becomes HX-Redirect.
+
+        The browser would follow a 302 inside the XHR and htmx would swap the next page into
+        the form's target; HX-Redirect loads it as a page instead (flash messages included).
+        """
+        if is_htmx() and response.status_code in REDIRECTS and response.location:
+            response.headers["HX-Redirect"] = response.location
+            del response.headers["Location"]
+            response.status_code = 200
+            response.set_data(b"")
         return response

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("network", __name__)
 
-from portal.network import panel_views, views  # noqa: E402, F401
+from portal.network import course_views, event_views, panel_views, views  # noqa: E402, F401

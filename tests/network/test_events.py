@@ -1,0 +1,352 @@
+"""Eventos (metas 1.7, 3.4) and solicitações (3.5): audiences, deliverables, attendance, .ics."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from portal.agreements import plans
+from portal.agreements.importer import parse_plan, read_seed_plan
+from portal.agreements.models import Deliverable, Goal, Institution
+from portal.core.exceptions import DomainError
+from portal.core.models import AuditEvent
+from portal.extensions import db
+from portal.network import events, ics
+from portal.network.models import Event, EventInvitation, InfoRequest
+from portal.notifications.models import Notification
+from tests import factories
+
+MG_CNPJ = "50.941.185/0001-07"
+
+
+def _network(users) -> dict:
+    """MG's ACT from the seed, the same plan for ES, Contagem adhering to MG, and an
+    institution without any agreement (not a partner)."""
+    plan = parse_plan(read_seed_plan())
+    mg_act, _ = plans.import_plan(plan, start=date(2025, 10, 1), years=5)
+    plans.import_plan(plan, start=date(2025, 10, 1), years=5, number="161/2025",
+                      partner=users["other_manager"].institution)
+    contagem_cnpj = factories.valid_cnpj(18715391)
+    contagem = db.session.scalar(db.select(Institution).where(Institution.cnpj == contagem_cnpj))
+    if contagem is None:
+        adhesion = plans.register_adhesion(
+            mg_act, by=None, name="Prefeitura de Contagem", cnpj=contagem_cnpj,
+            sphere="municipal", uf="MG", signed_on=date(2026, 3, 16), acronym="PMC")
+        contagem = adhesion.partner
+    if db.session.scalar(db.select(Institution.id).where(Institution.acronym == "SEMPAR")) is None:
+        factories.institution(name="Sem acordo", acronym="SEMPAR", uf="MG")
+    return {"act": mg_act, "mg": users["partner_manager"].institution_id,
+            "es": users["other_manager"].institution_id, "contagem": contagem.id}
+
+
+@pytest.fixture
+def network(users):
+    return _network(users)
+
+
+def _when(days: int, hour: int = 14) -> datetime:
+    """A moment ``days`` from today at ``hour`` in Brasília (UTC−3), as aware UTC."""
+    day = date.today() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour + 3, tzinfo=UTC)
+
+
+def _convene(users, kind: str = "reuniao_tecnica", audience: str = "uf", value: str | None = "MG",
+             references=(), days: int = 10, **extra) -> Event:
+    return events.convene(
+        by=users["seges_admin"], kind=kind, title="Reunião técnica de alinhamento",
+        starts_at=_when(days), ends_at=_when(days, 17), place="Sala 101, Bloco K; Brasília",
+        agenda="1. Abertura\n2. Metas do eixo 1", audience=audience, audience_value=value,
+        references=references, **extra)
+
+
+def _event_deliverables(event: Event) -> list[Deliverable]:
+    return list(db.session.scalars(db.select(Deliverable).where(
+        Deliverable.period_key == f"E{event.event_key}").order_by(Deliverable.institution_id)))
+
+
+def matrix_objects(users) -> dict:
+    """For the route matrix: an event and a request to MG, a course with a class."""
+    from portal.network import courses
+    from portal.network.models import Course, CourseClass
+
+    net = _network(users)
+    event = db.session.scalar(db.select(Event).limit(1)) or _convene(
+        users, audience="escolhidos", value=None, references=[MG_CNPJ])
+    info = db.session.scalar(db.select(InfoRequest).limit(1)) or events.send_request(
+        by=users["seges_admin"], title="Ações do semestre", text="Enviem as ações.",
+        due_on=date.today() + timedelta(days=20), audience="escolhidos",
+        references=[MG_CNPJ])
+    course = db.session.scalar(db.select(Course).limit(1)) or courses.save_course(
+        None, by=users["seges_admin"], title="Gestão de parcerias", description="",
+        hours=20, modality="distancia", audience="Servidores")
+    klass = db.session.scalar(db.select(CourseClass).limit(1)) or courses.save_class(
+        None, course=course, by=users["seges_admin"],
+        enrollment_opens_on=date.today(), enrollment_closes_on=date.today() + timedelta(days=5),
+        starts_on=date.today() + timedelta(days=10), ends_on=date.today() + timedelta(days=12))
+    return {"event": event.id, "info_request": info.id, "course": course.id,
+            "course_class": klass.id, **{k: v for k, v in net.items() if k != "act"}}
+
+
+# Audience ----------------------------------------------------------------------------------
+
+def test_audience_resolves_partners_by_elo_uf_and_choice(network):
+    everyone = set(events.resolve_audience("todos"))
+    assert everyone == {network["mg"], network["es"], network["contagem"]}  # no SEGES, no SEMPAR
+    assert set(events.resolve_audience("todos", include_adherents=False)) == {
+        network["mg"], network["es"]}
+    assert set(events.resolve_audience("elo", "Estados")) == {network["mg"], network["es"]}
+    assert events.resolve_audience("elo", "Municípios") == [network["contagem"]]
+    assert set(events.resolve_audience("uf", "MG")) == {network["mg"], network["contagem"]}
+    chosen = events.resolve_audience(
+        "escolhidos", references=events.parse_references(f"{MG_CNPJ}\nseger/es; pmc"))
+    assert set(chosen) == {network["mg"], network["es"], network["contagem"]}
+
+
+def test_unknown_or_secretariat_references_are_refused(network):
+    with pytest.raises(DomainError) as error:
+        events.resolve_audience("escolhidos", references=["SEGES", "XYZ", MG_CNPJ])
+    assert error.value.field == "instituicoes"
+    assert "SEGES" in error.value.message and "XYZ" in error.value.message
+    with pytest.raises(DomainError):
+        events.resolve_audience("uf", "ZZ")
+
+
+# Events ------------------------------------------------------------------------------------
+
+def test_meeting_creates_the_on_call_meeting_deliverable_for_each_invitee(network, users):
+    event = _convene(users)
+    invited = set(db.session.scalars(db.select(EventInvitation.institution_id)))
+    assert invited == {network["mg"], network["contagem"]}
+    [deliverable] = _event_deliverables(event)  # Contagem's adhesion has no 1.7
+    assert deliverable.institution_id == network["mg"] and deliverable.goal.code == "1.7"
+    assert deliverable.due_on == date.today() + timedelta(days=10 + events.EVENT_DUE_DAYS)
+    assert deliverable.status == "pending"
+    notified = db.session.scalars(db.select(Notification)).all()
+    assert {n.user_id for n in notified} == {users["partner_manager"].id,
+                                             users["partner_member"].id}
+    assert all(n.kind == "new_deliverable" and n.url == f"/eventos/{event.id}" for n in notified)
+    assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "event.convened"))
+
+
+def test_forum_creates_the_34_deliverable_for_partners_and_adherents(network, users):
+    event = _convene(users, kind="forum_nacional", audience="todos", value=None)
+    deliverables = _event_deliverables(event)
+    assert {d.institution_id for d in deliverables} == {
+        network["mg"], network["es"], network["contagem"]}
+    assert {d.goal.code for d in deliverables} == {"3.4"}
+    assert all(d.period_key == f"Eevento-{event.id}" for d in deliverables)
+    assert not any(d.institution.is_secretariat for d in deliverables)
+
+
+def test_event_deliverables_are_idempotent(network, users):
+    event = _convene(users, kind="forum_regional", audience="elo", value="Estados")
+    before = len(_event_deliverables(event))
+    assert events.create_event_deliverables(event) == {}
+    assert len(_event_deliverables(event)) == before == 2
+
+
+def test_event_without_matching_partners_is_refused(network, users):
+    with pytest.raises(DomainError) as error:
+        _convene(users, audience="uf", value="AC")
+    assert error.value.field == "audience"
+    assert db.session.scalar(db.select(db.func.count(Event.id))) == 0
+
+
+def test_end_before_start_is_refused(network, users):
+    with pytest.raises(DomainError) as error:
+        events.convene(by=users["seges_admin"], kind="reuniao_tecnica", title="X",
+                       starts_at=_when(3, 15), ends_at=_when(3, 14), place="Online",
+                       audience="todos")
+    assert error.value.field == "ends_at"
+
+
+def test_partner_confirms_and_seges_records_attendance(network, users):
+    event = _convene(users)
+    invitation = events.confirm(event, by=users["partner_member"])
+    assert invitation.confirmed_at is not None
+    with pytest.raises(DomainError):
+        events.confirm(event, by=users["other_manager"])
+    shown = [i.id for i in db.session.scalars(db.select(EventInvitation))]
+    events.record_attendance(event, shown=shown, present=[invitation.id], by=users["seges_admin"])
+    assert events.invitation_counts(event) == (2, 1, 1)
+    with pytest.raises(DomainError):
+        events.record_attendance(event, shown=[], present=[invitation.id],
+                                 by=users["seges_admin"])
+
+
+# Requests ----------------------------------------------------------------------------------
+
+def test_request_creates_one_35_deliverable_per_partner_and_notifies(network, users):
+    due = date.today() + timedelta(days=20)
+    info = events.send_request(by=users["seges_reviewer"], title="Ações do 1º semestre",
+                               text="Enviem o relato.", due_on=due, audience="todos")
+    deliverables = db.session.scalars(db.select(Deliverable).where(
+        Deliverable.period_key == f"Esolicitacao-{info.id}")).all()
+    assert {d.institution_id for d in deliverables} == {
+        network["mg"], network["es"], network["contagem"]}
+    assert {d.goal.code for d in deliverables} == {"3.5"} and info.recipients == 3
+    assert all(d.due_on == due for d in deliverables)
+    urls = {n.url for n in db.session.scalars(db.select(Notification).where(
+        Notification.user_id == users["other_manager"].id))}
+    es = next(d for d in deliverables if d.institution_id == network["es"])
+    assert urls == {f"/entregas/{es.id}"}
+    assert events.request_status_counts(info) == {"pending": 3}
+
+
+def test_request_due_in_the_past_is_refused(network, users):
+    with pytest.raises(DomainError) as error:
+        events.send_request(by=users["seges_admin"], title="T", text="x",
+                            due_on=date.today() - timedelta(days=1), audience="todos")
+    assert error.value.field == "due_on"
+
+
+# .ics --------------------------------------------------------------------------------------
+
+def test_ics_escapes_text_and_folds_long_lines():
+    assert ics.escape("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+    line = "DESCRIPTION:" + "ação " * 40
+    folded = ics.fold(line)
+    parts = folded.split("\r\n")
+    assert all(len(p.encode()) <= 75 for p in parts)
+    assert all(p.startswith(" ") for p in parts[1:])
+    assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == line
+
+
+def test_event_ics_is_rfc5545_in_utc(network, users, app):
+    event = _convene(users)
+    text = events.event_calendar(event)
+    assert text.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and text.endswith(
+        "END:VCALENDAR\r\n")
+    assert "\n" not in text.replace("\r\n", "")
+    day = date.today() + timedelta(days=10)
+    assert f"DTSTART:{day:%Y%m%d}T170000Z" in text and f"DTEND:{day:%Y%m%d}T200000Z" in text
+    assert f"UID:evento-{event.id}@localhost" in text
+    assert "LOCATION:Sala 101\\, Bloco K\\; Brasília" in text
+    assert "DESCRIPTION:1. Abertura\\n2. Metas do eixo 1" in text
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+
+
+# Views -------------------------------------------------------------------------------------
+
+EVENT_FORM = {"kind": "reuniao_tecnica", "title": "Reunião de dezembro",
+              "starts_at": "2027-03-10T14:00", "ends_at": "2027-03-10T17:00",
+              "place": "https://videoconferencia.exemplo.gov.br/sala", "agenda": "**Pauta**",
+              "audience": "uf", "uf": "MG", "include_adherents": "y"}
+
+
+def test_seges_convenes_through_the_form(client, users, login, network):
+    login(users["seges_reviewer"])
+    page = client.get("/eventos/novo")
+    assert page.status_code == 200 and "Convocar evento" in page.get_data(as_text=True)
+    response = client.post("/eventos/novo", data=EVENT_FORM)
+    event = db.session.scalar(db.select(Event))
+    assert response.status_code == 302 and response.location.endswith(f"/eventos/{event.id}")
+    assert event.starts_at.replace(tzinfo=UTC) == datetime(2027, 3, 10, 17, tzinfo=UTC)
+    body = client.get(f"/eventos/{event.id}").get_data(as_text=True)
+    assert "10/03/2027 14:00" in body and "<strong>Pauta</strong>" in body
+    assert "Governo de Minas Gerais" in body and "Registrar presenças" in body
+
+
+def test_end_before_start_rerenders_422_keeping_input(client, users, login, network):
+    login(users["seges_admin"])
+    data = {**EVENT_FORM, "ends_at": "2027-03-10T13:00"}
+    response = client.post("/eventos/novo", data=data)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and "O fim deve ser posterior ao início." in body
+    assert 'value="Reunião de dezembro"' in body and 'value="2027-03-10T13:00"' in body
+    fragment = client.htmx("/eventos/novo", method="POST", data=data)
+    assert fragment.status_code == 422 and "<html" not in fragment.get_data(as_text=True)
+    unknown = client.post("/eventos/novo", data={**EVENT_FORM, "audience": "escolhidos",
+                                                 "instituicoes": "NAOEXISTE"})
+    assert unknown.status_code == 422 and "NAOEXISTE" in unknown.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(Event.id))) == 0
+
+
+def test_new_event_refuses_a_post_without_csrf(client, users, login, network):
+    login(users["seges_admin"])
+    assert client.post("/eventos/novo", data=EVENT_FORM, csrf=False).status_code == 400
+    assert db.session.scalar(db.select(db.func.count(Event.id))) == 0
+
+
+def test_event_list_page_and_fragment(client, users, login, network):
+    mg_event = _convene(users)
+    es_event = _convene(users, audience="uf", value="ES", days=3)
+    login(users["seges_admin"])
+    page = client.get("/eventos").get_data(as_text=True)
+    assert "<html" in page and "Convocar evento" in page
+    assert page.index(f"/eventos/{es_event.id}\"") < page.index(f"/eventos/{mg_event.id}\"")
+    fragment = client.htmx("/eventos").get_data(as_text=True)
+    assert "<html" not in fragment and 'id="eventos"' in fragment
+    client.post("/logout")
+    login(users["partner_member"])
+    mine = client.htmx("/eventos").get_data(as_text=True)
+    assert f"/eventos/{mg_event.id}\"" in mine and f"/eventos/{es_event.id}\"" not in mine
+    assert "A confirmar" in mine and "Convocar evento" not in mine
+
+
+def test_partner_confirms_with_htmx_and_downloads_the_ics(client, users, login, network):
+    event = _convene(users)
+    login(users["partner_member"])
+    response = client.htmx(f"/eventos/{event.id}/confirmar", method="POST")
+    assert response.status_code == 200 and "Presença confirmada" in response.get_data(
+        as_text=True)
+    assert "portal:toast" in response.headers["HX-Trigger"]
+    ics_response = client.get(f"/eventos/{event.id}.ics")
+    assert ics_response.status_code == 200
+    assert ics_response.mimetype == "text/calendar"
+    assert "attachment" in ics_response.headers["Content-Disposition"]
+    assert b"BEGIN:VEVENT" in ics_response.data
+
+
+def test_partners_cannot_see_events_they_are_not_invited_to(client, users, login, network):
+    event = _convene(users)  # MG and Contagem only
+    login(users["other_manager"])
+    assert client.get(f"/eventos/{event.id}").status_code == 403
+    assert client.get(f"/eventos/{event.id}.ics").status_code == 403
+    assert client.post(f"/eventos/{event.id}/confirmar").status_code == 403
+    assert client.get("/eventos/999999").status_code == 404
+
+
+def test_partners_get_403_on_every_seges_route(client, users, login, network):
+    event = _convene(users)
+    info = events.send_request(by=users["seges_admin"], title="T", text="x",
+                               due_on=date.today() + timedelta(days=5), audience="todos")
+    login(users["partner_manager"])
+    for url in ("/eventos/novo", "/solicitacoes", "/solicitacoes/nova",
+                f"/solicitacoes/{info.id}"):
+        assert client.get(url).status_code == 403, url
+    assert client.post(f"/eventos/{event.id}/presencas").status_code == 403
+    assert client.post("/eventos/novo", data=EVENT_FORM).status_code == 403
+
+
+def test_seges_records_attendance_through_the_form(client, users, login, network):
+    event = _convene(users)
+    invitations = db.session.scalars(db.select(EventInvitation)).all()
+    mg = next(i for i in invitations if i.institution_id == network["mg"])
+    login(users["seges_admin"])
+    response = client.post(f"/eventos/{event.id}/presencas", data={
+        "exibidos": [str(i.id) for i in invitations], "presentes": [str(mg.id)]})
+    assert response.status_code == 302
+    assert events.invitation_counts(event)[2] == 1
+    fragment = client.htmx(f"/eventos/{event.id}/presencas", method="POST",
+                           data={"exibidos": [str(i.id) for i in invitations]})
+    assert fragment.status_code == 200 and "<html" not in fragment.get_data(as_text=True)
+    assert events.invitation_counts(event)[2] == 0
+
+
+def test_request_form_list_and_detail(client, users, login, network):
+    login(users["seges_admin"])
+    past = client.post("/solicitacoes/nova", data={
+        "title": "Ações", "text": "Enviem", "due_on": "2020-01-01", "audience": "todos"})
+    assert past.status_code == 422
+    assert "O prazo deve ser hoje ou uma data futura." in past.get_data(as_text=True)
+    due = date.today() + timedelta(days=20)
+    response = client.post("/solicitacoes/nova", data={
+        "title": "Ações do semestre", "text": "Enviem", "due_on": due.isoformat(),
+        "audience": "elo", "elo": "Estados"})
+    info = db.session.scalar(db.select(InfoRequest))
+    assert response.status_code == 302 and info.recipients == 2
+    listing = client.htmx("/solicitacoes").get_data(as_text=True)
+    assert "<html" not in listing and "Ações do semestre" in listing
+    detail = client.get(f"/solicitacoes/{info.id}").get_data(as_text=True)
+    assert "Governo do Espírito Santo" in detail and "A fazer" in detail
+    assert db.session.scalar(db.select(db.func.count(Goal.id))) > 0
