@@ -23,6 +23,7 @@ SESSION_REFRESH_EACH_REQUEST = True
 # CSRF (Flask-WTF): tokens live as long as the session.
 WTF_CSRF_TIME_LIMIT = None
 WTF_CSRF_SSL_STRICT = True
+WTF_I18N_ENABLED = False  # WTForms' bundled pt translations (PortalForm.Meta), not Flask-Babel
 
 # Rate limits (Flask-Limiter).
 RATELIMIT_STORAGE_URI = "memory://"

@@ -174,7 +174,7 @@ def _tell_seges_about_painel_request(institution, focal_point: FocalPoint) -> No
 
 def _cell(value: str) -> str:
     """Keep spreadsheets from reading a name as a formula."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def snapshot_csv(institution_id: int) -> bytes:

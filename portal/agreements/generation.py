@@ -135,6 +135,9 @@ def regenerate_goal(goal: Goal, today: date) -> int:
             Deliverable.goal_id == goal.id,
             Deliverable.status == "pending",
             Deliverable.due_on >= today,
+            # Event deliverables (meetings, requests, adhesions, course changes) are not
+            # the schedule's to redo: the engine would never recreate them.
+            ~Deliverable.period_key.startswith("E"),
         )
     )
     db.session.expire_all()

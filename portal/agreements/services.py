@@ -340,6 +340,9 @@ def update_goal(
         changes=changes,
     )
     db.session.flush()
-    created = generation.regenerate_goal(goal, today)
+    # Who owes it or when: only then are its future, untouched deliverables redone.
+    created = 0
+    if {"schedule", "responsible"} & changes.keys():
+        created = generation.regenerate_goal(goal, today)
     db.session.commit()
     return created

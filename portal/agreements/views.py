@@ -1,7 +1,6 @@
 """Institution and agreement pages."""
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
@@ -32,6 +31,7 @@ from portal.agreements.models import (
 )
 from portal.auth.models import User
 from portal.auth.policy import can, require
+from portal.core.clock import local_today
 from portal.core.exceptions import DomainError
 from portal.core.htmx import is_htmx, render, toast
 from portal.core.validators import format_cnpj, format_cpf, format_nup
@@ -131,7 +131,7 @@ def _institution_form(institution: Institution | None):
 
 
 def _today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
+    return local_today()
 
 
 @bp.get("/acordos")

@@ -163,8 +163,8 @@ def invite_user(
     )
     db.session.add(user)
     audit.record("user.invited", user, actor=by, role=str(role), email=email)
+    db.session.commit()  # the account exists before anyone gets a link to it
     send_activation(user)
-    db.session.commit()
     return user
 
 

@@ -12,6 +12,9 @@ from portal.core.validators import is_valid_cnpj, is_valid_cpf
 
 
 class PortalForm(FlaskForm):
+    class Meta:
+        locales = ("pt_BR", "pt")  # WTForms' own messages in Portuguese
+
     def fail(self, error: DomainError | str, field: str | None = None) -> None:
         """Attach a service's refusal to the field it concerns (or the whole form)."""
         message = error.message if isinstance(error, DomainError) else error
@@ -25,6 +28,16 @@ class PortalForm(FlaskForm):
     def status(self) -> int:
         """422 when a submitted form has errors, 200 otherwise (GET)."""
         return 422 if self.is_submitted() and self.has_errors else 200
+
+    def clean(self, name: str, convert=None):
+        """A filter's value, or None when it is empty or invalid (bad URLs never raise)."""
+        field = self._fields[name]
+        if field.errors or field.data in (None, ""):
+            return None
+        try:
+            return convert(field.data) if convert else field.data
+        except (TypeError, ValueError):
+            return None
 
     @property
     def has_errors(self) -> bool:

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from portal.agreements.models import Deliverable
 from portal.auth.policy import require
+from portal.core import audit
 from portal.core.exceptions import DomainError
 from portal.core.htmx import render
 from portal.core.storage import storage
@@ -24,12 +25,12 @@ def queue():
     filters = QueueFilterForm(request.args)
     filters.validate()
     query = reviews.queue_query(
-        partner=filters.parceiro.data,
-        elo=filters.elo.data,
-        uf=filters.uf.data,
-        axis=int(filters.eixo.data) if filters.eixo.data else None,
-        goal_code=filters.codigo.data or None,
-        waiting_days=filters.espera.data if not filters.espera.errors else None,
+        partner=filters.clean("parceiro"),
+        elo=filters.clean("elo"),
+        uf=filters.clean("uf"),
+        axis=filters.clean("eixo", int),
+        goal_code=filters.clean("codigo"),
+        waiting_days=filters.clean("espera", int),
         today=today(),
     )
     page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
@@ -152,6 +153,9 @@ def preview(evidence_id: int):
         handle = storage().open(evidence.stored_name)
     except FileNotFoundError:
         abort(404, "O arquivo não foi encontrado no armazenamento. Avise a SEGES.")
+    audit.record("evidence.previewed", evidence.submission.deliverable, actor=current_user,
+                 evidence_id=evidence.id, name=evidence.original_name)
+    db.session.commit()
     response = send_file(
         handle,
         mimetype=evidence.content_type,

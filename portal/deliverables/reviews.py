@@ -11,6 +11,7 @@ from sqlalchemy.orm import contains_eager
 from portal.agreements.models import Deliverable, Goal, Institution
 from portal.auth.models import User
 from portal.core import audit
+from portal.core.clock import start_of_local_day
 from portal.core.exceptions import Conflict, DomainError
 from portal.core.models import utcnow
 from portal.deliverables import services
@@ -80,15 +81,9 @@ def queue_query(
         query = query.where(Goal.code == goal_code)
     if waiting_days:
         query = query.where(
-            Submission.submitted_at < _start_of(today - timedelta(days=waiting_days))
+            Submission.submitted_at < start_of_local_day(today - timedelta(days=waiting_days))
         )
     return query
-
-
-def _start_of(day: date):
-    from datetime import UTC, datetime
-
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def waiting_count() -> int:
@@ -113,6 +108,9 @@ def decide(
 ) -> Review:
     """Approve or return a submitted version. The first decision wins; nothing is overwritten."""
     comment = (comment or "").strip()
+    if submission.submitted_by_id == by.id:
+        raise DomainError("Quem enviou a entrega não pode analisá-la: peça a outra pessoa da "
+                          "SEGES.")
     if decision not in DECISIONS:
         raise DomainError("Escolha aprovar ou devolver.", field="decision")
     if decision == "returned":
@@ -151,7 +149,7 @@ def decide(
     )
     deliverable = db.session.get(Deliverable, submission.deliverable_id)
     if decision == "returned":  # the partner finds the next version ready to correct
-        services.start_new_version(submission, by=by)
+        services.start_new_version(submission)
     audit.record(
         f"deliverable.{decision}",
         deliverable,

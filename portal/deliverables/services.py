@@ -182,7 +182,7 @@ def open_draft(deliverable: Deliverable, *, by) -> Submission:
     if latest is not None and latest.is_draft:
         draft = latest
     elif latest is not None:
-        draft = start_new_version(latest, by=by)
+        draft = start_new_version(latest)
     else:
         draft = Submission(deliverable=deliverable, version=1, status="draft", author_id=by.id)
         db.session.add(draft)
@@ -192,7 +192,7 @@ def open_draft(deliverable: Deliverable, *, by) -> Submission:
     return draft
 
 
-def start_new_version(previous: Submission, *, by) -> Submission:
+def start_new_version(previous: Submission) -> Submission:
     """A returned version's successor: same text, period and evidence, ready to be corrected.
 
     Files are shared, not copied: a stored file is deleted only when no version uses it.
@@ -201,7 +201,7 @@ def start_new_version(previous: Submission, *, by) -> Submission:
         deliverable_id=previous.deliverable_id,
         version=previous.version + 1,
         status="draft",
-        author_id=by.id,
+        author_id=previous.author_id,
         report=previous.report,
         covers_from=previous.covers_from,
         covers_to=previous.covers_to,
@@ -312,7 +312,8 @@ def remove_evidence(evidence: Evidence, *, by) -> None:
 
 def submit(deliverable: Deliverable, *, by) -> Submission:
     latest = latest_version(deliverable)
-    if deliverable.status not in ("draft",) or latest is None or not latest.is_draft:
+    # "returned" with a draft: SEGES prepared the next version; it may be sent as it is.
+    if deliverable.status not in ("draft", "returned") or latest is None or not latest.is_draft:
         raise Conflict("Não há rascunho para enviar: escreva o relato antes.")
     if not latest.report.strip():
         raise DomainError("Escreva o relato do que foi feito antes de enviar.", field="report")

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from portal.agreements.models import Deliverable
 from portal.auth.policy import can, require
 from portal.core import audit
+from portal.core.clock import local_today
 from portal.core.exceptions import DomainError
 from portal.core.htmx import is_htmx, render, toast
 from portal.core.models import AuditEvent
@@ -31,7 +32,7 @@ EVENT_LABELS = {
 
 
 def today() -> date:
-    return date.today()
+    return local_today()
 
 
 def _home_institution_id() -> int:
@@ -47,12 +48,12 @@ def home():
     filters.validate()
     base = services.deliverables_query(
         institution_id,
-        axis=int(filters.eixo.data) if filters.eixo.data else None,
-        status=filters.situacao.data or None,
-        year=int(filters.ano.data) if filters.ano.data else None,
+        axis=filters.clean("eixo", int),
+        status=filters.clean("situacao"),
+        year=filters.clean("ano", int),
     )
     counts = services.group_counts(base, today())
-    group = filters.grupo.data or next((g for g in services.GROUPS if counts[g]), "proximas")
+    group = filters.clean("grupo") or next((g for g in services.GROUPS if counts[g]), "proximas")
     query = base.where(services.group_condition(group, today()))
     order = db.desc(Deliverable.due_on) if group == "concluidas" else Deliverable.due_on
     page = db.paginate(
@@ -169,6 +170,7 @@ def upload(deliverable_id: int):
     try:
         added = services.add_files(deliverable, files, by=current_user)
     except DomainError as error:
+        db.session.rollback()  # a refused file leaves the draft exactly as it was
         return _evidence_response(deliverable, error.message, error.status)
     names = ", ".join(e.original_name for e in added)
     return _evidence_response(deliverable, f"Arquivo anexado: {names}.", 200)

@@ -31,7 +31,7 @@ from sqlalchemy import String, cast, func, insert, or_
 from portal.agreements import schedule
 from portal.agreements.models import ELOS, UFS, Agreement, Deliverable, Goal, Institution
 from portal.auth.models import User
-from portal.core import audit
+from portal.core import audit, clock
 from portal.core.exceptions import DomainError
 from portal.core.models import utcnow
 from portal.core.validators import only_digits
@@ -49,8 +49,8 @@ _SEPARATORS = re.compile(r"[\n\r,;]+")
 # Helpers ------------------------------------------------------------------------------------
 
 
-def local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
+# Re-exported: the events and courses code reads "today" through this module.
+local_today = clock.local_today
 
 
 def local_date(moment: datetime) -> date:

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy import String, and_, case, cast, func, literal, or_
 
 from portal.agreements.models import Agreement, Deliverable, Goal, Institution
+from portal.core.clock import local_today
 from portal.extensions import db
 
 DONE = ("approved", "waived")
@@ -179,7 +180,7 @@ def matrix(institution_ids: list[int], filters: PanelFilters) -> tuple[list[str]
     """
     if not institution_ids:
         return [], {}
-    today = date.today()
+    today = local_today()
     rows = db.session.execute(
         db.select(
             Deliverable.institution_id,

@@ -43,11 +43,7 @@ class PanelFilterForm(PortalForm):
 
     def to_filters(self) -> PanelFilters:
         return PanelFilters(
-            elo=self.elo.data or None,
-            uf=self.uf.data or None,
-            sphere=self.esfera.data or None,
-            layer=int(self.camada.data) if self.camada.data else None,
-            axis=int(self.eixo.data) if self.eixo.data else None,
-            year=self.ano.data if not self.ano.errors else None,
-            q=self.q.data or None,
+            elo=self.clean("elo"), uf=self.clean("uf"), sphere=self.clean("esfera"),
+            layer=self.clean("camada", int), axis=self.clean("eixo", int),
+            year=self.clean("ano"), q=self.clean("q"),
         )

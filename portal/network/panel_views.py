@@ -2,13 +2,13 @@
 
 import csv
 import io
-from datetime import date
 
 from flask import Response, request
 from flask_login import current_user, login_required
 from openpyxl import Workbook
 
 from portal.auth.policy import require
+from portal.core.clock import local_today
 from portal.core.htmx import render
 from portal.core.pagination import paginate_rows
 from portal.network import bp, panel
@@ -47,7 +47,7 @@ def _form() -> PanelFilterForm:
 def _query(form: PanelFilterForm):
     return panel.progress_query(
         form.to_filters(),
-        date.today(),
+        local_today(),
         sort=form.ordem.data or "nome",
         descending=form.direcao.data == "desc",
     )
@@ -67,7 +67,7 @@ def panel_page():
         "network/_panel.html",
         form=form,
         page=page,
-        totals=panel.totals(form.to_filters(), date.today()),
+        totals=panel.totals(form.to_filters(), local_today()),
         codes=codes,
         cells=cells,
         view=request.args.get("visao", "tabela"),
@@ -98,23 +98,18 @@ def panel_csv():
     require(current_user, "network.panel")
     form = _form()
 
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        buffer.write("\ufeff")  # Excel opens UTF-8 with accents correctly
-        writer.writerow(COLUMNS)
-        for row in _export_rows(form):
-            writer.writerow(row)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
-
+    # Built whole inside the request: one row per partner (6,000 at most, about 1 MB), and
+    # a streamed body would outlive the request's database session.
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # Excel opens UTF-8 with accents correctly
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(COLUMNS)
+    writer.writerows(_export_rows(form))
     return Response(
-        generate(),
+        buffer.getvalue(),
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="painel-da-rede-{date.today()}.csv"'
+            "Content-Disposition": f'attachment; filename="painel-da-rede-{local_today()}.csv"'
         },
     )
 
@@ -135,6 +130,6 @@ def panel_xlsx():
         buffer.getvalue(),
         headers={
             "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "Content-Disposition": f'attachment; filename="painel-da-rede-{date.today()}.xlsx"',
+            "Content-Disposition": f'attachment; filename="painel-da-rede-{local_today()}.xlsx"',
         },
     )

@@ -1,7 +1,6 @@
 """Capacitações: the training an institution delivered (meta 2.2), its evidence and progress."""
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import abort, current_app, flash, make_response, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -9,6 +8,7 @@ from flask_login import current_user, login_required
 from portal.agreements.models import Deliverable
 from portal.auth.policy import can, require
 from portal.core import audit
+from portal.core.clock import local_today
 from portal.core.exceptions import DomainError
 from portal.core.htmx import is_htmx, render, toast
 from portal.core.storage import storage
@@ -19,7 +19,7 @@ from portal.network.models import TrainingRecord
 
 
 def today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
+    return local_today()
 
 
 def _record(record_id: int, action: str) -> TrainingRecord:
@@ -44,9 +44,9 @@ def _trainings(status: int = 200):
     filters.validate()
     institution_id = own
     if see_all:
-        institution_id = int(filters.instituicao.data) if filters.instituicao.data else None
+        institution_id = filters.clean("instituicao", int)
     query = services.records_query(institution_id,
-                                   int(filters.ano.data) if filters.ano.data else None)
+                                   filters.clean("ano", int))
     page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     progress_of = institution_id if institution_id is not None else own
     return render("network/trainings.html", "network/_trainings.html", status, page=page,

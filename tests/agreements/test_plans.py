@@ -278,3 +278,14 @@ def test_generation_for_many_agreements_matches_one_by_one(act, users):
                  for d in _deliverables(some, "2.2", some.partner_id))
     assert got == expected
     assert generation.generate_for_agreements(ids) == 0
+
+
+def test_editing_a_goal_keeps_the_deliverables_events_created(act, users):
+    mg = users["partner_manager"].institution_id
+    meeting_goal = next(g for g in act.goals if g.code == "1.7")
+    generation.add_event_deliverable(meeting_goal, mg, event_key="evento-1",
+                                     event_date=date(2026, 12, 1), due_on=date(2026, 12, 16))
+    db.session.commit()
+    generation.regenerate_goal(meeting_goal, today=date(2026, 11, 26))
+    db.session.commit()
+    assert [d.period_key for d in _deliverables(act, "1.7", mg)] == ["Eevento-1"]

@@ -6,6 +6,7 @@ import pytest
 from werkzeug.datastructures import FileStorage
 
 from portal.agreements.models import Deliverable
+from portal.core.exceptions import DomainError
 from portal.core.models import AuditEvent
 from portal.deliverables import reviews, services
 from portal.deliverables.models import Review, Submission
@@ -237,3 +238,35 @@ def test_word_diff_marks_insertions_and_deletions():
     diff = reviews.word_diff("a servidora Ana", "a servidora Ana Souza")
     assert ("insert", " Souza") in diff or ("insert", "Souza") in diff
     assert reviews.word_diff("x y", "x z") == [("equal", "x "), ("delete", "y"), ("insert", "z")]
+
+
+def test_a_returned_version_can_be_sent_again_without_changes(users, painel, submitted):
+    reviews.decide(submitted, by=users["seges_reviewer"], decision="returned",
+                   reason_code="other", comment="Confira o período.")
+    again = services.submit(db.session.get(Deliverable, painel.id), by=users["partner_member"])
+    assert again.version == 2 and again.author_id == submitted.author_id
+
+
+def test_previews_are_audited(client, users, login, painel, submitted):
+    login(users["seges_reviewer"])
+    client.get(f"/evidencias/{submitted.files[0].id}/visualizar").close()
+    assert db.session.scalar(db.select(AuditEvent).where(
+        AuditEvent.action == "evidence.previewed")).actor_id == users["seges_reviewer"].id
+
+
+@pytest.mark.parametrize("query", ["eixo=x", "espera=abc", "uf=ZZ", "elo=Nada"])
+def test_bad_queue_filters_are_ignored_not_500(client, users, login, submitted, query):
+    login(users["seges_reviewer"])
+    assert client.get(f"/analise?{query}").status_code == 200
+
+
+def test_nobody_reviews_what_they_sent(users, act):
+    seges_id = users["seges_admin"].institution_id
+    own = deliverable_of(act, "1.3", seges_id)
+    admin = users["seges_admin"]
+    services.save_draft(own, by=admin, report="Acesso cadastrado.", covers_from=None,
+                        covers_to=None)
+    submission = services.submit(own, by=admin)
+    with pytest.raises(DomainError, match="Quem enviou a entrega não pode analisá-la"):
+        reviews.decide(submission, by=admin, decision="approved")
+    assert reviews.decide(submission, by=users["seges_reviewer"], decision="approved")

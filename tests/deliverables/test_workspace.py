@@ -239,3 +239,15 @@ def test_deliverable_page_lists_questions_about_its_goal(client, users, login, a
     login(users["partner_member"])
     body = client.get(f"/entregas/{painel.id}").get_data(as_text=True)
     assert "Perguntas sobre esta meta" in body and "Quem pode acessar o Painel" in body
+
+
+@pytest.mark.parametrize("query", ["grupo=foo", "eixo=abc", "ano=dois-mil", "situacao=xyz"])
+def test_bad_home_filters_are_ignored_not_500(client, users, login, act, query):
+    login(users["partner_member"])
+    assert client.get(f"/?{query}").status_code == 200
+
+
+def test_form_messages_from_wtforms_are_in_portuguese(client, users, login, act):
+    login(users["partner_member"])
+    body = client.get("/?eixo=9").get_data(as_text=True)
+    assert "Not a valid" not in body

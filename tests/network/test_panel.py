@@ -130,3 +130,9 @@ def test_query_count_does_not_grow_with_the_network(client, users, login, networ
         )
     large = [_count_queries(client, url) for url in urls]
     assert large == small
+
+
+@pytest.mark.parametrize("query", ["camada=x", "eixo=y", "ano=abc", "ordem=zzz&direcao=qq"])
+def test_bad_panel_filters_are_ignored_not_500(client, users, login, network, query):
+    login(users["seges_admin"])
+    assert client.get(f"/painel?{query}").status_code == 200

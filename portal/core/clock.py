@@ -1,0 +1,20 @@
+"""What day and time it is for the portal's users (America/Sao_Paulo by default)."""
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+
+
+def local_today() -> date:
+    """Today where the users are: deadlines and overdue are counted in this calendar."""
+    return datetime.now(zone()).date()
+
+
+def start_of_local_day(day: date) -> datetime:
+    """The UTC instant at which ``day`` begins in the users' timezone."""
+    return datetime.combine(day, time.min, tzinfo=zone()).astimezone(UTC)
