@@ -58,6 +58,7 @@ MATRIX = {
         "302 200 403 403 403",
     ),
     "agreements.import_agreement": ("GET", {}, "302 200 403 403 403"),
+    "agreements.signed_document": ("GET", {"agreement_id": "agreement"}, "302 404 404 404 404"),
     "agreements.new_adhesion": ("GET", {"agreement_id": "agreement"}, "302 200 403 200 403"),
     "forum.index": ("GET", {}, "302 200 200 200 200"),
     "forum.category": ("GET", {"category_id": "forum_category"}, "302 200 200 200 200"),
@@ -126,6 +127,9 @@ MATRIX = {
     "network.edit_course": ("GET", {"course_id": "course"}, "302 200 200 403 403"),
     "network.new_course_class": ("GET", {"course_id": "course"}, "302 200 200 403 403"),
     "network.edit_course_class": ("GET", {"class_id": "course_class"}, "302 200 200 403 403"),
+    "audit.events": ("GET", {}, "302 200 403 200 403"),
+    "audit.events_csv": ("GET", {}, "302 200 403 200 403"),
+    "audit.personal_data": ("GET", {}, "302 200 200 200 200"),
 }
 
 

@@ -278,6 +278,10 @@ class AdhesionForm(PortalForm):
     )
     uf = SelectField("UF", choices=choices([("", "—"), *UFS.items()]), validators=[Optional()])
     signed_on = DateField("Data de assinatura do termo", validators=[InputRequired(REQUIRED)])
+    document = FileField(
+        "Termo de adesão assinado (PDF, opcional)",
+        description="O arquivo é verificado pelo conteúdo; só PDF é aceito.",
+    )
 
 
 class FocalPointForm(PortalForm):

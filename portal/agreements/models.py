@@ -121,6 +121,11 @@ class Agreement(db.Model):
     axes: Mapped[list] = mapped_column(JSON, default=list)
     # The partner party: the first-layer partícipe of an ACT, or the adherent of an adhesion.
     partner_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    # The signed instrument (PDF), when uploaded: stored like evidence (random name, by content).
+    document_stored_name: Mapped[str | None] = mapped_column(String(64))
+    document_name: Mapped[str | None] = mapped_column(String(255))
+    document_size: Mapped[int | None] = mapped_column(db.BigInteger)
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
     # Adhesions point at the agreement they adhere to.
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)

@@ -164,6 +164,23 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _store_signed_document(agreement: Agreement, document) -> str:
+    """Keep the signed term (PDF only); returns the stored name so a failure can remove it."""
+    from portal.core.storage import UploadRefused, max_upload_bytes, storage
+
+    store = storage()
+    stored = store.save(document.stream, document.filename or "termo.pdf",
+                        max_bytes=max_upload_bytes())
+    if stored.content_type != "application/pdf":
+        store.delete(stored.stored_name)
+        raise UploadRefused("O termo de adesão assinado deve ser um arquivo PDF.",
+                            field="document")
+    agreement.document_stored_name = stored.stored_name
+    agreement.document_name = stored.original_name
+    agreement.document_size, agreement.document_sha256 = stored.size, stored.sha256
+    return stored.stored_name
+
+
 def register_adhesion(
     parent: Agreement,
     *,
@@ -174,8 +191,12 @@ def register_adhesion(
     uf: str | None,
     signed_on: date,
     acronym: str | None = None,
+    document=None,
 ) -> Agreement:
-    """A second-layer institution adheres to ``parent``: its own term, goals and deliverables."""
+    """A second-layer institution adheres to ``parent``: its own term, goals and deliverables.
+
+    ``document`` is the signed term (a PDF upload), optional.
+    """
     if parent.kind in ADHESION_KINDS:
         raise DomainError("Só é possível aderir a um acordo de primeira camada.")
     if parent.term_start is None or parent.term_end is None:
@@ -236,19 +257,29 @@ def register_adhesion(
                 )
             )
     db.session.add(adhesion)
-    db.session.flush()
-    generation.generate_deliverables(adhesion)
-    _inform_adhesion_deliverable(parent, signed_on)
-    audit.record(
-        "adhesion.registered",
-        adhesion,
-        actor=by,
-        institution_id=parent.partner_id,
-        adherent=adherent.name,
-        cnpj=cnpj,
-        signed_on=signed_on.isoformat(),
-    )
-    db.session.commit()
+    stored_name = _store_signed_document(adhesion, document) if document else None
+    try:
+        db.session.flush()
+        generation.generate_deliverables(adhesion)
+        _inform_adhesion_deliverable(parent, signed_on)
+        audit.record(
+            "adhesion.registered",
+            adhesion,
+            actor=by,
+            institution_id=parent.partner_id,
+            adherent=adherent.name,
+            cnpj=cnpj,
+            signed_on=signed_on.isoformat(),
+            document=adhesion.document_name,
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        if stored_name:  # no file without its row
+            from portal.core.storage import storage
+
+            storage().delete(stored_name)
+        raise
     return adhesion
 
 

@@ -2,7 +2,16 @@
 
 from datetime import date
 
-from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -31,9 +40,11 @@ from portal.agreements.models import (
 )
 from portal.auth.models import User
 from portal.auth.policy import can, require
+from portal.core import audit
 from portal.core.clock import local_today
 from portal.core.exceptions import DomainError
 from portal.core.htmx import is_htmx, render, toast
+from portal.core.storage import storage
 from portal.core.validators import format_cnpj, format_cpf, format_nup
 from portal.extensions import db
 
@@ -425,6 +436,7 @@ def new_adhesion(agreement_id: int):
                 uf=form.uf.data or None,
                 signed_on=form.signed_on.data,
                 acronym=form.acronym.data or None,
+                document=form.document.data if form.document.data else None,
             )
         except DomainError as error:
             db.session.rollback()
@@ -442,6 +454,29 @@ def new_adhesion(agreement_id: int):
         form=form,
         agreement=agreement,
     )
+
+
+@bp.get("/acordos/<int:agreement_id>/termo-assinado")
+@login_required
+def signed_document(agreement_id: int):
+    """The signed term of an adhesion: authorised, audited, always as an attachment."""
+    agreement = db.get_or_404(Agreement, agreement_id)
+    require(current_user, "agreement.view", agreement)
+    if not agreement.document_stored_name:
+        abort(404)
+    try:
+        handle = storage().open(agreement.document_stored_name)
+    except FileNotFoundError:
+        abort(404, "O arquivo não foi encontrado no armazenamento. Avise a SEGES.")
+    audit.record("agreement.document_downloaded", agreement, actor=current_user,
+                 institution_id=agreement.partner_id)
+    db.session.commit()
+    response = send_file(handle, mimetype="application/pdf", as_attachment=True,
+                         download_name=agreement.document_name or "termo.pdf", max_age=0,
+                         etag=False)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.app_context_processor

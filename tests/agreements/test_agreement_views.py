@@ -573,3 +573,38 @@ def test_pages_do_not_grow_their_query_count(client, users, login, act):
         )
     assert _count_queries(client, f"/acordos/{act.id}") == page_before
     assert _count_queries(client, "/acordos") == list_before
+
+
+def test_signed_term_is_uploaded_with_the_adhesion_and_downloaded_by_who_may_see_it(
+        client, users, login, act):
+    import io
+
+    login(users["partner_manager"])
+    response = client.post(f"/acordos/{act.id}/adesoes/nova", data={
+        "name": "Prefeitura de Contagem", "acronym": "PMC", "cnpj": "18.715.508/0001-31",
+        "sphere": "municipal", "uf": "MG", "signed_on": "2026-03-16",
+        "document": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "termo.pdf")})
+    assert response.status_code == 302
+    adhesion = db.session.scalar(db.select(Agreement).where(Agreement.parent_id == act.id))
+    url = f"/acordos/{adhesion.id}/termo-assinado"
+    download = client.get(url)
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    download.close()
+    client.post("/logout")
+    login(users["other_manager"])
+    assert client.get(url).status_code == 403
+
+
+def test_a_signed_term_that_is_not_a_pdf_is_422_and_keeps_the_input(client, users, login, act):
+    import io
+
+    login(users["partner_manager"])
+    response = client.post(f"/acordos/{act.id}/adesoes/nova", data={
+        "name": "Prefeitura de Betim", "cnpj": "18.715.383/0001-40", "sphere": "municipal",
+        "uf": "MG", "signed_on": "2026-03-16",
+        "document": (io.BytesIO(b"MZ\x90\x00" * 10), "termo.pdf")})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "deve ser um arquivo PDF" in body or "não é de um tipo permitido" in body
+    assert 'value="Prefeitura de Betim"' in body

@@ -289,3 +289,25 @@ def test_editing_a_goal_keeps_the_deliverables_events_created(act, users):
     generation.regenerate_goal(meeting_goal, today=date(2026, 11, 26))
     db.session.commit()
     assert [d.period_key for d in _deliverables(act, "1.7", mg)] == ["Eevento-1"]
+
+
+def test_adhesion_keeps_the_signed_pdf_and_refuses_anything_else(act, users):
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from portal.core.storage import UploadRefused, storage
+
+    pdf = FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "termo assinado.pdf")
+    adhesion = plans.register_adhesion(act, by=None, name="Contagem", cnpj="18715508000131",
+                                       sphere="municipal", uf="MG", signed_on=date(2026, 3, 16),
+                                       document=pdf)
+    assert adhesion.document_name == "termo assinado.pdf"
+    assert storage().exists(adhesion.document_stored_name)
+    html = FileStorage(io.BytesIO(b"<html><script>x</script></html>"), "termo.pdf")
+    with pytest.raises(UploadRefused):
+        plans.register_adhesion(act, by=None, name="Betim", cnpj="18715383000140",
+                                sphere="municipal", uf="MG", signed_on=date(2026, 3, 16),
+                                document=html)
+    files = [p for p in storage().root.rglob("*") if p.is_file()]
+    assert len(files) == 1  # the refused one left nothing behind
