@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.agreements import bp as agreements_bp
     from portal.auth import bp as auth_bp
     from portal.auth import sessions
+    from portal.core.audit_views import bp as audit_bp
     from portal.core.views import bp as core_bp
     from portal.deliverables import bp as deliverables_bp
     from portal.forum import bp as forum_bp
@@ -53,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(forum_bp)
     app.register_blueprint(network_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(audit_bp)
 
     from portal.cli import register_commands
 

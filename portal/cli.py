@@ -109,7 +109,9 @@ def demo_command(password, if_empty):
 
 def register_commands(app: Flask) -> None:
     from portal.agreements.plan_cli import plan
+    from portal.ops.cli import register as register_ops
 
     app.cli.add_command(plan)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    register_ops(app)

@@ -114,14 +114,10 @@ def app(database_uri, tmp_path):
 
 
 def _empty_tables() -> None:
-    tables = list(reversed(db.metadata.sorted_tables))
+    # DELETE, children first: on PostgreSQL it is far quicker than TRUNCATE for small tables.
     with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(table.delete())
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 @pytest.fixture

@@ -156,7 +156,7 @@ def _reply(user, topic) -> bool:
 
 @rule("forum.post.edit")
 def _edit_post(user, post) -> bool:
-    return post.author_id == user.id and not post.hidden
+    return post.author_id == user.id and not post.hidden and not post.topic.locked
 
 
 @rule("forum.topic.accept")
@@ -318,3 +318,16 @@ def _confirm_event(user, event) -> bool:
     from portal.network.events import is_invited
 
     return user.is_partner and is_invited(event, user.institution_id)
+
+
+# Audit trail (Auditoria) ------------------------------------------------------------
+
+@rule("audit.view")
+def _view_audit_trail(user, _obj) -> bool:
+    """SEGES admins read the whole trail; a partner manager, its own institution's events."""
+    return _is_admin(user) or user.role == Role.PARTNER_MANAGER
+
+
+@rule("audit.view_all")
+def _view_whole_audit_trail(user, _obj) -> bool:
+    return _is_admin(user)

@@ -19,6 +19,7 @@ from portal.auth.forms import (
 )
 from portal.auth.models import User
 from portal.auth.policy import assignable_roles, require
+from portal.core import lgpd
 from portal.core.exceptions import DomainError
 from portal.core.htmx import render
 from portal.extensions import db, limiter
@@ -235,6 +236,8 @@ def edit_user(user_id: int):
     if not user.institution.is_secretariat:
         roles = [r for r in roles if r.startswith("partner")]
     form = EditUserForm(obj=user, roles=roles)
+    if not form.is_submitted():
+        lgpd.record_cpf_view(user, by=current_user)  # the form shows the CPF in full
     if form.validate_on_submit():
         try:
             services.update_user(

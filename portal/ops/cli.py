@@ -1,0 +1,93 @@
+"""Commands ``portal backup``, ``portal restore`` and ``portal storage check``."""
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, with_appcontext
+
+
+class _Refused(click.ClickException):
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@click.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@with_appcontext
+def backup_command(dest):
+    """Gera um backup consistente (banco, arquivos de evidência e manifesto) em DEST.
+
+    DEST é um arquivo .tar.gz ou .tar, ou uma pasta (o nome é gerado). O portal pode
+    continuar atendendo durante o backup.
+    """
+    from portal.ops.backup import OpsError, create_backup
+
+    try:
+        result = create_backup(dest)
+    except OpsError as error:
+        raise _Refused(error.message, error.exit_code) from None
+    for warning in result.warnings:
+        click.echo(f"Aviso: {warning}", err=True)
+    manifest = result.manifest
+    click.echo(
+        f"Backup gravado em {result.path}: banco {manifest['database_backend']} "
+        f"(revisão {manifest['schema_revision']}), {len(manifest['files'])} arquivo(s)."
+    )
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Sobrescreve uma instância que já tem dados.")
+@with_appcontext
+def restore_command(archive, force):
+    """Restaura um backup numa instância vazia (confere o manifesto antes de tudo)."""
+    from portal.ops.backup import OpsError, restore_backup
+
+    try:
+        manifest = restore_backup(archive, force=force)
+    except OpsError as error:
+        raise _Refused(error.message, error.exit_code) from None
+    click.echo(
+        f"Backup de {manifest['created_at']} restaurado: {len(manifest['files'])} arquivo(s); "
+        "migrações aplicadas."
+    )
+
+
+storage_cli = AppGroup("storage", help="Arquivos de evidência.")
+
+
+@storage_cli.command("check")
+@click.option(
+    "--repair-orphans",
+    is_flag=True,
+    help="Move os arquivos sem registro para UPLOAD_FOLDER/.orfaos/<data>/ (nunca apaga).",
+)
+def storage_check_command(repair_orphans):
+    """Confere tamanho e SHA-256 de cada arquivo referenciado e lista os órfãos."""
+    from portal.ops.storage_check import check_storage
+
+    report = check_storage(repair_orphans=repair_orphans)
+    for problem in report.problems:
+        click.echo(problem)
+    moved = dict(report.moved)
+    for relative in report.orphans:
+        if relative in moved:
+            click.echo(f"Arquivo órfão (sem registro): {relative} → movido para {moved[relative]}")
+        elif relative in report.recent_orphans:
+            click.echo(f"Arquivo órfão (sem registro): {relative} (recente; não movido)")
+        else:
+            click.echo(f"Arquivo órfão (sem registro): {relative}")
+    click.echo(
+        f"{report.checked} arquivo(s) verificado(s); {len(report.problems)} problema(s); "
+        f"{len(report.orphans)} órfão(s), {len(report.moved)} movido(s)."
+    )
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(storage_cli)
