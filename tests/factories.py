@@ -53,3 +53,51 @@ def user(
     db.session.add(obj)
     db.session.commit()
     return obj
+
+
+def queries_for(client, url: str) -> int:
+    """How many SQL statements one GET of ``url`` issues (asserts it answers 200)."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def seed_network() -> dict:
+    """SEGES, Minas Gerais (with ACT 160/2025 imported from the seed) and Espírito Santo."""
+    from datetime import date
+
+    from portal.agreements import plans
+    from portal.agreements.importer import parse_plan, read_seed_plan
+
+    network = {
+        "seges": institution(
+            name="SEGES",
+            acronym="SEGES",
+            cnpj="00489828000155",
+            sphere="federal",
+            uf=None,
+            elo="União",
+            is_secretariat=True,
+        ),
+        "mg": institution(
+            name="Governo de Minas Gerais", acronym="SCC/MG", cnpj="50941185000107", uf="MG"
+        ),
+        "es": institution(
+            name="Governo do Espírito Santo", acronym="SEGER/ES", cnpj="27080530000143", uf="ES"
+        ),
+    }
+    network["act"], _ = plans.import_plan(
+        parse_plan(read_seed_plan()), start=date(2025, 10, 1), years=5
+    )
+    return network

@@ -534,22 +534,6 @@ def test_agreements_of_is_empty_without_an_agreement(users):
 # Query counts ----------------------------------------------------------------------
 
 
-def _count_queries(client, url: str) -> int:
-    from sqlalchemy import event
-
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 def test_pages_do_not_grow_their_query_count(client, users, login, act):
     login(users["seges_admin"])
     plans.register_adhesion(
@@ -559,8 +543,8 @@ def test_pages_do_not_grow_their_query_count(client, users, login, act):
         **{k: v for k, v in ADHESION.items() if k not in {"signed_on", "cnpj"}},
         cnpj=factories.valid_cnpj(),
     )
-    page_before = _count_queries(client, f"/acordos/{act.id}")
-    list_before = _count_queries(client, "/acordos")
+    page_before = factories.queries_for(client, f"/acordos/{act.id}")
+    list_before = factories.queries_for(client, "/acordos")
     for n in range(3):
         plans.register_adhesion(
             act,
@@ -571,8 +555,8 @@ def test_pages_do_not_grow_their_query_count(client, users, login, act):
             uf="MG",
             signed_on=date(2025, 11, 4 + n),
         )
-    assert _count_queries(client, f"/acordos/{act.id}") == page_before
-    assert _count_queries(client, "/acordos") == list_before
+    assert factories.queries_for(client, f"/acordos/{act.id}") == page_before
+    assert factories.queries_for(client, "/acordos") == list_before
 
 
 def test_signed_term_is_uploaded_with_the_adhesion_and_downloaded_by_who_may_see_it(

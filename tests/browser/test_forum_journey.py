@@ -1,12 +1,8 @@
 """Journey 3 (DESIGN section 2): a question about goal 2.2 is answered, accepted and found."""
 
-from datetime import date
-
 import pytest
 from playwright.sync_api import expect
 
-from portal.agreements import plans
-from portal.agreements.importer import parse_plan, read_seed_plan
 from portal.forum.services import ensure_default_categories
 from tests import factories
 from tests.browser.test_login_journey import log_in
@@ -26,22 +22,8 @@ XSS = [
 
 @pytest.fixture
 def forum(app):
-    seges = factories.institution(
-        name="SEGES",
-        acronym="SEGES",
-        cnpj="00489828000155",
-        sphere="federal",
-        uf=None,
-        elo="União",
-        is_secretariat=True,
-    )
-    mg = factories.institution(
-        name="Governo de Minas Gerais", acronym="SCC/MG", cnpj="50941185000107", uf="MG"
-    )
-    es = factories.institution(
-        name="Governo do Espírito Santo", acronym="SEGER/ES", cnpj="27080530000143", uf="ES"
-    )
-    plans.import_plan(parse_plan(read_seed_plan()), start=date(2025, 10, 1), years=5)
+    network = factories.seed_network()
+    seges, mg, es = network["seges"], network["mg"], network["es"]
     factories.user("membro@mg.test", "partner_member", mg, name="Marcos Membro")
     factories.user("gestor@es.test", "partner_manager", es, name="Helena Gestora")
     factories.user("revisor@seges.test", "seges_reviewer", seges, name="Rafael Revisor")

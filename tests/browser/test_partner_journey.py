@@ -1,12 +1,8 @@
 """Journey 1 (DESIGN section 2): a partner reports an overdue deliverable with evidence."""
 
-from datetime import date
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from portal.agreements import plans
-from portal.agreements.importer import parse_plan, read_seed_plan
 from portal.agreements.models import Deliverable
 from portal.deliverables.models import Evidence
 from portal.extensions import db
@@ -19,26 +15,13 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def mg(app):
-    seges = factories.institution(
-        name="SEGES",
-        acronym="SEGES",
-        cnpj="00489828000155",
-        sphere="federal",
-        uf=None,
-        elo="União",
-        is_secretariat=True,
-    )
-    mg = factories.institution(
-        name="Governo de Minas Gerais", acronym="SCC/MG", cnpj="50941185000107", uf="MG"
-    )
-    es = factories.institution(
-        name="Governo do Espírito Santo", acronym="SEGER/ES", cnpj="27080530000143", uf="ES"
-    )
-    plans.import_plan(parse_plan(read_seed_plan()), start=date(2025, 10, 1), years=5)
+    network = factories.seed_network()
     return {
-        "member": factories.user("membro@mg.test", "partner_member", mg, name="Marcos Membro"),
-        "es": factories.user("gestor@es.test", "partner_manager", es, name="Helena ES"),
-        "seges": seges,
+        "member": factories.user(
+            "membro@mg.test", "partner_member", network["mg"], name="Marcos Membro"
+        ),
+        "es": factories.user("gestor@es.test", "partner_manager", network["es"], name="Helena ES"),
+        "seges": network["seges"],
     }
 
 

@@ -1,13 +1,9 @@
 """Journey 2 (DESIGN section 2): SEGES returns a submission, the partner fixes it, SEGES
 approves it and the panel shows the change."""
 
-from datetime import date
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from portal.agreements import plans
-from portal.agreements.importer import parse_plan, read_seed_plan
 from portal.agreements.models import Deliverable
 from portal.deliverables import services
 from portal.extensions import db
@@ -19,19 +15,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def submitted(app):
-    seges = factories.institution(
-        name="SEGES",
-        acronym="SEGES",
-        cnpj="00489828000155",
-        sphere="federal",
-        uf=None,
-        elo="União",
-        is_secretariat=True,
-    )
-    mg = factories.institution(
-        name="Governo de Minas Gerais", acronym="SCC/MG", cnpj="50941185000107", uf="MG"
-    )
-    plans.import_plan(parse_plan(read_seed_plan()), start=date(2025, 10, 1), years=5)
+    network = factories.seed_network()
+    seges, mg = network["seges"], network["mg"]
     factories.user("revisor@seges.test", "seges_reviewer", seges, name="Rafael Revisor")
     member = factories.user("membro@mg.test", "partner_member", mg, name="Marcos Membro")
     deliverable = db.session.scalar(

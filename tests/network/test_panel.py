@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event
 
 from portal.agreements import plans
 from portal.agreements.importer import parse_plan, read_seed_plan
@@ -102,24 +101,10 @@ def test_partners_cannot_see_the_panel(client, users, login, network):
         client.post("/logout")
 
 
-def _count_queries(client, url) -> int:
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 def test_query_count_does_not_grow_with_the_network(client, users, login, network):
     login(users["seges_reviewer"])
     urls = ["/painel", "/painel?visao=matriz", "/analise"]
-    small = [_count_queries(client, url) for url in urls]
+    small = [factories.queries_for(client, url) for url in urls]
     plan = parse_plan(read_seed_plan())
     for i in range(8):
         partner = factories.institution(
@@ -128,7 +113,7 @@ def test_query_count_does_not_grow_with_the_network(client, users, login, networ
         plans.import_plan(
             plan, start=date(2025, 10, 1), years=5, number=f"{200 + i}/2025", partner=partner
         )
-    large = [_count_queries(client, url) for url in urls]
+    large = [factories.queries_for(client, url) for url in urls]
     assert large == small
 
 
