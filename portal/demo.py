@@ -96,7 +96,54 @@ def load_demo(password: str) -> list[tuple[str, str, bool]]:
     from portal.forum.demo import load_forum_demo
 
     load_forum_demo({email: accounts.find_user(email) for email, *_ in USERS})
+    from flask import current_app
+
+    with current_app.test_request_context():  # notifications link to pages (url_for)
+        _load_reviews(institutions["mg"])
     return logins
+
+
+def _load_reviews(mg: Institution) -> None:
+    """MG's banner (3.1) approved and its Painel indication (1.2) waiting in the review queue."""
+    from portal.agreements.models import Deliverable, Goal
+    from portal.deliverables import reviews, services
+    from portal.deliverables.models import Submission
+
+    owned = db.select(Deliverable.id).where(Deliverable.institution_id == mg.id)
+    if db.session.scalar(db.select(Submission.id).where(Submission.deliverable_id.in_(owned))):
+        return
+    member = accounts.find_user("membro@mg.exemplo.gov.br")
+    reviewer = accounts.find_user("revisor@seges.exemplo.gov.br")
+
+    def first(code: str) -> Deliverable:
+        return db.session.scalar(
+            db.select(Deliverable)
+            .join(Goal)
+            .where(Deliverable.institution_id == mg.id, Goal.code == code)
+            .order_by(Deliverable.due_on)
+        )
+
+    banner = first("3.1")
+    services.save_draft(
+        banner,
+        by=member,
+        covers_from=None,
+        covers_to=None,
+        report="Banner da Rede de Parcerias publicado na página inicial do portal "
+        "do Governo de Minas, com notícia e pop-up.",
+    )
+    services.add_link(banner, by=member, url="https://www.mg.gov.br/", title="Portal do Governo")
+    reviews.decide(services.submit(banner, by=member), by=reviewer, decision="approved")
+    painel = first("1.2")
+    services.save_draft(
+        painel,
+        by=member,
+        covers_from=None,
+        covers_to=None,
+        report="Indicamos **Ana Souza** (ana.souza@mg.exemplo.gov.br) como "
+        "responsável pelo acesso ao Painel Gerencial.",
+    )
+    services.submit(painel, by=member)
 
 
 def _load_agreements(institutions: dict[str, Institution]) -> None:
@@ -135,18 +182,27 @@ def _load_focal_points_and_training(mg: Institution) -> None:
     from portal.network.models import TrainingRecord
 
     manager = accounts.find_user("gestor@mg.exemplo.gov.br")
-    if db.session.scalar(db.select(FocalPoint.id).where(FocalPoint.institution_id == mg.id)
-                         .limit(1)) is None:
+    if (
+        db.session.scalar(
+            db.select(FocalPoint.id).where(FocalPoint.institution_id == mg.id).limit(1)
+        )
+        is None
+    ):
         for purpose, name, cpf, phone in [
             ("acompanhamento", "Juliana Acompanhamento", "529.982.247-25", "(31) 3915-0101"),
             ("painel", "Paulo Painel", "111.444.777-35", "(31) 3915-0102"),
             ("multiplicador", "Mariana Multiplicadora", "390.533.447-05", "(31) 3915-0103"),
         ]:
             email = f"{name.split()[0].lower()}@mg.exemplo.gov.br"
-            focal_points.create(mg, by=manager, purpose=purpose, name=name, cpf=cpf,
-                                phone=phone, email=email)
-    if db.session.scalar(db.select(TrainingRecord.id)
-                         .where(TrainingRecord.institution_id == mg.id).limit(1)) is None:
+            focal_points.create(
+                mg, by=manager, purpose=purpose, name=name, cpf=cpf, phone=phone, email=email
+            )
+    if (
+        db.session.scalar(
+            db.select(TrainingRecord.id).where(TrainingRecord.institution_id == mg.id).limit(1)
+        )
+        is None
+    ):
         term = training.term_deliverable(mg.id, date.today())
         start = term.opens_on if term else date.today()
         for title, offset, days, hours, participants, modality in [
@@ -154,9 +210,17 @@ def _load_focal_points_and_training(mg: Institution) -> None:
             ("Prestação de contas no Transferegov", 35, 2, 16, 60, "distancia"),
         ]:
             begin = start + timedelta(days=offset)
-            training.save_record(None, institution_id=mg.id, by=manager, title=title,
-                                 start_on=begin, end_on=begin + timedelta(days=days - 1),
-                                 hours=hours, participants=participants, modality=modality)
+            training.save_record(
+                None,
+                institution_id=mg.id,
+                by=manager,
+                title=title,
+                start_on=begin,
+                end_on=begin + timedelta(days=days - 1),
+                hours=hours,
+                participants=participants,
+                modality=modality,
+            )
 
 
 def _load_events_and_courses() -> None:
@@ -172,29 +236,47 @@ def _load_events_and_courses() -> None:
         day = today + timedelta(days=14)
         starts = events.to_utc(datetime.combine(day, time(14, 0)))
         events.convene(
-            by=admin, kind="reuniao_tecnica", title="Reunião técnica dos Estados",
-            starts_at=starts, ends_at=starts + timedelta(hours=3),
+            by=admin,
+            kind="reuniao_tecnica",
+            title="Reunião técnica dos Estados",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=3),
             place="https://videoconferencia.exemplo.gov.br/rede-de-parcerias",
             agenda="1. Abertura\n2. Execução das metas do eixo 1\n3. Encaminhamentos",
-            audience="elo", audience_value="Estados")
+            audience="elo",
+            audience_value="Estados",
+        )
     if db.session.scalar(db.select(InfoRequest.id).limit(1)) is None:
         events.send_request(
-            by=admin, title="Encaminhar as ações realizadas",
+            by=admin,
+            title="Encaminhar as ações realizadas",
             text="Encaminhem as ações realizadas no semestre para compor o relatório da Rede.",
-            due_on=today + timedelta(days=20), audience="todos")
+            due_on=today + timedelta(days=20),
+            audience="todos",
+        )
     if db.session.scalar(db.select(Course.id).limit(1)) is None:
         for title, hours, modality, opens, starts in [
             ("Gestão de parcerias com OSC (MROSC)", 40, "distancia", -5, 20),
             ("Prestação de contas no Transferegov", 16, "presencial", 30, 60),
         ]:
-            course = courses.save_course(None, by=admin, title=title, hours=hours,
-                                         modality=modality, audience="Servidores dos partícipes",
-                                         description=f"Curso da Rede de Parcerias: {title}.")
+            course = courses.save_course(
+                None,
+                by=admin,
+                title=title,
+                hours=hours,
+                modality=modality,
+                audience="Servidores dos partícipes",
+                description=f"Curso da Rede de Parcerias: {title}.",
+            )
             courses.save_class(
-                None, course=course, by=admin,
+                None,
+                course=course,
+                by=admin,
                 enrollment_opens_on=today + timedelta(days=opens),
                 enrollment_closes_on=today + timedelta(days=opens + 14),
                 starts_on=today + timedelta(days=starts),
-                ends_on=today + timedelta(days=starts + 4), seats=40,
+                ends_on=today + timedelta(days=starts + 4),
+                seats=40,
                 place="Online" if modality == "distancia" else "Brasília (DF)",
-                enrollment_url="https://escolavirtual.gov.br/")
+                enrollment_url="https://escolavirtual.gov.br/",
+            )
