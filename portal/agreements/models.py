@@ -240,6 +240,8 @@ class Deliverable(db.Model):
         db.UniqueConstraint("goal_id", "institution_id", "period_key"),
         db.Index("ix_deliverables_institution_due", "institution_id", "due_on"),
         db.Index("ix_deliverables_status_due", "status", "due_on"),
+        # Event deliverables are looked up by their key (who answered a request, a meeting).
+        db.Index("ix_deliverables_period_key", "period_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -75,6 +75,11 @@ def save_institution(
                 "O partícipe de primeira camada não pode ser aderente nem a própria instituição.",
                 field="parent_cnpj",
             )
+        has_adherents = institution is not None and db.session.scalar(
+            db.select(Institution.id).where(Institution.parent_id == institution.id).limit(1))
+        if has_adherents:
+            raise DomainError("Esta instituição tem aderentes: ela não pode virar segunda camada "
+                              "(a Rede tem só duas camadas).", field="parent_cnpj")
     creating = institution is None
     if creating:
         institution = Institution()

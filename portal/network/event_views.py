@@ -126,7 +126,7 @@ def record_attendance(event_id: int):
 def info_requests():
     require(current_user, "request.manage")
     page = db.paginate(events.requests_query(), per_page=_per_page(), error_out=False)
-    answered = {info.id: events.request_status_counts(info) for info in page.items}
+    answered = events.status_counts_by_request(page.items)
     return render("network/requests.html", "network/_requests.html", page=page,
                   answered=answered)
 

@@ -430,7 +430,18 @@ def request_deliverables_query(info: InfoRequest):
 
 
 def request_status_counts(info: InfoRequest) -> dict[str, int]:
-    rows = db.session.execute(
-        db.select(Deliverable.status, func.count(Deliverable.id))
-        .where(Deliverable.period_key == f"E{info.event_key}").group_by(Deliverable.status))
-    return dict(rows.all())
+    return status_counts_by_request([info])[info.id]
+
+
+def status_counts_by_request(infos: list[InfoRequest]) -> dict[int, dict[str, int]]:
+    """Deliverable statuses per request, for a whole page of requests in one query."""
+    by_key = {f"E{info.event_key}": info.id for info in infos}
+    counts: dict[int, dict[str, int]] = {info.id: {} for info in infos}
+    if by_key:
+        rows = db.session.execute(
+            db.select(Deliverable.period_key, Deliverable.status, func.count(Deliverable.id))
+            .where(Deliverable.period_key.in_(by_key))
+            .group_by(Deliverable.period_key, Deliverable.status))
+        for key, status, count in rows:
+            counts[by_key[key]][status] = count
+    return counts

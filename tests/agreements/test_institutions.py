@@ -120,3 +120,15 @@ def test_espirito_santo_cannot_see_or_change_anything_of_minas_gerais(client, us
 def test_partner_cannot_create_institutions(client, users, login):
     login(users["partner_manager"])
     assert client.post("/instituicoes/nova", data=VALID).status_code == 403
+
+
+def test_an_institution_with_adherents_cannot_become_an_adherent(client, users, login):
+    mg = users["partner_manager"].institution
+    factories.institution(name="Contagem", sphere="municipal", elo="Municípios", parent_id=mg.id)
+    login(users["seges_admin"])
+    response = client.post(f"/instituicoes/{mg.id}/editar", data={
+        **VALID, "name": mg.name, "cnpj": "50.941.185/0001-07", "sphere": "estadual",
+        "elo": "Estados", "parent_cnpj": "27.080.530/0001-43"})
+    assert response.status_code == 422
+    assert "a Rede tem só duas camadas" in response.get_data(as_text=True)
+    assert db.session.get(Institution, mg.id).parent_id is None
