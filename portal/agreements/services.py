@@ -14,6 +14,7 @@ from portal.agreements.models import (
 )
 from portal.core import audit
 from portal.core.exceptions import DomainError
+from portal.core.search import LIKE_ESCAPE, like_pattern
 from portal.core.validators import format_nup, only_digits
 from portal.extensions import db
 
@@ -31,10 +32,10 @@ def search_institutions(
 ):
     query = db.select(Institution).order_by(Institution.name)
     if q:
-        term = f"%{q.lower()}%"
+        term = like_pattern(q)
         conditions = [
-            func.lower(Institution.name).like(term),
-            func.lower(Institution.acronym).like(term),
+            func.lower(Institution.name).like(term, escape=LIKE_ESCAPE),
+            func.lower(Institution.acronym).like(term, escape=LIKE_ESCAPE),
         ]
         if only_digits(q):
             conditions.append(Institution.cnpj.like(f"%{only_digits(q)}%"))
@@ -133,11 +134,11 @@ def search_agreements(
         .order_by(Agreement.kind, Institution.name, Agreement.id)
     )
     if q:
-        term = f"%{q.lower()}%"
+        term = like_pattern(q)
         conditions = [
-            func.lower(Agreement.number).like(term),
-            func.lower(Institution.name).like(term),
-            func.lower(Institution.acronym).like(term),
+            func.lower(Agreement.number).like(term, escape=LIKE_ESCAPE),
+            func.lower(Institution.name).like(term, escape=LIKE_ESCAPE),
+            func.lower(Institution.acronym).like(term, escape=LIKE_ESCAPE),
             Agreement.sei_process.like(f"%{q}%"),
         ]
         if only_digits(q):

@@ -22,6 +22,7 @@ from portal.auth.policy import assignable_roles, require
 from portal.core import lgpd
 from portal.core.exceptions import DomainError
 from portal.core.htmx import render
+from portal.core.search import LIKE_ESCAPE, like_pattern
 from portal.extensions import db, limiter
 
 
@@ -173,13 +174,13 @@ def users():
     if not current_user.is_admin:
         query = query.where(User.institution_id == current_user.institution_id)
     if filters.validate() and filters.q.data:
-        term = f"%{filters.q.data.lower()}%"
+        term = like_pattern(filters.q.data)
         query = query.where(
             or_(
-                func.lower(User.name).like(term),
-                func.lower(User.email).like(term),
-                func.lower(Institution.name).like(term),
-                func.lower(Institution.acronym).like(term),
+                func.lower(User.name).like(term, escape=LIKE_ESCAPE),
+                func.lower(User.email).like(term, escape=LIKE_ESCAPE),
+                func.lower(Institution.name).like(term, escape=LIKE_ESCAPE),
+                func.lower(Institution.acronym).like(term, escape=LIKE_ESCAPE),
             )
         )
     page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)

@@ -14,6 +14,7 @@ from portal.core import audit
 from portal.core.clock import start_of_local_day
 from portal.core.exceptions import Conflict, DomainError
 from portal.core.models import utcnow
+from portal.core.search import LIKE_ESCAPE, like_pattern
 from portal.deliverables import services
 from portal.deliverables.models import DECISIONS, REASONS, Review, Submission
 from portal.extensions import db
@@ -66,9 +67,10 @@ def queue_query(
         .order_by(Submission.submitted_at, Submission.id)
     )
     if partner:
-        term = f"%{partner.lower()}%"
+        term = like_pattern(partner)
         query = query.where(
-            func.lower(Institution.name).like(term) | func.lower(Institution.acronym).like(term)
+            func.lower(Institution.name).like(term, escape=LIKE_ESCAPE)
+            | func.lower(Institution.acronym).like(term, escape=LIKE_ESCAPE)
         )
     if elo:
         query = query.where(Institution.elo == elo)
@@ -109,8 +111,9 @@ def decide(
     """Approve or return a submitted version. The first decision wins; nothing is overwritten."""
     comment = (comment or "").strip()
     if submission.submitted_by_id == by.id:
-        raise DomainError("Quem enviou a entrega não pode analisá-la: peça a outra pessoa da "
-                          "SEGES.")
+        raise DomainError(
+            "Quem enviou a entrega não pode analisá-la: peça a outra pessoa da SEGES."
+        )
     if decision not in DECISIONS:
         raise DomainError("Escolha aprovar ou devolver.", field="decision")
     if decision == "returned":

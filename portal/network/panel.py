@@ -7,6 +7,7 @@ from sqlalchemy import String, and_, case, cast, func, literal, or_
 
 from portal.agreements.models import Agreement, Deliverable, Goal, Institution
 from portal.core.clock import local_today
+from portal.core.search import LIKE_ESCAPE, like_pattern
 from portal.extensions import db
 
 DONE = ("approved", "waived")
@@ -53,9 +54,12 @@ def _institution_conditions(filters: PanelFilters) -> list:
     elif filters.layer == 2:
         conditions.append(Institution.parent_id.is_not(None))
     if filters.q:
-        term = f"%{filters.q.lower()}%"
+        term = like_pattern(filters.q)
         conditions.append(
-            or_(func.lower(Institution.name).like(term), func.lower(Institution.acronym).like(term))
+            or_(
+                func.lower(Institution.name).like(term, escape=LIKE_ESCAPE),
+                func.lower(Institution.acronym).like(term, escape=LIKE_ESCAPE),
+            )
         )
     return conditions
 

@@ -132,3 +132,11 @@ def test_an_institution_with_adherents_cannot_become_an_adherent(client, users, 
     assert response.status_code == 422
     assert "a Rede tem só duas camadas" in response.get_data(as_text=True)
     assert db.session.get(Institution, mg.id).parent_id is None
+
+
+def test_search_treats_percent_and_underscore_literally(client, users, login):
+    factories.institution(name="Fundo 100% Municipal", sphere="municipal", elo="Municípios")
+    login(users["seges_admin"])
+    body = client.htmx("/instituicoes?q=100%25").get_data(as_text=True)
+    assert "Fundo 100% Municipal" in body and "Minas Gerais" not in body
+    assert "Nenhuma instituição" in client.htmx("/instituicoes?q=_").get_data(as_text=True)
