@@ -246,8 +246,13 @@ def update_agreement(
     term_start: date | None,
     term_end: date | None,
 ) -> int:
-    """Save the agreement's data; when the term changes, add the missing deliverables."""
+    """Save the agreement's data; when the term changes, redo its future untouched deliverables.
+
+    Extending adds the new periods; shortening removes what would fall after the new end and
+    clips the last period. Work already started (drafts, submissions...) is never touched.
+    """
     from portal.agreements import generation
+    from portal.core.clock import local_today
 
     number = number or None
     if (
@@ -277,7 +282,12 @@ def update_agreement(
     created = 0
     if "term_start" in changes or "term_end" in changes:
         db.session.flush()
-        created = generation.generate_deliverables(agreement)
+        owned = db.select(func.count(Deliverable.id)).join(Goal).where(
+            Goal.agreement_id == agreement.id)
+        before_count = db.session.scalar(owned)
+        for goal in agreement.goals:
+            generation.regenerate_goal(goal, local_today())
+        created = db.session.scalar(owned) - before_count  # negative when the term shrank
     audit.record(
         "agreement.updated",
         agreement,

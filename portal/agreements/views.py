@@ -236,8 +236,11 @@ def edit_agreement(agreement_id: int):
             form.fail(error)
         else:
             message = "Instrumento salvo."
-            if created:
+            if created > 0:
                 message += f" {_deliverables(created)} criada(s) para a nova vigência."
+            elif created < 0:
+                message += (f" {_deliverables(-created)} futura(s) e ainda não iniciada(s) "
+                            "removida(s): caíam fora da nova vigência.")
             flash(message, "success")
             return redirect(url_for("agreements.agreement", agreement_id=agreement.id))
     return render(

@@ -592,3 +592,23 @@ def test_a_signed_term_that_is_not_a_pdf_is_422_and_keeps_the_input(client, user
     body = response.get_data(as_text=True)
     assert "deve ser um arquivo PDF" in body or "não é de um tipo permitido" in body
     assert 'value="Prefeitura de Betim"' in body
+
+
+def test_shortening_the_term_removes_only_future_untouched_deliverables(client, users, login,
+                                                                        act):
+    mg = users["partner_manager"].institution_id
+    started = db.session.scalars(
+        db.select(Deliverable).join(Goal)
+        .where(Goal.agreement_id == act.id, Goal.code == "2.2", Deliverable.institution_id == mg)
+        .order_by(Deliverable.due_on)).all()[-1]  # year 5, due 2030
+    started.status = "draft"
+    db.session.commit()
+    login(users["seges_admin"])
+    response = client.post(f"/acordos/{act.id}/editar", data=_agreement_form(years="2"))
+    assert response.status_code == 302
+    rows = db.session.scalars(
+        db.select(Deliverable).join(Goal)
+        .where(Goal.agreement_id == act.id, Goal.code == "2.2", Deliverable.institution_id == mg)
+        .order_by(Deliverable.due_on)).all()
+    assert [d.due_on for d in rows] == [date(2026, 9, 30), date(2027, 9, 30), date(2030, 9, 30)]
+    assert db.session.get(Deliverable, started.id).status == "draft"  # work is never dropped
