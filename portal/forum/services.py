@@ -367,7 +367,11 @@ def posts_page(topic: Topic, page: int, per_page: int):
 
 
 def page_of(post: Post, per_page: int) -> int:
-    return (post.number - 1) // per_page + 1
+    """The page a post is on; numbers have gaps once replies are deleted, so count."""
+    position = db.session.scalar(
+        db.select(func.count(Post.id)).where(Post.topic_id == post.topic_id,
+                                             Post.number <= post.number))
+    return (position - 1) // per_page + 1
 
 
 # Lists and reads ------------------------------------------------------------------------

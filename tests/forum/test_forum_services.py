@@ -233,3 +233,12 @@ def test_forum_demo_is_idempotent(app, users):
     assert titles == [QUESTION_TITLE, PRACTICE_TITLE]
     question = db.session.scalar(db.select(Topic).where(Topic.title == QUESTION_TITLE))
     assert question.solved and question.goal_id is None
+
+
+def test_links_to_a_post_find_its_page_after_deletions(users):
+    author = users["partner_member"]
+    t = topic(author, title="Paginação depois de exclusões", slug="duvidas-gerais")
+    posts = [services.reply(t, by=author, body=f"Resposta {n}") for n in range(4)]
+    services.delete_post(posts[0], by=users["seges_reviewer"])
+    # Numbers 3..5 remain after the question (1); with 2 per page, number 5 is on page 2.
+    assert services.page_of(posts[-1], per_page=2) == 2
