@@ -9,7 +9,6 @@ from flask import (
     make_response,
     redirect,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -44,7 +43,7 @@ from portal.core import audit
 from portal.core.clock import local_today
 from portal.core.exceptions import DomainError
 from portal.core.htmx import is_htmx, render, toast
-from portal.core.storage import storage
+from portal.core.storage import send_stored
 from portal.core.validators import format_cnpj, format_cpf, format_nup
 from portal.extensions import db
 
@@ -467,19 +466,11 @@ def signed_document(agreement_id: int):
     require(current_user, "agreement.view", agreement)
     if not agreement.document_stored_name:
         abort(404)
-    try:
-        handle = storage().open(agreement.document_stored_name)
-    except FileNotFoundError:
-        abort(404, "O arquivo não foi encontrado no armazenamento. Avise a SEGES.")
-    audit.record("agreement.document_downloaded", agreement, actor=current_user,
-                 institution_id=agreement.partner_id)
-    db.session.commit()
-    response = send_file(handle, mimetype="application/pdf", as_attachment=True,
-                         download_name=agreement.document_name or "termo.pdf", max_age=0,
-                         etag=False)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored(
+        agreement.document_stored_name, name=agreement.document_name or "termo.pdf",
+        mimetype="application/pdf",
+        audit_event=lambda: audit.record("agreement.document_downloaded", agreement,
+                                         actor=current_user, institution_id=agreement.partner_id))
 
 
 @bp.app_context_processor

@@ -239,3 +239,37 @@ def storage() -> LocalStorage:
 
 def max_upload_bytes() -> int:
     return int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+
+
+ATTACHMENT_CSP = "default-src 'none'; sandbox"
+PREVIEW_CSP = (
+    "default-src 'none'; img-src 'self'; frame-ancestors 'self'; sandbox allow-same-origin"
+)
+
+
+def send_stored(stored_name: str, *, name: str, mimetype: str, audit_event, preview=False):
+    """Serve a stored file to an authorised user: audited, never cached, never run.
+
+    ``audit_event`` writes the AuditEvent; it is called (and committed) only once the file is
+    open, so a missing file is a clear 404, not a recorded download. By default the file is an
+    attachment under ``default-src 'none'; sandbox``; ``preview`` serves it inline for a
+    same-origin sandboxed frame (PDF and images only — the caller checks the type).
+    """
+    from flask import abort, send_file
+
+    from portal.extensions import db
+
+    try:
+        handle = storage().open(stored_name)
+    except FileNotFoundError:
+        current_app.logger.error("Stored file missing: %s", stored_name)
+        abort(404, "O arquivo não foi encontrado no armazenamento. Avise a SEGES.")
+    audit_event()
+    db.session.commit()
+    response = send_file(handle, mimetype=mimetype, as_attachment=not preview,
+                         download_name=name, max_age=0, etag=False)
+    response.headers["Content-Security-Policy"] = PREVIEW_CSP if preview else ATTACHMENT_CSP
+    if preview:
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

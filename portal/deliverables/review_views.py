@@ -1,6 +1,6 @@
 """SEGES review: the queue, the analysis of a submission, decisions, waivers, previews."""
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.agreements.models import Deliverable
@@ -8,7 +8,7 @@ from portal.auth.policy import require
 from portal.core import audit
 from portal.core.exceptions import DomainError
 from portal.core.htmx import render
-from portal.core.storage import storage
+from portal.core.storage import send_stored
 from portal.deliverables import bp, reviews, services
 from portal.deliverables.forms import DecisionForm, QueueFilterForm, WaiveForm
 from portal.deliverables.models import Evidence, Submission
@@ -149,24 +149,9 @@ def preview(evidence_id: int):
     if evidence.kind != "file" or evidence.content_type not in PREVIEWABLE:
         abort(404)
     require(current_user, "deliverable.view", evidence.submission.deliverable)
-    try:
-        handle = storage().open(evidence.stored_name)
-    except FileNotFoundError:
-        abort(404, "O arquivo não foi encontrado no armazenamento. Avise a SEGES.")
-    audit.record("evidence.previewed", evidence.submission.deliverable, actor=current_user,
-                 evidence_id=evidence.id, name=evidence.original_name)
-    db.session.commit()
-    response = send_file(
-        handle,
-        mimetype=evidence.content_type,
-        as_attachment=False,
-        download_name=evidence.original_name,
-        max_age=0,
-        etag=False,
-    )
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; img-src 'self'; frame-ancestors 'self'; sandbox allow-same-origin"
-    )
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    deliverable = evidence.submission.deliverable
+    return send_stored(
+        evidence.stored_name, name=evidence.original_name, mimetype=evidence.content_type,
+        preview=True,
+        audit_event=lambda: audit.record("evidence.previewed", deliverable, actor=current_user,
+                                         evidence_id=evidence.id, name=evidence.original_name))

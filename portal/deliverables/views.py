@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.agreements.models import Deliverable
@@ -12,7 +12,7 @@ from portal.core.clock import local_today
 from portal.core.exceptions import DomainError
 from portal.core.htmx import is_htmx, render, toast
 from portal.core.models import AuditEvent
-from portal.core.storage import storage
+from portal.core.storage import send_stored
 from portal.deliverables import bp, services
 from portal.deliverables.forms import DraftForm, FilterForm, LinkForm
 from portal.deliverables.models import MAX_FILES_PER_VERSION, Evidence
@@ -271,27 +271,8 @@ def download(evidence_id: int):
     if evidence.kind != "file":
         abort(404)
     require(current_user, "deliverable.view", evidence.submission.deliverable)
-    try:
-        handle = storage().open(evidence.stored_name)
-    except FileNotFoundError:
-        current_app.logger.error("Evidence file missing: %s", evidence.stored_name)
-        abort(404, "O arquivo não foi encontrado no armazenamento. Avise a SEGES.")
-    audit.record(
-        "evidence.downloaded",
-        evidence.submission.deliverable,
-        actor=current_user,
-        evidence_id=evidence.id,
-        name=evidence.original_name,
-    )
-    db.session.commit()
-    response = send_file(
-        handle,
-        mimetype=evidence.content_type,
-        as_attachment=True,
-        download_name=evidence.original_name,
-        max_age=0,
-        etag=False,
-    )
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    deliverable = evidence.submission.deliverable
+    return send_stored(
+        evidence.stored_name, name=evidence.original_name, mimetype=evidence.content_type,
+        audit_event=lambda: audit.record("evidence.downloaded", deliverable, actor=current_user,
+                                         evidence_id=evidence.id, name=evidence.original_name))

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import abort, current_app, flash, make_response, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.agreements.models import Deliverable
@@ -11,7 +11,7 @@ from portal.core import audit
 from portal.core.clock import local_today
 from portal.core.exceptions import DomainError
 from portal.core.htmx import is_htmx, render, toast
-from portal.core.storage import storage
+from portal.core.storage import send_stored
 from portal.extensions import db
 from portal.network import bp, services
 from portal.network.forms import TrainingFilterForm, TrainingForm
@@ -105,19 +105,10 @@ def training_file(record_id: int):
     record = _record(record_id, "training.view")
     if not record.stored_name:
         abort(404)
-    try:
-        handle = storage().open(record.stored_name)
-    except FileNotFoundError:
-        current_app.logger.error("Training file missing: %s", record.stored_name)
-        abort(404, "O arquivo não foi encontrado no armazenamento. Avise a SEGES.")
-    audit.record("training.file_downloaded", record, actor=current_user,
-                 name=record.original_name)
-    db.session.commit()
-    response = send_file(handle, mimetype=record.content_type, as_attachment=True,
-                         download_name=record.original_name, max_age=0, etag=False)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored(
+        record.stored_name, name=record.original_name, mimetype=record.content_type,
+        audit_event=lambda: audit.record("training.file_downloaded", record, actor=current_user,
+                                         name=record.original_name))
 
 
 @bp.post("/entregas/<int:deliverable_id>/relato-capacitacoes")
