@@ -41,6 +41,23 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 10_000
 
 
+# The live server (werkzeug, threaded) leaves a static file's handle to the garbage collector
+# when Chromium aborts that request by navigating on; the warning lands in whichever test runs
+# next. Only that case is ignored, and only here: every other warning is still an error.
+UNCLOSED_STATIC_FILE = [
+    "ignore:unclosed file <_io.BufferedReader name='.*static/:ResourceWarning",
+    "ignore:Exception ignored in. <_io.FileIO name='.*static/"
+    ":pytest.PytestUnraisableExceptionWarning",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.path).replace("\\", "/"):
+            for rule in UNCLOSED_STATIC_FILE:
+                item.add_marker(pytest.mark.filterwarnings(rule))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the item, so fixtures can see whether the test failed."""
