@@ -7,6 +7,7 @@ managed by :mod:`portal.forum.search` (FTS5 on SQLite, tsvector on PostgreSQL).
 
 from datetime import datetime
 
+from markupsafe import Markup
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -90,6 +91,11 @@ class Post(db.Model):
     edit_count: Mapped[int] = mapped_column(default=0)
     edited_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+    @property
+    def html(self) -> Markup:
+        """The post as HTML: ``body_html`` is nh3 output (portal.core.markdown), safe to show."""
+        return Markup(self.body_html)  # noqa: S704 - sanitised when the post was written
 
     topic: Mapped[Topic] = relationship()
     author: Mapped["User"] = relationship(foreign_keys=[author_id], lazy="joined")  # noqa: F821
