@@ -30,7 +30,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -U pip
-	$(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install -e ".[dev]"
 	touch $@
 
 run: $(STAMP)
