@@ -272,6 +272,7 @@ def register_adhesion(
             signed_on=signed_on.isoformat(),
             document=adhesion.document_name,
         )
+        _tell_seges_about_adhesion(parent, adhesion, by)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -281,6 +282,27 @@ def register_adhesion(
             storage().delete(stored_name)
         raise
     return adhesion
+
+
+def _tell_seges_about_adhesion(parent: Agreement, adhesion: Agreement, by) -> None:
+    from flask import has_request_context, url_for
+
+    from portal.auth.models import User
+    from portal.auth.roles import Role
+    from portal.notifications.services import notify
+
+    url = (url_for("agreements.agreement", agreement_id=adhesion.id)
+           if has_request_context() else None)
+    registrant = (f"{by.name} ({by.institution.acronym or by.institution.name})"
+                  if by is not None else parent.partner.acronym or parent.partner.name)
+    message = (f"{registrant} registrou a adesão de "
+               f"{adhesion.partner.display_name} ao {parent.title}, assinada em "
+               f"{adhesion.signed_on:%d/%m/%Y}.")
+    admins = db.session.scalars(
+        db.select(User).where(User.role == Role.SEGES_ADMIN, User.active.is_(True)))
+    for admin in admins:
+        if admin.id != getattr(by, "id", None):  # whoever registered it knows
+            notify(admin, "adhesion.registered", message, url)
 
 
 def _inform_adhesion_deliverable(parent: Agreement, signed_on: date) -> None:

@@ -12,6 +12,7 @@ from portal.core import audit
 from portal.core.exceptions import DomainError
 from portal.core.mail import send_mail
 from portal.core.models import utcnow
+from portal.core.urls import external_url
 from portal.core.validators import is_valid_cpf, only_digits
 from portal.extensions import db
 
@@ -96,7 +97,7 @@ def request_password_reset(email: str) -> None:
     user = find_user(email)
     if user is None or not user.active or user.is_pending_activation:
         return
-    link = url_for("auth.reset_password", token=tokens.make_token(user, "reset"), _external=True)
+    link = external_url(url_for("auth.reset_password", token=tokens.make_token(user, "reset")))
     send_mail(
         user.email,
         "Redefinição de senha — Rede de Parcerias",
@@ -169,7 +170,7 @@ def invite_user(
 
 
 def send_activation(user: User) -> None:
-    link = url_for("auth.activate", token=tokens.make_token(user, "activate"), _external=True)
+    link = external_url(url_for("auth.activate", token=tokens.make_token(user, "activate")))
     send_mail(
         user.email,
         "Ative sua conta — Portal da Rede de Parcerias",

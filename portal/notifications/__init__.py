@@ -1,4 +1,4 @@
-"""In-app notifications (e-mail copies and reminders come later)."""
+"""Notifications: in-app list and bell, e-mail copies per preference, daily reminders."""
 
 from flask import Blueprint
 

@@ -1,14 +1,38 @@
-"""Notification rules: create, count, mark as read."""
+"""Notification rules: create, count, mark as read, e-mail copies and preferences.
 
-from sqlalchemy import func
+``notify()`` only adds the notification to the session. When the caller commits, each new
+notification's e-mail delivery is decided from its user's preference (``before_commit``);
+copies wanted immediately are sent *after* the commit (``after_commit``), so a rolled-back
+transaction e-mails nobody and a failing mail server never breaks the user's request.
+Copies wanted in the daily digest wait for ``portal reminders send`` (:func:`send_digests`).
+"""
 
+import logging
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import event, func, inspect
+from werkzeug.routing import BuildError
+
+from portal.auth.models import User
+from portal.core.mail import build_message, send_messages
 from portal.core.models import utcnow
+from portal.core.urls import external_url
 from portal.extensions import db
-from portal.notifications.models import Notification
+from portal.notifications import kinds
+from portal.notifications.models import Notification, NotificationPreference
+
+log = logging.getLogger("portal.notifications")
+
+_PENDING = "portal.notifications.pending"  # session.info: notifications of this transaction
+_OUTBOX = "portal.notifications.outbox"  # session.info: e-mails to send once it commits
 
 
 def notify(user, kind: str, message: str, url: str | None = None) -> Notification:
-    """Add a notification for ``user`` to the session; the caller's commit persists it."""
+    """Add a notification for ``user`` to the session; the caller's commit persists it
+    (and e-mails it, if the user wants this kind immediately)."""
+    if kind not in kinds.KINDS:
+        raise ValueError(f"Unknown notification kind: {kind!r} (add it to kinds.KINDS)")
     notification = Notification(
         user_id=user.id if hasattr(user, "id") else int(user),
         kind=kind,
@@ -16,7 +40,11 @@ def notify(user, kind: str, message: str, url: str | None = None) -> Notificatio
         url=url,
     )
     db.session.add(notification)
+    db.session.info.setdefault(_PENDING, []).append(notification)
     return notification
+
+
+# Reading and marking -----------------------------------------------------------------
 
 
 def for_user(user):
@@ -56,3 +84,205 @@ def mark_all_read(user) -> int:
     )
     db.session.commit()
     return result.rowcount
+
+
+# Preferences ------------------------------------------------------------------------
+
+
+def preferences(user) -> dict[str, str]:
+    """{kind: delivery} for every kind the user can receive (defaults filled in)."""
+    chosen = dict(
+        db.session.execute(
+            db.select(NotificationPreference.kind, NotificationPreference.delivery).where(
+                NotificationPreference.user_id == user.id
+            )
+        ).all()
+    )
+    return {k.code: chosen.get(k.code, k.default) for k in kinds.kinds_for(user)}
+
+
+def save_preferences(user, choices: dict[str, str]) -> int:
+    """Store the user's choices for the kinds they can receive; returns how many changed."""
+    from portal.core import audit
+
+    current = {
+        p.kind: p
+        for p in db.session.scalars(
+            db.select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+        )
+    }
+    changed = 0
+    for kind in kinds.kinds_for(user):
+        delivery = choices.get(kind.code)
+        if delivery not in kinds.DELIVERIES:
+            continue
+        row = current.get(kind.code)
+        if row is None:
+            if delivery == kind.default:
+                continue
+            db.session.add(
+                NotificationPreference(user_id=user.id, kind=kind.code, delivery=delivery)
+            )
+        elif row.delivery == delivery:
+            continue
+        else:
+            row.delivery = delivery
+        changed += 1
+    if changed:
+        audit.record("notifications.preferences_saved", user, actor=user, changed=changed)
+    db.session.commit()
+    return changed
+
+
+# E-mail copies ----------------------------------------------------------------------
+
+
+def _link_to(endpoint: str) -> str | None:
+    try:
+        return external_url(url_for(endpoint))
+    except (RuntimeError, BuildError):  # no request and no SERVER_NAME: no link
+        return None
+
+
+def _render(template: str, **context) -> tuple[str, str]:
+    """Text and HTML bodies. Straight from the Jinja environment: no context processors,
+    so no database access (this runs around a commit) and no request needed."""
+    env = current_app.jinja_env
+    context = {"config": current_app.config, **context}
+    return (
+        env.get_template(f"notifications/email/{template}.txt").render(**context),
+        env.get_template(f"notifications/email/{template}.html").render(**context),
+    )
+
+
+def _notification_mail(user: User, item: dict, preferences_link: str | None):
+    kind = kinds.kind(item["kind"])
+    text, html = _render(
+        "notification", user=user, item=item, kind=kind, preferences_link=preferences_link
+    )
+    return build_message(user.email, f"{kind.subject} · Rede de Parcerias", text, html)
+
+
+def _item(notification: Notification) -> dict:
+    return {
+        "kind": notification.kind,
+        "kind_label": kinds.kind(notification.kind).label,
+        "message": notification.message,
+        "link": external_url(notification.url),
+        "created_at": notification.created_at or utcnow(),
+    }
+
+
+def _decide_deliveries(session) -> None:
+    """before_commit: set each new notification's delivery; queue the immediate e-mails."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    pending = [n for n in pending if n.delivery is None and _alive(n, session)]
+    if not pending:
+        return
+    user_ids = {n.user_id for n in pending}
+    with session.no_autoflush:
+        users = {
+            u.id: u
+            for u in session.scalars(db.select(User).where(User.id.in_(user_ids)))
+        }
+        chosen = {
+            (user_id, kind): delivery
+            for user_id, kind, delivery in session.execute(
+                db.select(
+                    NotificationPreference.user_id,
+                    NotificationPreference.kind,
+                    NotificationPreference.delivery,
+                ).where(NotificationPreference.user_id.in_(user_ids))
+            )
+        }
+    now = utcnow()
+    outgoing = []
+    preferences_link = _link_to("notifications.preferences")
+    for notification in pending:
+        user = users.get(notification.user_id)
+        delivery = chosen.get(
+            (notification.user_id, notification.kind), kinds.kind(notification.kind).default
+        )
+        if user is None or not user.active:
+            delivery = kinds.OFF
+        notification.delivery = delivery
+        if delivery == kinds.IMMEDIATE:
+            notification.emailed_at = now
+            outgoing.append(_notification_mail(user, _item(notification), preferences_link))
+    if outgoing:
+        session.info.setdefault(_OUTBOX, []).extend(outgoing)
+
+
+def _alive(notification: Notification, session) -> bool:
+    state = inspect(notification)
+    return (state.pending or state.persistent) and state.session_id == session.hash_key
+
+
+def queue_mail(message) -> None:
+    """Send ``message`` once the current transaction commits (never if it rolls back)."""
+    db.session.info.setdefault(_OUTBOX, []).append(message)
+
+
+def _send_after_commit(session) -> None:
+    messages = session.info.pop(_OUTBOX, None)
+    if not messages:
+        return
+    try:
+        send_messages(messages)
+    except Exception:  # the work is committed: a rendering or mail bug must not become a 500
+        log.exception("Falha ao enviar %d e-mail(s) de notificação.", len(messages))
+
+
+def _forget(session, *_args) -> None:
+    session.info.pop(_OUTBOX, None)
+    session.info.pop(_PENDING, None)
+
+
+event.listen(db.session, "before_commit", _decide_deliveries)
+event.listen(db.session, "after_commit", _send_after_commit)
+event.listen(db.session, "after_rollback", _forget)
+
+
+# The daily digest -------------------------------------------------------------------
+
+DIGEST_WINDOW = timedelta(days=7)  # older unsent digest items are dropped, not sent late
+
+
+def pending_digests() -> dict[int, list[Notification]]:
+    """{user id: notifications} waiting for the digest, oldest first."""
+    rows = db.session.scalars(
+        db.select(Notification)
+        .join(User, User.id == Notification.user_id)
+        .where(
+            Notification.delivery == kinds.DIGEST,
+            Notification.emailed_at.is_(None),
+            Notification.created_at >= utcnow() - DIGEST_WINDOW,
+            User.active.is_(True),
+        )
+        .order_by(Notification.user_id, Notification.created_at, Notification.id)
+    )
+    result: dict[int, list[Notification]] = {}
+    for notification in rows:
+        result.setdefault(notification.user_id, []).append(notification)
+    return result
+
+
+def queue_digest(user: User, notifications: list[Notification]) -> None:
+    """Mark the notifications as e-mailed and queue one message with all of them."""
+    now = utcnow()
+    items = [_item(n) for n in notifications]
+    for notification in notifications:
+        notification.emailed_at = now
+    text, html = _render(
+        "digest", user=user, items=items,
+        preferences_link=_link_to("notifications.preferences"),
+        inbox_link=_link_to("notifications.index"),
+    )
+    subject = (
+        "Resumo diário: 1 notificação · Rede de Parcerias"
+        if len(items) == 1
+        else f"Resumo diário: {len(items)} notificações · Rede de Parcerias"
+    )
+    queue_mail(build_message(user.email, subject, text, html))

@@ -1,13 +1,17 @@
-"""The current user's notifications."""
+"""The current user's notifications, the header bell and the e-mail preferences."""
 
-from flask import current_app, flash, redirect, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
 from portal.auth.policy import require
-from portal.core.htmx import render
-from portal.extensions import db
+from portal.core.htmx import is_htmx, render, toast
+from portal.extensions import db, login_manager
 from portal.notifications import bp, services
+from portal.notifications.forms import chosen, preferences_form
+from portal.notifications.kinds import DELIVERIES
 from portal.notifications.models import Notification
+
+STOP_POLLING = 286  # htmx stops an "every" trigger on this status
 
 
 @bp.app_template_global()
@@ -27,6 +31,32 @@ def index():
         error_out=False,
     )
     return render("notifications/index.html", "notifications/_list.html", page=page)
+
+
+@bp.get("/notificacoes/sino")
+def bell():
+    """The header bell, polled every minute. Answers 204 (nothing to swap, nothing for a
+    screen reader to announce) while the count the page shows (``exibidas``) is right.
+
+    The poll must not keep an idle session alive: the session cookie is not re-sent.
+    """
+    if not current_user.is_authenticated:
+        # Logged out or idle session expired: stop polling quietly, the next click logs in.
+        if not is_htmx():
+            return login_manager.unauthorized()
+        return render("notifications/_bell.html", "notifications/_bell.html", STOP_POLLING,
+                      unread_count=None, announce=False)
+    # Not a sign of activity: leave the cookie (and its idle clock) as it was.
+    session.permanent = False  # in memory only: with nothing modified, no cookie is sent
+    session.modified = False
+    if not is_htmx():
+        return redirect(url_for("notifications.index"))
+    count = services.unread_count(current_user)
+    if request.args.get("exibidas", type=int) == count:
+        return "", 204
+    return render(
+        "notifications/_bell.html", "notifications/_bell.html", unread_count=count, announce=True
+    )
 
 
 @bp.post("/notificacoes/<int:notification_id>/lida")
@@ -49,3 +79,28 @@ def mark_all_read():
         "success" if count else "info",
     )
     return redirect(url_for("notifications.index"))
+
+
+@bp.route("/conta/notificacoes", methods=["GET", "POST"])
+@login_required
+def preferences():
+    form = preferences_form(current_user, services.preferences(current_user))
+    if form.validate_on_submit():
+        services.save_preferences(current_user, chosen(form))
+        message = "Preferências de e-mail salvas."
+        if is_htmx():
+            body, status = _preferences_page(form)
+            return toast(current_app.make_response((body, status)), message)
+        flash(message, "success")
+        return redirect(url_for("notifications.preferences"))
+    return _preferences_page(form)
+
+
+def _preferences_page(form):
+    return render(
+        "notifications/preferences.html",
+        "notifications/_preferences_form.html",
+        form.status,
+        form=form,
+        deliveries=DELIVERIES,
+    )

@@ -122,6 +122,17 @@ def test_password_reset_link_works_once(client, users, outbox):
     assert again.status_code == 302 and again.headers["Location"] == "/senha/esqueci"
 
 
+def test_reset_links_use_the_public_url_whatever_host_the_request_names(app, users, outbox):
+    from portal.auth import services
+
+    app.config["PUBLIC_URL"] = "https://rede.exemplo.gov.br"
+    with app.test_request_context("/senha/esqueci", base_url="http://evil.example/"):
+        services.request_password_reset("membro@mg.test")
+    body = outbox[0].get_content()
+    assert "https://rede.exemplo.gov.br/senha/redefinir/" in body
+    assert "evil.example" not in body
+
+
 def test_password_reset_for_unknown_email_says_the_same_and_sends_nothing(client, outbox):
     response = client.post(
         "/senha/esqueci", data={"email": "ninguem@x.test"}, follow_redirects=True

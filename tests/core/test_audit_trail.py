@@ -405,8 +405,8 @@ def test_user_downloads_own_personal_data_as_json_attachment(client, users, logi
         category, by=member, title="Como enviar a meta 1.1?", body="Tenho uma dúvida sobre o envio."
     )
     forum.create_topic(category, by=manager, title="Tópico do gestor", body="Outro assunto.")
-    notify(member, "forum.reply", "Nova resposta no seu tópico.", "/forum")
-    notify(manager, "forum.reply", "Não é do membro.", "/forum")
+    notify(member, "forum.post", "Nova resposta no seu tópico.", "/forum")
+    notify(manager, "forum.post", "Não é do membro.", "/forum")
     db.session.commit()
     login(member)
 

@@ -30,7 +30,7 @@ def forum_objects(users) -> dict:
         existing = topic(users["partner_member"], title="Tópico da matriz")
         reply = services.reply(existing, by=users["partner_manager"], body="Uma resposta.")
         services.report_post(reply, by=users["partner_member"], reason="Conteúdo impróprio")
-        notify(users["partner_member"], "test", "Aviso de teste", "/forum/")
+        notify(users["partner_member"], "forum.mention", "Aviso de teste", "/forum/")
         db.session.commit()
     question, reply = db.session.scalars(
         db.select(Post).where(Post.topic_id == existing.id).order_by(Post.number)
@@ -42,6 +42,6 @@ def forum_objects(users) -> dict:
         "forum_reply": reply.id,
         "forum_report": db.session.scalar(db.select(Report.id)),
         "forum_notification": db.session.scalar(
-            db.select(Notification.id).where(Notification.kind == "test")
+            db.select(Notification.id).where(Notification.message == "Aviso de teste")
         ),
     }

@@ -1,0 +1,44 @@
+"""``portal reminders send``: the daily job (cron or a systemd timer)."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+reminders_cli = AppGroup("reminders", help="Lembretes, relação mensal de adesões e resumos.")
+
+WHAT = {
+    "adesões": "relação(ões) de adesões pré-preenchida(s)",
+    "prazo": "lembrete(s) de prazo",
+    "atraso": "aviso(s) de atraso",
+    "análise": "aviso(s) de análise pendente à SEGES",
+    "resumo": "resumo(s) diário(s)",
+}
+
+
+@reminders_cli.command("send")
+@click.option("--dry-run", is_flag=True, help="Só lista o que seria enviado; não grava nada.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Roda como se hoje fosse AAAA-MM-DD (padrão: hoje em Brasília).")
+def send_command(dry_run, today):
+    """Envia os lembretes do dia (idempotente: rodar de novo no mesmo dia não repete)."""
+    from portal.core.clock import local_today
+    from portal.core.urls import OFFLINE
+    from portal.notifications import reminders
+
+    day = today.date() if today else local_today()
+    public_url = current_app.config.get("PUBLIC_URL")
+    if not public_url and not dry_run:
+        click.echo("Aviso: PORTAL_PUBLIC_URL não configurado; os e-mails sairão sem links.",
+                   err=True)
+    # Notifications link to pages: build their URLs as the public site would.
+    with current_app.test_request_context(
+        "/", base_url=public_url or "http://localhost/", environ_overrides={OFFLINE: True}
+    ):
+        report = reminders.send(day, dry_run=dry_run)
+    prefix = "[simulação] " if dry_run else ""
+    for line in report.lines:
+        click.echo(f"{prefix}{line}")
+    summary = ", ".join(f"{report.counts[key]} {label}" for key, label in WHAT.items()
+                        if report.counts.get(key))
+    verb = "Seriam enviados" if dry_run else "Enviados"
+    click.echo(f"{verb} em {day:%d/%m/%Y}: {summary or 'nada'}.")

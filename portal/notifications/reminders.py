@@ -1,0 +1,369 @@
+"""``portal reminders send``: deadline reminders, overdue notices, the review SLA, the
+monthly adhesion report (C.4) and the daily digests, meant to run once a day.
+
+Every reminder has a key in :class:`ReminderLog` (unique). The key is inserted in the same
+transaction as the reminder's notifications, and the e-mails leave only after that commit:
+running twice on the same day sends nothing twice, and of two runs at the same time only the
+one whose insert wins sends. Keys are tied to the day's position in the schedule (30, 7 and
+1 days before the due date; 1, 8, 15… days after it), so the job should run every day; a
+missed day can be run later with ``--today``.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import exists
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from portal.agreements.models import Agreement, Deliverable
+from portal.auth.models import User
+from portal.auth.roles import SEGES_ROLES
+from portal.core import audit
+from portal.core.clock import zone
+from portal.core.validators import format_cnpj
+from portal.deliverables.models import Review, Submission
+from portal.extensions import db
+from portal.notifications import services
+from portal.notifications.models import ReminderLog
+
+log = logging.getLogger("portal.reminders")
+
+OPEN_STATUSES = ("pending", "draft", "returned")  # still owed (overdue once past due)
+DAYS_BEFORE = (30, 7, 1)
+OVERDUE_EVERY = 7
+OVERDUE_WEEKS_MAX = 520  # weekly overdue reminders stop after ten years
+ADHESION_KEY_PREFIX = "Eadesoes-"  # period key of the C.4 deliverables (see agreements.plans)
+
+
+@dataclass
+class Reminder:
+    """Notifications to send under one or more sent-log keys."""
+
+    keys: list[str]
+    kind: str
+    message: str
+    url: str | None
+    recipients: list[int]  # user ids
+    label: str  # one line for the command's output
+
+
+@dataclass
+class RunSummary:
+    """What one run did (or, dry, would do): a line per reminder and counts per sort."""
+
+    dry_run: bool
+    lines: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, what: str, line: str) -> None:
+        self.counts[what] = self.counts.get(what, 0) + 1
+        self.lines.append(line)
+
+
+def send(today: date, *, dry_run: bool = False) -> RunSummary:
+    """Do (or with ``dry_run`` only list) everything due on ``today``."""
+    report = RunSummary(dry_run)
+    prefill_adhesion_reports(today, report)
+    for what, reminders in [
+        ("prazo", deadline_reminders(today)),
+        ("atraso", overdue_reminders(today)),
+        ("análise", review_reminders(today)),
+    ]:
+        for reminder in reminders:
+            if _send(reminder, today, dry_run):
+                report.add(what, reminder.label)
+    send_digests(today, report)
+    return report
+
+
+def _already_sent(keys: list[str]) -> bool:
+    return db.session.scalar(db.select(ReminderLog.id).where(ReminderLog.key.in_(keys)).limit(1)) \
+        is not None
+
+
+def _claimed(keys: list[str], today: date, recipients: int, work) -> bool:
+    """Insert the keys and do ``work()`` in one transaction, then commit (the e-mails leave
+    after it). False, with nothing done, when another run inserted a key first."""
+    try:
+        with db.session.no_autoflush:
+            for key in keys:
+                db.session.add(ReminderLog(key=key, run_on=today, recipients=recipients))
+            work()
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if not _already_sent(keys):  # not a concurrent run: a real failure
+            log.exception("Falha ao registrar o lembrete %s", ", ".join(keys))
+        else:
+            log.info("Lembrete já enviado por outra execução: %s", ", ".join(keys))
+        return False
+    return True
+
+
+def _send(reminder: Reminder, today: date, dry_run: bool) -> bool:
+    if not reminder.recipients or _already_sent(reminder.keys):
+        return False
+    if dry_run:
+        return True
+
+    def work():
+        for user_id in reminder.recipients:
+            services.notify(user_id, reminder.kind, reminder.message, reminder.url)
+
+    return _claimed(reminder.keys, today, len(reminder.recipients), work)
+
+
+def _users_of(institution_ids) -> dict[int, list[int]]:
+    """{institution id: ids of its active users}. Ids, not objects: each reminder commits,
+    and a committed object would be loaded again on its next use."""
+    result: dict[int, list[int]] = {}
+    ids = set(institution_ids)
+    if not ids:
+        return result
+    for user_id, institution_id in db.session.execute(
+        db.select(User.id, User.institution_id)
+        .where(User.institution_id.in_(ids), User.active.is_(True))
+        .order_by(User.id)
+    ):
+        result.setdefault(institution_id, []).append(user_id)
+    return result
+
+
+# The labels name each deliverable's institution (its goal is always joined).
+_LABEL_LOADS = (selectinload(Deliverable.institution),)
+
+
+def _deliverable_url(deliverable_id: int) -> str:
+    return url_for("deliverables.deliverable", deliverable_id=deliverable_id)
+
+
+def _goal_text(deliverable: Deliverable) -> str:
+    return f"meta {deliverable.goal.code} ({deliverable.period_label})"
+
+
+# Deadlines ----------------------------------------------------------------------------
+
+
+def deadline_reminders(today: date) -> list[Reminder]:
+    """30, 7 and 1 day before the due date of every deliverable still owed."""
+    days_left = {today + timedelta(days=n): n for n in DAYS_BEFORE}
+    deliverables = list(db.session.scalars(
+        db.select(Deliverable)
+        .where(Deliverable.status.in_(OPEN_STATUSES), Deliverable.due_on.in_(days_left))
+        .options(*_LABEL_LOADS)
+        .order_by(Deliverable.due_on.desc(), Deliverable.id)
+    ))
+    users = _users_of(d.institution_id for d in deliverables)
+    reminders = []
+    for deliverable in deliverables:
+        n = days_left[deliverable.due_on]
+        when = "amanhã" if n == 1 else f"em {n} dias"
+        reminders.append(Reminder(
+            keys=[f"prazo:{deliverable.id}:{n}"],
+            kind="deliverable.reminder",
+            message=f"Lembrete: a {_goal_text(deliverable)} vence {when}, "
+                    f"em {deliverable.due_on:%d/%m/%Y}.",
+            url=_deliverable_url(deliverable.id),
+            recipients=users.get(deliverable.institution_id, []),
+            label=f"Lembrete ({n} d): {_goal_text(deliverable)} — "
+                  f"{deliverable.institution.display_name}",
+        ))
+    return reminders
+
+
+def overdue_reminders(today: date) -> list[Reminder]:
+    """The day after the due date, then every week while it is still owed."""
+    due_dates = [today - timedelta(days=1 + OVERDUE_EVERY * week)
+                 for week in range(OVERDUE_WEEKS_MAX)]
+    deliverables = list(db.session.scalars(
+        db.select(Deliverable)
+        .where(Deliverable.status.in_(OPEN_STATUSES), Deliverable.due_on.in_(due_dates))
+        .options(*_LABEL_LOADS)
+        .order_by(Deliverable.due_on, Deliverable.id)
+    ))
+    users = _users_of(d.institution_id for d in deliverables)
+    reminders = []
+    for deliverable in deliverables:
+        late = (today - deliverable.due_on).days
+        since = "ontem" if late == 1 else f"há {late} dias"
+        reminders.append(Reminder(
+            keys=[f"atraso:{deliverable.id}:{today.isoformat()}"],
+            kind="deliverable.overdue",
+            message=f"A {_goal_text(deliverable)} está atrasada: venceu {since}, em "
+                    f"{deliverable.due_on:%d/%m/%Y}. Envie assim que possível.",
+            url=_deliverable_url(deliverable.id),
+            recipients=users.get(deliverable.institution_id, []),
+            label=f"Atraso ({late} d): {_goal_text(deliverable)} — "
+                  f"{deliverable.institution.display_name}",
+        ))
+    return reminders
+
+
+# Review SLA -------------------------------------------------------------------------
+
+
+def _local_date(moment: datetime) -> date:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone()).date()
+
+
+def review_reminders(today: date) -> list[Reminder]:
+    """SEGES is told of submissions waiting more than REVIEW_SLA_DAYS (then every week).
+
+    One notification per run lists them all.
+    """
+    sla = int(current_app.config["REVIEW_SLA_DAYS"])
+    waiting = []
+    rows = db.session.execute(
+        db.select(Submission, Deliverable)
+        .join(Deliverable, Deliverable.id == Submission.deliverable_id)
+        .where(
+            Submission.status == "submitted",
+            Submission.submitted_at.is_not(None),
+            ~exists().where(Review.submission_id == Submission.id),
+        )
+        .options(*_LABEL_LOADS)
+        .order_by(Submission.submitted_at, Submission.id)
+    ).all()
+    for submission, deliverable in rows:
+        days = (today - _local_date(submission.submitted_at)).days
+        if days > sla and (days - sla - 1) % OVERDUE_EVERY == 0:
+            waiting.append((submission, deliverable, days))
+    if not waiting:
+        return []
+    reviewers = list(db.session.scalars(
+        db.select(User.id).where(User.role.in_(list(SEGES_ROLES)), User.active.is_(True))
+        .order_by(User.id)
+    ))
+    keys = [f"analise:{s.id}:{days}" for s, _d, days in waiting]
+    if len(waiting) == 1:
+        _s, deliverable, days = waiting[0]
+        who = deliverable.institution.acronym or deliverable.institution.name
+        message = (f"O envio da {_goal_text(deliverable)} de {who} aguarda análise há {days} "
+                   f"dias (prazo: {sla} dias).")
+        url = url_for("deliverables.analysis", deliverable_id=deliverable.id)
+    else:
+        items = "; ".join(
+            f"{d.institution.acronym or d.institution.name} — meta {d.goal.code} ({days} dias)"
+            for _s, d, days in waiting
+        )
+        message = f"{len(waiting)} envios aguardam análise há mais de {sla} dias: {items}."
+        url = url_for("deliverables.queue")
+    return [Reminder(keys=keys, kind="review.waiting", message=message, url=url,
+                     recipients=reviewers,
+                     label=f"Análise atrasada: {len(waiting)} envio(s) — "
+                           f"{len(reviewers)} pessoa(s) da SEGES")]
+
+
+# Monthly adhesion report (C.4) ------------------------------------------------------
+
+
+def _month_bounds(key: str) -> tuple[date, date]:
+    year, month = (int(part) for part in key.removeprefix(ADHESION_KEY_PREFIX).split("-"))
+    first = date(year, month, 1)
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def _escape(text: str) -> str:
+    for char in "\\*_`[]<>|#":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def adhesion_report(deliverable: Deliverable, today: date) -> tuple[str, date, date]:
+    """The Markdown list of the adhesions to the deliverable's agreement in its month."""
+    first, last = _month_bounds(deliverable.period_key)
+    parent = db.session.get(Agreement, deliverable.goal.agreement_id)
+    adhesions = list(db.session.scalars(
+        db.select(Agreement)
+        .where(Agreement.parent_id == parent.id, Agreement.signed_on.between(first, last))
+        .order_by(Agreement.signed_on, Agreement.id)
+    ))
+    lines = [f"Instituições que celebraram Acordo de Adesão ao {_escape(parent.title)} em "
+             f"{first:%m/%Y}: {len(adhesions)}.", ""]
+    for number, adhesion in enumerate(adhesions, start=1):
+        instrument = (f"{adhesion.kind} nº {adhesion.number}" if adhesion.number
+                      else f"{adhesion.kind} (sem número)")
+        lines.append(
+            f"{number}. **{_escape(adhesion.partner.display_name)}** — CNPJ "
+            f"{format_cnpj(adhesion.partner.cnpj)} — assinado em "
+            f"{adhesion.signed_on:%d/%m/%Y} — {_escape(instrument)}"
+        )
+    if not adhesions:
+        lines.append("Nenhuma adesão registrada no portal neste mês.")
+    lines += ["", f"_Relação preenchida pelo portal em {today:%d/%m/%Y} com as adesões "
+                  "registradas. Revise, complete se preciso e envie._"]
+    return "\n".join(lines), first, last
+
+
+def adhesion_reports_to_prefill(today: date) -> list[Deliverable]:
+    """C.4 deliverables of months already ended that nobody has started."""
+    return list(db.session.scalars(
+        db.select(Deliverable)
+        .where(
+            Deliverable.period_key.startswith(ADHESION_KEY_PREFIX),
+            Deliverable.period_key < f"{ADHESION_KEY_PREFIX}{today:%Y-%m}",
+            Deliverable.status == "pending",
+            ~exists().where(Submission.deliverable_id == Deliverable.id),
+        )
+        .options(*_LABEL_LOADS)
+        .order_by(Deliverable.period_key, Deliverable.id)
+    ))
+
+
+def prefill_adhesion_reports(today: date, report: RunSummary) -> None:
+    """From the 1st of each month: a draft with the previous month's adhesions, ready for
+    the partner to review and send. A deliverable someone already started is left alone."""
+    for deliverable in adhesion_reports_to_prefill(today):
+        key = f"c4:{deliverable.id}"
+        label = (f"Relação de adesões pré-preenchida: {_goal_text(deliverable)} — "
+                 f"{deliverable.institution.display_name}")
+        if _already_sent([key]):
+            continue
+        if report.dry_run:
+            report.add("adesões", label)
+            continue
+        text, first, last = adhesion_report(deliverable, today)
+        recipients = _users_of([deliverable.institution_id]).get(deliverable.institution_id, [])
+        message = (f"A relação de adesões de {first:%m/%Y} (meta {deliverable.goal.code}) "
+                   "está pronta no portal: revise e envie para a SEGES.")
+        url = _deliverable_url(deliverable.id)
+
+        def work(deliverable=deliverable, text=text, first=first, last=last,
+                 recipients=recipients, message=message, url=url):
+            db.session.add(Submission(deliverable_id=deliverable.id, version=1, status="draft",
+                                      report=text, covers_from=first, covers_to=last))
+            deliverable.status = "draft"
+            audit.record("deliverable.draft_started", deliverable, version=1, prefilled=True)
+            for user_id in recipients:
+                services.notify(user_id, "adhesion.report_ready", message, url)
+
+        if _claimed([key], today, len(recipients), work):
+            report.add("adesões", label)
+
+
+# Daily digests ----------------------------------------------------------------------
+
+
+def send_digests(today: date, report: RunSummary) -> None:
+    """One message per user with the day's notifications they chose to get as a digest."""
+    pending = services.pending_digests()
+    users = {u.id: u for u in db.session.scalars(db.select(User).where(User.id.in_(list(pending))))}
+    for user_id, notifications in pending.items():
+        key = f"resumo:{user_id}:{today.isoformat()}"
+        label = f"Resumo diário: {users[user_id].email} ({len(notifications)} notificação(ões))"
+        if _already_sent([key]):
+            continue
+        if report.dry_run:
+            report.add("resumo", label)
+            continue
+        def work(user=users[user_id], notifications=notifications):
+            services.queue_digest(user, notifications)
+
+        if _claimed([key], today, 1, work):
+            report.add("resumo", label)

@@ -1,0 +1,94 @@
+"""With the demo data: ``portal reminders send --today`` sends the expected mail, once,
+through a real SMTP server on loopback.
+
+The demo is loaded as if today were 01/04/2026 (its meeting, request and course dates follow
+"today"). On 14/04/2026, worked out by hand:
+
+* MG's C.4 "Adesões de 03/2026" (Contagem adhered on 16/03/2026) is still untouched: it is
+  pre-filled and MG's two users are told (adhesion.report_ready, immediately);
+* the request sent on 01/04 is due 21/04, 7 days away: MG's two users and Contagem's manager
+  get a deadline reminder;
+* MG's Painel indication (1.2), submitted on 03/04, has waited 11 days > 10: the two SEGES
+  users are told;
+* the demo's own notifications whose kind defaults to the daily digest go out as one digest
+  per person: MG's manager (banner 3.1 and course publicity 3.2 approved), MG's member (both
+  approvals + the reply to the forum question) and the reviewer (the answer accepted);
+* nothing else falls on that day (no deliverable due 15/04 or 14/05; none overdue by
+  1, 8, 15… days).
+"""
+
+from datetime import UTC, date, datetime
+
+from portal.agreements.models import Deliverable, Goal
+from portal.deliverables.models import Submission
+from portal.extensions import db
+from tests.notifications.conftest import freeze_demo_calendar
+
+DEMO_DAY = date(2026, 4, 1)
+RUN_DAY = "2026-04-14"
+
+EXPECTED = sorted([
+    ("gestor@mg.exemplo.gov.br", "Relação de adesões pronta para envio (C.4) · Rede de Parcerias"),
+    ("membro@mg.exemplo.gov.br", "Relação de adesões pronta para envio (C.4) · Rede de Parcerias"),
+    ("gestor@mg.exemplo.gov.br", "Lembrete de prazo · Rede de Parcerias"),
+    ("membro@mg.exemplo.gov.br", "Lembrete de prazo · Rede de Parcerias"),
+    ("gestor@contagem.exemplo.gov.br", "Lembrete de prazo · Rede de Parcerias"),
+    ("admin@seges.exemplo.gov.br", "Envios aguardando análise além do prazo · Rede de Parcerias"),
+    ("revisor@seges.exemplo.gov.br", "Envios aguardando análise além do prazo · Rede de Parcerias"),
+    ("gestor@mg.exemplo.gov.br", "Resumo diário: 2 notificações · Rede de Parcerias"),
+    ("membro@mg.exemplo.gov.br", "Resumo diário: 3 notificações · Rede de Parcerias"),
+    ("revisor@seges.exemplo.gov.br", "Resumo diário: 1 notificação · Rede de Parcerias"),
+])
+
+
+def _load_demo(app, monkeypatch):
+    freeze_demo_calendar(monkeypatch, DEMO_DAY)
+    result = app.test_cli_runner().invoke(args=["demo", "--password", "demonstracao-segura"])
+    assert result.exit_code == 0, result.output
+    painel = db.session.scalar(
+        db.select(Submission).join(Deliverable).join(Goal)
+        .where(Goal.code == "1.2", Submission.status == "submitted"))
+    painel.submitted_at = datetime(2026, 4, 3, 13, 0, tzinfo=UTC)  # sent on 03/04
+    db.session.commit()
+
+
+def test_demo_reminders_arrive_once_through_smtp(app, monkeypatch, smtp):
+    _load_demo(app, monkeypatch)
+    app.config["PUBLIC_URL"] = "https://rede.exemplo.gov.br"
+    smtp.messages.clear()  # the demo's own immediate notifications
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["reminders", "send", "--today", RUN_DAY])
+    assert first.exit_code == 0, first.output
+    assert sorted((m["To"], m["Subject"]) for m in smtp.messages) == EXPECTED
+    assert ("Enviados em 14/04/2026: 1 relação(ões) de adesões pré-preenchida(s), "
+            "2 lembrete(s) de prazo, 1 aviso(s) de análise pendente à SEGES, "
+            "3 resumo(s) diário(s).") in first.output
+
+    reminder = smtp.to("gestor@contagem.exemplo.gov.br")[0]
+    text = smtp.text(reminder)
+    assert "Lembrete: a meta 3.5 (Solicitação de 01/04/2026: Encaminhar as ações realizadas) " \
+           "vence em 7 dias, em 21/04/2026." in text
+    assert "https://rede.exemplo.gov.br/entregas/" in text
+    sla = smtp.text(smtp.to("admin@seges.exemplo.gov.br")[0])
+    assert "aguarda análise há 11 dias (prazo: 10 dias)" in sla
+    digest = smtp.text(next(m for m in smtp.to("membro@mg.exemplo.gov.br")
+                            if m["Subject"].startswith("Resumo")))
+    assert "A SEGES aprovou a meta 3.1" in digest
+
+    again = runner.invoke(args=["reminders", "send", "--today", RUN_DAY])
+    assert again.exit_code == 0, again.output
+    assert "Enviados em 14/04/2026: nada." in again.output
+    assert len(smtp.messages) == len(EXPECTED)
+
+
+def test_dry_run_on_the_demo_lists_the_same_and_sends_nothing(app, monkeypatch, smtp):
+    _load_demo(app, monkeypatch)
+    smtp.messages.clear()
+    result = app.test_cli_runner().invoke(
+        args=["reminders", "send", "--dry-run", "--today", RUN_DAY])
+    assert result.exit_code == 0, result.output
+    assert "[simulação] Relação de adesões pré-preenchida: meta C.4 (Adesões de 03/2026)" \
+        in result.output
+    assert "Seriam enviados em 14/04/2026:" in result.output
+    assert smtp.messages == []
