@@ -104,7 +104,8 @@ def load_demo(password: str) -> list[tuple[str, str, bool]]:
 
 
 def _load_reviews(mg: Institution) -> None:
-    """MG's banner (3.1) approved and its Painel indication (1.2) waiting in the review queue."""
+    """MG's banner (3.1) and its 2026 course publicity (3.2) approved, its Painel indication
+    (1.2) waiting in the review queue."""
     from portal.agreements.models import Deliverable, Goal
     from portal.deliverables import reviews, services
     from portal.deliverables.models import Submission
@@ -134,6 +135,26 @@ def _load_reviews(mg: Institution) -> None:
     )
     services.add_link(banner, by=member, url="https://www.mg.gov.br/", title="Portal do Governo")
     reviews.decide(services.submit(banner, by=member), by=reviewer, decision="approved")
+    courses = db.session.scalar(
+        db.select(Deliverable)
+        .join(Goal)
+        .where(
+            Deliverable.institution_id == mg.id,
+            Goal.code == "3.2",
+            Deliverable.due_on >= date(2026, 1, 1),
+        )
+        .order_by(Deliverable.due_on)
+    )
+    services.save_draft(
+        courses,
+        by=member,
+        covers_from=None,
+        covers_to=None,
+        report="Divulgamos os cursos da Rede de Parcerias na intranet, no boletim semanal "
+        "e nas redes sociais da Secretaria: 14 publicações e 1.280 inscrições de servidores "
+        "mineiros ao longo do ano.",
+    )
+    reviews.decide(services.submit(courses, by=member), by=reviewer, decision="approved")
     painel = first("1.2")
     services.save_draft(
         painel,

@@ -1,0 +1,183 @@
+"""Relatório Anual: the network's report (SEGES) and each partner's contribution, as a page,
+a PDF and an XLSX workbook compiled from the same data."""
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from portal.agreements.models import Institution
+from portal.auth.policy import can, require
+from portal.core.clock import local_today
+from portal.core.exceptions import DomainError
+from portal.core.htmx import render
+from portal.core.spreadsheets import XLSX_MIMETYPE
+from portal.extensions import db
+from portal.reports import bp, exports, services
+from portal.reports.forms import IntroductionForm
+
+
+def _checked_year(year: int) -> int:
+    try:
+        services.check_year(year)
+    except DomainError:
+        abort(404)
+    return year
+
+
+def _partner_or_404(institution_id: int) -> Institution:
+    institution = db.get_or_404(Institution, institution_id)
+    if institution.is_secretariat:
+        abort(404)  # SEGES owes no contribution to its own report
+    return institution
+
+
+def _context(report: services.Report, endpoint: str, **url_args) -> dict:
+    today = local_today()
+    return {
+        "report": report,
+        "introduction": services.introduction_html(report.year)
+        if report.institution is None
+        else None,
+        "years": services.years_with_data(today),
+        "provisional": today <= report.closing_date,
+        "year_endpoint": endpoint,
+        "url_args": url_args,
+        "can_edit": can(current_user, "annual_report.edit"),
+        "highlight_chars": services.HIGHLIGHT_CHARS,
+        "highlights_limit": services.HIGHLIGHTS_LIMIT,
+    }
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def _pdf(report: services.Report, filename: str) -> Response:
+    html = render_template("reports/print.html", **_context(report, ""), printing=True)
+    return _download(exports.to_pdf(html), "application/pdf", filename)
+
+
+# The network's report (SEGES) ----------------------------------------------------------------
+
+
+@bp.get("")
+@login_required
+def index():
+    require(current_user, "annual_report.view")
+    return _annual_page(services.default_year(local_today()))
+
+
+@bp.get("/<int:year>")
+@login_required
+def annual(year: int):
+    require(current_user, "annual_report.view")
+    return _annual_page(_checked_year(year))
+
+
+def _annual_page(year: int):
+    report = services.compile_report(year)
+    return render(
+        "reports/annual.html", "reports/_annual.html", **_context(report, "reports.annual")
+    )
+
+
+@bp.get("/<int:year>.pdf")
+@login_required
+def annual_pdf(year: int):
+    require(current_user, "annual_report.view")
+    report = services.compile_report(_checked_year(year))
+    return _pdf(report, f"relatorio-anual-rede-de-parcerias-{year}.pdf")
+
+
+@bp.get("/<int:year>.xlsx")
+@login_required
+def annual_xlsx(year: int):
+    require(current_user, "annual_report.view")
+    report = services.compile_report(_checked_year(year))
+    return _download(
+        exports.to_xlsx(report),
+        XLSX_MIMETYPE,
+        f"relatorio-anual-rede-de-parcerias-{year}.xlsx",
+    )
+
+
+@bp.route("/<int:year>/introducao", methods=["GET", "POST"])
+@login_required
+def edit_introduction(year: int):
+    require(current_user, "annual_report.edit")
+    _checked_year(year)
+    entry = services.introduction(year)
+    form = IntroductionForm(obj=entry)
+    if form.validate_on_submit():
+        try:
+            services.save_introduction(year, form.introduction.data, by=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            form.fail(error)
+        else:
+            flash(f"Introdução do relatório de {year} salva.", "success")
+            return redirect(url_for("reports.annual", year=year))
+    return render(
+        "reports/introduction_form.html",
+        "reports/_introduction_form.html",
+        form.status,
+        form=form,
+        year=year,
+        entry=entry,
+    )
+
+
+# A partner's contribution (meta 3.5) ---------------------------------------------------------
+
+
+@bp.get("/minha-instituicao")
+@login_required
+def my_contribution():
+    require(current_user, "annual_report.own_contribution")
+    year = request.args.get("ano", type=int) or services.default_year(local_today())
+    return redirect(
+        url_for("reports.contribution", year=year, institution_id=current_user.institution_id)
+    )
+
+
+def _contribution(year: int, institution_id: int) -> services.Report:
+    _checked_year(year)
+    institution = _partner_or_404(institution_id)
+    require(current_user, "annual_report.contribution", institution)
+    return services.compile_report(year, institution)
+
+
+@bp.get("/<int:year>/instituicoes/<int:institution_id>")
+@login_required
+def contribution(year: int, institution_id: int):
+    report = _contribution(year, institution_id)
+    return render(
+        "reports/annual.html",
+        "reports/_annual.html",
+        **_context(report, "reports.contribution", institution_id=institution_id),
+    )
+
+
+@bp.get("/<int:year>/instituicoes/<int:institution_id>.pdf")
+@login_required
+def contribution_pdf(year: int, institution_id: int):
+    report = _contribution(year, institution_id)
+    return _pdf(report, f"contribuicao-relatorio-anual-{year}-{institution_id}.pdf")
+
+
+@bp.get("/<int:year>/instituicoes/<int:institution_id>.xlsx")
+@login_required
+def contribution_xlsx(year: int, institution_id: int):
+    report = _contribution(year, institution_id)
+    return _download(
+        exports.to_xlsx(report),
+        XLSX_MIMETYPE,
+        f"contribuicao-relatorio-anual-{year}-{institution_id}.xlsx",
+    )

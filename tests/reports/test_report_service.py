@@ -1,0 +1,221 @@
+"""The report's numbers, checked against the hand-computed fixture (see conftest)."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import event as sa_event
+
+from portal.core.exceptions import DomainError
+from portal.extensions import db
+from portal.reports import services
+from portal.reports.services import GoalLine
+from tests import factories
+from tests.reports.conftest import (
+    _agreement,
+    _deliverable,
+    event,
+    review,
+    training,
+    utc,
+)
+
+
+def _by_name(report):
+    return {p.name.split()[0]: p for p in report.partners}
+
+
+def test_network_totals_match_the_hand_computed_fixture(network):
+    totals = services.compile_report(2026).totals
+    assert (totals.partners, totals.first_layer, totals.second_layer) == (4, 2, 2)
+    assert (totals.due, totals.met, totals.not_met, totals.percent) == (10, 6, 4, 60.0)
+    assert (totals.training_hours, totals.training_courses, totals.participants) == (80, 3, 62)
+    assert (totals.partners_with_target, totals.partners_reaching_target) == (2, 1)
+    assert (totals.adhesions, totals.events, totals.attendances) == (1, 2, 2)
+
+
+def test_each_partner_line_matches_the_fixture(network):
+    report = services.compile_report(2026)
+    assert [p.name.split()[0] for p in report.partners] == ["Alfa", "Beta", "Delta", "Gama"]
+    lines = _by_name(report)
+    fields = ("layer", "due", "met", "training_hours", "training_courses", "participants",
+              "target_hours", "adhesions", "events_invited", "events_attended")
+
+    def values(line):
+        return tuple(getattr(line, f) for f in fields)
+
+    assert values(lines["Alfa"]) == (1, 5, 3, 64, 2, 50, 60, 1, 1, 1)
+    assert values(lines["Beta"]) == (1, 4, 2, 16, 1, 12, 60, 0, 2, 1)
+    assert values(lines["Delta"]) == (2, 0, 0, 0, 0, 0, None, 0, 0, 0)
+    assert values(lines["Gama"]) == (2, 1, 1, 0, 0, 0, None, 0, 0, 0)
+    assert lines["Alfa"].percent == 60.0 and lines["Beta"].percent == 50.0
+    assert lines["Delta"].percent is None
+    assert lines["Alfa"].reached_target is True and lines["Beta"].reached_target is False
+    assert lines["Gama"].reached_target is None
+    # The page and the PDF show first-layer partners with their adherents summed.
+    groups = [(g.partner.name.split()[0], g.adherents, g.adherents_due, g.adherents_met)
+              for g in report.groups]
+    assert groups == [("Alfa", 2, 1, 1), ("Beta", 0, 0, 0)]
+
+
+def test_axes_group_goals_and_leave_out_waived_and_seges_deliverables(network):
+    report = services.compile_report(2026)
+    assert [s.axes for s in report.axes] == [(1,), (2,), (3,)]  # C.1 only had a waived one
+    eixo1, eixo2, eixo3 = report.axes
+    assert eixo1.goals == (GoalLine("1.1", "Meta 1.1 do plano", 4, 3, 2),)
+    assert eixo2.goals == (GoalLine("2.2", "Meta 2.2 do plano", 2, 0, 0),)
+    assert eixo3.goals == (GoalLine("3.5", "Meta 3.5 do plano", 4, 3, 3),)
+    assert (eixo1.label, eixo3.percent) == ("Eixo 1 — Melhoria da Gestão", 75.0)
+    assert sum(s.due for s in report.axes) == report.totals.due
+
+
+def test_a_decision_counts_until_the_end_of_the_closing_day_in_brasilia(network):
+    """a4 (due 20/12/2026) approved 15/01/2027 counts; b1 approved 31/03/2027 23:30 in
+    Brasília counts; b4 approved 01/04/2027 00:30 there does not, though it is approved."""
+    assert services.closing_date(2026) == date(2027, 3, 31)
+    report = services.compile_report(2026, network["beta"])
+    situations = {d.deliverable_id: d.situation for d in report.deliverables}
+    assert situations[network["b1"].id] == "Cumprida"
+    assert situations[network["b4"].id] == "Não cumprida"
+    assert network["b4"].status == "approved"
+    alfa = services.compile_report(2026, network["alfa"])
+    a4 = next(d for d in alfa.deliverables if d.deliverable_id == network["a4"].id)
+    assert (a4.situation, a4.approved_on) == ("Cumprida", date(2027, 1, 15))
+
+
+def test_a_partners_contribution_lists_how_each_deliverable_was_counted(network):
+    report = services.compile_report(2026, network["alfa"])
+    assert report.institution.id == network["alfa"].id
+    assert [p.institution_id for p in report.partners] == [network["alfa"].id]
+    assert (report.totals.due, report.totals.met, report.totals.events) == (5, 3, 1)
+    lines = [(d.goal_code, d.due_on, d.situation, d.approved_on) for d in report.deliverables]
+    assert lines == [
+        ("1.1", date(2026, 1, 31), "Cumprida", date(2026, 2, 5)),
+        ("3.5", date(2026, 3, 10), "Não cumprida", None),
+        ("C.1", date(2026, 5, 10), "Dispensada (não conta)", None),
+        ("2.2", date(2026, 6, 30), "Não cumprida", None),
+        ("1.1", date(2026, 7, 31), "Cumprida", date(2026, 8, 20)),  # the approved version 2
+        ("3.5", date(2026, 12, 20), "Cumprida", date(2027, 1, 15)),
+    ]
+    assert [h.deliverable_id for h in report.highlights] == [network["a4"].id]
+
+
+def test_highlights_are_plain_text_excerpts_one_per_partner_in_name_order(network):
+    highlights = services.compile_report(2026).highlights
+    assert [h.institution for h in highlights] == ["SCC/MG", "SEGER/ES", "GAMA"]
+    alfa, beta, gama = highlights
+    assert alfa.excerpt == "Publicamos o painel de parcerias no portal do Estado."
+    assert beta.excerpt == (
+        "Oficina <script>alert(1)</script> de comunicação realizada em 12/09. "
+        "40 servidores 3 municípios"
+    )  # plain text: the template escapes it
+    assert gama.excerpt.endswith("…") and len(gama.excerpt) <= services.HIGHLIGHT_CHARS + 1
+    assert gama.excerpt.startswith("Realizamos a Semana da Transparência em Gama")
+    assert (gama.goal_code, gama.due_on) == ("3.5", date(2026, 11, 30))
+
+
+def test_the_2025_report_uses_the_2025_closing_date(network):
+    report = services.compile_report(2025)
+    lines = _by_name(report)
+    assert (lines["Alfa"].due, lines["Alfa"].met) == (1, 1)  # a6, approved 10/01/2026
+    assert lines["Alfa"].adhesions == 1  # Delta, signed 10/11/2025
+    assert (lines["Alfa"].training_hours, lines["Alfa"].events_attended) == (10, 1)
+    assert "Beta" not in lines  # its term starts in 2026 and nothing was due
+    assert report.totals.events == 1
+
+
+def test_the_report_is_reproducible_whatever_is_recorded_later(network):
+    first = services.compile_report(2026)
+    assert services.compile_report(2026) == first
+    alfa_first = services.compile_report(2026, network["alfa"])
+
+    # Data of another year, and decisions on 2026 deliverables after the closing date.
+    later = _deliverable(network["goals"]["a35"], network["alfa"], date(2027, 2, 1))
+    review(later, "approved", utc(2027, 2, 3, 14), report="Ação de 2027.")
+    review(network["a7"], "approved", utc(2027, 5, 10, 14), report="Enviado muito depois.")
+    training(network["alfa"], date(2027, 1, 5), 30, 10)
+    training(network["beta"], date(2025, 12, 31), 8, 3)
+    epsilon = factories.institution(name="Épsilon Prefeitura", parent_id=network["alfa"].id)
+    _agreement("9/2027", epsilon, date(2027, 2, 1), date(2030, 6, 30),
+               parent=network["act_a"], kind="TA")
+    event(utc(2027, 6, 1, 15), {network["alfa"]: True, network["beta"]: True})
+    db.session.commit()
+
+    assert services.compile_report(2026) == first
+    assert services.compile_report(2026, network["alfa"]) == alfa_first
+
+
+def test_compiling_does_not_depend_on_todays_date(network, monkeypatch):
+    first = services.compile_report(2026)
+
+    class FrozenDate(date):
+        @classmethod
+        def today(cls):
+            return cls(2031, 1, 1)
+
+    def no_today():
+        raise AssertionError("the report must not read today's date")
+
+    monkeypatch.setattr("portal.core.clock.local_today", no_today)
+    monkeypatch.setattr("portal.network.events.local_today", no_today)
+    monkeypatch.setattr("portal.reports.services.date", FrozenDate)
+    assert services.compile_report(2026) == first
+
+
+def _statements(fn) -> int:
+    count = []
+
+    def counter(*_args, **_kwargs):
+        count.append(1)
+
+    sa_event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        fn()
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", counter)
+    return len(count)
+
+
+def _more_partners(network, how_many: int) -> None:
+    for i in range(how_many):
+        partner = factories.institution(name=f"Município {i}", sphere="municipal", uf="BA")
+        act = _agreement(f"{100 + i}/2026", partner, date(2026, 1, 1), date(2030, 12, 31))
+        from tests.reports.conftest import _goal
+
+        goal = _goal(act, "3.5", [3], 1, {"kind": "on_call", "trigger": "request"})
+        hours = _goal(act, "2.2", [2], 2, {"kind": "annual", "min_hours": 60})
+        done = _deliverable(goal, partner, date(2026, 5, 1))
+        review(done, "approved", utc(2026, 5, 2, 12), report=f"Relato do município {i}.")
+        _deliverable(hours, partner, date(2026, 12, 31))
+        training(partner, date(2026, 6, 1), 8, 10)
+        event(utc(2026, 8, 1 + i, 15), {partner: True})
+    db.session.commit()
+
+
+def test_query_count_does_not_grow_with_the_number_of_partners(network):
+    small = _statements(lambda: services.compile_report(2026))
+    small_one = _statements(lambda: services.compile_report(2026, network["alfa"]))
+    _more_partners(network, 6)
+    report = services.compile_report(2026)
+    assert report.totals.partners == 10 and len(report.highlights) == 9
+    assert _statements(lambda: services.compile_report(2026)) == small
+    assert _statements(lambda: services.compile_report(2026, network["alfa"])) == small_one
+
+
+@pytest.mark.parametrize("year", [1999, 2101])
+def test_years_out_of_range_are_refused(app, year):
+    with pytest.raises(DomainError):
+        services.compile_report(year)
+
+
+def test_default_year_is_last_year_until_its_closing_date():
+    assert services.default_year(date(2027, 3, 31)) == 2026
+    assert services.default_year(date(2027, 4, 1)) == 2027
+    assert services.default_year(date(2026, 11, 26)) == 2026
+
+
+def test_plain_excerpt_drops_markup_and_cuts_at_a_word():
+    assert services.plain_excerpt("# Título\n\n**Negrito** e [link](https://x.gov.br)") == (
+        "Título Negrito e link"
+    )
+    assert services.plain_excerpt("palavra " * 100, limit=20) == "palavra palavra…"
+    assert services.plain_excerpt("") == ""
