@@ -17,6 +17,7 @@ from portal.auth.roles import Role
 from portal.core import audit
 from portal.core.exceptions import Conflict, DomainError
 from portal.core.models import utcnow
+from portal.core.spreadsheets import csv_text
 from portal.core.validators import is_valid_cpf, mask_cpf, only_digits
 from portal.deliverables import services as deliverables
 from portal.deliverables.models import Evidence
@@ -172,11 +173,6 @@ def _tell_seges_about_painel_request(institution, focal_point: FocalPoint) -> No
 
 # The CSV snapshot attached to meta 1.1 ----------------------------------------------------
 
-def _cell(value: str) -> str:
-    """Keep spreadsheets from reading a name as a formula."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def snapshot_csv(institution_id: int) -> bytes:
     """The current list with masked CPFs (Finalidade;Nome;CPF;Telefone;E-mail;Desde)."""
     from portal.core.templating import format_date
@@ -185,9 +181,9 @@ def snapshot_csv(institution_id: int) -> bytes:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for focal_point in db.session.scalars(current_query(institution_id)):
-        writer.writerow([focal_point.purpose_label, _cell(focal_point.name),
-                         mask_cpf(focal_point.cpf), _cell(focal_point.phone),
-                         _cell(focal_point.email), format_date(focal_point.created_at)])
+        writer.writerow([focal_point.purpose_label, csv_text(focal_point.name),
+                         mask_cpf(focal_point.cpf), csv_text(focal_point.phone),
+                         csv_text(focal_point.email), format_date(focal_point.created_at)])
     return out.getvalue().encode("utf-8-sig")
 
 

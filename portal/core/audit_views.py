@@ -13,6 +13,7 @@ from portal.core.audit_forms import AuditFilterForm
 from portal.core.clock import local_today
 from portal.core.htmx import render
 from portal.core.pagination import paginate_rows
+from portal.core.spreadsheets import csv_row
 from portal.core.templating import format_datetime
 
 bp = Blueprint("audit", __name__)
@@ -83,7 +84,7 @@ def events_csv():
         writer.writerow(CSV_COLUMNS)
         for event, name, acronym in audit.batches(query):
             writer.writerow(
-                [
+                csv_row([
                     format_datetime(event.created_at),
                     audit.action_label(event.action),
                     event.actor_email or "",
@@ -92,7 +93,7 @@ def events_csv():
                     event.object_id if event.object_id is not None else "",
                     event.ip or "",
                     audit.details_json(event.details),
-                ]
+                ])
             )
             yield buffer.getvalue()
             buffer.seek(0)

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from portal.auth.policy import require
 from portal.core.clock import local_today
 from portal.core.htmx import render
-from portal.core.pagination import paginate_rows
+from portal.core.spreadsheets import XLSX_MIMETYPE, csv_row, xlsx_row
 from portal.network import bp, panel
 from portal.network.panel_forms import PanelFilterForm
 
@@ -58,7 +58,12 @@ def _query(form: PanelFilterForm):
 def panel_page():
     require(current_user, "network.panel")
     form = _form()
-    page = paginate_rows(_query(form))
+    page = panel.progress_page(
+        form.to_filters(),
+        local_today(),
+        sort=form.ordem.data or "nome",
+        descending=form.direcao.data == "desc",
+    )
     codes, cells = ([], {})
     if request.args.get("visao") == "matriz":
         codes, cells = panel.matrix([row.id for row in page.items], form.to_filters())
@@ -67,7 +72,7 @@ def panel_page():
         "network/_panel.html",
         form=form,
         page=page,
-        totals=panel.totals(form.to_filters(), local_today()),
+        totals=panel.cached_totals(form.to_filters(), local_today()),
         codes=codes,
         cells=cells,
         view=request.args.get("visao", "tabela"),
@@ -104,7 +109,7 @@ def panel_csv():
     buffer.write("\ufeff")  # Excel opens UTF-8 with accents correctly
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(COLUMNS)
-    writer.writerows(_export_rows(form))
+    writer.writerows(csv_row(row) for row in _export_rows(form))
     return Response(
         buffer.getvalue(),
         mimetype="text/csv",
@@ -123,13 +128,13 @@ def panel_xlsx():
     sheet = workbook.create_sheet("Painel da Rede")
     sheet.append(COLUMNS)
     for row in _export_rows(form):
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return Response(
         buffer.getvalue(),
         headers={
-            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "Content-Type": XLSX_MIMETYPE,
             "Content-Disposition": f'attachment; filename="painel-da-rede-{local_today()}.xlsx"',
         },
     )

