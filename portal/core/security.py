@@ -20,10 +20,21 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def proxy_fix_counts(config) -> dict[str, int]:
+    """How many proxies to trust per X-Forwarded-* header (ProxyFix's keyword arguments)."""
+    default = int(config.get("PROXY_FIX") or 0)
+    counts = {}
+    for header, fallback in (("for", default), ("proto", default), ("host", default),
+                             ("port", 0), ("prefix", 0)):
+        value = config.get(f"PROXY_FIX_X_{header.upper()}")
+        counts[f"x_{header}"] = fallback if value is None else int(value)
+    return counts
+
+
 def init_app(app: Flask) -> None:
-    proxies = int(app.config.get("PROXY_FIX") or 0)
-    if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    counts = proxy_fix_counts(app.config)
+    if any(counts.values()):
+        app.wsgi_app = ProxyFix(app.wsgi_app, **counts)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -10,7 +10,7 @@ from portal.agreements.models import Deliverable, Goal
 from portal.auth.models import User
 from portal.deliverables.models import Evidence
 from portal.extensions import db
-from portal.ops.storage_check import stored_files
+from portal.ops.storage_check import expected_path, stored_files
 from tests.ops.conftest import add_evidence, empty_instance, invoke
 
 
@@ -25,6 +25,16 @@ def _rows(target_app) -> dict[str, list[tuple]]:
                 tables[table.name] = [tuple(row) for row in rows]
         db.engine.dispose()
     return tables
+
+
+def _keyed_rows(target_app) -> dict[str, dict[tuple, tuple]]:
+    """Every row of every table, by primary key."""
+    keyed = {}
+    for name, rows in _rows(target_app).items():
+        table = db.metadata.tables[name]
+        positions = [list(table.columns).index(c) for c in table.primary_key.columns]
+        keyed[name] = {tuple(row[i] for i in positions): row for row in rows}
+    return keyed
 
 
 def _files(target_app) -> dict[str, bytes]:
@@ -142,6 +152,31 @@ def test_backup_during_a_stream_of_writes_is_self_consistent(app, act, users, se
     check = invoke(second_app, "storage", "check")
     assert check.exit_code == 0, check.output
     assert f"{restored} arquivo(s) verificado(s)" in check.output
+
+    # Every evidence row of the dump has its file in the archive, with the row's SHA-256.
+    in_archive = {f["path"]: f["sha256"] for f in manifest["files"]}
+    with second_app.app_context():
+        rows = db.session.execute(
+            db.select(Evidence.stored_name, Evidence.sha256).where(Evidence.kind == "file")
+        ).all()
+        db.session.remove()
+    assert len(rows) == restored
+    for stored_name, sha in rows:
+        assert in_archive[f"uploads/{expected_path(stored_name)}"] == sha
+
+    # Row by row and file by file, the restored instance is the source as it was at the
+    # snapshot: nothing invented, nothing altered (a deliverable the writer reached after the
+    # snapshot has since moved from "a fazer" to "em elaboração").
+    db.session.remove()  # hand the test's connection back before _rows disposes the pool
+    source, copy = _keyed_rows(app), _keyed_rows(second_app)
+    for table, rows in copy.items():
+        assert rows.keys() <= source[table].keys(), table
+        if table != "deliverables":
+            assert all(source[table][key] == row for key, row in rows.items()), table
+    source_files, restored_files = _files(app), _files(second_app)
+    assert len(restored_files) == restored  # later uploads are set aside in .orfaos/
+    for relative, data in restored_files.items():
+        assert source_files[relative] == data, relative
 
 
 def _rewrite(archive, out, change):

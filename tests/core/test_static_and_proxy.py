@@ -1,0 +1,154 @@
+"""Production plumbing seen from a request: versioned static URLs with long caching, and
+X-Forwarded-* headers trusted only when PROXY_FIX says how many proxies are in front."""
+
+import hashlib
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from flask import request, url_for
+
+from portal import create_app
+from portal.core import assets
+from portal.core.security import CONTENT_SECURITY_POLICY, proxy_fix_counts
+from portal.extensions import db
+from tests.conftest import PortalClient, _test_config
+
+STATIC = Path(__file__).resolve().parents[2] / "static"
+
+
+def _version(relative: str) -> str:
+    return hashlib.sha256((STATIC / relative).read_bytes()).hexdigest()[:12]
+
+
+@contextmanager
+def _app(database_uri, tmp_path, **config):
+    app = create_app({**_test_config(database_uri, tmp_path), **config})
+    app.test_client_class = PortalClient
+
+    @app.get("/_eco")
+    def _echo():
+        return {"ip": request.remote_addr, "scheme": request.scheme, "host": request.host}
+
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+# Static files ------------------------------------------------------------------------------
+
+
+def test_static_urls_carry_the_content_hash(app):
+    with app.test_request_context():
+        assert url_for("static", filename="css/portal.css") == (
+            f"/static/css/portal.css?v={_version('css/portal.css')}"
+        )
+        assert url_for("static", filename="nao-existe.css") == "/static/nao-existe.css"
+
+
+def test_pages_link_versioned_css_and_js(client):
+    page = client.get("/login").get_data(as_text=True)
+    links = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
+    assert links, page[:500]
+    for link in links:
+        path, _, query = link.partition("?")
+        assert query == f"v={_version(path.removeprefix('/static/'))}", link
+
+
+def test_versioned_static_response_is_immutable_for_a_year(client):
+    response = client.get(f"/static/js/portal.js?v={_version('js/portal.js')}")
+    response.close()
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("query", ["", "?v=000000000000"])
+def test_unversioned_or_stale_static_url_is_cached_briefly(client, query):
+    response = client.get(f"/static/js/portal.js{query}")
+    response.close()
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=3600"
+    assert "immutable" not in response.headers["Cache-Control"]
+
+
+def test_pages_stay_uncached(client):
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+
+
+def test_edited_file_gets_a_new_version(tmp_path):
+    (tmp_path / "a.css").write_text("body{}")
+    first = assets.static_version("a.css", str(tmp_path))
+    assert first == assets.static_version("a.css", str(tmp_path))  # cached
+    (tmp_path / "a.css").write_text("body{color:red}")
+    assert assets.static_version("a.css", str(tmp_path)) not in (None, first)
+    assert assets.static_version("../a.css", str(tmp_path / "sub")) is None
+
+
+# Reverse proxy -----------------------------------------------------------------------------
+
+FORWARDED = {
+    "X-Forwarded-For": "203.0.113.7",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "rededeparcerias.exemplo.gov.br",
+}
+
+
+def test_without_proxy_fix_forwarded_headers_are_ignored(database_uri, tmp_path):
+    with _app(database_uri, tmp_path) as app:
+        response = app.test_client().get("/_eco", headers=FORWARDED)
+    assert response.json == {"ip": "127.0.0.1", "scheme": "http", "host": "localhost"}
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_with_proxy_fix_client_address_scheme_and_host_come_from_the_proxy(
+    database_uri, tmp_path
+):
+    with _app(database_uri, tmp_path, PROXY_FIX=1, SERVER_NAME=None) as app:
+        response = app.test_client().get("/_eco", headers=FORWARDED)
+    assert response.json == {
+        "ip": "203.0.113.7",
+        "scheme": "https",
+        "host": "rededeparcerias.exemplo.gov.br",
+    }
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_per_header_keys_override_proxy_fix(database_uri, tmp_path):
+    assert proxy_fix_counts({"PROXY_FIX": 1, "PROXY_FIX_X_HOST": 0}) == {
+        "x_for": 1, "x_proto": 1, "x_host": 0, "x_port": 0, "x_prefix": 0
+    }
+    with _app(database_uri, tmp_path, PROXY_FIX_X_FOR=2) as app:
+        response = app.test_client().get(
+            "/_eco", headers={**FORWARDED, "X-Forwarded-For": "198.51.100.1, 203.0.113.7"}
+        )
+    # Two proxies trusted for the address only: the first hop is the client; scheme untouched.
+    assert response.json == {"ip": "198.51.100.1", "scheme": "http", "host": "localhost"}
+
+
+def _failed_logins(app, forwarded_for: list[str]) -> list[int]:
+    client = app.test_client()
+    statuses = []
+    for i, address in enumerate(forwarded_for):
+        response = client.post(
+            "/login",
+            data={"email": f"ninguem{i}@exemplo.test", "password": "senha-errada-123"},
+            headers={"X-Forwarded-For": address},
+        )
+        statuses.append(response.status_code)
+    return statuses
+
+
+def test_login_rate_limit_counts_the_forwarded_client_address(database_uri, tmp_path):
+    limit = {"RATELIMIT_LOGIN_PER_IP": "2 per minute"}
+    addresses = ["203.0.113.1", "203.0.113.1", "203.0.113.2", "203.0.113.2", "203.0.113.1"]
+    with _app(database_uri, tmp_path / "com", PROXY_FIX=1, **limit) as app:
+        assert _failed_logins(app, addresses) == [422, 422, 422, 422, 429]
+    # Without ProxyFix every request comes from the proxy's own address: one shared bucket.
+    with _app(database_uri, tmp_path / "sem", **limit) as app:
+        assert _failed_logins(app, addresses) == [422, 422, 429, 429, 429]
