@@ -10,13 +10,18 @@
 - ``page_log``: console errors, page errors, failed requests and HTTP errors seen by the
   pages of the test; ``page_log.assert_clean()`` fails on any of them.
 
-On failure a screenshot of each open page goes to test-artifacts/screenshots/<test>.png.
+On failure a screenshot of each open page goes to test-artifacts/screenshots/<test>.png; with
+step screenshots on (CI=true, or PORTAL_TEST_STEPS=1) each context is also traced, and a failure
+leaves test-artifacts/steps/<test>/NN-<action>.jpg (the page as each step found it) and the
+Playwright trace in test-artifacts/traces/<test>.zip (``playwright show-trace`` opens it).
 Without /usr/bin/chromium the tests are skipped locally, but fail when CI=true.
 """
 
+import json
 import os
 import re
 import threading
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +44,11 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 TIMEOUT_MS = 10_000
+# Step screenshots (a Playwright trace per context, turned into one image per step on
+# failure) cost ~1 s per test: on in CI, locally with PORTAL_TEST_STEPS=1.
+STEP_SCREENSHOTS = (
+    os.environ.get("PORTAL_TEST_STEPS", "1" if os.environ.get("CI") == "true" else "0") == "1"
+)
 
 
 # The live server (werkzeug, threaded) leaves a static file's handle to the garbage collector
@@ -191,6 +201,8 @@ def new_page(request, browser, live_server, page_log):
             base_url=live_server, locale="pt-BR", java_script_enabled=java_script_enabled
         )
         context.set_default_timeout(TIMEOUT_MS)
+        if STEP_SCREENSHOTS:
+            context.tracing.start(screenshots=True, snapshots=False)
         contexts.append(context)
         page = context.new_page()
         page_log.watch(page)
@@ -199,10 +211,15 @@ def new_page(request, browser, live_server, page_log):
 
     yield make
 
-    if _failed(request.node):
+    failed = _failed(request.node)
+    if failed:
         _save_screenshots(request, pages)
-    for context in contexts:
-        context.close()
+    for number, context in enumerate(contexts):
+        if STEP_SCREENSHOTS and failed:
+            trace = _artifact(request, "traces", number, ".zip")
+            context.tracing.stop(path=str(trace))
+            _save_steps(trace, _artifact(request, "steps", number, ""))
+        context.close()  # discards a trace still running
 
 
 def _save_screenshots(request, pages) -> None:
@@ -230,3 +247,42 @@ def page(request, new_page):
 def page_nojs(new_page):
     """A page with JavaScript off: every page must work without it."""
     return new_page(java_script_enabled=False)
+
+
+def _artifact(request, kind: str, number: int, suffix: str) -> Path:
+    folder = request.config.rootpath / "test-artifacts" / kind
+    folder.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.\[\]-]+", "_", request.node.name)
+    return folder / f"{name}{'' if number == 0 else f'-{number + 1}'}{suffix}"
+
+
+def _save_steps(trace: Path, folder: Path) -> None:
+    """One image per step of the test, taken from the Playwright trace's screencast: for each
+    API call (goto, click, fill, expect…), the page as it was painted when the call started
+    (what the step acted on); the last image is the page when the test failed."""
+    try:
+        with zipfile.ZipFile(trace) as archive:
+            events = [json.loads(line) for line in archive.read("trace.trace").splitlines()]
+            calls = [e for e in events if e.get("type") == "before" and e.get("class") != "Tracing"]
+            frames = sorted(
+                (e for e in events if e.get("type") == "screencast-frame"),
+                key=lambda e: e["timestamp"],
+            )
+            if not frames:
+                return
+            folder.mkdir(parents=True, exist_ok=True)
+            for number, call in enumerate(calls):
+                shown = [f for f in frames if f["timestamp"] <= call["startTime"]]
+                if not shown:
+                    continue
+                what = "failed" if call.get("method") == "screenshot" else call.get("method")
+                target = call.get("params", {}).get("url") or call.get("params", {}).get(
+                    "selector", ""
+                )
+                label = re.sub(r"[^\w.-]+", "_", f"{what}-{target}", flags=re.ASCII)
+                (folder / f"{number:02d}-{label[:80].strip('_')}.jpg").write_bytes(
+                    archive.read(shown[-1]["file"])
+                )
+        print(f"step screenshots saved: {folder}")
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile) as error:
+        print(f"step screenshots from {trace} failed: {error}")

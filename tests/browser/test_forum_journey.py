@@ -30,6 +30,7 @@ def forum(app):
     ensure_default_categories()
 
 
+@pytest.mark.parametrize("page", [True, False], indirect=True, ids=["js", "nojs"])
 def test_question_answered_accepted_and_found_without_accents(live_server, page, page_log, forum):
     log_in(page, "membro@mg.test", factories.PASSWORD)
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Fórum").click()
@@ -56,7 +57,7 @@ def test_question_answered_accepted_and_found_without_accents(live_server, page,
 
     log_in(page, "membro@mg.test", factories.PASSWORD)
     page.goto(topic_url)
-    page.once("dialog", lambda dialog: dialog.accept())  # hx-confirm
+    page.once("dialog", lambda dialog: dialog.accept())  # hx-confirm (without JS: none)
     page.get_by_role("button", name="Marcar como resposta aceita").click()
     expect(page.locator(".forum-accepted")).to_contain_text("lista de presença assinada")
     page.get_by_role("button", name="Sair").click()

@@ -31,6 +31,7 @@ def people(app):
     factories.user("membro@mg.test", "partner_member", mg, name="Marcos Membro")
 
 
+@pytest.mark.parametrize("page", [True, False], indirect=True, ids=["js", "nojs"])
 def test_admin_imports_the_seed_and_the_partner_sees_its_deliverables(
     live_server, page, page_log, people
 ):

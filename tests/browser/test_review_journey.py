@@ -40,6 +40,7 @@ def _log_out(page: Page) -> None:
     expect(page).to_have_url(page.url.split("/login")[0].rsplit("/", 1)[0] + "/login")
 
 
+@pytest.mark.parametrize("page", [True, False], indirect=True, ids=["js", "nojs"])
 def test_return_fix_and_approve(live_server, page, page_log, submitted):
     log_in(page, "revisor@seges.test", factories.PASSWORD)
     page.get_by_role("link", name="Fila de análise").click()

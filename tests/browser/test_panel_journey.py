@@ -1,0 +1,75 @@
+"""Journey 4 (DESIGN section 2), the panel part: SEGES sees the network at a glance (progress
+by partner, overdue, waiting for review; partner × goal), filters it and goes from a cell to
+the analysis — with and without JavaScript (the filters are a plain GET form underneath)."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.agreements.models import Deliverable
+from portal.deliverables import services
+from portal.extensions import db
+from tests import factories
+from tests.browser.test_login_journey import log_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def network(app):
+    network = factories.seed_network()
+    seges, mg = network["seges"], network["mg"]
+    factories.user("revisor@seges.test", "seges_reviewer", seges, name="Rafael Revisor")
+    member = factories.user("membro@mg.test", "partner_member", mg, name="Marcos Membro")
+    deliverable = db.session.scalar(
+        db.select(Deliverable)
+        .join(Deliverable.goal)
+        .where(Deliverable.goal.has(code="1.2"), Deliverable.institution_id == mg.id)
+    )
+    services.save_draft(
+        deliverable,
+        by=member,
+        report="Indicamos a servidora Ana.",
+        covers_from=None,
+        covers_to=None,
+    )
+    services.submit(deliverable, by=member)
+    return deliverable
+
+
+@pytest.mark.parametrize("page", [True, False], indirect=True, ids=["js", "nojs"])
+def test_seges_sees_the_network_filters_it_and_opens_a_waiting_submission(
+    live_server, page, page_log, network
+):
+    log_in(page, "revisor@seges.test", factories.PASSWORD)
+    page.get_by_role("navigation", name="Menu principal").get_by_role(
+        "link", name="Painel da Rede"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Painel da Rede")
+    totals = page.get_by_role("region", name="Totais da Rede")
+    expect(totals).to_contain_text("1 aguardando análise")
+    row = page.locator("#painel tbody tr", has_text="Governo de Minas Gerais")
+    expect(row).to_have_count(1)
+    expect(row.locator("td").nth(5)).to_have_text("1")
+
+    # Filters: a partner that has nothing due, then back to Minas Gerais by name and axis.
+    form = page.locator("form.portal-filters")
+    form.get_by_label("Parceiro").fill("Espírito Santo")
+    form.get_by_role("button", name="Filtrar").click()
+    expect(page.locator("#painel")).to_contain_text("Nenhum parceiro com entregas")
+    expect(page).to_have_url(re.compile(r"/painel\?.*q=Esp%C3%ADrito(\+|%20)Santo"))  # reloadable
+    form.get_by_label("Parceiro").fill("Minas")
+    form.get_by_label("Eixo").select_option(label="1 — Melhoria da Gestão")
+    form.get_by_role("button", name="Filtrar").click()
+    expect(page.locator("#painel tbody tr")).to_have_count(1)
+    expect(page.locator("#painel tbody tr")).to_contain_text("Governo de Minas Gerais")
+
+    # Partner × goal: the waiting cell leads to the analysis.
+    page.get_by_role("link", name="Parceiro × meta").click()
+    cell = page.get_by_role("link", name="SCC/MG, meta 1.2: Enviada")
+    cell.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("1.2")
+    expect(page.locator(".portal-report")).to_contain_text("Indicamos a servidora Ana.")
+    page.wait_for_load_state("load")
+    page_log.assert_clean()
