@@ -23,11 +23,19 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class PortalSQLAlchemy(SQLAlchemy):
+    def paginate(self, select, *, page=None, **kwargs):
+        """``db.paginate`` with the page kept within what the database can offset."""
+        from portal.core.pagination import requested_page
+
+        return super().paginate(select, page=requested_page(page), **kwargs)
+
+
 def _client_ip() -> str:
     return get_remote_address() or request.remote_addr or "unknown"
 
 
-db = SQLAlchemy(model_class=Base)
+db = PortalSQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

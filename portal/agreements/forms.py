@@ -23,6 +23,7 @@ from portal.agreements.models import (
     UFS,
 )
 from portal.core.forms import CNPJ, CPF, PortalForm, choices, strip
+from portal.core.forms import IntegerField as BoundedIntegerField
 from portal.core.validators import is_valid_nup
 
 REQUIRED = "Campo obrigatório."
@@ -96,7 +97,7 @@ class DateField(wtforms.DateField):
             raise ValueError(INVALID_DATE) from error
 
 
-class IntegerField(wtforms.IntegerField):
+class IntegerField(BoundedIntegerField):
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)

@@ -217,9 +217,9 @@ def edit_agreement(agreement_id: int):
         form.sei_process.data = format_nup(agreement.sei_process) if agreement.sei_process else ""
     if form.validate_on_submit():
         term_end = form.term_end.data
-        if form.years.data:
-            term_end = schedule.term_end(form.term_start.data, form.years.data)
         try:
+            if form.years.data:
+                term_end = schedule.term_end(form.term_start.data, form.years.data)
             created = services.update_agreement(
                 agreement,
                 by=current_user,
@@ -231,6 +231,8 @@ def edit_agreement(agreement_id: int):
                 term_start=form.term_start.data,
                 term_end=term_end,
             )
+        except schedule.ScheduleError as error:  # e.g. a term running past the year 9999
+            form.fail(error.message, error.field)
         except DomainError as error:
             form.fail(error)
         else:

@@ -1,10 +1,10 @@
 """Filters of the audit trail (Auditoria)."""
 
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from portal.core.audit import OBJECT_TYPE_LABELS, AuditFilters, action_label
-from portal.core.forms import BrDateField, PortalForm, choices, strip
+from portal.core.forms import BrDateField, IntegerField, PortalForm, choices, strip
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # type=date sends ISO; typed text is dd/mm/aaaa
 

@@ -5,6 +5,7 @@ import sqlite3
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from portal.extensions import db
 
@@ -24,6 +25,17 @@ def is_postgresql() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in URLs: ids are INTEGER columns, so /entregas/99999999999999999999 is a
+    404 like any missing id (not an overflow in the database driver)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    # Before the blueprints: their rules are compiled with the converters registered now.
+    app.url_map.converters["int"] = IdConverter
     # Import every model module so metadata (and Alembic) sees all tables.
     from portal import models  # noqa: F401

@@ -1,11 +1,14 @@
 """Error pages in Portuguese, as full pages and as htmx fragments."""
 
+import time
+
 from flask import Flask, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.core.htmx import is_htmx
-from portal.extensions import db
+from portal.extensions import db, limiter
 
 MESSAGES = {
     400: ("Requisição inválida", "Não foi possível entender o pedido enviado."),
@@ -59,6 +62,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
         return render_error(400, CSRF_MESSAGE)
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(error: RateLimitExceeded):
+        # Without an error_message of its own the description is the limit ("5 per 1 hour").
+        custom = error.description if error.limit.error_message else None
+        current = limiter.current_limit
+        retry_after = max(1, int(current.reset_at - time.time())) if current else None
+        return render_error(429, custom, retry_after=retry_after)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

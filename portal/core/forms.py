@@ -3,7 +3,9 @@
 from collections.abc import Iterable
 
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import DateField
+from wtforms import IntegerField as WTFIntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
@@ -14,6 +16,17 @@ from portal.core.validators import is_valid_cnpj, is_valid_cpf
 class PortalForm(FlaskForm):
     class Meta:
         locales = ("pt_BR", "pt")  # WTForms' own messages in Portuguese
+
+        def wrap_formdata(self, form, formdata):
+            """The submitted data without NUL characters: nobody types them, and PostgreSQL's
+            text columns refuse them (a 500 instead of a saved form)."""
+            formdata = super().wrap_formdata(form, formdata)
+            if formdata is None:
+                return None
+            return MultiDict(
+                (key, value.replace("\x00", "") if isinstance(value, str) else value)
+                for key, value in formdata.items(multi=True)
+            )
 
     def fail(self, error: DomainError | str, field: str | None = None) -> None:
         """Attach a service's refusal to the field it concerns (or the whole form)."""
@@ -69,6 +82,33 @@ def strip(value):
 def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     """SelectField options from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+# The database's INTEGER (4 bytes on PostgreSQL): bigger numbers are no one's real input, and
+# would otherwise crash WTForms' NumberRange (float conversion) or the INSERT (out of range).
+INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
+
+
+def bounded_int(value) -> int:
+    """``type=`` for ``request.args.get``/``getlist``: an int a column can hold. Anything else
+    raises ValueError, which those methods turn into the default (or skip, for lists)."""
+    number = int(value)
+    if not INTEGER_MIN <= number <= INTEGER_MAX:
+        raise ValueError("número grande demais")
+    return number
+
+
+class IntegerField(WTFIntegerField):
+    """An integer input that refuses, with a Portuguese message, what no column can hold."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Informe um número inteiro.") from None
+        if self.data is not None and not INTEGER_MIN <= self.data <= INTEGER_MAX:
+            self.data = None
+            raise ValueError("Número grande demais.")
 
 
 class BrDateField(DateField):

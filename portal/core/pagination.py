@@ -1,13 +1,29 @@
 """Pagination for queries that return rows of several columns (aggregates, reports)."""
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_sqlalchemy.pagination import SelectPagination
 
 from portal.extensions import db
 
+# Far beyond any list the portal shows; a bigger ?page= would only make an OFFSET no database
+# accepts (an integer overflow, i.e. a 500), so it is served as this page: an empty one.
+MAX_PAGE = 100_000
+
+
+def requested_page(page: int | None = None) -> int:
+    """``page``, or the request's ?page= (1 when missing or not a number), within 1..MAX_PAGE."""
+    if page is None and has_request_context():
+        page = request.args.get("page", 1, type=int)
+    return min(max(page or 1, 1), MAX_PAGE)
+
 
 class RowPagination(SelectPagination):
     """Like ``db.paginate`` but the items are whole rows, not the first column."""
+
+    @staticmethod
+    def _prepare_page_args(**kwargs) -> tuple[int, int]:
+        page, per_page = SelectPagination._prepare_page_args(**kwargs)
+        return min(page, MAX_PAGE), per_page
 
     def _query_items(self) -> list:
         select = self._query_args["select"]

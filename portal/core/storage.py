@@ -8,6 +8,7 @@ methods without touching the views.
 
 import hashlib
 import os
+import re
 import secrets
 import shlex
 import subprocess
@@ -39,6 +40,21 @@ TYPE_LABELS = {
     "text/plain": "TXT",
 }
 ALLOWED_DESCRIPTION = "PDF, PNG, JPEG, DOCX, XLSX, PPTX, ODT, ODS, ODP, CSV ou TXT"
+# The extensions a download may keep, by type; the first is added when the name has none of
+# them (so "x.html" holding text is saved as "x.html.txt", never opened as a page).
+EXTENSIONS = {
+    "application/pdf": (".pdf",),
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": (".pptx",),
+    "application/vnd.oasis.opendocument.text": (".odt",),
+    "application/vnd.oasis.opendocument.spreadsheet": (".ods",),
+    "application/vnd.oasis.opendocument.presentation": (".odp",),
+    "text/csv": (".csv", ".txt"),
+    "text/plain": (".txt", ".csv"),
+}
 _OOXML = {
     "word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -77,6 +93,14 @@ def safe_display_name(name: str | None) -> str:
     if len(name) > 200:
         stem, dot, ext = name.rpartition(".")
         name = (stem[:190] + "…" + dot + ext) if dot and len(ext) <= 8 else name[:200]
+    return name
+
+
+def download_name(name: str, mimetype: str) -> str:
+    """The name a file is saved under: the user's, ending in an extension of its real type."""
+    extensions = EXTENSIONS.get(mimetype)
+    if extensions and not name.lower().endswith(extensions):
+        return name + extensions[0]
     return name
 
 
@@ -124,12 +148,9 @@ def _sniff_text(head: bytes) -> str | None:
                 return None
         else:
             text = head[: error.start].decode("utf-8")
-    lowered = text.lstrip().lower()
-    if (
-        lowered.startswith(("<!doctype", "<html", "<svg", "<?xml", "<script"))
-        or "<script" in lowered
-    ):
-        return None  # markup is never accepted as text
+    lowered = text.lstrip("\ufeff \t\r\n\f\v").lower()  # a BOM hides nothing
+    if re.match(r"<[!?/a-z]", lowered) or "<script" in lowered:
+        return None  # markup (any leading tag, comment or declaration) is never text
     first_line = text.splitlines()[0] if text.splitlines() else ""
     if first_line.count(";") >= 1 or first_line.count(",") >= 2:
         return "text/csv"
@@ -267,7 +288,7 @@ def send_stored(stored_name: str, *, name: str, mimetype: str, audit_event, prev
     audit_event()
     db.session.commit()
     response = send_file(handle, mimetype=mimetype, as_attachment=not preview,
-                         download_name=name, max_age=0, etag=False)
+                         download_name=download_name(name, mimetype), max_age=0, etag=False)
     response.headers["Content-Security-Policy"] = PREVIEW_CSP if preview else ATTACHMENT_CSP
     if preview:
         response.headers["X-Frame-Options"] = "SAMEORIGIN"

@@ -1,9 +1,7 @@
 """Forms of the partner workspace."""
 
+from flask_wtf.file import MultipleFileField  # keeps only real files, never form strings
 from wtforms import (
-    HiddenField,
-    IntegerField,
-    MultipleFileField,
     RadioField,
     SelectField,
     StringField,
@@ -11,9 +9,10 @@ from wtforms import (
     URLField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from portal.agreements.models import AXES, DELIVERABLE_STATUS, ELOS, UFS
-from portal.core.forms import BrDateField, PortalForm, choices, strip
+from portal.core.forms import BrDateField, IntegerField, PortalForm, choices, strip
 from portal.deliverables.models import REASONS
 
 MAX_REPORT = 100_000
@@ -80,7 +79,7 @@ class FilterForm(PortalForm):
 
 
 class DecisionForm(PortalForm):
-    submission_id = HiddenField(validators=[DataRequired()])
+    submission_id = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
     decision = RadioField(
         "Decisão",
         choices=choices([("approved", "Aprovar"), ("returned", "Devolver ao parceiro")]),

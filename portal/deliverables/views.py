@@ -160,7 +160,10 @@ def save_draft(deliverable_id: int):
 
 @bp.post("/entregas/<int:deliverable_id>/evidencias")
 @login_required
-@limiter.limit("120 per hour", key_func=lambda: f"upload:{current_user.get_id()}")
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_UPLOADS"],
+    key_func=lambda: f"upload:{current_user.get_id()}",
+)
 def upload(deliverable_id: int):
     """One file per request from the page's progress-bar uploader, or several without JS."""
     deliverable = _deliverable(deliverable_id, "deliverable.edit")

@@ -1,9 +1,9 @@
 """Forum forms."""
 
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.core.forms import PortalForm, choices, strip
+from portal.core.forms import IntegerField, PortalForm, choices, strip
 from portal.forum.models import BODY_MAX, TITLE_MAX
 
 REQUIRED = "Campo obrigatório."

@@ -7,8 +7,10 @@ from flask_login import current_user, login_required
 
 from portal.auth.policy import require
 from portal.core.exceptions import DomainError
+from portal.core.forms import bounded_int
 from portal.core.htmx import is_htmx, render
 from portal.core.markdown import render_markdown
+from portal.core.pagination import requested_page
 from portal.extensions import db, limiter
 from portal.forum import bp, search, services
 from portal.forum.forms import (
@@ -72,7 +74,7 @@ def iso_datetime(value: datetime) -> str:
 
 
 def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return requested_page()
 
 
 def _me():
@@ -174,7 +176,7 @@ def _post_or_404(post_id: int) -> Post:
 def new_topic(category_id: int):
     category = db.get_or_404(Category, category_id)
     require(current_user, "forum.topic.create", category)
-    goal_id = request.args.get("meta", type=int)
+    goal_id = request.args.get("meta", type=bounded_int)
     form = TopicForm(goals=services.goal_choices(_me(), include_id=goal_id))
     if not form.is_submitted() and goal_id:
         form.goal_id.data = str(goal_id)
@@ -223,7 +225,7 @@ def reply(topic_id: int):
     topic = _topic_or_404(topic_id)
     require(current_user, "forum.topic.reply", topic)
     form = PostForm()
-    quoted = request.args.get("citar", type=int)
+    quoted = request.args.get("citar", type=bounded_int)
     if not form.is_submitted() and quoted:
         form.body.data = _quote(topic, quoted)
     if form.validate_on_submit():

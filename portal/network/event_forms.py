@@ -1,5 +1,6 @@
 """Forms to convene events and send requests (metas 1.7, 3.4, 3.5)."""
 
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -36,7 +37,10 @@ class LocalDateTimeField(DateTimeLocalField):
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)
-        except ValueError:
+            if self.data is not None:
+                self.data.astimezone(UTC)  # stored in UTC: 31/12/9999 23:59 would overflow
+        except (ValueError, OverflowError):
+            self.data = None
             raise ValueError("Data e hora inválidas: use dd/mm/aaaa hh:mm.") from None
 
 

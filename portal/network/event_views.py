@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from portal.auth.policy import can, require
 from portal.core.exceptions import DomainError
+from portal.core.forms import bounded_int
 from portal.core.htmx import is_htmx, render, toast
 from portal.core.models import utcnow
 from portal.extensions import db
@@ -105,8 +106,8 @@ def confirm_event(event_id: int):
 def record_attendance(event_id: int):
     event = _event(event_id, "event.manage")
     try:
-        shown = request.form.getlist("exibidos", type=int)
-        present = request.form.getlist("presentes", type=int)
+        shown = request.form.getlist("exibidos", type=bounded_int)
+        present = request.form.getlist("presentes", type=bounded_int)
         events.record_attendance(event, shown=shown, present=present, by=current_user)
     except DomainError as error:
         db.session.rollback()

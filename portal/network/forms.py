@@ -1,7 +1,7 @@
 """Training record forms."""
 
 from flask_wtf.file import FileField
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -11,7 +11,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.core.forms import BrDateField, PortalForm, choices, strip
+from portal.core.forms import BrDateField, IntegerField, PortalForm, choices, strip
 from portal.network.models import MAX_HOURS, MODALITIES
 
 REQUIRED = "Campo obrigatório."

@@ -1,10 +1,10 @@
 """Filters of the Painel da Rede."""
 
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from portal.agreements.models import AXES, ELOS, SPHERES, UFS
-from portal.core.forms import PortalForm, choices, strip
+from portal.core.forms import IntegerField, PortalForm, choices, strip
 from portal.network.panel import SORTS, PanelFilters
 
 
