@@ -13,7 +13,7 @@ from portal.core import audit
 from portal.core.exceptions import Conflict, DomainError
 from portal.core.models import utcnow
 from portal.core.storage import max_upload_bytes, storage
-from portal.deliverables.models import MAX_FILES_PER_VERSION, Evidence, Submission
+from portal.deliverables.models import MAX_FILES_PER_VERSION, Evidence, Review, Submission
 from portal.extensions import db
 
 EDITABLE_STATUSES = frozenset({"pending", "draft", "returned"})
@@ -136,15 +136,12 @@ def questions_about(goal: Goal, limit: int = 5) -> list:
     """Forum topics about this goal, in any agreement (same code): solved first, then recent."""
     from portal.forum.models import Topic
 
-    return list(
-        db.session.scalars(
-            db.select(Topic)
-            .join(Topic.goal)
-            .where(Goal.code == goal.code)
-            .order_by(Topic.solved.desc(), Topic.last_post_at.desc())
-            .limit(limit)
-        )
-    )
+    order = (Topic.solved.desc(), Topic.last_post_at.desc(), Topic.id.desc())
+    # The ids first, on the topics table alone: sorting the eager-joined rows (author, last
+    # poster, their institutions) of every topic about this goal took 0.6 s at 50,000 topics.
+    same_code = db.select(Goal.id).where(Goal.code == goal.code)
+    ids = db.select(Topic.id).where(Topic.goal_id.in_(same_code)).order_by(*order).limit(limit)
+    return list(db.session.scalars(db.select(Topic).where(Topic.id.in_(ids)).order_by(*order)))
 
 
 # Drafting and submitting --------------------------------------------------------
@@ -155,7 +152,12 @@ def versions(deliverable: Deliverable) -> list[Submission]:
         db.session.scalars(
             db.select(Submission)
             .where(Submission.deliverable_id == deliverable.id)
-            .options(db.selectinload(Submission.evidence))
+            .options(
+                db.selectinload(Submission.evidence),
+                db.selectinload(Submission.submitted_by),
+                # Each version shows its review and reviewer: loaded together, not per version.
+                db.selectinload(Submission.review).selectinload(Review.reviewer),
+            )
             .order_by(Submission.version.desc())
         )
     )

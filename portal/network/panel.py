@@ -2,11 +2,14 @@
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from time import monotonic
 
+from flask import current_app
 from sqlalchemy import String, and_, case, cast, func, literal, or_
 
 from portal.agreements.models import Agreement, Deliverable, Goal, Institution
 from portal.core.clock import local_today
+from portal.core.pagination import RowPagination
 from portal.core.search import LIKE_ESCAPE, like_pattern
 from portal.extensions import db
 
@@ -92,7 +95,6 @@ def progress_query(
             percent.label("percent"),
         )
         .join(Deliverable, Deliverable.institution_id == Institution.id)
-        .join(Goal, Goal.id == Deliverable.goal_id)
         .where(*_institution_conditions(filters), *_deliverable_conditions(filters))
         .group_by(
             Institution.id,
@@ -110,7 +112,54 @@ def progress_query(
         "atrasadas": overdue,
         "aguardando": waiting,
     }.get(sort, Institution.name)
+    if filters.axis:  # the only condition on the goal
+        query = query.join(Goal, Goal.id == Deliverable.goal_id)
     return query.order_by(key.desc() if descending else key, Institution.id)
+
+
+class ProgressPage(RowPagination):
+    """A page of :func:`progress_query` rows. Sorted by name (the default), the page's
+    partners are chosen first and only theirs are aggregated: the cost of a page no longer
+    grows with the whole network's deliverables. Other sorts need every partner's figures
+    (one aggregate); the count never does."""
+
+    def _by_name(self):
+        filters, descending = self._query_args["filters"], self._query_args["descending"]
+        owes = db.select(Deliverable.id).where(
+            Deliverable.institution_id == Institution.id, *_deliverable_conditions(filters)
+        )
+        if filters.axis:
+            owes = owes.join(Goal, Goal.id == Deliverable.goal_id)
+        return db.select(Institution.id).where(
+            *_institution_conditions(filters), owes.exists()
+        ).order_by(Institution.name.desc() if descending else Institution.name, Institution.id)
+
+    def _query_items(self) -> list:
+        if self._query_args["sort"] != "nome":
+            return super()._query_items()
+        ids = list(db.session.scalars(
+            self._by_name().limit(self.per_page).offset(self._query_offset)))
+        select = self._query_args["select"].where(Institution.id.in_(ids)).order_by(None)
+        rows = {row.id: row for row in db.session.execute(select)}
+        return [rows[i] for i in ids if i in rows]
+
+    def _query_count(self) -> int:
+        # Whatever the sort, the rows are the partners owing at least one matching
+        # deliverable: counted without aggregating their deliverables.
+        subquery = self._by_name().order_by(None).subquery()
+        return db.session.scalar(db.select(func.count()).select_from(subquery)) or 0
+
+
+def progress_page(
+    filters: PanelFilters, today: date, sort: str = "nome", descending: bool = False,
+    per_page: int | None = None,
+) -> ProgressPage:
+    sort = sort if sort in SORTS else "nome"
+    return ProgressPage(
+        select=progress_query(filters, today, sort, descending), session=db.session,
+        error_out=False, per_page=per_page or current_app.config["ITEMS_PER_PAGE"],
+        filters=filters, sort=sort, descending=descending,
+    )
 
 
 @dataclass(frozen=True)
@@ -147,7 +196,7 @@ def totals(filters: PanelFilters, today: date) -> Totals:
             Agreement.signed_on.between(date(year, 1, 1), date(year, 12, 31)),
         )
     )
-    row = db.session.execute(
+    counts = (
         db.select(
             func.count(case((Deliverable.due_on <= today, 1))),
             func.count(case((and_(Deliverable.due_on <= today, Deliverable.status.in_(DONE)), 1))),
@@ -164,9 +213,11 @@ def totals(filters: PanelFilters, today: date) -> Totals:
             ),
             func.count(case((Deliverable.status == "submitted", 1))),
         )
-        .join(Goal, Goal.id == Deliverable.goal_id)
         .where(Deliverable.institution_id.in_(partner), *_deliverable_conditions(filters))
-    ).one()
+    )
+    if filters.axis:  # the only condition on the goal
+        counts = counts.join_from(Deliverable, Goal, Goal.id == Deliverable.goal_id)
+    row = db.session.execute(counts).one()
     hours = db.session.scalar(
         db.select(func.coalesce(func.sum(TrainingRecord.hours), 0)).where(
             TrainingRecord.institution_id.in_(partner),
@@ -174,6 +225,24 @@ def totals(filters: PanelFilters, today: date) -> Totals:
         )
     )
     return Totals(institutions or 0, active or 0, adhesions or 0, *row, int(hours or 0))
+
+
+_TOTALS_CACHE: dict[tuple, tuple[float, Totals]] = {}
+
+
+def cached_totals(filters: PanelFilters, today: date) -> Totals:
+    """:func:`totals` aggregates every deliverable of the network (seconds at full scale):
+    each worker keeps the answer for ``PANEL_TOTALS_CACHE_SECONDS`` (60 s; 0 when testing)."""
+    ttl = current_app.config.get("PANEL_TOTALS_CACHE_SECONDS", 0 if current_app.testing else 60)
+    if not ttl:
+        return totals(filters, today)
+    key = (filters, today)
+    hit = _TOTALS_CACHE.get(key)
+    if hit is None or hit[0] < monotonic():
+        if len(_TOTALS_CACHE) > 256:
+            _TOTALS_CACHE.clear()
+        hit = _TOTALS_CACHE[key] = (monotonic() + ttl, totals(filters, today))
+    return hit[1]
 
 
 def matrix(institution_ids: list[int], filters: PanelFilters) -> tuple[list[str], dict]:

@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import String, cast, func
 from werkzeug.datastructures import FileStorage
 
-from portal.agreements.models import Deliverable, Institution
+from portal.agreements.models import Deliverable, Goal, Institution
 from portal.core import audit
 from portal.core.exceptions import DomainError
 from portal.core.storage import max_upload_bytes, storage
@@ -76,7 +76,10 @@ def term_deliverable(institution_id: int, today: date) -> Deliverable | None:
     candidates = db.session.scalars(
         db.select(Deliverable).join(Deliverable.goal)
         .where(Deliverable.institution_id == institution_id, Deliverable.opens_on <= today,
-               Deliverable.due_on >= today)
+               Deliverable.due_on >= today,
+               # Only hours goals' rows (the JSON text names the key): the partner home
+               # otherwise loaded every open deliverable with its goal to keep one.
+               cast(Goal.schedule, String).contains("min_hours"))
         .order_by(Deliverable.due_on, Deliverable.id))
     return next((d for d in candidates if d.goal.min_hours), None)
 
