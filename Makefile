@@ -6,6 +6,7 @@
 #   make test-browser only tests/browser (Playwright + Debian's Chromium)
 #   make lint         ruff
 #   make bench        the benchmarks in tests/perf
+#   make load         the load test with no lost writes (locust, SQLite then PostgreSQL)
 #   make clean        caches and test artifacts (keeps .venv and instance/)
 
 PYTHON ?= python3.11
@@ -20,7 +21,7 @@ PG_TEST_URI ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PG_BENCH_URI ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
 PYTEST_ARGS ?=
 
-.PHONY: install .venv run test test-pg test-browser lint bench clean
+.PHONY: install .venv run test test-pg test-browser lint bench load clean
 
 # The virtualenv, reinstalled whenever pyproject.toml changes.
 install .venv: $(STAMP)
@@ -54,10 +55,21 @@ lint: $(STAMP)
 
 # Benchmarks write their numbers to stdout; docs/benchmarks.md records them.
 BENCH_INSTITUTIONS ?= 6000
+BENCH_SCALE ?= 1
 bench: $(STAMP)
 	$(BIN)/python -m tests.perf.bench_plans --institutions $(BENCH_INSTITUTIONS)
 	$(BIN)/python -m tests.perf.bench_plans --institutions $(BENCH_INSTITUTIONS) --database '$(PG_BENCH_URI)'
 	$(BIN)/python -m tests.perf.bench_upload --mb 200
+	$(BIN)/pip install -q -e ".[perf]"
+	$(BIN)/python -m tests.perf.bench_pages --scale $(BENCH_SCALE)
+	$(BIN)/python -m tests.perf.bench_pages --scale $(BENCH_SCALE) --database '$(PG_BENCH_URI)'
+
+# 3 minutes, 50 locust users, gunicorn with 4 workers; then every acknowledged write is checked.
+LOAD_TIME ?= 3m
+load: $(STAMP)
+	$(BIN)/pip install -q -e ".[perf]"
+	$(BIN)/python -m tests.perf.load_run --time $(LOAD_TIME)
+	$(BIN)/python -m tests.perf.load_run --time $(LOAD_TIME) --database '$(PG_BENCH_URI)'
 
 clean:
 	rm -rf test-artifacts build dist .pytest_cache .ruff_cache .hypothesis *.egg-info

@@ -28,8 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from portal.core import database, errors, htmx, security, templating
+    from portal.core import assets, database, errors, htmx, security, templating
 
+    assets.init_app(app)
     database.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -45,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.forum import bp as forum_bp
     from portal.network import bp as network_bp
     from portal.notifications import bp as notifications_bp
+    from portal.reports import bp as reports_bp
 
     sessions.init_app(app)
     app.register_blueprint(core_bp)
@@ -54,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(forum_bp)
     app.register_blueprint(network_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(audit_bp)
 
     from portal.cli import register_commands

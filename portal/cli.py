@@ -107,11 +107,44 @@ def demo_command(password, if_empty):
         click.echo(f"Senha das contas criadas: {password}")
 
 
+@click.command("synth")
+@click.option("--institutions", default=6000, show_default=True, type=click.IntRange(5))
+@click.option("--users", default=30_000, show_default=True, type=click.IntRange(6))
+@click.option("--years", default=5, show_default=True, type=click.IntRange(1, 20),
+              help="Vigência dos acordos, iniciados ao longo desse mesmo período.")
+@click.option("--topics", default=50_000, show_default=True, type=click.IntRange(1))
+@click.option("--posts", default=500_000, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Data de referência (hoje).")
+@click.option("--password", help="Senha de todas as contas (gerada se omitida).")
+def synth_command(institutions, users, years, topics, posts, seed, today, password):
+    """Gera uma federação sintética (num banco vazio) para testes de carga."""
+    from portal import synth
+
+    password = password or secrets.token_urlsafe(12)
+    sizes = synth.Sizes(institutions, users, years, topics, posts)
+    click.echo(f"Gerando federação sintética (semente {seed})...")
+    try:
+        counts = synth.synthesize(sizes, seed=seed, password=password,
+                                  today=today.date() if today else None, echo=click.echo)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    for table, count in counts.items():
+        click.echo(f"  {table:24} {count:>10,}".replace(",", "."))
+    click.echo("Contas conhecidas (as mesmas da demonstração):")
+    for email, _name, role, _key in synth.LOGINS:
+        click.echo(f"  {email:40} {role}")
+    click.echo(f"Senha de todas as contas: {password}")
+
+
 def register_commands(app: Flask) -> None:
     from portal.agreements.plan_cli import plan
+    from portal.notifications.cli import reminders_cli
     from portal.ops.cli import register as register_ops
 
     app.cli.add_command(plan)
+    app.cli.add_command(reminders_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(synth_command)
     register_ops(app)

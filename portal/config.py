@@ -31,6 +31,8 @@ RATELIMIT_HEADERS_ENABLED = True
 RATELIMIT_LOGIN_PER_IP = "30 per minute"
 RATELIMIT_LOGIN_PER_ACCOUNT = "10 per 15 minutes"
 RATELIMIT_PASSWORD_RESET = "5 per hour"
+RATELIMIT_FORUM_POSTS = "10 per minute;60 per hour"
+RATELIMIT_UPLOADS = "120 per hour"  # evidence files, per user
 
 # Passwords and tokens.
 PASSWORD_MIN_LENGTH = 10
@@ -46,6 +48,12 @@ MAIL_USERNAME = None
 MAIL_PASSWORD = None
 MAIL_DEFAULT_SENDER = "Rede de Parcerias <nao-responda@rededeparcerias.gov.br>"
 MAIL_TIMEOUT = 10
+# The portal's public address: every link in an e-mail (reset, activation, notifications,
+# reminders) is built on it. Set it in production; without it links follow the request's host.
+PUBLIC_URL = None  # e.g. "https://rededeparcerias.gestao.gov.br"
+
+# Reminders (portal reminders send): SEGES is told of submissions waiting longer than this.
+REVIEW_SLA_DAYS = 10
 
 # Uploads.
 MAX_UPLOAD_MB = 50
@@ -55,7 +63,14 @@ UPLOAD_FOLDER = None  # default: <instance>/uploads
 DISPLAY_TIMEZONE = "America/Sao_Paulo"
 ITEMS_PER_PAGE = 25
 
-# Reverse proxy: number of trusted proxies in front (0 = none).
+# Reverse proxy: number of trusted proxies in front (0 = none), applied with Werkzeug's
+# ProxyFix. PROXY_FIX sets X-Forwarded-For, -Proto and -Host at once; the per-header keys
+# (None = follow PROXY_FIX) override one header each. X-Forwarded-Port/-Prefix: off unless set.
 PROXY_FIX = 0
+PROXY_FIX_X_FOR = None
+PROXY_FIX_X_PROTO = None
+PROXY_FIX_X_HOST = None
+PROXY_FIX_X_PORT = 0
+PROXY_FIX_X_PREFIX = 0
 PASSWORD_HASH_METHOD = "scrypt"
 AV_COMMAND = None  # e.g. "clamscan --no-summary": 0 clean, 1 infected, other = error

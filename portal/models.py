@@ -21,9 +21,11 @@ from portal.network.models import (
     TrainingRecord,
 )
 from portal.notifications.models import Notification
+from portal.reports.models import AnnualReport
 
 __all__ = [
-    "Agreement", "AgreementParty", "AuditEvent", "Category", "Course", "CourseClass",
+    "Agreement", "AgreementParty", "AnnualReport", "AuditEvent", "Category", "Course",
+    "CourseClass",
     "Deliverable", "Event", "EventInvitation", "Evidence", "FocalPoint", "Goal", "InfoRequest",
     "Institution", "Notification", "Post", "PostRevision", "Report", "Review", "Submission",
     "Topic", "TopicRead", "TrainingRecord", "User", "Watch",

@@ -28,6 +28,19 @@ MATRIX = {
     "network.panel_page": ("GET", {}, "302 200 200 403 403"),
     "network.panel_csv": ("GET", {}, "302 200 200 403 403"),
     "network.panel_xlsx": ("GET", {}, "302 200 200 403 403"),
+    "reports.index": ("GET", {}, "302 200 200 403 403"),
+    "reports.annual": ("GET", {"year": 2026}, "302 200 200 403 403"),
+    "reports.annual_pdf": ("GET", {"year": 2026}, "302 200 200 403 403"),
+    "reports.annual_xlsx": ("GET", {"year": 2026}, "302 200 200 403 403"),
+    "reports.edit_introduction": ("GET", {"year": 2026}, "302 200 200 403 403"),
+    "reports.my_contribution": ("GET", {}, "302 403 403 302 302"),
+    "reports.contribution": ("GET", {"year": 2026, "institution_id": "mg"}, "302 200 200 200 200"),
+    "reports.contribution_pdf": (
+        "GET", {"year": 2026, "institution_id": "mg"}, "302 200 200 200 200"
+    ),
+    "reports.contribution_xlsx": (
+        "GET", {"year": 2026, "institution_id": "mg"}, "302 200 200 200 200"
+    ),
     "deliverables.analysis": ("GET", {"deliverable_id": "deliverable"}, "302 200 200 403 403"),
     "deliverables.decide": ("POST", {"deliverable_id": "deliverable"}, "302 422 422 403 403"),
     "deliverables.waive": ("POST", {"deliverable_id": "deliverable"}, "302 422 403 403 403"),
@@ -89,6 +102,8 @@ MATRIX = {
         "POST", {"notification_id": "forum_notification"}, "302 403 403 403 302"
     ),
     "notifications.mark_all_read": ("POST", {}, "302 302 302 302 302"),
+    "notifications.bell": ("GET", {}, "302 302 302 302 302"),
+    "notifications.preferences": ("GET", {}, "302 200 200 200 200"),
     "agreements.my_focal_points": ("GET", {}, "302 302 302 302 302"),
     "agreements.focal_point_list": ("GET", {"institution_id": "mg"}, "302 200 200 200 200"),
     "agreements.new_focal_point": ("GET", {"institution_id": "mg"}, "302 200 403 200 403"),

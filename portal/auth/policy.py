@@ -331,3 +331,28 @@ def _view_audit_trail(user, _obj) -> bool:
 @rule("audit.view_all")
 def _view_whole_audit_trail(user, _obj) -> bool:
     return _is_admin(user)
+
+
+# Annual report (Relatório Anual, metas 3.5 and 3.6) -----------------------------------------
+
+@rule("annual_report.view")
+def _view_annual_report(user, _obj) -> bool:
+    """The whole network's report: SEGES."""
+    return user.is_seges
+
+
+@rule("annual_report.edit")
+def _edit_annual_report(user, _obj) -> bool:
+    """The introduction of a year's report: SEGES, who compiles it (admins and reviewers)."""
+    return user.is_seges
+
+
+@rule("annual_report.own_contribution")
+def _see_own_contribution(user, _obj) -> bool:
+    return user.is_partner
+
+
+@rule("annual_report.contribution")
+def _view_contribution(user, institution) -> bool:
+    """One institution's contribution: whoever may see the institution."""
+    return _view_institution(user, institution)

@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "auth.password_changed": "Senha alterada",
     "auth.password_reset": "Senha redefinida",
     "auth.password_reset_requested": "Redefinição de senha solicitada",
+    "notifications.preferences_saved": "Preferências de e-mail alteradas",
     "auth.account_activated": "Conta ativada",
     "user.created": "Usuário criado",
     "user.invited": "Usuário convidado",
@@ -113,6 +114,7 @@ ACTION_LABELS = {
     "forum.topic_moved": "Tópico movido",
     "forum.category_created": "Categoria do fórum criada",
     "forum.category_updated": "Categoria do fórum alterada",
+    "annual_report.introduction_updated": "Introdução do relatório anual alterada",
 }
 
 OBJECT_TYPE_LABELS = {
@@ -133,6 +135,7 @@ OBJECT_TYPE_LABELS = {
     "Topic": "Tópico",
     "Post": "Mensagem",
     "Report": "Denúncia",
+    "AnnualReport": "Relatório anual",
 }
 
 

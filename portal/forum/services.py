@@ -332,6 +332,8 @@ def accept_answer(post: Post, *, by: User) -> None:
         raise DomainError("Só o autor do tópico ou a SEGES pode marcar a resposta aceita.")
     if post.is_question or post.hidden:
         raise DomainError("Escolha uma resposta visível como resposta aceita.")
+    if post.accepted:  # a double click or a second moderator: nothing new to tell anyone
+        return
     db.session.execute(
         db.update(Post)
         .where(Post.topic_id == topic.id, Post.accepted.is_(True))
@@ -340,13 +342,14 @@ def accept_answer(post: Post, *, by: User) -> None:
     )
     post.accepted = True
     topic.solved = True
+    url = topic_url(topic.id, post.id)
     if post.author_id != by.id:
-        notify(
-            post.author_id,
-            "forum.accepted",
-            f"Sua resposta em “{topic.title}” foi marcada como aceita.",
-            topic_url(topic.id, post.id),
-        )
+        notify(post.author_id, "forum.accepted",
+               f"Sua resposta em “{topic.title}” foi marcada como aceita.", url)
+    watchers = set(db.session.scalars(
+        db.select(Watch.user_id).where(Watch.topic_id == topic.id).distinct()))
+    for user_id in watchers - {by.id, post.author_id}:
+        notify(user_id, "forum.accepted", f"Uma resposta foi aceita em “{topic.title}”.", url)
     audit.record("forum.answer_accepted", post, actor=by, topic_id=topic.id)
     db.session.commit()
 

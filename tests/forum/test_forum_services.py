@@ -103,6 +103,15 @@ def test_only_the_topic_author_or_seges_accept_an_answer(app, users):
     assert any(n.kind == "forum.accepted" for n in _notifications(users["seges_admin"]))
 
 
+def test_accepting_the_accepted_answer_again_tells_nobody_twice(app, users):
+    t = topic(users["partner_member"])
+    answer = services.reply(t, by=users["partner_manager"], body="Resposta")
+    services.accept_answer(answer, by=users["partner_member"])
+    told = len(_notifications(users["partner_manager"]))
+    services.accept_answer(answer, by=users["seges_reviewer"])  # a second moderator, too late
+    assert answer.accepted and len(_notifications(users["partner_manager"])) == told
+
+
 def test_mentions_notify_known_users_and_ignore_unknown_ones(app, users):
     t = topic(users["partner_member"])
     services.reply(
