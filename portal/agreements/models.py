@@ -188,7 +188,10 @@ class Goal(db.Model):
     """A meta/etapa of the work plan, with its prazo turned into a structured schedule."""
 
     __tablename__ = "goals"
-    __table_args__ = (db.UniqueConstraint("agreement_id", "code"),)
+    __table_args__ = (
+        db.UniqueConstraint("agreement_id", "code"),
+        db.Index("ix_goals_code", "code"),  # topics about a goal's code, across agreements
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"))
@@ -242,6 +245,7 @@ class Deliverable(db.Model):
         db.Index("ix_deliverables_status_due", "status", "due_on"),
         # Event deliverables are looked up by their key (who answered a request, a meeting).
         db.Index("ix_deliverables_period_key", "period_key"),
+        db.Index("ix_deliverables_due_on", "due_on"),  # the annual report's year filters
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

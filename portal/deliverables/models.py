@@ -15,7 +15,10 @@ class Submission(db.Model):
     """One version of what an institution reports for a deliverable. Immutable once sent."""
 
     __tablename__ = "submissions"
-    __table_args__ = (db.UniqueConstraint("deliverable_id", "version"),)
+    __table_args__ = (
+        db.UniqueConstraint("deliverable_id", "version"),
+        db.Index("ix_submissions_status_submitted_at", "status", "submitted_at"),  # review queue
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deliverable_id: Mapped[int] = mapped_column(

@@ -1,10 +1,16 @@
 """Full-text search over topic titles and posts — the one place that knows the dialect.
 
-SQLite: ``forum_search`` is an FTS5 table (``unicode61 remove_diacritics 2``).
+SQLite: ``forum_search`` is an FTS5 table (``unicode61 remove_diacritics 2``, prefix indexes
+for 2, 3 and 4 characters, the post id as rowid — migration 0012).
 PostgreSQL: ``forum_search`` holds a ``tsvector`` built with ``portal_pt``, the
 ``portuguese`` configuration with ``unaccent`` before stemming (created by migration 0003),
 under a GIN index. Both are kept in sync by the services (no triggers), one row per visible
 post; the question's row also carries the topic title, weighted higher.
+
+A search ranks a bounded set: the newest ``CANDIDATES`` matching posts (a cheap order on both
+databases: FTS5 walks its doclists by rowid, PostgreSQL the post id index). A common word
+in a large forum matches a quarter of the posts; ranking and counting all of them took
+seconds. Below the cap the results are exactly the full ranking; above it the page says so.
 """
 
 # SQL text here is built from constants and int-cast ids only; user input is always bound.
@@ -13,6 +19,7 @@ post; the question's row also carries the topic title, weighted higher.
 import re
 import unicodedata
 
+from flask import g
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup, escape
 from sqlalchemy import text
@@ -22,6 +29,11 @@ from portal.extensions import db
 TABLE = "forum_search"
 START, STOP = "\u27e6", "\u27e7"  # snippet markers, turned into <mark> after escaping
 MAX_TERMS = 8
+CANDIDATES = 1000  # matching posts ranked per search (the newest ones)
+VOCAB = "forum_search_vocab"  # SQLite: fts5vocab 'row' table over forum_search (0012)
+PREFIX_INDEXES = (2, 3, 4)  # SQLite: FTS5 prefix='2 3 4' (0012)
+MAX_EXPANSION = 16  # SQLite: most terms a long prefix is expanded into
+EXPANSIONS = "forum_search_expansions"  # flask.g key: the request's expanded queries
 
 
 def _dialect() -> str:
@@ -60,24 +72,51 @@ def index_post(post, title: str | None = None) -> None:
     else:
         db.session.execute(
             text(
-                f"INSERT INTO {TABLE} (topic_id, post_id, title, body) "
-                "VALUES (:topic_id, :post_id, :title, :body)"
+                f"INSERT INTO {TABLE} (rowid, topic_id, post_id, title, body) "
+                "VALUES (:post_id, :topic_id, :post_id, :title, :body)"
             ),
             params,
         )
 
 
 def remove_post(post_id: int) -> None:
-    db.session.execute(text(f"DELETE FROM {TABLE} WHERE post_id = :id"), {"id": post_id})
+    _forget_expansions()
+    key = "post_id" if _dialect() == "postgresql" else "rowid"  # FTS5: only rowid is indexed
+    db.session.execute(text(f"DELETE FROM {TABLE} WHERE {key} = :id"), {"id": post_id})
 
 
 def remove_topic(topic_id: int) -> None:
+    _forget_expansions()
     db.session.execute(text(f"DELETE FROM {TABLE} WHERE topic_id = :id"), {"id": topic_id})
 
 
 def clear() -> None:
     """Empty the index (tests; a full rebuild)."""
+    _forget_expansions()
     db.session.execute(text(f"DELETE FROM {TABLE}"))
+
+
+def rebuild() -> None:
+    """Re-index every visible post in one statement (after bulk loads, e.g. ``portal synth``)."""
+    clear()
+    title = "CASE WHEN p.number = 1 THEN t.title ELSE '' END"
+    source = (
+        "FROM forum_posts p JOIN forum_topics t ON t.id = p.topic_id WHERE p.hidden = :hidden"
+    )
+    if _dialect() == "postgresql":
+        sql = (
+            f"INSERT INTO {TABLE} (topic_id, post_id, document) SELECT p.topic_id, p.id, "
+            f"setweight(to_tsvector('portal_pt', {title}), 'A') || "
+            f"setweight(to_tsvector('portal_pt', p.body), 'B') {source}"
+        )
+    else:
+        sql = (
+            f"INSERT INTO {TABLE} (rowid, topic_id, post_id, title, body) "
+            f"SELECT p.id, p.topic_id, p.id, {title}, p.body {source} ORDER BY p.id"
+        )
+    db.session.execute(text(sql), {"hidden": False})
+    if _dialect() != "postgresql":  # merge the segments of the bulk insert into one b-tree
+        db.session.execute(text(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('optimize')"))
 
 
 # Querying ------------------------------------------------------------------------------
@@ -93,48 +132,104 @@ def _filters(category_id: int | None, solved: bool | None) -> tuple[str, dict]:
     return sql, params
 
 
-def _ranked_sql(where: str) -> str:
-    """A query giving (topic_id, score) per matching topic; a larger score is better."""
+def _candidates_sql(where: str) -> str:
+    """The newest ``:limit`` matching posts: (post_id, topic_id, score, solved).
+
+    The score is computed for those rows only; a larger score is better.
+    """
     if _dialect() == "postgresql":
+        # The subquery picks the rows by post id (newest first) before ts_rank_cd reads any
+        # tsvector: ranking every match was the cost.
         return (
-            f"SELECT s.topic_id AS topic_id, max(ts_rank_cd(s.document, q.query)) "
-            f"* (CASE WHEN t.solved THEN 2 ELSE 1 END) AS score "
-            f"FROM {TABLE} s CROSS JOIN (SELECT to_tsquery('portal_pt', :tsquery) AS query) q "
-            f"JOIN forum_topics t ON t.id = s.topic_id "
-            f"WHERE s.document @@ q.query{where} GROUP BY s.topic_id, t.solved"
+            "SELECT c.post_id, c.topic_id, ts_rank_cd(c.document, q.query) AS score, c.solved "
+            "FROM (SELECT s.post_id, s.topic_id, s.document, t.solved "
+            f"FROM {TABLE} s JOIN forum_topics t ON t.id = s.topic_id "
+            f"WHERE s.document @@ to_tsquery('portal_pt', :tsquery){where} "
+            "ORDER BY s.post_id DESC LIMIT :limit) c "
+            "CROSS JOIN (SELECT to_tsquery('portal_pt', :tsquery) AS query) q"
         )
-    # bm25() is negative (smaller is better): negate it so that larger is better everywhere.
-    # FTS5 auxiliary functions only work in a plain query on the table, hence the subquery
-    # (LIMIT -1 keeps SQLite from flattening it into the aggregate).
+    # FTS5 returns matches in rowid (= post id) order without sorting, and bm25() (negative,
+    # smaller is better: negated here) is computed for the rows returned only. CROSS JOIN
+    # keeps the FTS5 table as the outer loop (topic_id is UNINDEXED there).
     return (
-        f"SELECT m.topic_id AS topic_id, -min(m.rank) "
-        f"* (CASE WHEN t.solved THEN 2 ELSE 1 END) AS score "
-        f"FROM (SELECT topic_id, bm25({TABLE}, 0, 0, 10.0, 1.0) AS rank FROM {TABLE} "
-        f"WHERE {TABLE} MATCH :match LIMIT -1) m JOIN forum_topics t ON t.id = m.topic_id "
-        f"WHERE 1 = 1{where} GROUP BY m.topic_id, t.solved"
+        f"SELECT {TABLE}.rowid, {TABLE}.topic_id, -bm25({TABLE}, 0, 0, 10.0, 1.0), t.solved "
+        f"FROM {TABLE} CROSS JOIN forum_topics t ON t.id = {TABLE}.topic_id "  # FTS5 outside
+        f"WHERE {TABLE} MATCH :match{where} ORDER BY {TABLE}.rowid DESC LIMIT :limit"
     )
 
 
 def _match_params(words: list[str]) -> dict:
     if _dialect() == "postgresql":
         return {"tsquery": " & ".join(f"{w}:*" for w in words)}
-    return {"match": " ".join(f'"{w}"*' for w in words)}
+    cache = g.setdefault(EXPANSIONS, {})  # the page and its snippets: looked up once
+    if tuple(words) not in cache:
+        cache[tuple(words)] = {"match": " AND ".join(_fts_prefix(w) for w in words)}
+    return cache[tuple(words)]
+
+
+def _forget_expansions() -> None:
+    """The index changes: prefixes expanded before may stand for other terms now."""
+    g.pop(EXPANSIONS, None)
+
+
+def _fts_prefix(word: str) -> str:
+    """FTS5 syntax for the words starting with ``word``.
+
+    Prefixes of 2 to 4 characters have their own FTS5 index (one lookup). A longer prefix
+    makes FTS5 merge the doclists of every term starting with it into memory before the
+    first row (35 ms for a common word at 500,000 posts, per query); when few terms start
+    with it, asking for them by name (``forum_search_vocab``) keeps the query lazy.
+    """
+    folded = _fold_text(word)  # the tokenizer's folding: lower case, no diacritics
+    if len(folded) <= max(PREFIX_INDEXES):
+        return f'"{word}"*'
+    found = db.session.scalars(
+        text(f"SELECT term FROM {VOCAB} WHERE term >= :low AND term <= :high LIMIT :most"),
+        {"low": folded, "high": folded + "\U0010ffff", "most": MAX_EXPANSION + 1},
+    ).all()
+    if not found or len(found) > MAX_EXPANSION or any(not t.startswith(folded) for t in found):
+        return f'"{word}"*'
+    return "(" + " OR ".join('"{}"'.format(t.replace('"', '""')) for t in found) + ")"
 
 
 class SearchPage(Pagination):
-    """A page of search hits: ``items`` are (topic_id, score) rows."""
+    """A page of search hits: ``items`` are (topic_id, score) rows, best first.
+
+    A topic scores its best post's score, doubled when solved. Only the newest
+    ``CANDIDATES`` matching posts are ranked (one statement); ``truncated`` tells that more
+    posts matched, and ``total`` then counts the topics of the ranked posts only.
+    """
+
+    truncated = False
+
+    @property
+    def cap(self) -> int:
+        return CANDIDATES
+
+    def _ranked(self) -> list[tuple[int, float]]:
+        if not hasattr(self, "_hits"):
+            sql, params = self._query_args["sql"], self._query_args["params"]
+            rows = db.session.execute(text(sql), {**params, "limit": CANDIDATES + 1}).all()
+            self.truncated = len(rows) > CANDIDATES
+            best: dict[int, float] = {}
+            self._best_post: dict[int, int] = {}
+            for post_id, topic_id, score, solved in rows[:CANDIDATES]:
+                score = float(score or 0) * (2 if solved else 1)
+                if topic_id not in best or score > best[topic_id]:
+                    best[topic_id], self._best_post[topic_id] = score, post_id
+            self._hits = sorted(best.items(), key=lambda hit: (-hit[1], -hit[0]))
+        return self._hits
 
     def _query_items(self) -> list:
-        sql, params = self._query_args["sql"], self._query_args["params"]
-        rows = db.session.execute(
-            text(f"{sql} ORDER BY score DESC, topic_id DESC LIMIT :limit OFFSET :offset"),
-            {**params, "limit": self.per_page, "offset": self._query_offset},
-        )
-        return [tuple(row) for row in rows]
+        return self._ranked()[self._query_offset : self._query_offset + self.per_page]
+
+    @property
+    def best_posts(self) -> dict[int, int]:
+        """The best-scoring post of each topic on this page (the one to quote)."""
+        return {topic_id: self._best_post[topic_id] for topic_id, _score in self.items}
 
     def _query_count(self) -> int:
-        sql, params = self._query_args["sql"], self._query_args["params"]
-        return db.session.scalar(text(f"SELECT count(*) FROM ({sql}) hits"), params) or 0
+        return len(self._ranked())
 
 
 def search_topics(
@@ -145,42 +240,69 @@ def search_topics(
     if not words:
         return None
     where, params = _filters(category_id, solved)
-    sql = _ranked_sql(where)
     return SearchPage(
         page=page,
         per_page=per_page,
         error_out=False,
-        sql=sql,
+        sql=_candidates_sql(where),
         params={**params, **_match_params(words)},
     )
 
 
-def snippets(topic_ids: list[int], query: str) -> dict[int, Markup]:
-    """The best-matching passage of each topic, with the matched words in <mark>."""
+def snippets(
+    topic_ids: list[int], query: str, posts: dict[int, int] | None = None
+) -> dict[int, Markup]:
+    """The best-matching passage of each topic, with the matched words in <mark>.
+
+    ``posts`` maps topic ids to the post to quote (``SearchPage.best_posts``); without it,
+    each topic's best-matching post. Only those posts are looked at.
+    """
     words = terms(query)
     if not topic_ids or not words:
         return {}
     params = {**_match_params(words)}
-    ids = ", ".join(str(int(i)) for i in topic_ids)
+    topics = ", ".join(str(int(i)) for i in topic_ids)
+    chosen = sorted(int(posts[i]) for i in topic_ids if i in posts) if posts else None
     if _dialect() == "postgresql":
+        # The post of each topic first, then one ts_headline per topic (it is costly).
+        if chosen:
+            best = (
+                f"SELECT id, topic_id FROM forum_posts WHERE id IN ({', '.join(map(str, chosen))})"
+            )
+        else:
+            best = (
+                "SELECT DISTINCT ON (s.topic_id) s.post_id AS id, s.topic_id "
+                f"FROM {TABLE} s WHERE s.topic_id IN ({topics}) "
+                "AND s.document @@ to_tsquery('portal_pt', :tsquery) ORDER BY s.topic_id, "
+                "ts_rank_cd(s.document, to_tsquery('portal_pt', :tsquery)) DESC, s.post_id"
+            )
         sql = (
-            "SELECT DISTINCT ON (s.topic_id) s.topic_id, ts_headline('portal_pt', p.body, "
-            "q.query, 'StartSel=\u27e6, StopSel=\u27e7, MaxWords=30, MinWords=12, "
-            "MaxFragments=1') "
-            f"FROM {TABLE} s JOIN forum_posts p ON p.id = s.post_id "
-            "CROSS JOIN (SELECT to_tsquery('portal_pt', :tsquery) AS query) q "
-            f"WHERE s.topic_id IN ({ids}) AND s.document @@ q.query "
-            "ORDER BY s.topic_id, ts_rank_cd(s.document, q.query) DESC"
+            "SELECT b.topic_id, ts_headline('portal_pt', p.body, to_tsquery('portal_pt', "
+            ":tsquery), 'StartSel=\u27e6, StopSel=\u27e7, MaxWords=30, MinWords=12, "
+            f"MaxFragments=1') FROM ({best}) b JOIN forum_posts p ON p.id = b.id"
         )
     else:
+        if chosen is None:
+            chosen = sorted(
+                db.session.scalars(text(f"SELECT id FROM forum_posts WHERE topic_id IN ({topics})"))
+            )
+        if not chosen:
+            return {}
+        # One FTS5 scan bounded by the posts' rowids (= post ids); the "+" keeps the IN list
+        # out of FTS5, which would run the whole query again for each rowid. No ORDER BY
+        # bm25(): it would rank every match in the range; the best is kept below.
         sql = (
-            f"SELECT topic_id, snippet({TABLE}, 3, '{START}', '{STOP}', '…', 24) "
-            f"FROM {TABLE} WHERE {TABLE} MATCH :match AND topic_id IN ({ids}) "
-            f"ORDER BY bm25({TABLE}, 0, 0, 10.0, 1.0) DESC"
+            f"SELECT topic_id, snippet({TABLE}, 3, '{START}', '{STOP}', '…', 24), "
+            f"-bm25({TABLE}, 0, 0, 10.0, 1.0) FROM {TABLE} WHERE {TABLE} MATCH :match "
+            f"AND rowid BETWEEN {chosen[0]} AND {chosen[-1]} "
+            f"AND +rowid IN ({', '.join(map(str, chosen))})"
         )
     found: dict[int, Markup] = {}
-    for topic_id, passage in db.session.execute(text(sql), params):
-        found[topic_id] = marked(passage or "")  # SQLite: last (best) wins
+    scores: dict[int, float] = {}
+    for topic_id, passage, *score in db.session.execute(text(sql), params):
+        score = score[0] if score else 0.0
+        if topic_id not in found or score > scores[topic_id]:
+            found[topic_id], scores[topic_id] = marked(passage or ""), score
     return found
 
 

@@ -147,7 +147,7 @@ def search_page():
             topics = {
                 t.id: t for t in db.session.scalars(db.select(Topic).where(Topic.id.in_(ids)))
             }
-            snippets = search.snippets(ids, filters.q.data)
+            snippets = search.snippets(ids, filters.q.data, posts=results.best_posts)
     return render(
         "forum/search.html",
         "forum/_search_results.html",

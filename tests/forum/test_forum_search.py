@@ -92,3 +92,43 @@ def test_queries_with_operators_or_nothing_searchable_are_safe(app, users):
     assert _ids('"* OR NEAR( -- ;') == []  # words only: never FTS or tsquery syntax
     assert _ids('assunto" OR "x') == []  # punctuation is dropped: "assunto" AND "or" AND "x"
     assert _ids("assunto*") != []
+
+
+def test_only_the_newest_matching_posts_are_ranked_and_the_page_says_so(
+    app, users, client, login, monkeypatch
+):
+    member = users["partner_member"]
+    oldest = topic(member, title="Convênio antigo", body="Prestação de contas")
+    middle = topic(member, title="Convênio do meio", body="Prestação de contas")
+    newest = topic(member, title="Assunto recente", body="Sem relação")
+    services.reply(newest, by=users["partner_manager"], body="Sobre o convênio também")
+    assert search.search_topics("convenio").truncated is False
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    page = search.search_topics("convenio")
+    assert page.truncated and page.total == 2  # the 2 newest matching posts: 2 topics
+    assert {topic_id for topic_id, _score in page.items} == {middle.id, newest.id}
+    assert oldest.id not in [topic_id for topic_id, _score in page.items]
+    login(users["partner_manager"])
+    html = client.get("/forum/busca?q=convenio").get_data(as_text=True)
+    assert "Mais de 2 resultados" in html and "</mark> do meio" in html
+
+
+def test_snippets_quote_the_best_post_given_for_each_topic(app, users):
+    t = topic(users["partner_member"], title="Eventos", body="Seminário de ouvidoria em março")
+    reply = services.reply(t, by=users["partner_manager"], body="A ouvidoria abre inscrições")
+    page = search.search_topics("ouvidoria inscricoes")
+    assert page.best_posts == {t.id: reply.id}
+    snippet = str(search.snippets([t.id], "ouvidoria inscricoes", posts=page.best_posts)[t.id])
+    assert "<mark>inscrições</mark>" in snippet and "março" not in snippet
+    assert "<mark>ouvidoria</mark>" in str(search.snippets([t.id], "ouvidoria")[t.id])
+
+
+def test_long_prefixes_find_every_word_they_start(app, users, monkeypatch):
+    member = users["partner_member"]
+    one = topic(member, title="Portal da transparência", body="Onde publicar?")
+    other = topic(member, title="Duas transparências", body="Ativa e passiva")
+    assert set(_ids("transparencia")) == {one.id, other.id}
+    monkeypatch.setattr(search, "MAX_EXPANSION", 1)  # too many terms: FTS5's own prefix query
+    search.clear()
+    search.rebuild()
+    assert set(_ids("TRANSPARÊNCIA")) == {one.id, other.id}
