@@ -15,6 +15,13 @@ def local_today() -> date:
     return datetime.now(zone()).date()
 
 
+def local_date(moment: datetime) -> date:
+    """The users' calendar day of a stored instant (naive values are UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone()).date()
+
+
 def start_of_local_day(day: date) -> datetime:
     """The UTC instant at which ``day`` begins in the users' timezone."""
     return datetime.combine(day, time.min, tzinfo=zone()).astimezone(UTC)

@@ -51,12 +51,7 @@ _SEPARATORS = re.compile(r"[\n\r,;]+")
 
 # Re-exported: the events and courses code reads "today" through this module.
 local_today = clock.local_today
-
-
-def local_date(moment: datetime) -> date:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
+local_date = clock.local_date
 
 
 def to_utc(local: datetime) -> datetime:

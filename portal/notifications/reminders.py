@@ -11,7 +11,7 @@ missed day can be run later with ``--today``.
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import exists
@@ -22,7 +22,7 @@ from portal.agreements.models import Agreement, Deliverable
 from portal.auth.models import User
 from portal.auth.roles import SEGES_ROLES
 from portal.core import audit
-from portal.core.clock import zone
+from portal.core.clock import local_date
 from portal.core.validators import format_cnpj
 from portal.deliverables.models import Review, Submission
 from portal.extensions import db
@@ -205,12 +205,6 @@ def overdue_reminders(today: date) -> list[Reminder]:
 # Review SLA -------------------------------------------------------------------------
 
 
-def _local_date(moment: datetime) -> date:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(zone()).date()
-
-
 def review_reminders(today: date) -> list[Reminder]:
     """SEGES is told of submissions waiting more than REVIEW_SLA_DAYS (then every week).
 
@@ -230,7 +224,7 @@ def review_reminders(today: date) -> list[Reminder]:
         .order_by(Submission.submitted_at, Submission.id)
     ).all()
     for submission, deliverable in rows:
-        days = (today - _local_date(submission.submitted_at)).days
+        days = (today - local_date(submission.submitted_at)).days
         if days > sla and (days - sla - 1) % OVERDUE_EVERY == 0:
             waiting.append((submission, deliverable, days))
     if not waiting:

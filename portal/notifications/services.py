@@ -166,10 +166,8 @@ def _notification_mail(user: User, item: dict, preferences_link: str | None):
 def _item(notification: Notification) -> dict:
     return {
         "kind": notification.kind,
-        "kind_label": kinds.kind(notification.kind).label,
         "message": notification.message,
         "link": external_url(notification.url),
-        "created_at": notification.created_at or utcnow(),
     }
 
 

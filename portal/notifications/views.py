@@ -8,7 +8,6 @@ from portal.core.htmx import is_htmx, render, toast
 from portal.extensions import db, login_manager
 from portal.notifications import bp, services
 from portal.notifications.forms import chosen, preferences_form
-from portal.notifications.kinds import DELIVERIES
 from portal.notifications.models import Notification
 
 STOP_POLLING = 286  # htmx stops an "every" trigger on this status
@@ -102,5 +101,4 @@ def _preferences_page(form):
         "notifications/_preferences_form.html",
         form.status,
         form=form,
-        deliveries=DELIVERIES,
     )

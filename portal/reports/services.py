@@ -39,7 +39,7 @@ from sqlalchemy import Integer, String, and_, case, cast, func, null, or_, union
 
 from portal.agreements.models import AXES, Agreement, Deliverable, Goal, Institution
 from portal.core import audit
-from portal.core.clock import start_of_local_day
+from portal.core.clock import local_date, start_of_local_day
 from portal.core.exceptions import DomainError
 from portal.core.markdown import render_markdown
 from portal.deliverables.models import Review, Submission
@@ -159,10 +159,6 @@ class PartnerGroup:
     adherents: int = 0
     adherents_due: int = 0
     adherents_met: int = 0
-
-    @property
-    def adherents_percent(self) -> float | None:
-        return _percent(self.adherents_met, self.adherents_due)
 
 
 @dataclass(frozen=True)
@@ -681,7 +677,6 @@ def _deliverable_lines(scope: _Scope, first: date, last: date) -> tuple[Delivera
             Deliverable.institution_id))
         .order_by(Deliverable.due_on, Goal.position, Deliverable.id)
     )
-    from portal.network.events import local_date
 
     lines = []
     for row in rows:

@@ -23,6 +23,7 @@ import re
 import threading
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +31,10 @@ import pytest
 from werkzeug.serving import make_server
 
 from portal import create_app
+from portal.agreements.models import Deliverable
+from portal.deliverables import services
 from portal.extensions import db
+from tests import factories
 from tests.conftest import PortalClient, _empty_tables, _test_config
 
 CHROMIUM = "/usr/bin/chromium"
@@ -97,12 +101,12 @@ def app(database_uri, tmp_path):
         db.engine.dispose()
 
 
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 (a free port) for the duration of one test."""
+@contextmanager
+def serving(app, name: str = "live-server") -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 (a free port) while the block runs; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True
     )
     thread.start()
     try:
@@ -111,6 +115,52 @@ def live_server(app) -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+@contextmanager
+def module_app(database_uri: str, folder) -> Iterator:
+    """An app for data a whole module shares (loaded once, served by ``serving``); its
+    tables are emptied when the block ends."""
+    config = _test_config(database_uri, folder)
+    config["SERVER_NAME"] = None
+    app = create_app(config)
+    app.extensions["mail_outbox"] = []
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            _empty_tables()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """Serve ``app`` for the duration of one test."""
+    with serving(app) as url:
+        yield url
+
+
+@pytest.fixture
+def submitted(app):
+    network = factories.seed_network()
+    seges, mg = network["seges"], network["mg"]
+    factories.user("revisor@seges.test", "seges_reviewer", seges, name="Rafael Revisor")
+    member = factories.user("membro@mg.test", "partner_member", mg, name="Marcos Membro")
+    deliverable = db.session.scalar(
+        db.select(Deliverable)
+        .join(Deliverable.goal)
+        .where(Deliverable.goal.has(code="1.2"), Deliverable.institution_id == mg.id)
+    )
+    services.save_draft(
+        deliverable,
+        by=member,
+        report="Indicamos a servidora Ana.",
+        covers_from=None,
+        covers_to=None,
+    )
+    services.submit(deliverable, by=member)
+    return deliverable
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ still its own test. The axe contexts use Playwright's ``bypass_csp`` only so tha
 script can be injected; the keyboard tests run under the real CSP.
 """
 
-import threading
 from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
@@ -19,9 +18,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 from werkzeug.datastructures import FileStorage
-from werkzeug.serving import make_server
 
-from portal import create_app, demo
+from portal import demo
 from portal.agreements.models import Agreement, Deliverable, FocalPoint, Institution
 from portal.auth.models import User
 from portal.deliverables import reviews, services
@@ -29,9 +27,8 @@ from portal.extensions import db
 from portal.forum.models import Category, Post, Topic
 from portal.network.models import Course, Event, InfoRequest, TrainingRecord
 from tests import factories
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, module_app, serving
 from tests.browser.test_login_journey import log_in
-from tests.conftest import _empty_tables, _test_config
 from tests.deliverables.conftest import PDF
 
 pytestmark = pytest.mark.browser
@@ -180,31 +177,12 @@ class Site:
 @pytest.fixture(scope="module")
 def site(database_uri, tmp_path_factory):
     """The app with the demo data, served once for the whole module."""
-    config = _test_config(database_uri, tmp_path_factory.mktemp("a11y"))
-    config["SERVER_NAME"] = None
-    app = create_app(config)
-    app.extensions["mail_outbox"] = []
-    with app.app_context():
+    with module_app(database_uri, tmp_path_factory.mktemp("a11y")) as app:
         with app.test_request_context("/"):  # notifications build URLs
             ids = _load()
         db.session.remove()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="a11y-live-server",
-            daemon=True,
-        )
-        thread.start()
-        try:
-            yield Site(f"http://127.0.0.1:{server.server_port}", ids)
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            server.server_close()
-            db.session.remove()
-            _empty_tables()
-            db.engine.dispose()
+        with serving(app, "a11y-live-server") as url:
+            yield Site(url, ids)
 
 
 def _session(browser, site, role: str) -> dict:

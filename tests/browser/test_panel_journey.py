@@ -7,40 +7,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from portal.agreements.models import Deliverable
-from portal.deliverables import services
-from portal.extensions import db
 from tests import factories
 from tests.browser.test_login_journey import log_in
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def network(app):
-    network = factories.seed_network()
-    seges, mg = network["seges"], network["mg"]
-    factories.user("revisor@seges.test", "seges_reviewer", seges, name="Rafael Revisor")
-    member = factories.user("membro@mg.test", "partner_member", mg, name="Marcos Membro")
-    deliverable = db.session.scalar(
-        db.select(Deliverable)
-        .join(Deliverable.goal)
-        .where(Deliverable.goal.has(code="1.2"), Deliverable.institution_id == mg.id)
-    )
-    services.save_draft(
-        deliverable,
-        by=member,
-        report="Indicamos a servidora Ana.",
-        covers_from=None,
-        covers_to=None,
-    )
-    services.submit(deliverable, by=member)
-    return deliverable
-
-
 @pytest.mark.parametrize("page", [True, False], indirect=True, ids=["js", "nojs"])
 def test_seges_sees_the_network_filters_it_and_opens_a_waiting_submission(
-    live_server, page, page_log, network
+    live_server, page, page_log, submitted
 ):
     log_in(page, "revisor@seges.test", factories.PASSWORD)
     page.get_by_role("navigation", name="Menu principal").get_by_role(

@@ -16,7 +16,6 @@ On each page, and after each htmx swap:
 - the payload is really on the pages that should show it (the test tests something).
 """
 
-import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
@@ -25,9 +24,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 from werkzeug.datastructures import FileStorage
-from werkzeug.serving import make_server
 
-from portal import create_app
 from portal.agreements import focal_points
 from portal.agreements import services as agreements
 from portal.agreements.models import Agreement, AgreementParty, Deliverable, Goal
@@ -38,9 +35,14 @@ from portal.forum import services as forum
 from portal.network import courses, events
 from portal.network import services as training
 from portal.notifications.services import notify
-from tests.browser.conftest import TIMEOUT_MS, _failed, _save_screenshots
+from tests.browser.conftest import (
+    TIMEOUT_MS,
+    _failed,
+    _save_screenshots,
+    module_app,
+    serving,
+)
 from tests.browser.test_accessibility import LOGINS, Site, _load, _session
-from tests.conftest import _empty_tables, _test_config
 from tests.deliverables.conftest import PDF
 
 pytestmark = pytest.mark.browser
@@ -318,33 +320,12 @@ def _load_hostile() -> dict[str, int]:
 @pytest.fixture(scope="module")
 def site(database_uri, tmp_path_factory):
     """The app with the hostile dataset, served once for the whole module."""
-    config = _test_config(database_uri, tmp_path_factory.mktemp("xss"))
-    config["SERVER_NAME"] = None
-    app = create_app(config)
-    app.extensions["mail_outbox"] = []
-    with app.app_context():
-        try:
-            with app.test_request_context("/"):  # notifications build URLs
-                ids = _load_hostile()
-            db.session.remove()
-            server = make_server("127.0.0.1", 0, app, threaded=True)
-            thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name="xss-live-server",
-                daemon=True,
-            )
-            thread.start()
-            try:
-                yield Site(f"http://127.0.0.1:{server.server_port}", ids)
-            finally:
-                server.shutdown()
-                thread.join(timeout=10)
-                server.server_close()
-        finally:
-            db.session.remove()
-            _empty_tables()
-            db.engine.dispose()
+    with module_app(database_uri, tmp_path_factory.mktemp("xss")) as app:
+        with app.test_request_context("/"):  # notifications build URLs
+            ids = _load_hostile()
+        db.session.remove()
+        with serving(app, "xss-live-server") as url:
+            yield Site(url, ids)
 
 
 # The watchers -------------------------------------------------------------------------------
