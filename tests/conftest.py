@@ -17,11 +17,24 @@ from sqlalchemy.pool import NullPool
 
 from portal import create_app
 from portal.extensions import db
-from tests import factories
+from tests import clock, factories
 
 email_validator.TEST_ENVIRONMENT = True  # accept the reserved .test domain used below
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _travel_to_portal_test_now():
+    """The whole run at PORTAL_TEST_NOW, when it is set (see tests/clock.py)."""
+    destination = clock.travel_destination()
+    if destination is None:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(destination, tick=True):
+        yield
 
 
 class PortalClient(FlaskClient):

@@ -10,7 +10,7 @@ from portal.agreements.models import Agreement, Deliverable, Goal, Institution
 from portal.agreements.schedule import describe_schedule
 from portal.core.models import AuditEvent
 from portal.extensions import db
-from tests import factories
+from tests import clock, factories
 
 ADHESION = {
     "name": "Prefeitura Municipal de Contagem",
@@ -129,7 +129,7 @@ def test_next_due_date_is_the_viewers_own(client, users, login, act):
     due = _deliverables(goal.id)[0].due_on
     login(users["partner_member"])
     body = client.get(f"/acordos/{act.id}").get_data(as_text=True)
-    if due >= date.today():
+    if due >= clock.today():
         assert due.strftime("%d/%m/%Y") in body
     assert "Registrar adesão" not in body and "/editar" not in body
 
@@ -364,7 +364,7 @@ def test_goal_schedule_change_regenerates_deliverables(client, users, login, act
     saved = db.session.get(Goal, goal.id)
     assert saved.schedule == {"kind": "periodic", "months": 6}
     assert saved.deadline_text == "Semestral"
-    future = [d for d in _deliverables(goal.id) if d.due_on >= date.today()]
+    future = [d for d in _deliverables(goal.id) if d.due_on >= clock.today()]
     assert future and all(d.period_key.startswith("P") for d in future)
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "goal.updated"))
 

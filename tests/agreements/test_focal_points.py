@@ -1,6 +1,5 @@
 """Servidores indicados (metas 1.1, 1.2, 2.1), Painel Gerencial access (1.3) and the 1.1 CSV."""
 
-from datetime import date
 
 import pytest
 
@@ -11,7 +10,7 @@ from portal.core.models import AuditEvent
 from portal.deliverables.models import Evidence
 from portal.extensions import db
 from portal.notifications.models import Notification
-from tests import factories
+from tests import clock, factories
 from tests.deliverables import conftest as workspace
 from tests.deliverables.conftest import deliverable_of
 
@@ -302,11 +301,11 @@ def test_one_click_csv_snapshot_is_attached_to_1_1(client, users, login, act, ap
     assert "Anexar esta lista à meta 1.1" in page
     response = client.post(f"/instituicoes/{mg}/servidores/anexar")
     assert response.status_code == 302
-    target = focal_points.snapshot_deliverable(mg, date.today())
+    target = focal_points.snapshot_deliverable(mg, clock.today())
     assert response.headers["Location"].endswith(f"/entregas/{target.id}")
     evidence = db.session.scalar(db.select(Evidence))
     assert evidence.submission.deliverable_id == target.id and evidence.kind == "file"
-    assert evidence.original_name == f"servidores-indicados-{date.today().isoformat()}.csv"
+    assert evidence.original_name == f"servidores-indicados-{clock.today().isoformat()}.csv"
     assert evidence.content_type == "text/csv"
     from portal.core.storage import storage
 

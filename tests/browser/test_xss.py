@@ -17,7 +17,7 @@ On each page, and after each htmx swap:
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from io import BytesIO
 from urllib.parse import quote, urlsplit
 
@@ -35,6 +35,7 @@ from portal.forum import services as forum
 from portal.network import courses, events
 from portal.network import services as training
 from portal.notifications.services import notify
+from tests import clock
 from tests.browser.conftest import (
     TIMEOUT_MS,
     _failed,
@@ -237,7 +238,7 @@ def _load_hostile() -> dict[str, int]:
 
     # Network: an event and a request (their notifications echo the title), a course and a
     # class, a focal point asking for Painel access (SEGES is notified), a training record.
-    day = date.today() + timedelta(days=10)
+    day = clock.today() + timedelta(days=10)
     starts = events.to_utc(datetime.combine(day, time(10, 0)))
     event = events.convene(
         by=admin,
@@ -288,8 +289,8 @@ def _load_hostile() -> dict[str, int]:
         institution_id=mg.id,
         by=manager,
         title=_clip(LINE, 300),
-        start_on=date.today() - timedelta(days=3),
-        end_on=date.today() - timedelta(days=2),
+        start_on=clock.today() - timedelta(days=3),
+        end_on=clock.today() - timedelta(days=2),
         hours=8,
         participants=10,
         modality="presencial",

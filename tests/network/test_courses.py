@@ -10,9 +10,10 @@ from portal.extensions import db
 from portal.network import courses
 from portal.network.models import Course, CourseClass
 from portal.notifications.models import Notification
+from tests import clock
 from tests.network.test_events import _network
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture

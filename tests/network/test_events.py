@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.network import events, ics
 from portal.network.models import Event, EventInvitation, InfoRequest
 from portal.notifications.models import Notification
-from tests import factories
+from tests import clock, factories
 
 MG_CNPJ = "50.941.185/0001-07"
 
@@ -45,7 +45,7 @@ def network(users):
 
 def _when(days: int, hour: int = 14) -> datetime:
     """A moment ``days`` from today at ``hour`` in Brasília (UTC−3), as aware UTC."""
-    day = date.today() + timedelta(days=days)
+    day = clock.today() + timedelta(days=days)
     return datetime(day.year, day.month, day.day, hour + 3, tzinfo=UTC)
 
 
@@ -73,15 +73,15 @@ def matrix_objects(users) -> dict:
         users, audience="escolhidos", value=None, references=[MG_CNPJ])
     info = db.session.scalar(db.select(InfoRequest).limit(1)) or events.send_request(
         by=users["seges_admin"], title="Ações do semestre", text="Enviem as ações.",
-        due_on=date.today() + timedelta(days=20), audience="escolhidos",
+        due_on=clock.today() + timedelta(days=20), audience="escolhidos",
         references=[MG_CNPJ])
     course = db.session.scalar(db.select(Course).limit(1)) or courses.save_course(
         None, by=users["seges_admin"], title="Gestão de parcerias", description="",
         hours=20, modality="distancia", audience="Servidores")
     klass = db.session.scalar(db.select(CourseClass).limit(1)) or courses.save_class(
         None, course=course, by=users["seges_admin"],
-        enrollment_opens_on=date.today(), enrollment_closes_on=date.today() + timedelta(days=5),
-        starts_on=date.today() + timedelta(days=10), ends_on=date.today() + timedelta(days=12))
+        enrollment_opens_on=clock.today(), enrollment_closes_on=clock.today() + timedelta(days=5),
+        starts_on=clock.today() + timedelta(days=10), ends_on=clock.today() + timedelta(days=12))
     return {"event": event.id, "info_request": info.id, "course": course.id,
             "course_class": klass.id, **{k: v for k, v in net.items() if k != "act"}}
 
@@ -118,7 +118,7 @@ def test_meeting_creates_the_on_call_meeting_deliverable_for_each_invitee(networ
     assert invited == {network["mg"], network["contagem"]}
     [deliverable] = _event_deliverables(event)  # Contagem's adhesion has no 1.7
     assert deliverable.institution_id == network["mg"] and deliverable.goal.code == "1.7"
-    assert deliverable.due_on == date.today() + timedelta(days=10 + events.EVENT_DUE_DAYS)
+    assert deliverable.due_on == clock.today() + timedelta(days=10 + events.EVENT_DUE_DAYS)
     assert deliverable.status == "pending"
     notified = db.session.scalars(db.select(Notification).where(
         Notification.kind != "adhesion.registered")).all()  # the fixture's adhesion, to SEGES
@@ -177,7 +177,7 @@ def test_partner_confirms_and_seges_records_attendance(network, users):
 # Requests ----------------------------------------------------------------------------------
 
 def test_request_creates_one_35_deliverable_per_partner_and_notifies(network, users):
-    due = date.today() + timedelta(days=20)
+    due = clock.today() + timedelta(days=20)
     info = events.send_request(by=users["seges_reviewer"], title="Ações do 1º semestre",
                                text="Enviem o relato.", due_on=due, audience="todos")
     deliverables = db.session.scalars(db.select(Deliverable).where(
@@ -196,7 +196,7 @@ def test_request_creates_one_35_deliverable_per_partner_and_notifies(network, us
 def test_request_due_in_the_past_is_refused(network, users):
     with pytest.raises(DomainError) as error:
         events.send_request(by=users["seges_admin"], title="T", text="x",
-                            due_on=date.today() - timedelta(days=1), audience="todos")
+                            due_on=clock.today() - timedelta(days=1), audience="todos")
     assert error.value.field == "due_on"
 
 
@@ -218,7 +218,7 @@ def test_event_ics_is_rfc5545_in_utc(network, users, app):
     assert text.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and text.endswith(
         "END:VCALENDAR\r\n")
     assert "\n" not in text.replace("\r\n", "")
-    day = date.today() + timedelta(days=10)
+    day = clock.today() + timedelta(days=10)
     assert f"DTSTART:{day:%Y%m%d}T170000Z" in text and f"DTEND:{day:%Y%m%d}T200000Z" in text
     assert f"UID:evento-{event.id}@localhost" in text
     assert "LOCATION:Sala 101\\, Bloco K\\; Brasília" in text
@@ -310,7 +310,7 @@ def test_partners_cannot_see_events_they_are_not_invited_to(client, users, login
 def test_partners_get_403_on_every_seges_route(client, users, login, network):
     event = _convene(users)
     info = events.send_request(by=users["seges_admin"], title="T", text="x",
-                               due_on=date.today() + timedelta(days=5), audience="todos")
+                               due_on=clock.today() + timedelta(days=5), audience="todos")
     login(users["partner_manager"])
     for url in ("/eventos/novo", "/solicitacoes", "/solicitacoes/nova",
                 f"/solicitacoes/{info.id}"):
@@ -340,7 +340,7 @@ def test_request_form_list_and_detail(client, users, login, network):
         "title": "Ações", "text": "Enviem", "due_on": "2020-01-01", "audience": "todos"})
     assert past.status_code == 422
     assert "O prazo deve ser hoje ou uma data futura." in past.get_data(as_text=True)
-    due = date.today() + timedelta(days=20)
+    due = clock.today() + timedelta(days=20)
     response = client.post("/solicitacoes/nova", data={
         "title": "Ações do semestre", "text": "Enviem", "due_on": due.isoformat(),
         "audience": "elo", "elo": "Estados"})

@@ -12,7 +12,7 @@ from portal.agreements.importer import parse_plan, read_seed_plan
 from portal.agreements.models import Deliverable
 from portal.extensions import db
 from portal.network import panel
-from tests import factories
+from tests import clock, factories
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def network(users):
     mg = users["partner_manager"].institution_id
     due = db.session.scalars(
         db.select(Deliverable)
-        .where(Deliverable.institution_id == mg, Deliverable.due_on <= date.today())
+        .where(Deliverable.institution_id == mg, Deliverable.due_on <= clock.today())
         .order_by(Deliverable.due_on)
     ).all()
     due[0].status, due[1].status, due[2].status = "approved", "approved", "submitted"
@@ -42,11 +42,11 @@ def _row(rows, institution_id):
 
 
 def test_progress_by_partner_is_computed_in_sql(network):
-    rows = db.session.execute(panel.progress_query(panel.PanelFilters(), date.today())).all()
+    rows = db.session.execute(panel.progress_query(panel.PanelFilters(), clock.today())).all()
     mg, es = _row(rows, network["mg"]), _row(rows, network["es"])
     expected_due = db.session.scalar(
         db.select(db.func.count(Deliverable.id)).where(
-            Deliverable.institution_id == network["mg"], Deliverable.due_on <= date.today()
+            Deliverable.institution_id == network["mg"], Deliverable.due_on <= clock.today()
         )
     )
     assert mg.due == expected_due and mg.done == 2 and mg.waiting == 1
@@ -56,7 +56,7 @@ def test_progress_by_partner_is_computed_in_sql(network):
 
 
 def test_totals(network):
-    totals = panel.totals(panel.PanelFilters(), date.today())
+    totals = panel.totals(panel.PanelFilters(), clock.today())
     assert totals.institutions == 2 and totals.active_agreements == 2
     assert totals.approved == 2 and totals.waiting == 1
 

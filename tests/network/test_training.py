@@ -12,6 +12,7 @@ from portal.deliverables import services as deliverables
 from portal.extensions import db
 from portal.network import services
 from portal.network.models import TrainingRecord
+from tests import clock
 from tests.deliverables import conftest as workspace
 from tests.deliverables.conftest import PDF, deliverable_of, upload
 
@@ -127,7 +128,7 @@ def test_seges_sees_all_with_an_institution_filter(client, users, login):
 
 
 def test_page_shows_progress_of_the_current_term_year(client, users, login, act):
-    _record(users, start=date.today(), hours=24)
+    _record(users, start=clock.today(), hours=24)
     login(users["partner_member"])
     body = client.get("/capacitacoes").get_data(as_text=True)
     assert "Capacitação no ano de vigência" in body and "24 h em 1 capacitação" in body

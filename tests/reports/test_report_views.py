@@ -2,7 +2,7 @@
 what; the introduction SEGES edits."""
 
 import io
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -11,7 +11,7 @@ from portal.core.models import AuditEvent
 from portal.extensions import db
 from portal.reports import exports, services
 from portal.reports.models import AnnualReport
-from tests import factories
+from tests import clock, factories
 
 
 @pytest.fixture
@@ -136,7 +136,7 @@ def test_the_index_shows_the_default_year_and_years_switch_by_fragment(
 ):
     login(users["seges_admin"])
     page = client.get("/relatorio-anual").get_data(as_text=True)
-    year = services.default_year(date.today())
+    year = services.default_year(clock.today())
     assert f"Relatório Anual da Rede de Parcerias {year}" in page
     assert 'href="/relatorio-anual/2025"' in page
     fragment = client.htmx("/relatorio-anual/2025")

@@ -1,0 +1,27 @@
+"""The tests' one clock: the portal's calendar, never the machine's.
+
+The code counts deadlines in the users' calendar (``DISPLAY_TIMEZONE``, Brasília), so a
+test that needs "today" asks :func:`today` here rather than ``date.today()``, which is the
+machine's (UTC) date and differs from Brasília's between 21:00 and 24:00 there.
+
+``PORTAL_TEST_NOW`` (an ISO instant such as ``2026-12-05T01:30:00+00:00``) moves the whole
+run's clock there, ticking (time-machine): ``PORTAL_TEST_NOW=… make test`` proves the
+suite does not depend on the hour it runs at.
+"""
+
+import os
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from portal import config
+
+ZONE = ZoneInfo(config.DISPLAY_TIMEZONE)
+
+
+def today() -> date:
+    return datetime.now(ZONE).date()
+
+
+def travel_destination() -> datetime | None:
+    value = os.environ.get("PORTAL_TEST_NOW")
+    return datetime.fromisoformat(value) if value else None
