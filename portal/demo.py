@@ -106,9 +106,9 @@ def load_demo(password: str) -> list[tuple[str, str, bool]]:
 def _load_reviews(mg: Institution) -> None:
     """MG's banner (3.1) and its 2026 course publicity (3.2) approved, its Painel indication
     (1.2) waiting in the review queue."""
-    from portal.agreements.models import Deliverable, Goal
+    from portal.agreements.models import Goal
     from portal.deliverables import reviews, services
-    from portal.deliverables.models import Submission
+    from portal.deliverables.models import Deliverable, Submission
 
     owned = db.select(Deliverable.id).where(Deliverable.institution_id == mg.id)
     if db.session.scalar(db.select(Submission.id).where(Submission.deliverable_id.in_(owned))):
@@ -167,12 +167,26 @@ def _load_reviews(mg: Institution) -> None:
     services.submit(painel, by=member)
 
 
+# ES signs the same plan model as MG, but its instrument has its own SEI process and
+# signature date (the seed's are MG's: 19973.011749/2025-70, signed on 24/09/2025).
+ES_SEI_PROCESS = "19973.011823/2025-58"
+ES_SIGNED_ON = date(2025, 12, 12)
+
+
 def _load_agreements(institutions: dict[str, Institution]) -> None:
     """ACT 160/2025 (MG) from the seed, the same plan for ES, and Contagem's adhesion to MG."""
     plan = parse_plan(read_seed_plan())
     mg_act, _ = import_plan(plan, start=date(2025, 10, 1), years=5)
+    es_plan = {
+        **plan,
+        "agreement": {
+            **plan["agreement"],
+            "sei_process": ES_SEI_PROCESS,
+            "signed_on": ES_SIGNED_ON.isoformat(),
+        },
+    }
     import_plan(
-        plan, start=date(2026, 11, 15), years=5, number="161/2025", partner=institutions["es"]
+        es_plan, start=date(2026, 11, 15), years=5, number="161/2025", partner=institutions["es"]
     )
     contagem = institutions["contagem"]
     already = db.session.scalar(

@@ -1,16 +1,9 @@
 """Imports every model so that ``db.metadata`` knows all tables (used by Alembic and tests)."""
 
-from portal.agreements.models import (
-    Agreement,
-    AgreementParty,
-    Deliverable,
-    FocalPoint,
-    Goal,
-    Institution,
-)
+from portal.agreements.models import Agreement, AgreementParty, FocalPoint, Goal, Institution
 from portal.auth.models import User
 from portal.core.models import AuditEvent
-from portal.deliverables.models import Evidence, Review, Submission
+from portal.deliverables.models import Deliverable, Evidence, Review, Submission
 from portal.forum.models import Category, Post, PostRevision, Report, Topic, TopicRead, Watch
 from portal.network.models import (
     Course,

@@ -33,20 +33,12 @@ from sqlalchemy import func, insert, text, update
 
 from portal.agreements import generation, schedule
 from portal.agreements.importer import parse_plan, read_seed_plan
-from portal.agreements.models import (
-    UFS,
-    Agreement,
-    AgreementParty,
-    Deliverable,
-    FocalPoint,
-    Goal,
-    Institution,
-)
+from portal.agreements.models import UFS, Agreement, AgreementParty, FocalPoint, Goal, Institution
 from portal.auth.models import User
 from portal.auth.passwords import hash_password
 from portal.core.exceptions import DomainError
 from portal.core.markdown import render_markdown
-from portal.deliverables.models import REASONS, Evidence, Review, Submission
+from portal.deliverables.models import REASONS, Deliverable, Evidence, Review, Submission
 from portal.extensions import db
 from portal.forum import search
 from portal.forum.models import Category, Post, Topic, TopicRead, Watch

@@ -25,6 +25,7 @@ MATRIX = {
     "deliverables.download": ("GET", {"evidence_id": "evidence"}, "302 200 200 200 200"),
     "deliverables.preview": ("GET", {"evidence_id": "evidence"}, "302 200 200 200 200"),
     "deliverables.queue": ("GET", {}, "302 200 200 403 403"),
+    "deliverables.deadline_settings": ("GET", {}, "302 200 200 403 403"),
     "network.panel_page": ("GET", {}, "302 200 200 403 403"),
     "network.panel_csv": ("GET", {}, "302 200 200 403 403"),
     "network.panel_xlsx": ("GET", {}, "302 200 200 403 403"),
@@ -184,8 +185,8 @@ def _mg_deliverable(users) -> dict:
 
     from werkzeug.datastructures import FileStorage
 
-    from portal.agreements.models import Deliverable
     from portal.deliverables import services
+    from portal.deliverables.models import Deliverable
     from portal.extensions import db
 
     agreement_id = _mg_agreement()["agreement"]
@@ -205,7 +206,8 @@ def _mg_network(users) -> dict:
     from werkzeug.datastructures import FileStorage
 
     from portal.agreements import focal_points
-    from portal.agreements.models import Deliverable, FocalPoint
+    from portal.agreements.models import FocalPoint
+    from portal.deliverables.models import Deliverable
     from portal.extensions import db
     from portal.network import services as training
     from portal.network.models import TrainingRecord

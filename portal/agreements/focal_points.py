@@ -1,4 +1,4 @@
-"""Servidores indicados (metas 1.1, 1.2 e 2.1) and access to the Painel Gerencial (meta 1.3).
+"""Servidores indicados (metas 1.1, 1.2 e 2.1 of the seed) and access to the Painel Gerencial.
 
 A focal point row is never deleted: ending it keeps it in the history, and editing ends it
 and creates its successor (``replaces_id``), so every change stays visible.
@@ -9,9 +9,10 @@ import io
 from datetime import date
 
 from flask import has_request_context, url_for
+from sqlalchemy import String, cast
 from werkzeug.datastructures import FileStorage
 
-from portal.agreements.models import FOCAL_POINT_PURPOSES, Deliverable, FocalPoint, Goal
+from portal.agreements.models import FOCAL_POINT_PURPOSES, FocalPoint, Goal
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.core import audit
@@ -19,12 +20,13 @@ from portal.core.exceptions import Conflict, DomainError
 from portal.core.models import utcnow
 from portal.core.spreadsheets import csv_text
 from portal.core.validators import is_valid_cpf, mask_cpf, only_digits
+from portal.deliverables import lifecycle
 from portal.deliverables import services as deliverables
-from portal.deliverables.models import Evidence
+from portal.deliverables.models import Deliverable, Evidence
 from portal.extensions import db
 from portal.notifications.services import notify
 
-SNAPSHOT_GOAL = "1.1"
+SNAPSHOT_ROLE = "focal_points"  # the goal that holds the list of servidores (1.1 in the seed)
 CSV_HEADER = ["Finalidade", "Nome", "CPF", "Telefone", "E-mail", "Desde"]
 
 
@@ -146,7 +148,7 @@ def grant_access(focal_point: FocalPoint, *, by) -> None:
     for manager in _managers_of(focal_point.institution_id):
         notify(manager, "focal_point.access_granted",
                f"A SEGES concedeu a {focal_point.name} o acesso ao Painel Gerencial "
-               f"Parceriasgov.br (meta 1.3).", url)
+               f"Parceriasgov.br.", url)
     db.session.commit()
 
 
@@ -168,10 +170,10 @@ def _tell_seges_about_painel_request(institution, focal_point: FocalPoint) -> No
     for admin in admins:
         notify(admin, "focal_point.painel_requested",
                f"{institution.acronym or institution.name} indicou {focal_point.name} para "
-               f"acesso ao Painel Gerencial (meta 1.2).", url)
+               f"acesso ao Painel Gerencial Parceriasgov.br.", url)
 
 
-# The CSV snapshot attached to meta 1.1 ----------------------------------------------------
+# The CSV snapshot attached to the focal-points goal ------------------------------------------
 
 def snapshot_csv(institution_id: int) -> bytes:
     """The current list with masked CPFs (Finalidade;Nome;CPF;Telefone;E-mail;Desde)."""
@@ -188,11 +190,13 @@ def snapshot_csv(institution_id: int) -> bytes:
 
 
 def snapshot_deliverable(institution_id: int, today: date) -> Deliverable | None:
-    """The open 1.1 deliverable with the nearest due date that can still take evidence."""
+    """The open deliverable of the focal-points goal (its role, not its code) with the
+    nearest due date that can still take evidence."""
     return db.session.scalar(
         db.select(Deliverable).join(Deliverable.goal)
-        .where(Deliverable.institution_id == institution_id, Goal.code == SNAPSHOT_GOAL,
-               Deliverable.status.in_(deliverables.EDITABLE_STATUSES),
+        .where(Deliverable.institution_id == institution_id,
+               cast(Goal.roles, String).contains(f'"{SNAPSHOT_ROLE}"'),
+               Deliverable.status.in_(lifecycle.EDITABLE_STATUSES),
                Deliverable.opens_on <= today)
         .order_by(Deliverable.due_on, Deliverable.id).limit(1))
 

@@ -1,7 +1,15 @@
-"""Turning goals into dated deliverables for every institution that owes them.
+"""Turning goals into deliverables for every institution that owes them.
 
-Idempotent: a deliverable is identified by (goal, institution, period key); running the
-generation again only adds what is missing and never deletes or reopens work.
+* a goal with dates in the plan → its periods (``schedule.periods_for``), source ``plan``;
+* a continuous goal → no plan deadline; the partner's yearly *relato de acompanhamento*
+  (source ``followup``, SEGES's rule, ``deadlines.followup_periods``). SEGES's own
+  continuous duties are reported in the annual report itself, so they have none;
+* the goal whose role is ``annual_report`` (3.6 in the seed) → one deliverable of SEGES per
+  report year for the whole Rede, not one per agreement (key ``A<year>``).
+
+Idempotent: a deliverable is identified by (goal, institution, period key) — and the
+network's annual report by its key alone; running the generation again only adds what is
+missing and never deletes or reopens work.
 """
 
 import json
@@ -11,9 +19,12 @@ from functools import lru_cache
 from sqlalchemy import delete, insert
 
 from portal.agreements import schedule
-from portal.agreements.models import Agreement, Deliverable, Goal, Institution
+from portal.agreements.models import Agreement, Goal, Institution
 from portal.core.exceptions import DomainError
 from portal.core.models import utcnow
+from portal.deliverables import deadlines
+from portal.deliverables.lifecycle import Source
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 
 
@@ -77,27 +88,50 @@ def _generate(items: list[tuple[Agreement, list[Goal]]]) -> int:
         return 0
     db.session.flush()
     existing = _existing_keys([goal.id for _, goals in items for goal in goals])
-    needs_seges = any(goal.responsible != "partner" for _, goals in items for goal in goals)
-    secretariat_id = secretariat().id if needs_seges else 0
+    secretariat_id = secretariat().id if any(
+        goal.responsible != "partner" for _, goals in items for goal in goals) else 0
+    settings = deadlines.current()
     rows = []
+    network_reports: dict[str, dict] = {}
     for agreement, goals in items:
+        start, end = agreement.term_start, agreement.term_end
         for goal in goals:
-            periods = _periods(
-                json.dumps(goal.schedule, sort_keys=True),
-                agreement.term_start,
-                agreement.term_end,
-                agreement.signed_on,
-            )
-            for institution_id in owners(goal, agreement, secretariat_id) if periods else []:
-                for period in periods:
+            if goal.has_role("annual_report"):
+                for period, rule in deadlines.annual_report_periods(start, end):
+                    network_reports.setdefault(period.key, _row(
+                        goal, secretariat_id or secretariat().id, period, Source.DEFAULT, rule))
+                continue
+            if schedule.is_continuous(goal.schedule):
+                owing = [agreement.partner_id] if goal.responsible != "seges" else []
+                periods = deadlines.followup_periods(start, end, settings)
+                source = Source.FOLLOWUP
+            else:
+                owing = owners(goal, agreement, secretariat_id)
+                periods = [(p, None) for p in _periods(
+                    json.dumps(goal.schedule, sort_keys=True), start, end, agreement.signed_on)]
+                source = Source.PLAN
+            for institution_id in owing if periods else []:
+                for period, rule in periods:
                     if (goal.id, institution_id, period.key) not in existing:
-                        rows.append(_row(goal, institution_id, period))
+                        rows.append(_row(goal, institution_id, period, source, rule))
+    rows.extend(_missing_network_reports(network_reports))
     _insert(rows)
     return len(rows)
 
 
+def _missing_network_reports(candidates: dict[str, dict]) -> list[dict]:
+    """The network's annual reports not yet created (under any agreement's goal)."""
+    if not candidates:
+        return []
+    present = set(db.session.scalars(db.select(Deliverable.period_key).where(
+        Deliverable.period_key.in_(list(candidates)),
+        Deliverable.deadline_source == Source.DEFAULT,
+        Deliverable.institution_id == next(iter(candidates.values()))["institution_id"])))
+    return [row for key, row in sorted(candidates.items()) if key not in present]
+
+
 _COLUMNS = ("goal_id", "institution_id", "period_key", "period_label", "opens_on", "due_on",
-            "status", "created_at", "updated_at")
+            "status", "deadline_source", "deadline_rule", "created_at", "updated_at")
 
 
 def _insert(rows: list[dict]) -> None:
@@ -116,7 +150,8 @@ def _insert(rows: list[dict]) -> None:
             copy.write_row([row.get(c, now) for c in _COLUMNS])
 
 
-def _row(goal: Goal, institution_id: int, period: schedule.Period) -> dict:
+def _row(goal: Goal, institution_id: int, period: schedule.Period,
+         source: Source = Source.PLAN, rule: str | None = None) -> dict:
     return {
         "goal_id": goal.id,
         "institution_id": institution_id,
@@ -125,6 +160,8 @@ def _row(goal: Goal, institution_id: int, period: schedule.Period) -> dict:
         "opens_on": period.opens_on,
         "due_on": period.due_on,
         "status": "pending",
+        "deadline_source": source.value,
+        "deadline_rule": rule,
     }
 
 
@@ -152,6 +189,8 @@ def add_event_deliverable(
     event_date: date,
     due_on: date | None = None,
     label: str | None = None,
+    source: Source = Source.PLAN,
+    rule: str | None = None,
 ) -> Deliverable:
     """The deliverable an event (meeting, request, adhesion, course change) creates."""
     period = schedule.event_period(
@@ -166,6 +205,6 @@ def add_event_deliverable(
     )
     if existing is not None:
         return existing
-    deliverable = Deliverable(**_row(goal, institution_id, period))
+    deliverable = Deliverable(**_row(goal, institution_id, period, source, rule))
     db.session.add(deliverable)
     return deliverable

@@ -817,6 +817,32 @@ def _goals(records: list[_Record], warnings: list[str]) -> list[dict[str, Any]]:
     return goals
 
 
+_FOCAL_POINTS = re.compile(r"\bindicar\s+servidor(?:es)?\b.*\bacompanh")
+_FORUMS = re.compile(r"\bparticipar\b.*\bforu(?:m|ns)\b")
+_ANNUAL_REPORT = re.compile(r"\brelatorio\s+anual\b")
+
+
+def goal_roles(description: str, schedule: dict, responsible: str) -> list[str]:
+    """What the portal does with a goal, read from its prazo and text (GOAL_ROLES):
+    ``meetings`` (receives meeting convocations), ``forums`` (forum convocations),
+    ``focal_points`` (names the servidores who follow the agreement), ``training_hours``
+    (an hours target), ``annual_report`` (the Rede's annual report, by SEGES). SEGES can
+    change them on the agreement page."""
+    text = _clean_folded(description).lower()
+    roles = []
+    if schedule.get("kind") == "on_call" and schedule.get("trigger") == "meeting":
+        roles.append("meetings")
+    if _FORUMS.search(text) and responsible != "seges":
+        roles.append("forums")
+    if _FOCAL_POINTS.search(text) and responsible != "seges":
+        roles.append("focal_points")
+    if schedule.get("min_hours"):
+        roles.append("training_hours")
+    if _ANNUAL_REPORT.search(text) and responsible == "seges":
+        roles.append("annual_report")
+    return roles
+
+
 # ================================================================ document
 
 _NUM = r"(?:\s*(?:n(?:umero|\s*\.?\s*[o\u00b0])?\s*\.?|#)\s*:?)?\s*"

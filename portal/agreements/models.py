@@ -102,6 +102,15 @@ AXES = {1: "Melhoria da Gestão", 2: "Capacitação", 3: "Comunicação e Transp
 
 RESPONSIBLE = {"seges": "SEGES", "partner": "Partícipe", "both": "SEGES e partícipe"}
 
+# Roles a goal plays in the portal's features, whatever its code in the plan.
+GOAL_ROLES = {
+    "meetings": "Recebe as convocações de reuniões técnicas",
+    "forums": "Recebe as convocações de fóruns",
+    "focal_points": "Reúne os servidores indicados para acompanhar o Acordo",
+    "training_hours": "Conta as horas de capacitação (mínimo anual)",
+    "annual_report": "Relatório Anual da Rede (um por ano, da SEGES)",
+}
+
 
 class Agreement(db.Model):
     """An instrument (ACT, Acordo de Cooperação, Termo/Acordo de Adesão) and its term."""
@@ -203,6 +212,9 @@ class Goal(db.Model):
     schedule: Mapped[dict] = mapped_column(JSON, default=dict)
     responsible: Mapped[str] = mapped_column(String(10))
     applies_to_adherents: Mapped[bool] = mapped_column(default=False)
+    # What the portal does with this goal beyond its schedule (GOAL_ROLES): set by the
+    # importer from the goal's prazo and text, editable by SEGES. Never keyed to a code.
+    roles: Mapped[list] = mapped_column(JSON, default=list)
 
     agreement: Mapped[Agreement] = relationship(back_populates="goals")
 
@@ -218,70 +230,17 @@ class Goal(db.Model):
     def min_hours(self) -> int | None:
         return self.schedule.get("min_hours")
 
+    def has_role(self, role: str) -> bool:
+        return role in (self.roles or [])
+
     def __repr__(self) -> str:
         return f"<Goal {self.code}>"
 
 
-DELIVERABLE_STATUS = {
-    "pending": "A fazer",
-    "draft": "Em elaboração",
-    "submitted": "Enviada",
-    "approved": "Aprovada",
-    "returned": "Devolvida",
-    "waived": "Dispensada",
-}
-# Statuses that mean someone worked on it: regeneration never touches these.
-TOUCHED_STATUSES = frozenset({"draft", "submitted", "approved", "returned", "waived"})
-DONE_STATUSES = frozenset({"approved", "waived"})
-
-
-class Deliverable(db.Model):
-    """One concrete, dated obligation of a goal for the institution that owes it."""
-
-    __tablename__ = "deliverables"
-    __table_args__ = (
-        db.UniqueConstraint("goal_id", "institution_id", "period_key"),
-        db.Index("ix_deliverables_institution_due", "institution_id", "due_on"),
-        db.Index("ix_deliverables_status_due", "status", "due_on"),
-        # Event deliverables are looked up by their key (who answered a request, a meeting).
-        db.Index("ix_deliverables_period_key", "period_key"),
-        db.Index("ix_deliverables_due_on", "due_on"),  # the annual report's year filters
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
-    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
-    period_key: Mapped[str] = mapped_column(String(70))
-    period_label: Mapped[str] = mapped_column(String(200))
-    opens_on: Mapped[date]
-    due_on: Mapped[date]
-    status: Mapped[str] = mapped_column(String(12), default="pending")
-    # Set while SEGES has waived it (dispensada): why, and the status to restore on undo.
-    waiver_reason: Mapped[str | None] = mapped_column(String(500))
-    status_before_waiver: Mapped[str | None] = mapped_column(String(12))
-    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        db.DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
-
-    goal: Mapped[Goal] = relationship(lazy="joined")
-    institution: Mapped[Institution] = relationship()
-
-    @property
-    def status_label(self) -> str:
-        return DELIVERABLE_STATUS[self.status]
-
-    def is_overdue(self, today: date) -> bool:
-        return self.due_on < today and self.status not in {"submitted", *DONE_STATUSES}
-
-    def __repr__(self) -> str:
-        return f"<Deliverable {self.goal_id}:{self.institution_id}:{self.period_key}>"
-
-
 FOCAL_POINT_PURPOSES = {
-    "acompanhamento": "Acompanhamento da execução (meta 1.1)",
-    "painel": "Painel Gerencial (meta 1.2)",
-    "multiplicador": "Multiplicador (meta 2.1)",
+    "acompanhamento": "Acompanhamento da execução",
+    "painel": "Painel Gerencial",
+    "multiplicador": "Multiplicador",
 }
 
 

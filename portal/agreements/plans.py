@@ -3,7 +3,7 @@
 import re
 from datetime import date
 
-from portal.agreements import generation, schedule
+from portal.agreements import generation, importer, schedule
 from portal.agreements.models import (
     ADHESION_KINDS,
     UFS,
@@ -144,6 +144,8 @@ def import_plan(
                 schedule=schedule.validate_schedule(item["schedule"]),
                 responsible=item["responsible"],
                 applies_to_adherents=item["code"] in adherent_codes,
+                roles=importer.goal_roles(
+                    item["description"], item["schedule"], item["responsible"]),
             )
         )
     db.session.flush()
@@ -254,6 +256,7 @@ def register_adhesion(
                     deadline_text=goal.deadline_text,
                     schedule=dict(goal.schedule),
                     responsible="partner",
+                    roles=[role for role in goal.roles if role != "annual_report"],
                 )
             )
     db.session.add(adhesion)

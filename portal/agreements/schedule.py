@@ -70,11 +70,16 @@ Periods per kind (``periods_for``)
   a due date after the term end (days longer than the term) or a signature-based
   period that opens/falls before the start keeps the document's own rule. This is the
   only kind whose dates can fall outside ``[start, end]``.
-* ``at_start``: one period, key ``"once"``, label ``"Início da vigência"``, opening
-  and due on the start.
-* ``annual``, ``during_term``, ``per_regulation``: one period per term year, key
-  ``"Y<n>"``, label ``"Ano n (dd/mm/aaaa a dd/mm/aaaa)"``, opening on the year's first
-  day and due on its last day (the last year clipped to the term end).
+* ``at_start``, ``during_term``, ``per_regulation``: *continuous* obligations — the plan
+  sets no date, so no period (:func:`is_continuous`). SEGES's yearly follow-up of them is
+  not the plan's and is made in ``portal.deliverables.deadlines``.
+* ``annual``: one period per term year, key ``"Y<n>"``, label ``"Ano n (dd/mm/aaaa a
+  dd/mm/aaaa)"``, opening on the year's first day and due on its last day (the last year
+  clipped to the term end).
+* ``annual`` with ``min_hours`` ("60 horas ao ano"): the training year is the calendar
+  year — the same year the annual report counts hours in — so one period per calendar
+  year the term touches, key ``"C<year>"``, label ``"Ano de capacitação de <year>
+  (dd/mm/aaaa a dd/mm/aaaa)"``, clipped to the term at both ends.
 * ``periodic``: consecutive periods of ``months`` months from the start (the last one
   clipped to the term end), due on each period's last day, label ``"Período dd/mm/aaaa
   a dd/mm/aaaa"``. The key is ``"P<YYYY-MM>"`` of the period's *nominal* start month
@@ -118,6 +123,7 @@ __all__ = [
     "event_period",
     "event_trigger",
     "is_business_day",
+    "is_continuous",
     "periods_for",
     "term_end",
     "term_years",
@@ -141,7 +147,7 @@ MAX_HOURS_PER_YEAR = 8784
 COURSE_CHANGE_DUE_DAYS = 30
 MAX_EVENT_KEY_LENGTH = 63
 
-_YEARLY_KINDS = frozenset({"annual", "during_term", "per_regulation"})
+CONTINUOUS_KINDS = frozenset({"at_start", "during_term", "per_regulation"})
 
 _PARAMS: dict[str, frozenset[str]] = {
     "once_after_start": frozenset({"days", "business_days", "from"}),
@@ -407,6 +413,15 @@ def term_years(start: date, end: date) -> list[tuple[int, date, date]]:
     return [(index + 1, first, last) for index, first, last in _split(start, end, 12)]
 
 
+def training_years(start: date, end: date) -> list[tuple[int, date, date]]:
+    """(calendar year, first day, last day) of each year the term touches, clipped to it:
+    the training year of "N horas ao ano", the same as the annual report's year."""
+    _check_date(start, "start")
+    _check_date(end, "end")
+    return [(year, max(start, date(year, 1, 1)), min(end, date(year, 12, 31)))
+            for year in range(start.year, end.year + 1)]
+
+
 @lru_cache(maxsize=512)
 def _national_holidays(year: int) -> frozenset[date]:
     return frozenset(
@@ -469,9 +484,15 @@ def periods_for(
         except OverflowError:
             raise ScheduleError("O prazo ultrapassa o ano 9999.", "days") from None
         return [Period("once", "Prazo único", base, due)]
-    if kind == "at_start":
-        return [Period("once", "Início da vigência", start, start)]
-    if kind in _YEARLY_KINDS:
+    if kind in CONTINUOUS_KINDS:
+        return []
+    if kind == "annual" and normalised.get("min_hours"):
+        return [
+            Period(f"C{year}", f"Ano de capacitação de {year} ({_fmt(first)} a {_fmt(last)})",
+                   first, last)
+            for year, first, last in training_years(start, end)
+        ]
+    if kind == "annual":
         return [
             Period(f"Y{number}", _year_label(number, first, last), first, last)
             for number, first, last in term_years(start, end)
@@ -494,6 +515,11 @@ def periods_for(
     # on_call, monthly_after_event and manual: deliverables come from event_period()
     # or are set by SEGES.
     return []
+
+
+def is_continuous(schedule: dict | None) -> bool:
+    """A duty that lasts (no date in the plan): never late against the plan."""
+    return (schedule or {}).get("kind") in CONTINUOUS_KINDS
 
 
 def event_trigger(schedule: dict) -> str | None:
@@ -600,11 +626,11 @@ def describe_schedule(schedule: dict | None) -> str:
         origin = _FROM_LABELS.get(schedule.get("from") or "start", "o início")
         return f"Uma vez, até {days} {unit} após {origin}"
     if kind == "at_start":
-        return "Uma vez, no início da vigência"
+        return "Contínua, a partir do início da vigência (sem prazo no plano)"
     if kind == "annual":
         text = "Anual"
         if schedule.get("min_hours"):
-            text += f" (mínimo de {schedule['min_hours']} h)"
+            text += f" (mínimo de {schedule['min_hours']} h por ano civil)"
         if schedule.get("also_on") == "course_schedule_change":
             text += " e a cada alteração nos cursos"
         return text
@@ -612,9 +638,9 @@ def describe_schedule(schedule: dict | None) -> str:
         months = schedule.get("months")
         return _PERIOD_WORDS.get(months, f"A cada {months} meses")
     if kind == "during_term":
-        return "Durante a vigência (um relatório por ano)"
+        return "Contínua, durante a vigência (sem prazo no plano)"
     if kind == "per_regulation":
-        return "Conforme a norma vigente (uma vez por ano)"
+        return "Contínua, conforme a norma vigente (sem prazo no plano)"
     if kind == "on_call":
         return f"Quando convocado ({_TRIGGER_LABELS.get(schedule.get('trigger'), 'evento')})"
     if kind == "monthly_after_event":

@@ -1,21 +1,26 @@
 """Institution and agreement rules."""
 
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_
+from sqlalchemy import case, func, or_
 
-from portal.agreements.models import (
-    AXES,
-    DONE_STATUSES,
-    Agreement,
-    Deliverable,
-    Goal,
-    Institution,
-)
+from portal.agreements.models import AXES, Agreement, Goal, Institution
 from portal.core import audit
 from portal.core.exceptions import DomainError
 from portal.core.search import LIKE_ESCAPE, like_pattern
 from portal.core.validators import format_nup, only_digits
+from portal.deliverables.lifecycle import (
+    EDITABLE_STATUSES,
+    GROUP_LABELS,
+    STATE_LABELS,
+    STATE_TONES,
+    Group,
+    Source,
+    State,
+    state_of,
+)
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 
 
@@ -187,23 +192,67 @@ def agreement_counts(agreement_ids: list[int]) -> tuple[dict[int, int], dict[int
     return goals, adhesions
 
 
+@dataclass(frozen=True)
+class NextDue:
+    """A goal's next deadline: its earliest deliverable still owed, late ones included."""
+
+    due_on: date
+    state: State
+    followup: bool  # SEGES's relato de acompanhamento, not the plan's own deadline
+
+    @property
+    def is_late(self) -> bool:
+        return self.state in (State.LATE, State.FOLLOWUP_LATE)
+
+    @property
+    def marker(self) -> tuple[str, str] | None:
+        """(label, tone) of the tag shown next to the date, if any."""
+        if self.state in (State.LATE, State.FOLLOWUP_LATE, State.RETURNED):
+            return STATE_LABELS[self.state], STATE_TONES[self.state]
+        if self.followup:
+            return GROUP_LABELS[Group.FOLLOWUP], "muted"
+        return None
+
+
 def next_due_dates(
     agreement: Agreement, *, today: date, institution_id: int | None = None
-) -> dict[int, date]:
-    """Next open deliverable's due date per goal (of one owner, or of any), in one query."""
-    query = (
-        db.select(Deliverable.goal_id, func.min(Deliverable.due_on))
+) -> dict[int, NextDue]:
+    """Each goal's earliest deliverable still owed (not sent, approved or waived), of one
+    owner or of any, in one query. A late item comes first, so the page shows it with its
+    date instead of skipping to the next future one; on equal dates the plan's (or a SEGES
+    default's) deadline wins over a follow-up."""
+    followup_last = case((Deliverable.deadline_source == Source.FOLLOWUP, 1), else_=0)
+    rank = func.row_number().over(
+        partition_by=Deliverable.goal_id,
+        order_by=(Deliverable.due_on, followup_last, Deliverable.id),
+    )
+    ranked = (
+        db.select(
+            Deliverable.goal_id,
+            Deliverable.due_on,
+            Deliverable.status,
+            Deliverable.deadline_source,
+            rank.label("rank"),
+        )
         .join(Goal, Deliverable.goal_id == Goal.id)
         .where(
             Goal.agreement_id == agreement.id,
-            Deliverable.status.not_in(DONE_STATUSES),
-            Deliverable.due_on >= today,
+            Deliverable.status.in_(tuple(EDITABLE_STATUSES)),
         )
-        .group_by(Deliverable.goal_id)
     )
     if institution_id is not None:
-        query = query.where(Deliverable.institution_id == institution_id)
-    return dict(db.session.execute(query).all())
+        ranked = ranked.where(Deliverable.institution_id == institution_id)
+    ranked = ranked.subquery()
+    columns = (ranked.c.goal_id, ranked.c.due_on, ranked.c.status, ranked.c.deadline_source)
+    rows = db.session.execute(db.select(*columns).where(ranked.c.rank == 1)).all()
+    return {
+        goal_id: NextDue(
+            due_on=due_on,
+            state=state_of(status, due_on, source, today),
+            followup=source == Source.FOLLOWUP,
+        )
+        for goal_id, due_on, status, source in rows
+    }
 
 
 def goals_by_axis(goals: list[Goal]) -> list[tuple[str, list[Goal]]]:

@@ -32,7 +32,6 @@ from portal.agreements.models import (
     AXES,
     RESPONSIBLE,
     Agreement,
-    Deliverable,
     FocalPoint,
     Goal,
     Institution,
@@ -45,6 +44,7 @@ from portal.core.exceptions import DomainError
 from portal.core.htmx import is_htmx, render, toast
 from portal.core.storage import send_stored
 from portal.core.validators import format_cnpj, format_cpf, format_nup
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 
 
@@ -619,14 +619,14 @@ def end_focal_point(focal_point_id: int):
 @bp.post("/instituicoes/<int:institution_id>/servidores/anexar")
 @login_required
 def attach_focal_points(institution_id: int):
-    """One click: the current list (CPFs masked) as a CSV in the open 1.1 deliverable's draft."""
+    """One click: the current list (CPFs masked) as a CSV in the focal-points goal's draft."""
     institution = _institution_for(institution_id, "focal_point.attach")
     back = url_for("agreements.focal_point_list", institution_id=institution.id)
     deliverable = focal_points.snapshot_deliverable(institution.id, _today())
     if deliverable is None:
         flash(
-            "Não há entrega da meta 1.1 aberta para edição: a lista não foi anexada. "
-            "Confira em Minhas entregas se a entrega já foi enviada.",
+            "Não há relato aberto da meta de indicação de servidores: a lista não foi "
+            "anexada. Confira em Minhas entregas se o relato já foi enviado.",
             "warning",
         )
         return redirect(back)
@@ -638,7 +638,7 @@ def attach_focal_points(institution_id: int):
         flash(error.message, "danger")
         return redirect(back)
     flash(
-        f"Lista anexada ao rascunho da meta 1.1 ({deliverable.period_label}): "
+        f"Lista anexada ao rascunho da meta {deliverable.goal.code} ({deliverable.period_label}): "
         f"{evidence.original_name}.",
         "success",
     )

@@ -290,6 +290,19 @@ def _see_panel(user, _obj) -> bool:
     return user.is_seges
 
 
+# SEGES's default deadlines (Prazos padrão da SEGES) ------------------------------------------
+
+@rule("deadline_settings.view")
+def _view_deadline_settings(user, _obj) -> bool:
+    """SEGES staff read the dates SEGES sets where the plan is silent (reviewers read-only)."""
+    return user.is_seges
+
+
+@rule("deadline_settings.edit")
+def _edit_deadline_settings(user, _obj) -> bool:
+    return _is_admin(user)
+
+
 # Events, requests and courses (metas 1.7, 3.2, 3.4, 3.5) ----------------------------------
 
 @rule("event.manage")

@@ -11,9 +11,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from portal.agreements.models import AXES, DELIVERABLE_STATUS, ELOS, UFS
+from portal.agreements.models import AXES, ELOS, UFS
 from portal.core.forms import BrDateField, IntegerField, PortalForm, choices, strip
-from portal.deliverables.models import REASONS
+from portal.deliverables.lifecycle import GROUP_LABELS
+from portal.deliverables.models import DELIVERABLE_STATUS, REASONS
 
 MAX_REPORT = 100_000
 
@@ -51,14 +52,7 @@ class FilterForm(PortalForm):
 
     grupo = SelectField(
         "Grupo",
-        choices=choices(
-            [
-                ("atrasadas", "Atrasadas"),
-                ("proximas", "Próximos 30 dias"),
-                ("depois", "Depois"),
-                ("concluidas", "Concluídas"),
-            ]
-        ),
+        choices=choices([(group.value, label) for group, label in GROUP_LABELS.items()]),
         validators=[Optional()],
     )
     eixo = SelectField(

@@ -1,14 +1,103 @@
-"""Submissions (versions of a deliverable's report) and their evidence."""
+"""Deliverables (a goal's concrete obligations), their submissions and evidence."""
 
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.agreements.models import Goal, Institution
 from portal.core.models import utcnow
+from portal.deliverables.lifecycle import (
+    SOURCE_LABELS,
+    STATE_LABELS,
+    STATE_TONES,
+    STATUS_LABELS,
+    TOUCHED_STATUSES,
+    Source,
+    State,
+    Status,
+    state_expr,
+    state_of,
+)
 from portal.extensions import db
 
 MAX_FILES_PER_VERSION = 20
+DELIVERABLE_STATUS = {status.value: label for status, label in STATUS_LABELS.items()}
+__all__ = ["DELIVERABLE_STATUS", "TOUCHED_STATUSES", "Deliverable", "Evidence", "Review",
+           "Submission"]
+
+
+class Deliverable(db.Model):
+    """One concrete obligation of a goal for the institution that owes it (see lifecycle)."""
+
+    __tablename__ = "deliverables"
+    __table_args__ = (
+        db.UniqueConstraint("goal_id", "institution_id", "period_key"),
+        db.Index("ix_deliverables_institution_due", "institution_id", "due_on"),
+        db.Index("ix_deliverables_status_due", "status", "due_on"),
+        # Event deliverables are looked up by their key (who answered a request, a meeting).
+        db.Index("ix_deliverables_period_key", "period_key"),
+        db.Index("ix_deliverables_due_on", "due_on"),  # the annual report's year filters
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
+    period_key: Mapped[str] = mapped_column(String(70))
+    period_label: Mapped[str] = mapped_column(String(200))
+    opens_on: Mapped[date]
+    due_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(12), default=Status.PENDING.value)
+    # Where the date comes from (lifecycle.Source) and, unless it is the plan's own words,
+    # the rule that set it, as users read it ("15 dias úteis após a reunião — …").
+    deadline_source: Mapped[str] = mapped_column(String(10), default=Source.PLAN.value)
+    deadline_rule: Mapped[str | None] = mapped_column(String(300))
+    # Set while SEGES has waived it (dispensada): why, and the status to restore on undo.
+    waiver_reason: Mapped[str | None] = mapped_column(String(500))
+    status_before_waiver: Mapped[str | None] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        db.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    goal: Mapped[Goal] = relationship(lazy="joined")
+    institution: Mapped[Institution] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[Status(self.status)]
+
+    def state(self, today: date) -> State:
+        return state_of(self.status, self.due_on, self.deadline_source, today)
+
+    @classmethod
+    def state_column(cls, today: date):
+        return state_expr(today, cls.status, cls.due_on, cls.deadline_source)
+
+    def state_label(self, today: date) -> str:
+        return STATE_LABELS[self.state(today)]
+
+    def state_tone(self, today: date) -> str:
+        return STATE_TONES[self.state(today)]
+
+    def is_overdue(self, today: date) -> bool:
+        """Late against the plan (or a SEGES default); a late follow-up is not."""
+        return self.state(today) == State.LATE
+
+    @property
+    def is_followup(self) -> bool:
+        return self.deadline_source == Source.FOLLOWUP
+
+    @property
+    def deadline_origin(self) -> str:
+        """Where the date comes from, in the words users read."""
+        if self.deadline_source == Source.PLAN:
+            words = self.goal.deadline_text if self.goal else ""
+            return f"{words} — prazo do Plano de Trabalho" if words else SOURCE_LABELS[Source.PLAN]
+        return self.deadline_rule or SOURCE_LABELS[Source(self.deadline_source)]
+
+    def __repr__(self) -> str:
+        return f"<Deliverable {self.goal_id}:{self.institution_id}:{self.period_key}>"
 
 
 class Submission(db.Model):
@@ -38,7 +127,7 @@ class Submission(db.Model):
     )
     submitted_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
 
-    deliverable: Mapped["Deliverable"] = relationship()  # noqa: F821
+    deliverable: Mapped["Deliverable"] = relationship()
     author: Mapped["User | None"] = relationship(foreign_keys=[author_id])  # noqa: F821
     submitted_by: Mapped["User | None"] = relationship(foreign_keys=[submitted_by_id])  # noqa: F821
     evidence: Mapped[list["Evidence"]] = relationship(
@@ -120,3 +209,26 @@ class Review(db.Model):
     @property
     def decision_label(self) -> str:
         return DECISIONS[self.decision]
+
+
+class DeadlineSettings(db.Model):
+    """SEGES's rules for the dates the plan does not set (one row for the whole Rede).
+
+    Read through :func:`portal.deliverables.deadlines.current`; every screen that shows a
+    date made from these rules says it is SEGES's, not the plan's.
+    """
+
+    __tablename__ = "deadline_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Days to report after a meeting (1.7), a forum (3.4), a course-schedule change (3.2).
+    meeting_days: Mapped[int] = mapped_column(default=15)
+    forum_days: Mapped[int] = mapped_column(default=15)
+    course_change_days: Mapped[int] = mapped_column(default=30)
+    business_days: Mapped[bool] = mapped_column(default=True)
+    # The yearly relato de acompanhamento of continuous obligations: due this many days
+    # before the annual report's closing date (31/03 of the next year).
+    followup_days_before_closing: Mapped[int] = mapped_column(default=30)
+    updated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

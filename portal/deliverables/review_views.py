@@ -3,7 +3,6 @@
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from portal.agreements.models import Deliverable
 from portal.auth.policy import require
 from portal.core import audit
 from portal.core.exceptions import DomainError
@@ -11,7 +10,7 @@ from portal.core.htmx import render
 from portal.core.storage import send_stored
 from portal.deliverables import bp, reviews, services
 from portal.deliverables.forms import DecisionForm, QueueFilterForm, WaiveForm
-from portal.deliverables.models import Evidence, Submission
+from portal.deliverables.models import Deliverable, Evidence, Submission
 from portal.deliverables.views import today
 from portal.extensions import db
 

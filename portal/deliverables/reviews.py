@@ -3,20 +3,18 @@
 import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import String, cast, func, update
 from sqlalchemy.orm import contains_eager
 
-from portal.agreements.models import Deliverable, Goal, Institution
+from portal.agreements.models import Goal, Institution
 from portal.auth.models import User
-from portal.core import audit
-from portal.core.clock import start_of_local_day
+from portal.core.clock import local_date, local_today, start_of_local_day
 from portal.core.exceptions import Conflict, DomainError
-from portal.core.models import utcnow
 from portal.core.search import LIKE_ESCAPE, like_pattern
-from portal.deliverables import services
-from portal.deliverables.models import DECISIONS, REASONS, Review, Submission
+from portal.deliverables import bp, lifecycle, services
+from portal.deliverables.models import DECISIONS, REASONS, Deliverable, Review, Submission
 from portal.extensions import db
 from portal.notifications.services import notify
 
@@ -88,6 +86,17 @@ def queue_query(
     return query
 
 
+@bp.app_template_global()
+def waiting_days(submitted_at: datetime, today: date | None = None) -> int:
+    """Whole days a submission has waited, both ends in the users' calendar; never negative.
+
+    ``submitted_at`` is a UTC instant: its UTC date runs a day ahead of Brasília from 21:00
+    there, so it is turned into the local date before comparing with the local today.
+    """
+    today = local_today() if today is None else today
+    return max(0, (today - local_date(submitted_at)).days)
+
+
 def waiting_count() -> int:
     return (
         db.session.scalar(
@@ -145,22 +154,11 @@ def decide(
         comment=comment,
     )
     db.session.add(review)
-    db.session.execute(
-        update(Deliverable)
-        .where(Deliverable.id == submission.deliverable_id)
-        .values(status=decision, updated_at=utcnow())
-    )
     deliverable = db.session.get(Deliverable, submission.deliverable_id)
+    lifecycle.decided(deliverable, decision, by=by, version=submission.version,
+                      reason=review.reason_label or None, comment=comment or None)
     if decision == "returned":  # the partner finds the next version ready to correct
         services.start_new_version(submission)
-    audit.record(
-        f"deliverable.{decision}",
-        deliverable,
-        actor=by,
-        version=submission.version,
-        reason=review.reason_label or None,
-        comment=comment or None,
-    )
     _tell_the_partner(deliverable, review)
     db.session.commit()
     db.session.refresh(deliverable)
@@ -196,23 +194,12 @@ def _tell_the_partner(deliverable: Deliverable, review: Review) -> None:
 
 
 def waive(deliverable: Deliverable, *, by: User, reason: str) -> None:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("Informe o motivo da dispensa.", field="reason")
-    if deliverable.status in ("approved", "waived"):
-        raise Conflict("Só é possível dispensar uma entrega ainda não concluída.")
-    deliverable.status_before_waiver = deliverable.status
-    deliverable.status, deliverable.waiver_reason = "waived", reason[:500]
-    audit.record("deliverable.waived", deliverable, actor=by, reason=reason)
+    lifecycle.waive(deliverable, by=by, reason=reason)
     db.session.commit()
 
 
 def undo_waiver(deliverable: Deliverable, *, by: User) -> None:
-    if deliverable.status != "waived":
-        raise Conflict("Esta entrega não está dispensada.")
-    deliverable.status = deliverable.status_before_waiver or "pending"
-    deliverable.status_before_waiver = deliverable.waiver_reason = None
-    audit.record("deliverable.unwaived", deliverable, actor=by)
+    lifecycle.unwaive(deliverable, by=by)
     db.session.commit()
 
 

@@ -2,45 +2,41 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, case, func, not_
+from sqlalchemy import func
 from werkzeug.datastructures import FileStorage
 
-from portal.agreements.models import AXES, DONE_STATUSES, Deliverable, Goal
+from portal.agreements.models import AXES, Goal
 from portal.core import audit
 from portal.core.exceptions import Conflict, DomainError
 from portal.core.models import utcnow
 from portal.core.storage import max_upload_bytes, storage
-from portal.deliverables.models import MAX_FILES_PER_VERSION, Evidence, Review, Submission
+from portal.deliverables import lifecycle
+from portal.deliverables.models import (
+    MAX_FILES_PER_VERSION,
+    Deliverable,
+    Evidence,
+    Review,
+    Submission,
+)
 from portal.extensions import db
 
-EDITABLE_STATUSES = frozenset({"pending", "draft", "returned"})
-SOON_DAYS = 30
-
-GROUPS = {
-    "atrasadas": "Atrasadas",
-    "proximas": "Próximos 30 dias",
-    "depois": "Depois",
-    "concluidas": "Concluídas",
-}
-CLOSED_STATUSES = frozenset({"submitted", *DONE_STATUSES})
+GROUPS = lifecycle.GROUP_LABELS
 
 
 # What is due ------------------------------------------------------------------
 
 
 def group_condition(group: str, today: date):
-    """SQL condition for one group of the "Minhas entregas" page (overdue is derived)."""
-    open_ = Deliverable.status.not_in(CLOSED_STATUSES)
-    soon = today + timedelta(days=SOON_DAYS)
-    return {
-        "atrasadas": and_(open_, Deliverable.due_on < today),
-        "proximas": and_(open_, Deliverable.due_on >= today, Deliverable.due_on <= soon),
-        "depois": and_(open_, Deliverable.due_on > soon),
-        "concluidas": Deliverable.status.in_(CLOSED_STATUSES),
-    }[group]
+    """SQL condition for one tab of "Minhas entregas" (the lifecycle's one rule)."""
+    return _group_column(today) == lifecycle.Group(group).value
+
+
+def _group_column(today: date):
+    return lifecycle.group_expr(
+        today, Deliverable.status, Deliverable.due_on, Deliverable.deadline_source)
 
 
 def deliverables_query(
@@ -74,53 +70,70 @@ def _goals_with_axis(institution_id: int, axis: int) -> list[int]:
 
 
 def group_counts(base_query, today: date) -> dict[str, int]:
-    """Counts per group in one aggregate query."""
-    subquery = base_query.with_only_columns(Deliverable.status, Deliverable.due_on).subquery()
-    soon = today + timedelta(days=SOON_DAYS)
-    closed = subquery.c.status.in_(CLOSED_STATUSES)
-    row = db.session.execute(
-        db.select(
-            func.count(case((and_(not_(closed), subquery.c.due_on < today), 1))),
-            func.count(
-                case((and_(not_(closed), subquery.c.due_on >= today, subquery.c.due_on <= soon), 1))
-            ),
-            func.count(case((and_(not_(closed), subquery.c.due_on > soon), 1))),
-            func.count(case((closed, 1))),
-        )
-    ).one()
-    return dict(zip(GROUPS, row, strict=True))
+    """Counts per tab in one aggregate query."""
+    subquery = base_query.with_only_columns(
+        Deliverable.status, Deliverable.due_on, Deliverable.deadline_source).subquery()
+    group = lifecycle.group_expr(
+        today, subquery.c.status, subquery.c.due_on, subquery.c.deadline_source)
+    rows = dict(db.session.execute(db.select(group, func.count()).group_by(group)).all())
+    return {key.value: rows.get(key.value, 0) for key in lifecycle.Group}
+
+
+# Eixos as the plan groups its metas: 1, 2, 3 and "eixos combinados" (C.1…), each goal once.
+AXIS_GROUPS = {**{str(axis): f"Eixo {axis} — {label}" for axis, label in AXES.items()},
+               "combinados": "Eixos combinados"}
+
+
+def axis_group(axes: list[int]) -> str:
+    return str(axes[0]) if len(axes) == 1 else "combinados"
 
 
 @dataclass(frozen=True)
 class AxisProgress:
-    axis: int
+    key: str
     label: str
-    approved: int
-    due: int
+    counts: lifecycle.Counts
+
+    @property
+    def approved(self) -> int:
+        return self.counts.done
+
+    @property
+    def due(self) -> int:
+        return self.counts.due
 
     @property
     def percent(self) -> int:
-        return round(100 * self.approved / self.due) if self.due else 0
+        return self.counts.percent
 
 
 def progress_by_axis(institution_id: int, today: date) -> list[AxisProgress]:
-    """Approved ÷ due to date per eixo (a goal of eixos 1 e 3 counts in both)."""
+    """Approved ÷ due to date per eixo group: each goal counted once, so the groups add up
+    to the totals shown by the panel and the annual report."""
+    columns = lifecycle.count_columns(
+        today, Deliverable.status, Deliverable.due_on, Deliverable.deadline_source)
     rows = db.session.execute(
-        db.select(
-            Goal.axes,
-            func.count(Deliverable.id),
-            func.count(case((Deliverable.status.in_(DONE_STATUSES), 1))),
-        )
+        db.select(Goal.axes, *columns)
         .join(Deliverable.goal)
-        .where(Deliverable.institution_id == institution_id, Deliverable.due_on <= today)
-        .group_by(Goal.id)
+        .where(Deliverable.institution_id == institution_id)
+        .group_by(Goal.id, Goal.axes)
     )
-    due, approved = defaultdict(int), defaultdict(int)
-    for axes, total, done in rows:
-        for axis in axes:
-            due[axis] += total
-            approved[axis] += done
-    return [AxisProgress(axis, AXES[axis], approved[axis], due[axis]) for axis in AXES]
+    totals: dict[str, list[int]] = defaultdict(lambda: [0] * 6)
+    for axes, *values in rows:
+        total = totals[axis_group(axes)]
+        for index, value in enumerate(values):
+            total[index] += value
+    return [AxisProgress(key, label, lifecycle.Counts(*totals[key]))
+            for key, label in AXIS_GROUPS.items() if key != "combinados" or key in totals]
+
+
+def counts_for(institution_id: int, today: date) -> lifecycle.Counts:
+    """The institution's numbers on ``today`` (the same expressions as every other page)."""
+    columns = lifecycle.count_columns(
+        today, Deliverable.status, Deliverable.due_on, Deliverable.deadline_source)
+    row = db.session.execute(
+        db.select(*columns).where(Deliverable.institution_id == institution_id)).one()
+    return lifecycle.Counts(*row)
 
 
 def years_of(institution_id: int) -> list[int]:
@@ -173,7 +186,7 @@ def latest_version(deliverable: Deliverable) -> Submission | None:
 
 
 def is_editable(deliverable: Deliverable) -> bool:
-    return deliverable.status in EDITABLE_STATUSES
+    return deliverable.status in lifecycle.EDITABLE_STATUSES
 
 
 def open_draft(deliverable: Deliverable, *, by) -> Submission:
@@ -186,11 +199,10 @@ def open_draft(deliverable: Deliverable, *, by) -> Submission:
     elif latest is not None:
         draft = start_new_version(latest)
     else:
-        draft = Submission(deliverable=deliverable, version=1, status="draft", author_id=by.id)
+        draft = Submission(deliverable=deliverable, version=1, status="draft",
+                           author_id=by.id if by else None)
         db.session.add(draft)
-    if deliverable.status != "draft":
-        deliverable.status = "draft"
-        audit.record("deliverable.draft_started", deliverable, actor=by, version=draft.version)
+    lifecycle.start_draft(deliverable, by=by, version=draft.version)
     return draft
 
 
@@ -322,14 +334,7 @@ def submit(deliverable: Deliverable, *, by) -> Submission:
     latest.status = "submitted"
     latest.submitted_at = utcnow()
     latest.submitted_by_id = by.id
-    deliverable.status = "submitted"
-    audit.record(
-        "deliverable.submitted",
-        deliverable,
-        actor=by,
-        version=latest.version,
-        files=len(latest.files),
-        links=len(latest.links),
-    )
+    lifecycle.submit(deliverable, by=by, version=latest.version, files=len(latest.files),
+                     links=len(latest.links))
     db.session.commit()
     return latest

@@ -5,7 +5,6 @@ from datetime import date
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from portal.agreements.models import Deliverable
 from portal.auth.policy import can, require
 from portal.core import audit
 from portal.core.clock import local_today
@@ -15,7 +14,7 @@ from portal.core.models import AuditEvent
 from portal.core.storage import send_stored
 from portal.deliverables import bp, services
 from portal.deliverables.forms import DraftForm, FilterForm, LinkForm
-from portal.deliverables.models import MAX_FILES_PER_VERSION, Evidence
+from portal.deliverables.models import MAX_FILES_PER_VERSION, Deliverable, Evidence
 from portal.extensions import db, limiter
 
 EVENT_LABELS = {

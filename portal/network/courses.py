@@ -16,6 +16,7 @@ from flask import current_app
 
 from portal.core import audit
 from portal.core.exceptions import DomainError
+from portal.deliverables import deadlines
 from portal.extensions import db
 from portal.network import events, ics
 from portal.network.models import MODALITIES, Course, CourseClass
@@ -166,11 +167,12 @@ def announce_schedule_change(day: date) -> dict[int, int]:
     partners = events.resolve_audience("todos", day=day)
     goals = events.matching_goals(partners, day, trigger="course_schedule_change")
     year, week, _ = day.isocalendar()
+    due, rule = deadlines.after_event("course_change", day)
     created = events.add_deliverables(
-        goals, event_key=week_key(day), event_date=day, due_on=None,
-        label=f"Alteração nos cursos (semana {week:02d}/{year})")
+        goals, event_key=week_key(day), event_date=day, due_on=due,
+        label=f"Alteração nos cursos (semana {week:02d}/{year})", rule=rule)
     events.notify_institutions(
         created, "new_deliverable",
-        "O cronograma de cursos da Rede mudou: divulgue os cursos (meta 3.2).",
+        "O cronograma de cursos da Rede mudou: divulgue os cursos.",
         lambda i: events.link("deliverables.deliverable", deliverable_id=created[i]))
     return created

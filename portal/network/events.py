@@ -3,45 +3,45 @@
 Convening an event or sending a request resolves its audience to institutions and creates,
 for each of them, the deliverable of the matching goal of each of its current agreements:
 
-* reunião técnica → every goal whose schedule is ``on_call`` with ``trigger: meeting``
-  (1.7 in the seed), found by schedule, not by code, so plans that number it differently
-  still work;
-* Fórum Nacional / fórum regional → the goal coded ``3.4`` ("Participar do Fórum…"). Its
-  schedule is ``annual`` (one report per term year), so no schedule kind identifies it: the
-  code is the only reliable handle. The engine's ``event_period`` refuses plain ``annual``
-  schedules, so the forum period is built here with the same key rule (``E<event key>``);
+* reunião técnica → every goal whose role is ``meetings`` (1.7 in the seed);
+* Fórum Nacional / fórum regional → every goal whose role is ``forums`` (3.4 in the seed).
+  Its schedule is ``annual`` (one report per term year), so the forum period is built here
+  with the engine's key rule (``E<event key>``);
 * request (3.5) → every goal whose schedule is ``on_call`` with ``trigger: request``.
 
-Both event kinds are due 15 days after the event (time to send the attendance list), the
-request on the due date SEGES chose. Goals SEGES owes alone are skipped, and SEGES never
-receives the partners' deliverables. Creation is idempotent by (goal, institution, key).
-Work is done in bulk (a few queries whatever the number of invitees): the whole federation
-is ~6,000 institutions.
+Roles are set by the importer and editable by SEGES: never a goal code. The plan says a
+meeting or forum creates the duty but not how long the partner has to report on it, so
+both are due by SEGES's default (``deliverables.deadlines.after_event``, labelled as
+SEGES's); a request is due on the date SEGES chose, as the plan says. Goals SEGES owes
+alone are skipped, and SEGES never receives the partners' deliverables. Creation is
+idempotent by (goal, institution, key). Work is done in bulk (a few queries whatever the
+number of invitees): the whole federation is ~6,000 institutions.
 """
 
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import String, cast, func, insert, or_
 
 from portal.agreements import schedule
-from portal.agreements.models import ELOS, UFS, Agreement, Deliverable, Goal, Institution
+from portal.agreements.models import ELOS, UFS, Agreement, Goal, Institution
 from portal.auth.models import User
 from portal.core import audit, clock
 from portal.core.exceptions import DomainError
 from portal.core.models import utcnow
 from portal.core.validators import only_digits
+from portal.deliverables import deadlines
+from portal.deliverables.lifecycle import Source
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from portal.network import ics
 from portal.network.models import AUDIENCES, EVENT_KINDS, Event, EventInvitation, InfoRequest
 from portal.notifications.services import notify
 
-EVENT_DUE_DAYS = 15
-FORUM_GOAL_CODE = "3.4"
 MAX_TITLE = 300
 _SEPARATORS = re.compile(r"[\n\r,;]+")
 
@@ -144,17 +144,18 @@ def audience_label(audience: str, value: str | None) -> str:
 
 
 def matching_goals(institution_ids: list[int], day: date, *, trigger: str | None = None,
-                   code: str | None = None) -> list[Goal]:
+                   role: str | None = None) -> list[Goal]:
     """The goals the institutions owe (partner or both) in agreements in force on ``day``:
-    by schedule trigger (``meeting``, ``request``, ``course_schedule_change``) or by code."""
+    by schedule trigger (``request``, ``course_schedule_change``) or by role."""
     if not institution_ids:
         return []
     query = (db.select(Goal).join(Agreement, Agreement.id == Goal.agreement_id)
              .where(Agreement.partner_id.in_(institution_ids), Agreement.term_start <= day,
                     Agreement.term_end >= day, Goal.responsible.in_(("partner", "both")))
              .options(db.contains_eager(Goal.agreement)))
-    if code is not None:
-        return list(db.session.scalars(query.where(Goal.code == code)))
+    if role is not None:
+        goals = db.session.scalars(query.where(cast(Goal.roles, String).contains(f'"{role}"')))
+        return [g for g in goals if g.has_role(role)]
     # Pre-filter in SQL on the JSON text, decide exactly in Python.
     goals = db.session.scalars(query.where(cast(Goal.schedule, String).contains(trigger)))
     return [g for g in goals if _trigger(g) == trigger]
@@ -167,21 +168,18 @@ def _trigger(goal: Goal) -> str | None:
         return None
 
 
-def add_deliverables(goals: list[Goal], *, event_key: str, event_date: date, due_on: date | None,
-                     label: str, forum: bool = False) -> dict[int, int]:
+def add_deliverables(goals: list[Goal], *, event_key: str, event_date: date, due_on: date,
+                     label: str, rule: str | None = None) -> dict[int, int]:
     """Create the missing event deliverables of ``goals`` for each goal's partner, in bulk.
 
-    Returns {institution id: deliverable id} for the deliverables created now.
+    ``rule``: the SEGES default that set ``due_on`` (None: the date is the plan's, e.g. the
+    one a request sets). Returns {institution id: deliverable id} for those created now.
     """
     if not goals:
         return {}
-    if forum:
-        period = schedule.Period(f"E{event_key}", label, event_date, due_on or event_date)
-        periods = {goal.id: period for goal in goals}
-    else:
-        periods = {goal.id: schedule.event_period(goal.schedule, event_key=event_key,
-                                                  event_date=event_date, due_on=due_on,
-                                                  label=label) for goal in goals}
+    period = schedule.Period(f"E{event_key}", label[:200], event_date, due_on)
+    periods = {goal.id: period for goal in goals}
+    source = Source.PLAN if rule is None else Source.DEFAULT
     keys = {p.key for p in periods.values()}
     existing = set(db.session.execute(
         db.select(Deliverable.goal_id, Deliverable.institution_id).where(
@@ -193,7 +191,8 @@ def add_deliverables(goals: list[Goal], *, event_key: str, event_date: date, due
             continue
         rows.append({"goal_id": goal.id, "institution_id": goal.agreement.partner_id,
                      "period_key": period.key, "period_label": period.label[:200],
-                     "opens_on": period.opens_on, "due_on": period.due_on, "status": "pending"})
+                     "opens_on": period.opens_on, "due_on": period.due_on, "status": "pending",
+                     "deadline_source": source.value, "deadline_rule": rule})
     if not rows:
         return {}
     db.session.execute(insert(Deliverable), rows)
@@ -279,15 +278,12 @@ def create_event_deliverables(event: Event) -> dict[int, int]:
     invitees = list(db.session.scalars(db.select(EventInvitation.institution_id)
                                        .where(EventInvitation.event_id == event.id)))
     day = local_date(event.starts_at)
-    due = day + timedelta(days=EVENT_DUE_DAYS)
+    due, rule = deadlines.after_event("forum" if event.is_forum else "meeting", day)
     opens = min(local_today(), day)
     label = f"{event.kind_label} de {day:%d/%m/%Y}: {event.title}"
-    if event.is_forum:
-        goals = matching_goals(invitees, day, code=FORUM_GOAL_CODE)
-    else:
-        goals = matching_goals(invitees, day, trigger="meeting")
+    goals = matching_goals(invitees, day, role="forums" if event.is_forum else "meetings")
     return add_deliverables(goals, event_key=event.event_key, event_date=opens, due_on=due,
-                            label=label, forum=event.is_forum)
+                            label=label, rule=rule)
 
 
 def is_invited(event: Event, institution_id: int | None) -> bool:

@@ -5,21 +5,27 @@ from datetime import date, timedelta
 from time import monotonic
 
 from flask import current_app
-from sqlalchemy import String, and_, case, cast, func, literal, or_
+from sqlalchemy import String, case, cast, func, literal, or_
 
-from portal.agreements.models import Agreement, Deliverable, Goal, Institution
+from portal.agreements.models import Agreement, Goal, Institution
 from portal.core.clock import local_today
 from portal.core.pagination import RowPagination
 from portal.core.search import LIKE_ESCAPE, like_pattern
+from portal.deliverables import lifecycle
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 
-DONE = ("approved", "waived")
 SORTS = {
     "nome": "Nome",
     "progresso": "Progresso",
     "atrasadas": "Atrasadas",
     "aguardando": "Aguardando análise",
 }
+
+
+def _count_columns(today: date) -> list:
+    return lifecycle.count_columns(
+        today, Deliverable.status, Deliverable.due_on, Deliverable.deadline_source)
 
 
 @dataclass(frozen=True)
@@ -70,14 +76,9 @@ def _institution_conditions(filters: PanelFilters) -> list:
 def progress_query(
     filters: PanelFilters, today: date, sort: str = "nome", descending: bool = False
 ):
-    """One row per partner: due to date, approved (or waived), overdue, waiting review."""
-    is_due = Deliverable.due_on <= today
-    due = func.count(case((is_due, 1)))
-    done = func.count(case((and_(is_due, Deliverable.status.in_(DONE)), 1)))
-    overdue = func.count(
-        case((and_(Deliverable.due_on < today, Deliverable.status.not_in(("submitted", *DONE))), 1))
-    )
-    waiting = func.count(case((Deliverable.status == "submitted", 1)))
+    """One row per partner with the lifecycle's counts (see ``lifecycle.Counts``): due to
+    date, approved, late, late SEGES follow-ups, waiting review, returned."""
+    due, done, overdue, followup_late, waiting, returned = _count_columns(today)
     percent = case((due == 0, literal(0.0)), else_=done * 100.0 / due)
     query = (
         db.select(
@@ -91,7 +92,9 @@ def progress_query(
             due.label("due"),
             done.label("done"),
             overdue.label("overdue"),
+            followup_late.label("followup_late"),
             waiting.label("waiting"),
+            returned.label("returned"),
             percent.label("percent"),
         )
         .join(Deliverable, Deliverable.institution_id == Institution.id)
@@ -170,7 +173,9 @@ class Totals:
     due: int
     approved: int
     overdue: int
+    followup_late: int
     waiting: int
+    returned: int
     training_hours: int
 
 
@@ -197,22 +202,7 @@ def totals(filters: PanelFilters, today: date) -> Totals:
         )
     )
     counts = (
-        db.select(
-            func.count(case((Deliverable.due_on <= today, 1))),
-            func.count(case((and_(Deliverable.due_on <= today, Deliverable.status.in_(DONE)), 1))),
-            func.count(
-                case(
-                    (
-                        and_(
-                            Deliverable.due_on < today,
-                            Deliverable.status.not_in(("submitted", *DONE)),
-                        ),
-                        1,
-                    )
-                )
-            ),
-            func.count(case((Deliverable.status == "submitted", 1))),
-        )
+        db.select(*_count_columns(today))
         .where(Deliverable.institution_id.in_(partner), *_deliverable_conditions(filters))
     )
     if filters.axis:  # the only condition on the goal
@@ -248,8 +238,9 @@ def cached_totals(filters: PanelFilters, today: date) -> Totals:
 def matrix(institution_ids: list[int], filters: PanelFilters) -> tuple[list[str], dict]:
     """Goal codes (columns) and, per (institution, code), the worst current status and a link.
 
-    Worst first: overdue, returned, pending/draft, submitted, approved, waived — so a cell
-    shows what needs attention; it links to the deliverable due nearest to today.
+    Worst first (``lifecycle.STATE_RANK``): late, late follow-up, returned, draft, pending,
+    in review, approved, waived — so a cell shows what needs attention; it links to the
+    deliverable due nearest to today.
     """
     if not institution_ids:
         return [], {}
@@ -262,6 +253,7 @@ def matrix(institution_ids: list[int], filters: PanelFilters) -> tuple[list[str]
             Deliverable.id,
             Deliverable.status,
             Deliverable.due_on,
+            Deliverable.deadline_source,
         )
         .join(Goal, Goal.id == Deliverable.goal_id)
         .where(
@@ -273,17 +265,16 @@ def matrix(institution_ids: list[int], filters: PanelFilters) -> tuple[list[str]
     codes = sorted({(r.position, r.code) for r in rows})
     cells: dict[tuple[int, str], dict] = {}
     for row in rows:
-        overdue = row.due_on < today and row.status not in ("submitted", *DONE)
-        state = "overdue" if overdue else row.status
-        rank = ["overdue", "returned", "pending", "draft", "submitted", "approved", "waived"].index(
-            state
-        )
+        state = lifecycle.state_of(row.status, row.due_on, row.deadline_source, today)
+        rank = lifecycle.STATE_RANK.index(state)
         cell = cells.get((row.institution_id, row.code))
         distance = abs((row.due_on - today).days)
         if cell is None or (rank, distance) < (cell["rank"], cell["distance"]):
             cells[(row.institution_id, row.code)] = {
                 "rank": rank,
-                "state": state,
+                "state": state.value,
+                "label": lifecycle.STATE_LABELS[state],
+                "tone": lifecycle.STATE_TONES[state],
                 "deliverable_id": row.id,
                 "distance": distance,
             }

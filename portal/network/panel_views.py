@@ -14,15 +14,6 @@ from portal.core.spreadsheets import XLSX_MIMETYPE, csv_row, xlsx_row
 from portal.network import bp, panel
 from portal.network.panel_forms import PanelFilterForm
 
-MATRIX_LABELS = {
-    "overdue": "Atrasada",
-    "returned": "Devolvida",
-    "pending": "A fazer",
-    "draft": "Em elaboração",
-    "submitted": "Enviada",
-    "approved": "Aprovada",
-    "waived": "Dispensada",
-}
 COLUMNS = [
     "Parceiro",
     "Sigla",
@@ -30,11 +21,13 @@ COLUMNS = [
     "Elo",
     "Esfera",
     "Camada",
-    "Vencidas até hoje",
+    "Com data vencida até hoje",
     "Aprovadas",
     "Progresso (%)",
-    "Atrasadas",
+    "Atrasadas (prazo do plano ou padrão SEGES)",
+    "Relatos de acompanhamento atrasados (SEGES)",
     "Aguardando análise",
+    "Devolvidas",
 ]
 
 
@@ -76,7 +69,6 @@ def panel_page():
         codes=codes,
         cells=cells,
         view=request.args.get("visao", "tabela"),
-        matrix_labels=MATRIX_LABELS,
     )
 
 
@@ -93,7 +85,9 @@ def _export_rows(form: PanelFilterForm):
             row.done,
             round(row.percent),
             row.overdue,
+            row.followup_late,
             row.waiting,
+            row.returned,
         ]
 
 

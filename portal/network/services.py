@@ -1,4 +1,9 @@
-"""Training records (meta 2.2): recording courses, their evidence, and the yearly progress."""
+"""Training records (meta 2.2): recording courses, their evidence, and the yearly progress.
+
+"N horas ao ano" is counted per calendar year (the training year, ``schedule.
+training_years``): the hours goal's deliverable, the partner's page and the annual report
+all read the same January–December window.
+"""
 
 from dataclasses import dataclass
 from datetime import date
@@ -6,11 +11,12 @@ from datetime import date
 from sqlalchemy import String, cast, func
 from werkzeug.datastructures import FileStorage
 
-from portal.agreements.models import Deliverable, Goal, Institution
+from portal.agreements.models import Goal, Institution
 from portal.core import audit
 from portal.core.exceptions import DomainError
 from portal.core.storage import max_upload_bytes, storage
 from portal.deliverables import services as deliverables
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from portal.network.models import MAX_HOURS, MODALITIES, TrainingRecord
 
@@ -72,7 +78,7 @@ def training_progress(institution_id: int, year_start: date, year_end: date,
 
 
 def term_deliverable(institution_id: int, today: date) -> Deliverable | None:
-    """The deliverable of an hours goal (2.2) whose term year contains ``today``."""
+    """The deliverable of an hours goal (2.2) whose training year contains ``today``."""
     candidates = db.session.scalars(
         db.select(Deliverable).join(Deliverable.goal)
         .where(Deliverable.institution_id == institution_id, Deliverable.opens_on <= today,

@@ -5,13 +5,13 @@ from datetime import date
 from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from portal.agreements.models import Deliverable
 from portal.auth.policy import can, require
 from portal.core import audit
 from portal.core.clock import local_today
 from portal.core.exceptions import DomainError
 from portal.core.htmx import is_htmx, render, toast
 from portal.core.storage import send_stored
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from portal.network import bp, services
 from portal.network.forms import TrainingFilterForm, TrainingForm

@@ -18,20 +18,21 @@ from sqlalchemy import exists
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from portal.agreements.models import Agreement, Deliverable
+from portal.agreements.models import Agreement
 from portal.auth.models import User
 from portal.auth.roles import SEGES_ROLES
-from portal.core import audit
 from portal.core.clock import local_date
 from portal.core.validators import format_cnpj
-from portal.deliverables.models import Review, Submission
+from portal.deliverables import lifecycle
+from portal.deliverables.models import Deliverable, Review, Submission
 from portal.extensions import db
 from portal.notifications import services
 from portal.notifications.models import ReminderLog
 
 log = logging.getLogger("portal.reminders")
 
-OPEN_STATUSES = ("pending", "draft", "returned")  # still owed (overdue once past due)
+# Still owed (overdue once past due); a returned one too: it awaits the partner's correction.
+OPEN_STATUSES = (*lifecycle.OPEN_STATUSES, lifecycle.Status.RETURNED)
 DAYS_BEFORE = (30, 7, 1)
 OVERDUE_EVERY = 7
 OVERDUE_WEEKS_MAX = 520  # weekly overdue reminders stop after ten years
@@ -161,11 +162,12 @@ def deadline_reminders(today: date) -> list[Reminder]:
     for deliverable in deliverables:
         n = days_left[deliverable.due_on]
         when = "amanhã" if n == 1 else f"em {n} dias"
+        what = (f"o relato de acompanhamento pedido pela SEGES da {_goal_text(deliverable)}"
+                if deliverable.is_followup else f"a {_goal_text(deliverable)}")
         reminders.append(Reminder(
             keys=[f"prazo:{deliverable.id}:{n}"],
             kind="deliverable.reminder",
-            message=f"Lembrete: a {_goal_text(deliverable)} vence {when}, "
-                    f"em {deliverable.due_on:%d/%m/%Y}.",
+            message=f"Lembrete: {what} vence {when}, em {deliverable.due_on:%d/%m/%Y}.",
             url=_deliverable_url(deliverable.id),
             recipients=users.get(deliverable.institution_id, []),
             label=f"Lembrete ({n} d): {_goal_text(deliverable)} — "
@@ -189,11 +191,17 @@ def overdue_reminders(today: date) -> list[Reminder]:
     for deliverable in deliverables:
         late = (today - deliverable.due_on).days
         since = "ontem" if late == 1 else f"há {late} dias"
+        if deliverable.is_followup:  # SEGES's own request, never a breach of the plan
+            message = (f"O relato de acompanhamento pedido pela SEGES da "
+                       f"{_goal_text(deliverable)} está pendente desde "
+                       f"{deliverable.due_on:%d/%m/%Y}. Envie assim que possível.")
+        else:
+            message = (f"A {_goal_text(deliverable)} está atrasada: venceu {since}, em "
+                       f"{deliverable.due_on:%d/%m/%Y}. Envie assim que possível.")
         reminders.append(Reminder(
             keys=[f"atraso:{deliverable.id}:{today.isoformat()}"],
             kind="deliverable.overdue",
-            message=f"A {_goal_text(deliverable)} está atrasada: venceu {since}, em "
-                    f"{deliverable.due_on:%d/%m/%Y}. Envie assim que possível.",
+            message=message,
             url=_deliverable_url(deliverable.id),
             recipients=users.get(deliverable.institution_id, []),
             label=f"Atraso ({late} d): {_goal_text(deliverable)} — "
@@ -332,8 +340,7 @@ def prefill_adhesion_reports(today: date, report: RunSummary) -> None:
                  recipients=recipients, message=message, url=url):
             db.session.add(Submission(deliverable_id=deliverable.id, version=1, status="draft",
                                       report=text, covers_from=first, covers_to=last))
-            deliverable.status = "draft"
-            audit.record("deliverable.draft_started", deliverable, version=1, prefilled=True)
+            lifecycle.start_draft(deliverable, by=None, version=1, prefilled=True)
             for user_id in recipients:
                 services.notify(user_id, "adhesion.report_ready", message, url)
 

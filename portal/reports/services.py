@@ -6,8 +6,11 @@ partner's contribution (meta 3.5). Every number comes from a handful of SQL aggr
 
 What the numbers mean (also shown on the page, "Como os números são calculados"):
 
-* **Due in the year**: deliverables owed by partners (never SEGES) whose due date falls in
-  the calendar year, except those currently waived (dispensadas).
+* **Due in the year**: deliverables with a date (the plan's or a SEGES default — never a
+  SEGES follow-up of a continuous obligation, which the plan does not date) owed by
+  partners (never SEGES) whose due date falls in the calendar year, except those currently
+  waived (dispensadas). While the year is open, only those due up to today: the same
+  rule as every other page (``deliverables.lifecycle.count_columns``).
 * **Met**: a due deliverable with an approved version (whichever version was approved) whose
   decision was recorded up to the year's closing date, 31 March of the next year. Later
   decisions do not change a closed year; reviews of late-December deliverables still count.
@@ -22,9 +25,10 @@ What the numbers mean (also shown on the page, "Como os números são calculados
   the network report takes each partner's latest-due one — at most HIGHLIGHTS_LIMIT, the
   latest — shown in alphabetical order.
 
-Nothing here reads today's date: the same recorded data gives the same report. The one
-exception, documented on the page, is a waiver: it is read from the deliverable's current
-status, so waiving (or un-waiving) a deliverable of a closed year changes that year.
+Nothing here reads today's date except to cut the open year at today: the same recorded
+data gives the same report of a closed year. The one exception, documented on the page, is
+a waiver: it is read from the deliverable's current status, so waiving (or un-waiving) a
+deliverable of a closed year changes that year.
 """
 
 import html
@@ -37,12 +41,13 @@ import nh3
 from markupsafe import Markup
 from sqlalchemy import Integer, String, and_, case, cast, func, null, or_, union_all
 
-from portal.agreements.models import AXES, Agreement, Deliverable, Goal, Institution
+from portal.agreements.models import AXES, Agreement, Goal, Institution
 from portal.core import audit
 from portal.core.clock import local_date, start_of_local_day
 from portal.core.exceptions import DomainError
 from portal.core.markdown import render_markdown
-from portal.deliverables.models import Review, Submission
+from portal.deliverables.lifecycle import Source, Status
+from portal.deliverables.models import Deliverable, Review, Submission
 from portal.extensions import db
 from portal.network.models import Event, EventInvitation, TrainingRecord
 from portal.reports.models import AnnualReport
@@ -253,13 +258,18 @@ def years_with_data(today: date) -> list[int]:
 # Compiling -----------------------------------------------------------------------------------
 
 
-def compile_report(year: int, institution: Institution | None = None) -> Report:
-    """The report for ``year``: the whole network, or one institution's contribution."""
+def compile_report(year: int, institution: Institution | None = None,
+                   today: date | None = None) -> Report:
+    """The report for ``year``: the whole network, or one institution's contribution.
+
+    ``today`` cuts the open year: what is due counts up to that day, as on every page.
+    """
     check_year(year)
     first, last = date(year, 1, 1), date(year, 12, 31)
     scope = _Scope(year, institution.id if institution is not None else None)
+    until = last if today is None else max(first - timedelta(days=1), min(last, today))
 
-    by_partner, by_goal = _deliverable_aggregates(scope, first, last)
+    by_partner, by_goal = _deliverable_aggregates(scope, first, until)
     partners = _partner_lines(scope, first, last, institution, by_partner)
     axes = _axis_sections(by_goal)
     highlights = _highlights(scope, first, last)
@@ -388,7 +398,7 @@ def _deliverable_aggregates(scope: _Scope, first: date, last: date) -> tuple[dic
 
     Returns ``({institution_id: {"due", "met", "schedules"}}, [goal rows])``.
     """
-    counted = Deliverable.status != "waived"
+    counted = Deliverable.status != Status.WAIVED
     # MATERIALIZED: computed once, by one process. Inlined, PostgreSQL ran the statement in
     # parallel workers that each built the whole set again (2 cores: 3 × 70 ms).
     approved = scope.approved_ids().cte("approved").prefix_with("MATERIALIZED")
@@ -409,6 +419,7 @@ def _deliverable_aggregates(scope: _Scope, first: date, last: date) -> tuple[dic
         .join(Goal, Goal.id == Deliverable.goal_id)
         .where(
             Deliverable.due_on.between(first, last),
+            Deliverable.deadline_source != Source.FOLLOWUP,
             *scope.institutions(Deliverable.institution_id),
         )
         .cte("year_deliverables")

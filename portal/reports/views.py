@@ -82,7 +82,7 @@ def annual(year: int):
 
 
 def _annual_page(year: int):
-    report = services.compile_report(year)
+    report = services.compile_report(year, today=local_today())
     return render(
         "reports/annual.html", "reports/_annual.html", **_context(report, "reports.annual")
     )
@@ -92,7 +92,7 @@ def _annual_page(year: int):
 @login_required
 def annual_pdf(year: int):
     require(current_user, "annual_report.view")
-    report = services.compile_report(_checked_year(year))
+    report = services.compile_report(_checked_year(year), today=local_today())
     return _pdf(report, f"relatorio-anual-rede-de-parcerias-{year}.pdf")
 
 
@@ -100,7 +100,7 @@ def annual_pdf(year: int):
 @login_required
 def annual_xlsx(year: int):
     require(current_user, "annual_report.view")
-    report = services.compile_report(_checked_year(year))
+    report = services.compile_report(_checked_year(year), today=local_today())
     return _download(
         exports.to_xlsx(report),
         XLSX_MIMETYPE,
@@ -151,7 +151,7 @@ def _contribution(year: int, institution_id: int) -> services.Report:
     _checked_year(year)
     institution = _partner_or_404(institution_id)
     require(current_user, "annual_report.contribution", institution)
-    return services.compile_report(year, institution)
+    return services.compile_report(year, institution, today=local_today())
 
 
 @bp.get("/<int:year>/instituicoes/<int:institution_id>")

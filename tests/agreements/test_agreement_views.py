@@ -6,9 +6,10 @@ import pytest
 
 from portal.agreements import plans
 from portal.agreements.importer import parse_plan, read_seed_plan
-from portal.agreements.models import Agreement, Deliverable, Goal, Institution
+from portal.agreements.models import Agreement, Goal, Institution
 from portal.agreements.schedule import describe_schedule
 from portal.core.models import AuditEvent
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from tests import clock, factories
 
@@ -143,7 +144,57 @@ def test_next_due_is_one_aggregate_query(app, act):
     codes = {g.id: g.code for g in act.goals}
     assert {codes[i] for i in dates} >= {"1.2", "C.1", "2.1"}
     assert "C.1" not in {codes[i] for i in partner_dates}  # C.1 is SEGES's alone
-    assert dates[next(i for i, c in codes.items() if c == "1.2")] == date(2025, 10, 16)
+    assert dates[next(i for i, c in codes.items() if c == "1.2")].due_on == date(2025, 10, 16)
+
+
+def _goal_row(body: str, code: str) -> str:
+    """The agreement page's table row of one goal."""
+    start = body.index(f'<td class="portal-nowrap">{code}</td>')
+    return body[start : body.index("</tr>", start)]
+
+
+def test_a_late_deliverable_is_the_goals_next_deadline_marked_late(client, users, login, act):
+    """Goal 1.2's only deliverable (16/10/2025) is past due: the page shows that date as
+    late, not "—" (nor the next future date). Once sent, it is no longer owed."""
+    from portal.deliverables import services as deliverables
+
+    goal = next(g for g in act.goals if g.code == "1.2")
+    (item,) = [d for d in _deliverables(goal.id) if d.institution_id == act.partner_id]
+    assert item.due_on < clock.today() and item.status == "pending"
+    for user in (users["partner_member"], users["seges_admin"]):
+        login(user)
+        row = _goal_row(client.get(f"/acordos/{act.id}").get_data(as_text=True), "1.2")
+        assert item.due_on.strftime("%d/%m/%Y") in row
+        assert "portal-tag-danger" in row and "atrasada" in row.lower()
+        client.post("/logout")
+    member = users["partner_member"]
+    deliverables.save_draft(
+        item, by=member, report="Indicamos Ana.", covers_from=None, covers_to=None
+    )
+    deliverables.submit(item, by=member)
+    login(member)
+    row = _goal_row(client.get(f"/acordos/{act.id}").get_data(as_text=True), "1.2")
+    assert item.due_on.strftime("%d/%m/%Y") not in row and "atrasada" not in row.lower()
+
+
+def test_next_due_with_late_items_is_still_one_query(app, act):
+    from sqlalchemy import event
+
+    from portal.agreements.services import next_due_dates
+
+    statements, partner_id = [], act.partner_id  # (loads ``act`` before counting)
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        dates = next_due_dates(act, today=clock.today(), institution_id=partner_id)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    late = [d for d in dates.values() if d.is_late]
+    assert late and all(d.due_on < clock.today() for d in late)
 
 
 def test_partner_manager_sees_own_agreement_and_the_adhesion_button(client, users, login, act):

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from portal.agreements import generation, plans
 from portal.agreements.importer import parse_plan, read_seed_plan
-from portal.agreements.models import Agreement, Deliverable, Goal
+from portal.agreements.models import Agreement, Goal
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 
 PLAN = parse_plan(read_seed_plan())

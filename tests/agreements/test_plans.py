@@ -7,8 +7,9 @@ from sqlalchemy import func
 
 from portal.agreements import generation, plans
 from portal.agreements.importer import parse_plan, read_seed_plan
-from portal.agreements.models import Agreement, Deliverable, Goal, Institution
+from portal.agreements.models import Agreement, Goal, Institution
 from portal.core.exceptions import DomainError
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 
 START = date(2025, 10, 1)

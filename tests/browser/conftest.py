@@ -31,8 +31,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from portal import create_app
-from portal.agreements.models import Deliverable
 from portal.deliverables import services
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from tests import factories
 from tests.conftest import PortalClient, _empty_tables, _test_config

@@ -20,9 +20,10 @@ from playwright.sync_api import Page, expect
 from werkzeug.datastructures import FileStorage
 
 from portal import demo
-from portal.agreements.models import Agreement, Deliverable, FocalPoint, Institution
+from portal.agreements.models import Agreement, FocalPoint, Institution
 from portal.auth.models import User
 from portal.deliverables import reviews, services
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from portal.forum.models import Category, Post, Topic
 from portal.network.models import Course, Event, InfoRequest, TrainingRecord

@@ -3,8 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from portal.agreements.models import Deliverable
-from portal.deliverables.models import Evidence
+from portal.deliverables.models import Deliverable, Evidence
 from portal.extensions import db
 from tests import factories
 from tests.browser.test_login_journey import log_in

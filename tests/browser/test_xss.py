@@ -27,9 +27,10 @@ from werkzeug.datastructures import FileStorage
 
 from portal.agreements import focal_points
 from portal.agreements import services as agreements
-from portal.agreements.models import Agreement, AgreementParty, Deliverable, Goal
+from portal.agreements.models import Agreement, AgreementParty, Goal
 from portal.auth.models import User
 from portal.deliverables import reviews, services
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from portal.forum import services as forum
 from portal.network import courses, events

@@ -88,3 +88,24 @@ def _table_name(difference) -> str:
     obj = difference[1]
     table = getattr(obj, "table", obj)
     return getattr(table, "name", "") or ""
+
+
+def test_demo_agreements_have_their_own_sei_process_and_signature_date(app):
+    from portal.agreements.models import Agreement
+    from portal.core.validators import is_valid_nup, only_digits
+
+    result = app.test_cli_runner().invoke(args=["demo", "--password", DEMO_PASSWORD])
+    assert result.exit_code == 0, result.output
+    by_number = {a.number: a for a in db.session.scalars(db.select(Agreement)) if a.number}
+    mg, es = by_number["160/2025"], by_number["161/2025"]
+    assert is_valid_nup(mg.sei_process) and is_valid_nup(es.sei_process)
+    assert only_digits(mg.sei_process) != only_digits(es.sei_process)
+    assert mg.signed_on and es.signed_on and mg.signed_on != es.signed_on
+    assert es.signed_on <= es.term_start
+    contagem = db.session.scalar(db.select(Agreement).where(Agreement.parent_id == mg.id))
+    assert contagem.signed_on not in (mg.signed_on, es.signed_on)
+    assert contagem.sei_process is None or (
+        is_valid_nup(contagem.sei_process)
+        and only_digits(contagem.sei_process)
+        not in {only_digits(mg.sei_process), only_digits(es.sei_process)}
+    )

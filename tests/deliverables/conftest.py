@@ -7,7 +7,8 @@ import pytest
 
 from portal.agreements import plans
 from portal.agreements.importer import parse_plan, read_seed_plan
-from portal.agreements.models import Deliverable, Goal
+from portal.agreements.models import Goal
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

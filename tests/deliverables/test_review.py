@@ -5,11 +5,10 @@ import re
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from portal.agreements.models import Deliverable
 from portal.core.exceptions import DomainError
 from portal.core.models import AuditEvent
 from portal.deliverables import reviews, services
-from portal.deliverables.models import Review, Submission
+from portal.deliverables.models import Deliverable, Review, Submission
 from portal.extensions import db
 from portal.notifications.models import Notification
 from tests.deliverables.conftest import PDF, PNG, deliverable_of
@@ -262,7 +261,7 @@ def test_bad_queue_filters_are_ignored_not_500(client, users, login, submitted, 
 
 def test_nobody_reviews_what_they_sent(users, act):
     seges_id = users["seges_admin"].institution_id
-    own = deliverable_of(act, "1.3", seges_id)
+    own = deliverable_of(act, "C.1", seges_id)
     admin = users["seges_admin"]
     services.save_draft(own, by=admin, report="Acesso cadastrado.", covers_from=None,
                         covers_to=None)
@@ -270,3 +269,44 @@ def test_nobody_reviews_what_they_sent(users, act):
     with pytest.raises(DomainError, match="Quem enviou a entrega não pode analisá-la"):
         reviews.decide(submission, by=admin, decision="approved")
     assert reviews.decide(submission, by=users["seges_reviewer"], decision="approved")
+
+
+def _waiting_cells(body: str) -> list[str]:
+    """The queue's "Esperando" column: the cell just before each "Analisar" button."""
+    cell = r'<td class="portal-nowrap[^"]*">([^<]*)</td>\s*<td><a class="br-button'
+    return re.findall(cell, body)
+
+
+def test_queue_counts_the_wait_in_brasilia_days_never_negative(client, users, login, painel):
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    member = users["partner_member"]
+    # 21:01 in Brasília on 04/12 is already 00:01 UTC on 05/12.
+    with time_machine.travel(datetime(2026, 12, 5, 0, 1, tzinfo=UTC)):
+        services.save_draft(
+            painel, by=member, report="Indicamos Ana.", covers_from=None, covers_to=None
+        )
+        services.submit(painel, by=member)
+        login(users["seges_reviewer"])
+        body = client.get("/analise").get_data(as_text=True)
+        assert _waiting_cells(body) == ["enviada hoje"]
+        assert not re.search(r"-\d+\s*dias?", body)
+    # The next evening in Brasília (00:01 UTC on 06/12): one day, in the singular.
+    with time_machine.travel(datetime(2026, 12, 6, 0, 1, tzinfo=UTC)):
+        login(users["seges_reviewer"])
+        assert _waiting_cells(client.get("/analise").get_data(as_text=True)) == ["1 dia"]
+    with time_machine.travel(datetime(2026, 12, 8, 12, 0, tzinfo=UTC)):
+        login(users["seges_reviewer"])
+        assert _waiting_cells(client.get("/analise").get_data(as_text=True)) == ["4 dias"]
+
+
+def test_waiting_days_uses_the_local_calendar_and_clamps_at_zero(app):
+    from datetime import UTC, date, datetime
+
+    late_evening = datetime(2026, 12, 5, 0, 1, tzinfo=UTC)  # 04/12 21:01 in Brasília
+    assert reviews.waiting_days(late_evening, date(2026, 12, 4)) == 0
+    assert reviews.waiting_days(late_evening, date(2026, 12, 5)) == 1
+    assert reviews.waiting_days(late_evening.replace(tzinfo=None), date(2026, 12, 5)) == 1
+    assert reviews.waiting_days(late_evening, date(2026, 12, 1)) == 0  # a clock skew: never < 0

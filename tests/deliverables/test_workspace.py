@@ -4,10 +4,9 @@ from datetime import date
 
 import pytest
 
-from portal.agreements.models import Deliverable
 from portal.core.models import AuditEvent
 from portal.deliverables import services
-from portal.deliverables.models import Evidence, Submission
+from portal.deliverables.models import Deliverable, Evidence, Submission
 from portal.extensions import db
 from tests.deliverables.conftest import PDF, PNG, deliverable_of, upload
 

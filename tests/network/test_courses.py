@@ -4,8 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.agreements.models import Deliverable
 from portal.core.exceptions import DomainError
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from portal.network import courses
 from portal.network.models import Course, CourseClass

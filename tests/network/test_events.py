@@ -6,9 +6,10 @@ import pytest
 
 from portal.agreements import plans
 from portal.agreements.importer import parse_plan, read_seed_plan
-from portal.agreements.models import Deliverable, Goal, Institution
+from portal.agreements.models import Goal, Institution
 from portal.core.exceptions import DomainError
 from portal.core.models import AuditEvent
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from portal.network import events, ics
 from portal.network.models import Event, EventInvitation, InfoRequest

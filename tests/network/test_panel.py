@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from portal.agreements import plans
 from portal.agreements.importer import parse_plan, read_seed_plan
-from portal.agreements.models import Deliverable
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from portal.network import panel
 from tests import clock, factories

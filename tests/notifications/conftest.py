@@ -76,7 +76,8 @@ def act(users):
 
 
 def deliverable_of(agreement, code: str, institution_id: int, index: int = 0):
-    from portal.agreements.models import Deliverable, Goal
+    from portal.agreements.models import Goal
+    from portal.deliverables.models import Deliverable
     from portal.extensions import db
 
     return db.session.scalars(

@@ -19,8 +19,8 @@ The demo is loaded as if today were 01/04/2026 (its meeting, request and course 
 
 from datetime import UTC, date, datetime
 
-from portal.agreements.models import Deliverable, Goal
-from portal.deliverables.models import Submission
+from portal.agreements.models import Goal
+from portal.deliverables.models import Deliverable, Submission
 from portal.extensions import db
 from tests.notifications.conftest import freeze_demo_calendar
 

@@ -6,9 +6,8 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from portal.agreements import plans
-from portal.agreements.models import Deliverable
 from portal.deliverables import services as workspace
-from portal.deliverables.models import Submission
+from portal.deliverables.models import Deliverable, Submission
 from portal.extensions import db
 from portal.notifications import reminders
 from portal.notifications.models import Notification, ReminderLog

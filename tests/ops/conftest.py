@@ -12,8 +12,8 @@ from sqlalchemy.pool import NullPool
 from werkzeug.datastructures import FileStorage
 
 from portal import create_app
-from portal.agreements.models import Deliverable
 from portal.deliverables import services as deliverables
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from portal.network import services as network
 from tests.conftest import _test_config

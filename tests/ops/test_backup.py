@@ -6,9 +6,9 @@ import tarfile
 import threading
 from pathlib import Path
 
-from portal.agreements.models import Deliverable, Goal
+from portal.agreements.models import Goal
 from portal.auth.models import User
-from portal.deliverables.models import Evidence
+from portal.deliverables.models import Deliverable, Evidence
 from portal.extensions import db
 from portal.ops.storage_check import expected_path, stored_files
 from tests.ops.conftest import add_evidence, empty_instance, invoke

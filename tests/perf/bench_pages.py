@@ -71,9 +71,8 @@ def build(uri: str, scale: str, seed: int) -> None:
 def pages(uri: str) -> list[tuple[str, str, str]]:
     """(label, url, login e-mail) of each key page, found in the synthetic data."""
     from portal import create_app
-    from portal.agreements.models import Deliverable
     from portal.auth.models import User
-    from portal.deliverables.models import Submission
+    from portal.deliverables.models import Deliverable, Submission
     from portal.extensions import db
     from portal.forum.models import Topic
 

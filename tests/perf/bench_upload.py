@@ -64,7 +64,8 @@ from flask_migrate import upgrade
 from portal import create_app
 from portal.agreements import plans
 from portal.agreements.importer import parse_plan, read_seed_plan
-from portal.agreements.models import Deliverable, Goal, Institution
+from portal.agreements.models import Goal, Institution
+from portal.deliverables.models import Deliverable
 from portal.auth.services import create_user
 from portal.extensions import db
 app = create_app({{"SQLALCHEMY_DATABASE_URI": "{database}", "UPLOAD_FOLDER": "{uploads}"}})

@@ -37,8 +37,8 @@ LIMITS = {  # every locust user logs in from 127.0.0.1
 
 def accounts(uri: str) -> dict:
     from portal import create_app
-    from portal.agreements.models import Deliverable
     from portal.auth.models import User
+    from portal.deliverables.models import Deliverable
     from portal.extensions import db
     from portal.forum.models import Category
 

@@ -21,8 +21,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from portal.agreements.models import Agreement, Deliverable, Goal
-from portal.deliverables.models import Review, Submission
+from portal.agreements.models import Agreement, Goal
+from portal.deliverables.models import Deliverable, Review, Submission
 from portal.extensions import db
 from portal.network.models import Event, EventInvitation, TrainingRecord
 from tests import factories

@@ -57,11 +57,11 @@ def world(users) -> dict:
     """Real ids for every placeholder the matrix uses (one object of each kind), plus what the
     matrix's objects cannot show: a submitted and a waived deliverable, a hidden post, an
     invitation pending activation and a valid password-reset link (for a spare account)."""
-    from portal.agreements.models import Deliverable
     from portal.auth import services as accounts
     from portal.auth import tokens
     from portal.deliverables import reviews
     from portal.deliverables import services as work
+    from portal.deliverables.models import Deliverable
     from portal.forum import services as forum
     from portal.forum.models import Post
     from tests import factories

@@ -10,9 +10,8 @@ forms where a slip would matter most.
 
 import pytest
 
-from portal.agreements.models import Deliverable
 from portal.auth.models import User
-from portal.deliverables.models import Review, Submission
+from portal.deliverables.models import Deliverable, Review, Submission
 from portal.extensions import db
 from portal.forum.models import Post, Topic
 from tests import factories

@@ -9,8 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from portal.agreements.models import Deliverable
-from portal.deliverables.models import Submission
+from portal.deliverables.models import Deliverable, Submission
 from portal.extensions import db
 from portal.forum.models import Topic
 from portal.forum.services import ensure_default_categories

@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, text
 
-from portal.agreements.models import DELIVERABLE_STATUS, Agreement, Deliverable, Institution
+from portal.agreements.models import Agreement, Institution
 from portal.auth.models import User
 from portal.core.exceptions import DomainError
-from portal.deliverables.models import Evidence, Review, Submission
+from portal.deliverables.models import DELIVERABLE_STATUS, Deliverable, Evidence, Review, Submission
 from portal.extensions import db
 from portal.forum import search
 from portal.forum.models import Category, Post, Topic

@@ -1,0 +1,44 @@
+"""SEGES's default deadlines (Prazos padrão da SEGES): admins set them, reviewers read them."""
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from portal.auth.models import User
+from portal.auth.policy import require
+from portal.core.exceptions import DomainError
+from portal.core.htmx import render
+from portal.deliverables import bp, deadlines
+from portal.deliverables.settings_forms import DeadlineSettingsForm
+from portal.extensions import db
+
+
+@bp.route("/configuracoes/prazos", methods=["GET", "POST"])
+@login_required
+def deadline_settings():
+    require(current_user, "deadline_settings.view")
+    settings = deadlines.current()
+    form = DeadlineSettingsForm(obj=settings)
+    if request.method == "POST":
+        require(current_user, "deadline_settings.edit")
+        if form.validate():
+            try:
+                deadlines.update_settings(by=current_user, **form.values())
+            except DomainError as error:
+                form.fail(error)
+            else:
+                db.session.commit()
+                flash(
+                    "Prazos padrão da SEGES salvos. Valem para as entregas criadas a partir "
+                    "de agora; as datas já existentes não mudam.",
+                    "success",
+                )
+                return redirect(url_for("deliverables.deadline_settings"))
+    updated_by = db.session.get(User, settings.updated_by_id) if settings.updated_by_id else None
+    return render(
+        "deliverables/deadline_settings.html",
+        "deliverables/_deadline_settings.html",
+        form.status,
+        form=form,
+        settings=settings,
+        updated_by=updated_by,
+    )
