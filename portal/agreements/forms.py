@@ -18,6 +18,7 @@ from portal.agreements.models import (
     AGREEMENT_STATUS,
     ELOS,
     FOCAL_POINT_PURPOSES,
+    GOAL_ROLES,
     RESPONSIBLE,
     SPHERES,
     UFS,
@@ -200,6 +201,13 @@ class GoalForm(PortalForm):
         "Responsável", choices=choices(RESPONSIBLE.items()), validators=[DataRequired(REQUIRED)]
     )
     applies_to_adherents = BooleanField("Aplica-se às instituições aderentes")
+    roles = wtforms.SelectMultipleField(
+        "Papéis da meta no portal",
+        choices=choices(GOAL_ROLES.items()),
+        widget=wtforms.widgets.ListWidget(prefix_label=False),
+        option_widget=wtforms.widgets.CheckboxInput(),
+        validators=[Optional()],
+    )
     kind = SelectField(
         "Tipo de prazo",
         choices=choices(SCHEDULE_KIND_LABELS.items()),

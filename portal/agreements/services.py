@@ -5,8 +5,9 @@ from datetime import date
 
 from sqlalchemy import case, func, or_
 
-from portal.agreements.models import AXES, Agreement, Goal, Institution
+from portal.agreements.models import AXES, GOAL_ROLES, Agreement, Goal, Institution
 from portal.core import audit
+from portal.core.clock import local_date
 from portal.core.exceptions import DomainError
 from portal.core.search import LIKE_ESCAPE, like_pattern
 from portal.core.validators import format_nup, only_digits
@@ -20,7 +21,7 @@ from portal.deliverables.lifecycle import (
     State,
     state_of,
 )
-from portal.deliverables.models import Deliverable
+from portal.deliverables.models import Deliverable, Submission
 from portal.extensions import db
 
 
@@ -255,6 +256,44 @@ def next_due_dates(
     }
 
 
+@dataclass(frozen=True)
+class LastReport:
+    """The latest report sent on a goal (a continuous one shows it instead of a deadline)."""
+
+    deliverable_id: int
+    submitted_on: date
+    status: str  # the submission's: submitted, approved or returned
+
+    @property
+    def label(self) -> str:
+        return {"submitted": "em análise", "approved": "aprovado",
+                "returned": "devolvido"}.get(self.status, self.status)
+
+
+def last_reports(agreement: Agreement, *, institution_id: int | None = None
+                 ) -> dict[int, LastReport]:
+    """Each goal's most recently sent submission (and where its review stands), one query."""
+    rank = func.row_number().over(
+        partition_by=Deliverable.goal_id,
+        order_by=(Submission.submitted_at.desc(), Submission.id.desc()),
+    )
+    ranked = (
+        db.select(Deliverable.goal_id, Deliverable.id.label("deliverable_id"),
+                  Submission.submitted_at, Submission.status, rank.label("rank"))
+        .join(Submission, Submission.deliverable_id == Deliverable.id)
+        .join(Goal, Deliverable.goal_id == Goal.id)
+        .where(Goal.agreement_id == agreement.id, Submission.submitted_at.is_not(None))
+    )
+    if institution_id is not None:
+        ranked = ranked.where(Deliverable.institution_id == institution_id)
+    ranked = ranked.subquery()
+    rows = db.session.execute(
+        db.select(ranked.c.goal_id, ranked.c.deliverable_id, ranked.c.submitted_at,
+                  ranked.c.status).where(ranked.c.rank == 1)).all()
+    return {goal_id: LastReport(deliverable_id, local_date(submitted_at), status)
+            for goal_id, deliverable_id, submitted_at, status in rows}
+
+
 def goals_by_axis(goals: list[Goal]) -> list[tuple[str, list[Goal]]]:
     """Goals grouped as Eixo 1, 2, 3 and "Eixos combinados" (more than one axis)."""
     groups: dict[str, list[Goal]] = {}
@@ -371,6 +410,7 @@ def update_goal(
     responsible: str,
     applies_to_adherents: bool,
     schedule: dict,
+    roles: list[str] | None = None,
 ) -> int:
     """Save a goal (schedule already validated) and regenerate its future deliverables."""
     from portal.agreements import generation
@@ -381,7 +421,10 @@ def update_goal(
         "responsible": goal.responsible,
         "applies_to_adherents": goal.applies_to_adherents,
         "schedule": goal.schedule,
+        "roles": list(goal.roles or []),
     }
+    roles = [r for r in GOAL_ROLES if r in (goal.roles if roles is None else roles)]
+    goal.roles = roles
     goal.description = description
     goal.deadline_text = deadline_text or ""
     goal.responsible = responsible
@@ -393,6 +436,7 @@ def update_goal(
         "responsible": responsible,
         "applies_to_adherents": applies_to_adherents,
         "schedule": schedule,
+        "roles": roles,
     }
     changes = {k: after[k] for k in after if before[k] != after[k]}
     db.session.flush()

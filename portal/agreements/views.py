@@ -199,6 +199,8 @@ def agreement(agreement_id: int):
         today=today,
         groups=services.goals_by_axis(agreement.goals),
         next_due=services.next_due_dates(agreement, today=today, institution_id=owner),
+        last_reports=services.last_reports(agreement, institution_id=owner),
+        is_continuous=schedule.is_continuous,
         adhesions=adhesions,
         describe_schedule=schedule.describe_schedule,
         axes=AXES,
@@ -320,6 +322,7 @@ def edit_goal(agreement_id: int, goal_id: int):
                 responsible=form.responsible.data,
                 applies_to_adherents=form.applies_to_adherents.data,
                 schedule=goal_schedule,
+                roles=form.roles.data or [],
             )
             flash(
                 f"Meta {goal.code} salva; {_deliverables(created)} gerada(s) a partir de hoje.",

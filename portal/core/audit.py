@@ -82,6 +82,7 @@ ACTION_LABELS = {
     "deliverable.waived": "Entrega dispensada",
     "deadline_settings.updated": "Prazos padrão da SEGES alterados",
     "deliverable.unwaived": "Dispensa desfeita",
+    "deliverable.completed_by_seges": "Concluída pela SEGES (ato registrado)",
     "evidence.uploaded": "Evidência anexada",
     "evidence.link_added": "Link de evidência adicionado",
     "evidence.removed": "Evidência removida",

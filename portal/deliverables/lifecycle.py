@@ -277,6 +277,14 @@ def decided(deliverable, decision: str, *, by, **details) -> None:
     _move(deliverable, to, f"deliverable.{to.value}", by=by, **details)
 
 
+def complete_by_seges(deliverable, *, by, **details) -> None:
+    """SEGES's own side of a joint duty, done by the act itself (e.g. recording a meeting's
+    attendance): there is nobody else to review it."""
+    if deliverable.status not in EDITABLE_STATUSES:
+        return
+    _move(deliverable, Status.APPROVED, "deliverable.completed_by_seges", by=by, **details)
+
+
 def waive(deliverable, *, by, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:

@@ -24,6 +24,7 @@ EVENT_LABELS = {
     "deliverable.approved": "Aprovada pela SEGES",
     "deliverable.waived": "Dispensada pela SEGES",
     "deliverable.unwaived": "Dispensa desfeita",
+    "deliverable.completed_by_seges": "Concluída pela SEGES (ato registrado)",
     "evidence.uploaded": "Arquivo anexado",
     "evidence.link_added": "Link adicionado",
     "evidence.removed": "Evidência removida",

@@ -16,7 +16,7 @@ from flask import current_app
 
 from portal.core import audit
 from portal.core.exceptions import DomainError
-from portal.deliverables import deadlines
+from portal.deliverables import deadlines, lifecycle
 from portal.extensions import db
 from portal.network import events, ics
 from portal.network.models import MODALITIES, Course, CourseClass
@@ -144,7 +144,7 @@ def save_class(klass: CourseClass | None, *, course: Course, by, enrollment_open
     changed = created or any(before[name] != getattr(klass, name) for name in DATE_FIELDS)
     created_deliverables = {}
     if changed:
-        created_deliverables = announce_schedule_change(today or events.local_today())
+        created_deliverables = announce_schedule_change(today or events.local_today(), by=by)
     audit.record("course_class.created" if created else "course_class.updated", klass, actor=by,
                  course=course.title, starts_on=starts_on.isoformat(),
                  ends_on=ends_on.isoformat(), schedule_changed=changed,
@@ -158,8 +158,11 @@ def week_key(day: date) -> str:
     return f"cursos-{year}-W{week:02d}"
 
 
-def announce_schedule_change(day: date) -> dict[int, int]:
+def announce_schedule_change(day: date, *, by=None) -> dict[int, int]:
     """The 3.2 deliverable of the week for every partner that owes it; notify the new ones.
+
+    A joint goal ("SEGES e parceiro") also gets SEGES's side, done by the act itself: SEGES
+    published the change in the portal's course schedule.
 
     Returns {institution id: deliverable id} of the deliverables created now (none when the
     week's deliverables already exist). The caller commits.
@@ -171,6 +174,13 @@ def announce_schedule_change(day: date) -> dict[int, int]:
     created = events.add_deliverables(
         goals, event_key=week_key(day), event_date=day, due_on=due,
         label=f"Alteração nos cursos (semana {week:02d}/{year})", rule=rule)
+    joint = [goal for goal in goals if goal.responsible == "both"]
+    if joint:
+        own = events.add_seges_deliverable(
+            joint[0], event_key=week_key(day), opens=day, due=day,
+            rule="Publicação no cronograma de cursos do portal — registrada pela SEGES",
+            label=f"Publicar a alteração nos cursos (semana {week:02d}/{year})")
+        lifecycle.complete_by_seges(own, by=by, published_on=day.isoformat())
     events.notify_institutions(
         created, "new_deliverable",
         "O cronograma de cursos da Rede mudou: divulgue os cursos.",

@@ -34,8 +34,8 @@ from portal.core import audit, clock
 from portal.core.exceptions import DomainError
 from portal.core.models import utcnow
 from portal.core.validators import only_digits
-from portal.deliverables import deadlines
-from portal.deliverables.lifecycle import Source
+from portal.deliverables import deadlines, lifecycle
+from portal.deliverables.lifecycle import Source, Status
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from portal.network import ics
@@ -282,8 +282,49 @@ def create_event_deliverables(event: Event) -> dict[int, int]:
     opens = min(local_today(), day)
     label = f"{event.kind_label} de {day:%d/%m/%Y}: {event.title}"
     goals = matching_goals(invitees, day, role="forums" if event.is_forum else "meetings")
-    return add_deliverables(goals, event_key=event.event_key, event_date=opens, due_on=due,
-                            label=label, rule=rule)
+    created = add_deliverables(goals, event_key=event.event_key, event_date=opens, due_on=due,
+                               label=label, rule=rule)
+    joint = [goal for goal in goals if goal.responsible == "both"]
+    if joint and not event.is_forum:
+        _add_seges_side(joint[0], event, opens=opens, due=due, rule=rule)
+    return created
+
+
+def _add_seges_side(goal: Goal, event: Event, *, opens: date, due: date, rule: str) -> None:
+    """A joint meeting duty ("SEGES e parceiro": organise and take part): SEGES's side is one
+    deliverable per meeting — convene it, then record who attended — done when attendance
+    is recorded."""
+    day = local_date(event.starts_at)
+    add_seges_deliverable(goal, event_key=event.event_key, opens=opens, due=due, rule=rule,
+                          label=f"Organizar e registrar a {event.kind_label.lower()} de "
+                                f"{day:%d/%m/%Y}: {event.title}")
+
+
+def add_seges_deliverable(goal: Goal, *, event_key: str, opens: date, due: date, rule: str,
+                          label: str) -> Deliverable:
+    from portal.agreements.generation import secretariat
+
+    key = f"E{event_key}"
+    seges_id = secretariat().id
+    existing = db.session.scalar(db.select(Deliverable).where(
+        Deliverable.period_key == key, Deliverable.institution_id == seges_id))
+    if existing is not None:
+        return existing
+    deliverable = Deliverable(goal_id=goal.id, institution_id=seges_id, period_key=key,
+                              period_label=label[:200], opens_on=opens, due_on=due,
+                              status=Status.PENDING.value, deadline_source=Source.DEFAULT.value,
+                              deadline_rule=rule)
+    db.session.add(deliverable)
+    db.session.flush()
+    return deliverable
+
+
+def seges_side(event_key: str) -> Deliverable | None:
+    from portal.agreements.generation import secretariat
+
+    return db.session.scalar(db.select(Deliverable).where(
+        Deliverable.period_key == f"E{event_key}",
+        Deliverable.institution_id == secretariat().id))
 
 
 def is_invited(event: Event, institution_id: int | None) -> bool:
@@ -356,6 +397,9 @@ def record_attendance(event: Event, *, shown: Iterable[int], present: Iterable[i
             changed += 1
     audit.record("event.attendance_recorded", event, actor=by, changed=changed,
                  present=sorted(i.institution_id for i in invitations if i.attended))
+    own = seges_side(event.event_key)
+    if own is not None:
+        lifecycle.complete_by_seges(own, by=by, event_id=event.id)
     db.session.commit()
     return changed
 
