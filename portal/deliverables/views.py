@@ -12,7 +12,7 @@ from portal.core.exceptions import DomainError
 from portal.core.htmx import is_htmx, render, toast
 from portal.core.models import AuditEvent
 from portal.core.storage import send_stored
-from portal.deliverables import bp, services
+from portal.deliverables import bp, lifecycle, services
 from portal.deliverables.forms import DraftForm, FilterForm, LinkForm
 from portal.deliverables.models import MAX_FILES_PER_VERSION, Deliverable, Evidence
 from portal.extensions import db, limiter
@@ -33,6 +33,12 @@ EVENT_LABELS = {
 
 def today() -> date:
     return local_today()
+
+
+@bp.app_template_filter("deliverable_status")
+def deliverable_status(status: str) -> str:
+    """The one label of a stored status (lifecycle.STATUS_LABELS), for templates."""
+    return lifecycle.STATUS_LABELS.get(lifecycle.Status(status), status)
 
 
 def _home_institution_id() -> int:

@@ -31,30 +31,45 @@ def test_home_filters_are_an_htmx_fragment(client, users, login, act):
     assert "2.2" in body and "1.2 —" not in body
 
 
-def test_group_counts_match_the_database(app, users, act):
+def test_tabs_count_what_the_plan_dates_and_follow_ups_apart(app, users, act):
+    """MG on 26/11/2026, term 01/10/2025–30/09/2030, nothing sent yet. Dated by the plan:
+    1.2 (16/10/2025), 2.1/3.2/3.4 once per term year (Y1 due 30/09/2026), 2.2 per calendar
+    year (C2025 due 31/12/2025 … C2030). Late: 1.2, 2.1 Y1, 2.2 C2025, 3.2 Y1, 3.4 Y1.
+    Later: 4 + 5 + 4 + 4. Ten continuous goals × six report years (2025–2030) of SEGES
+    follow-ups, apart."""
+    mg = users["partner_manager"].institution_id
+    counts = services.group_counts(services.deliverables_query(mg), date(2026, 11, 26))
+    assert counts == {"atrasadas": 5, "devolvidas": 0, "proximas": 0, "depois": 17,
+                      "acompanhamento": 60, "em_analise": 0, "concluidas": 0}
+
+
+def test_returned_and_in_review_have_their_own_tabs_and_labels(app, users, act):
     mg = users["partner_manager"].institution_id
     today = date(2026, 11, 26)
+    painel = deliverable_of(act, "1.2", mg)
+    painel.status = "returned"
+    courses = deliverable_of(act, "3.2", mg)
+    courses.status = "submitted"
+    db.session.commit()
     counts = services.group_counts(services.deliverables_query(mg), today)
-    total = db.session.scalar(
-        db.select(db.func.count(Deliverable.id)).where(Deliverable.institution_id == mg)
-    )
-    assert sum(counts.values()) == total
-    overdue = db.session.scalar(
-        db.select(db.func.count(Deliverable.id)).where(
-            Deliverable.institution_id == mg, Deliverable.due_on < today
-        )
-    )
-    assert counts["atrasadas"] == overdue and counts["concluidas"] == 0
+    assert (counts["atrasadas"], counts["devolvidas"], counts["em_analise"]) == (3, 1, 1)
+    assert counts["concluidas"] == 0
+    assert painel.state_label(today) == "Devolvida"
+    assert courses.state_label(today) == "Enviada – em análise"
 
 
-def test_progress_counts_approved_over_due(app, users, act):
+def test_progress_counts_each_goal_once_per_eixo_group(app, users, act):
     mg = users["partner_manager"].institution_id
     painel = deliverable_of(act, "1.2", mg)
     painel.status = "approved"
     db.session.commit()
-    progress = {p.axis: p for p in services.progress_by_axis(mg, date(2026, 11, 26))}
-    assert progress[1].approved == 1 and progress[1].due >= 1
-    assert progress[2].approved == 0
+    progress = {p.key: p for p in services.progress_by_axis(mg, date(2026, 11, 26))}
+    assert (progress["1"].approved, progress["1"].due) == (1, 1)
+    assert (progress["2"].approved, progress["2"].due) == (0, 2)  # 2.1 Y1, 2.2 C2025
+    assert (progress["3"].approved, progress["3"].due) == (0, 2)  # 3.2 Y1, 3.4 Y1
+    assert progress["combinados"].due == 0  # C.4 waits for an adhesion; the rest continuous
+    assert sum(p.due for p in progress.values()) == services.counts_for(
+        mg, date(2026, 11, 26)).due == 5
 
 
 def test_seges_sees_its_own_deliverables_on_the_home(client, users, login, act):

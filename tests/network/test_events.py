@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from portal.agreements import plans
+from portal.agreements import plans, schedule
 from portal.agreements.importer import parse_plan, read_seed_plan
 from portal.agreements.models import Goal, Institution
 from portal.core.exceptions import DomainError
@@ -117,16 +117,92 @@ def test_meeting_creates_the_on_call_meeting_deliverable_for_each_invitee(networ
     event = _convene(users)
     invited = set(db.session.scalars(db.select(EventInvitation.institution_id)))
     assert invited == {network["mg"], network["contagem"]}
-    [deliverable] = _event_deliverables(event)  # Contagem's adhesion has no 1.7
+    seges = _secretariat_id()
+    # Contagem's adhesion has no 1.7; 1.7 is joint ("both"): SEGES has its own side.
+    partners = [d for d in _event_deliverables(event) if d.institution_id != seges]
+    [deliverable] = partners
     assert deliverable.institution_id == network["mg"] and deliverable.goal.code == "1.7"
-    assert deliverable.due_on == clock.today() + timedelta(days=10 + events.EVENT_DUE_DAYS)
-    assert deliverable.status == "pending"
+    assert deliverable.goal.has_role("meetings")
+    day = clock.today() + timedelta(days=10)
+    assert deliverable.due_on == schedule.add_business_days(day, 15)  # SEGES's default
+    assert deliverable.due_on >= day + timedelta(days=21)  # 15 business days: 3 weeks or more
+    assert (deliverable.status, deliverable.deadline_source) == ("pending", "default")
     notified = db.session.scalars(db.select(Notification).where(
         Notification.kind != "adhesion.registered")).all()  # the fixture's adhesion, to SEGES
     assert {n.user_id for n in notified} == {users["partner_manager"].id,
                                              users["partner_member"].id}
     assert all(n.kind == "new_deliverable" and n.url == f"/eventos/{event.id}" for n in notified)
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "event.convened"))
+
+
+def _secretariat_id() -> int:
+    return db.session.scalar(db.select(Institution.id).where(Institution.is_secretariat))
+
+
+MEETING_DAY = datetime(2027, 3, 10, 17, tzinfo=UTC)  # Wednesday 10/03/2027, 14:00 in Brasília
+
+
+def _convene_on(users, starts_at: datetime, kind: str = "reuniao_tecnica", **audience) -> Event:
+    audience = audience or {"audience": "escolhidos", "references": [MG_CNPJ]}
+    return events.convene(by=users["seges_admin"], kind=kind, title="Alinhamento",
+                          starts_at=starts_at, ends_at=starts_at + timedelta(hours=3),
+                          place="Online", **audience)
+
+
+def test_meeting_deliverable_is_due_on_the_15th_business_day_by_segess_default(network, users):
+    """From Wednesday 10/03/2027: 11, 12, 15–19, 22–25 (11 days), Friday 26/03 is Sexta-feira
+    Santa (skipped), then 29, 30, 31/03 and 01/04 — the 15th business day is 01/04/2027."""
+    event = _convene_on(users, MEETING_DAY)
+    [mg] = [d for d in _event_deliverables(event) if d.institution_id == network["mg"]]
+    assert (mg.period_key, mg.opens_on, mg.due_on) == (
+        f"Eevento-{event.id}", min(clock.today(), date(2027, 3, 10)), date(2027, 4, 1))
+    assert mg.deadline_source == "default"
+    assert mg.deadline_rule == "15 dias úteis após a reunião — prazo padrão definido pela SEGES"
+    assert mg.period_label == "Reunião técnica de 10/03/2027: Alinhamento"
+
+
+def test_the_seges_side_of_a_joint_meeting_is_done_when_attendance_is_recorded(network, users):
+    event = _convene_on(users, MEETING_DAY, audience="todos")  # MG, ES (and Contagem: no 1.7)
+    seges = _secretariat_id()
+    by_institution = {}
+    for d in _event_deliverables(event):
+        by_institution.setdefault(d.institution_id, []).append(d)
+    assert set(by_institution) == {network["mg"], network["es"], seges}
+    [own] = by_institution[seges]  # one for the meeting, not one per joint goal
+    assert own == events.seges_side(event.event_key)
+    assert own.period_key == f"Eevento-{event.id}" and own.goal.code == "1.7"
+    assert (own.status, own.deadline_source, own.due_on) == ("pending", "default",
+                                                            date(2027, 4, 1))
+    assert own.period_label == "Organizar e registrar a reunião técnica de 10/03/2027: Alinhamento"
+    assert events.create_event_deliverables(event) == {}  # idempotent, SEGES's side too
+    assert len(_event_deliverables(event)) == 3
+    mg = db.session.scalar(db.select(EventInvitation).where(
+        EventInvitation.institution_id == network["mg"]))
+    shown = [i.id for i in db.session.scalars(db.select(EventInvitation))]
+    events.record_attendance(event, shown=shown, present=[mg.id], by=users["seges_admin"])
+    db.session.refresh(own)
+    assert own.status == "approved"
+    completed = db.session.scalar(db.select(AuditEvent).where(
+        AuditEvent.action == "deliverable.completed_by_seges"))
+    assert completed.object_id == own.id and completed.actor_id == users["seges_admin"].id
+    partners = [d for d in _event_deliverables(event) if d.institution_id != seges]
+    assert {d.status for d in partners} == {"pending"}  # the partners still report
+
+
+def test_forum_reaches_the_goal_with_the_forums_role_whatever_its_code(network, users):
+    act = network["act"]
+    goals = {g.code: g for g in act.goals}
+    assert goals["3.4"].has_role("forums")  # the importer's suggestion
+    goals["3.4"].roles = []
+    goals["2.1"].roles = ["forums"]  # SEGES moved the role (2.1 is joint)
+    db.session.commit()
+    event = _convene_on(users, MEETING_DAY, kind="forum_nacional")
+    [deliverable] = _event_deliverables(event)  # no SEGES side for a forum
+    assert deliverable.institution_id == network["mg"] and deliverable.goal.code == "2.1"
+    assert deliverable.due_on == date(2027, 4, 1)  # forum default: 15 business days too
+    assert deliverable.deadline_rule == (
+        "15 dias úteis após o fórum — prazo padrão definido pela SEGES")
+    assert deliverable.period_label == "Fórum Nacional de 10/03/2027: Alinhamento"
 
 
 def test_forum_creates_the_34_deliverable_for_partners_and_adherents(network, users):
@@ -136,6 +212,7 @@ def test_forum_creates_the_34_deliverable_for_partners_and_adherents(network, us
         network["mg"], network["es"], network["contagem"]}
     assert {d.goal.code for d in deliverables} == {"3.4"}
     assert all(d.period_key == f"Eevento-{event.id}" for d in deliverables)
+    assert {d.deadline_source for d in deliverables} == {"default"}
     assert not any(d.institution.is_secretariat for d in deliverables)
 
 

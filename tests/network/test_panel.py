@@ -2,21 +2,35 @@
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
 
 from portal.agreements import plans
 from portal.agreements.importer import parse_plan, read_seed_plan
+from portal.agreements.models import Goal
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from portal.network import panel
 from tests import clock, factories
 
 
+def _deliverable(agreement, code: str, key: str, institution_id: int) -> Deliverable:
+    return db.session.scalar(
+        db.select(Deliverable).join(Goal).where(
+            Goal.agreement_id == agreement.id, Goal.code == code,
+            Deliverable.period_key == key, Deliverable.institution_id == institution_id))
+
+
 @pytest.fixture
 def network(users):
+    """MG's and ES's ACTs from the seed (01/10/2025, 5 years). Each partner owes, with a
+    date in the plan: 1.2 (once, 16/10/2025), 2.2 C2025 (31/12/2025), and the Y1 of 2.1,
+    3.2 and 3.4 (30/09/2026) — 5 by 01/10/2026; and a SEGES follow-up R2025 of each of its
+    10 continuous goals (1.1, 1.5, 1.6, 2.3, 3.1, 3.3, 3.7, C.3, C.5, C.6), due on
+    02/03/2026 (31/03/2026 − 30 days is Sunday 01/03). ES's are all left pending; MG:
+    1.2 and C2025 approved, 3.4 Y1 submitted, 2.1 Y1 returned, 1.1 R2025 submitted."""
     plan = parse_plan(read_seed_plan())
     mg_act, _ = plans.import_plan(plan, start=date(2025, 10, 1), years=5)
     plans.import_plan(
@@ -27,12 +41,10 @@ def network(users):
         partner=users["other_manager"].institution,
     )
     mg = users["partner_manager"].institution_id
-    due = db.session.scalars(
-        db.select(Deliverable)
-        .where(Deliverable.institution_id == mg, Deliverable.due_on <= clock.today())
-        .order_by(Deliverable.due_on)
-    ).all()
-    due[0].status, due[1].status, due[2].status = "approved", "approved", "submitted"
+    for code, key, status in (("1.2", "once", "approved"), ("2.2", "C2025", "approved"),
+                              ("3.4", "Y1", "submitted"), ("2.1", "Y1", "returned"),
+                              ("1.1", "R2025", "submitted")):
+        _deliverable(mg_act, code, key, mg).status = status
     db.session.commit()
     return {"mg": mg, "es": users["other_manager"].institution_id, "act": mg_act}
 
@@ -41,24 +53,78 @@ def _row(rows, institution_id):
     return next(r for r in rows if r.id == institution_id)
 
 
+def _counts(row) -> tuple:
+    return (row.due, row.done, row.overdue, row.followup_late, row.waiting, row.returned,
+            round(row.percent))
+
+
+def _progress(day: date) -> list:
+    return db.session.execute(panel.progress_query(panel.PanelFilters(), day)).all()
+
+
 def test_progress_by_partner_is_computed_in_sql(network):
-    rows = db.session.execute(panel.progress_query(panel.PanelFilters(), clock.today())).all()
-    mg, es = _row(rows, network["mg"]), _row(rows, network["es"])
-    expected_due = db.session.scalar(
-        db.select(db.func.count(Deliverable.id)).where(
-            Deliverable.institution_id == network["mg"], Deliverable.due_on <= clock.today()
-        )
-    )
-    assert mg.due == expected_due and mg.done == 2 and mg.waiting == 1
-    assert mg.overdue == expected_due - 3
-    assert round(mg.percent) == round(200 / expected_due)
-    assert es.done == 0 and es.due == mg.due
+    #                        due done late f.late waiting returned %
+    rows = _progress(date(2026, 10, 1))
+    assert _counts(_row(rows, network["mg"])) == (5, 2, 1, 9, 2, 1, 40)  # 3.2 Y1 late
+    assert _counts(_row(rows, network["es"])) == (5, 0, 5, 10, 0, 0, 0)
+    # On 30/09/2026 the Y1s are due (counted) but not yet late.
+    rows = _progress(date(2026, 9, 30))
+    assert _counts(_row(rows, network["mg"])) == (5, 2, 0, 9, 2, 1, 40)
+    assert _counts(_row(rows, network["es"])) == (5, 0, 2, 10, 0, 0, 0)
+    # Before anything is due: returned and submitted count whatever the date.
+    rows = _progress(date(2025, 10, 15))
+    assert _counts(_row(rows, network["mg"])) == (0, 0, 0, 0, 2, 1, 0)
+    assert _counts(_row(rows, network["es"])) == (0, 0, 0, 0, 0, 0, 0)
+
+
+def test_a_late_follow_up_is_counted_apart_not_as_overdue(network):
+    """On its due date a follow-up is not late; the day after, it is a late *relato* —
+    counted in followup_late, never in overdue nor in the due/done of the plan."""
+    on_the_day = _row(_progress(date(2026, 3, 2)), network["es"])
+    assert _counts(on_the_day) == (2, 0, 2, 0, 0, 0, 0)  # 1.2 and C2025
+    next_day = _row(_progress(date(2026, 3, 3)), network["es"])
+    assert _counts(next_day) == (2, 0, 2, 10, 0, 0, 0)
+    mg = _row(_progress(date(2026, 3, 3)), network["mg"])
+    assert _counts(mg) == (2, 2, 0, 9, 2, 1, 100)  # 1.1's follow-up is in review
+    totals = panel.totals(panel.PanelFilters(), date(2026, 3, 3))
+    assert (totals.due, totals.approved, totals.overdue, totals.followup_late) == (4, 2, 2, 19)
 
 
 def test_totals(network):
-    totals = panel.totals(panel.PanelFilters(), clock.today())
-    assert totals.institutions == 2 and totals.active_agreements == 2
-    assert totals.approved == 2 and totals.waiting == 1
+    totals = panel.totals(panel.PanelFilters(), date(2026, 10, 1))
+    assert totals == panel.Totals(institutions=2, active_agreements=2, adhesions_this_year=0,
+                                  due=10, approved=2, overdue=6, followup_late=19, waiting=2,
+                                  returned=1, training_hours=0)
+    today = panel.totals(panel.PanelFilters(), clock.today())
+    assert today.approved == 2 and today.waiting == 2 and today.returned == 1
+
+
+def test_the_matrix_shows_each_goals_worst_lifecycle_state(network):
+    import time_machine
+
+    # 01/10/2026 12:00 in Brasília.
+    with time_machine.travel(datetime(2026, 10, 1, 15, tzinfo=UTC), tick=False):
+        codes, cells = panel.matrix([network["mg"], network["es"]], panel.PanelFilters())
+    mg, es = network["mg"], network["es"]
+    assert {"1.2", "2.1", "2.2", "3.4", "1.1"} <= set(codes)
+    assert "1.7" not in codes and "3.6" not in codes  # no deliverable of MG or ES
+    expected = {
+        (mg, "1.2"): ("approved", "Aprovada", "success"),
+        (mg, "2.1"): ("returned", "Devolvida", "danger"),
+        (mg, "3.2"): ("late", "Atrasada", "danger"),
+        (mg, "3.4"): ("in_review", "Enviada – em análise", "info"),
+        # C2025 approved, C2026 (due 31/12/2026) still to do: the worst shows.
+        (mg, "2.2"): ("pending", "A fazer", "info"),
+        # R2025 in review, R2026 not due yet: "A fazer" is worse than in review.
+        (mg, "1.1"): ("pending", "A fazer", "info"),
+        (mg, "1.5"): ("followup_late", "Relato atrasado (SEGES)", "warning"),
+        (es, "1.2"): ("late", "Atrasada", "danger"),
+    }
+    for key, (state, label, tone) in expected.items():
+        cell = cells[key]
+        assert (cell["state"], cell["label"], cell["tone"]) == (state, label, tone), key
+    assert cells[(mg, "2.1")]["deliverable_id"] == _deliverable(
+        network["act"], "2.1", "Y1", mg).id
 
 
 def test_panel_page_filters_and_sorts(client, users, login, network):

@@ -41,7 +41,7 @@ def test_progress_sums_hours_of_the_period_in_sql(app, users):
     mg = users["partner_member"].institution_id
     _record(users, hours=24)
     _record(users, start=date(2026, 2, 10), hours=16)
-    _record(users, start=date(2026, 10, 1), hours=100)  # next term year
+    _record(users, start=date(2026, 10, 1), hours=100)  # after the window asked for
     _record(users, user="other_manager", hours=500)  # another state
     progress = services.training_progress(mg, date(2025, 10, 1), date(2026, 9, 30), 60)
     assert (progress.hours, progress.records, progress.percent) == (40, 2, 67)
@@ -70,20 +70,38 @@ def test_save_record_refuses_invalid_values(app, users, changes, field):
     assert error.value.field == field
 
 
-def test_term_deliverable_is_the_2_2_of_the_current_term_year(app, users, act):
+def test_term_deliverable_is_the_2_2_of_the_calendar_year_containing_today(app, users, act):
+    """The training year is the calendar year (C<year>), clipped to the term 01/10/2025 …
+    30/09/2030: the first one runs 01/10/2025–31/12/2025, the last 01/01/2030–30/09/2030."""
     mg = users["partner_member"].institution_id
     deliverable = services.term_deliverable(mg, date(2026, 11, 26))
     assert deliverable.goal.code == "2.2" and deliverable.goal.min_hours == 60
-    assert (deliverable.opens_on, deliverable.due_on) == (date(2026, 10, 1), date(2027, 9, 30))
+    assert deliverable.period_key == "C2026"
+    assert (deliverable.opens_on, deliverable.due_on) == (date(2026, 1, 1), date(2026, 12, 31))
+    first = services.term_deliverable(mg, date(2025, 12, 31))
+    assert (first.period_key, first.opens_on, first.due_on) == (
+        "C2025", date(2025, 10, 1), date(2025, 12, 31))
+    new_year = services.term_deliverable(mg, date(2026, 1, 1))
+    assert new_year.period_key == "C2026"
+    last = services.term_deliverable(mg, date(2030, 9, 30))
+    assert (last.period_key, last.opens_on, last.due_on) == (
+        "C2030", date(2030, 1, 1), date(2030, 9, 30))
+    assert services.term_deliverable(mg, date(2030, 10, 1)) is None  # after the term
+    assert services.term_deliverable(mg, date(2025, 9, 30)) is None  # before it
 
 
 def test_report_prefill_builds_a_markdown_table(app, users, act):
     mg = users["partner_member"].institution_id
-    year_one = deliverable_of(act, "2.2", mg)
+    year_one = deliverable_of(act, "2.2", mg)  # C2025: 01/10/2025 a 31/12/2025
+    assert (year_one.opens_on, year_one.due_on) == (date(2025, 10, 1), date(2025, 12, 31))
     _record(users, title="Curso | A", hours=24)
-    _record(users, start=date(2026, 3, 2), title="Curso B", hours=16)
+    _record(users, start=date(2025, 12, 1), title="Curso B", hours=16)
+    _record(users, start=date(2026, 1, 5), title="Curso de 2026", hours=50)  # next year
     draft = services.prefill_report(year_one, by=users["partner_member"])
+    assert draft.report.startswith("## Capacitações realizadas (01/10/2025 a 31/12/2025)")
     assert "| Curso \\| A | 03/11/2025 a 05/11/2025 | Híbrido | 24 h | 10 |" in draft.report
+    assert "| Curso B | 01/12/2025 a 03/12/2025 | Híbrido | 16 h | 10 |" in draft.report
+    assert "Curso de 2026" not in draft.report
     assert "**Total: 40 h de 60 h exigidas** em 2 capacitações." in draft.report
     assert (draft.covers_from, draft.covers_to) == (year_one.opens_on, year_one.due_on)
     again = services.prefill_report(year_one, by=users["partner_member"])
@@ -127,14 +145,19 @@ def test_seges_sees_all_with_an_institution_filter(client, users, login):
     assert "Curso do ES" in only_es and "Curso de MG" not in only_es
 
 
-def test_page_shows_progress_of_the_current_term_year(client, users, login, act):
-    _record(users, start=clock.today(), hours=24)
+def test_page_shows_progress_of_the_current_calendar_year(client, users, login, act):
+    today = clock.today()
+    _record(users, start=today, hours=24)
+    if today.year > 2025:  # a course of the previous calendar year does not count now
+        _record(users, start=date(today.year - 1, 12, 1), title="Curso antigo", hours=30)
+    window = (f"({max(date(2025, 10, 1), date(today.year, 1, 1)):%d/%m/%Y} a "
+              f"{date(today.year, 12, 31):%d/%m/%Y}: o ano de capacitação é o ano civil")
     login(users["partner_member"])
     body = client.get("/capacitacoes").get_data(as_text=True)
-    assert "Capacitação no ano de vigência" in body and "24 h em 1 capacitação" in body
-    assert "de 60 h exigidas" in body
+    assert f"Capacitação em {today.year}" in body and "24 h em 1 capacitação" in body
+    assert window in body and "de 60 h exigidas" in body
     home = client.get("/").get_data(as_text=True)
-    assert "Capacitação no ano de vigência" in home and "24 h em 1 capacitação" in home
+    assert f"Capacitação em {today.year}" in home and "24 h em 1 capacitação" in home
 
 
 def test_member_records_a_course_with_evidence(client, users, login):
@@ -256,5 +279,5 @@ def test_prefill_is_refused_to_seges_and_other_states(client, users, login, act)
     reviewer_view = None
     login(users["seges_reviewer"])
     reviewer_view = client.get(f"/entregas/{year_one.id}").get_data(as_text=True)
-    assert "Capacitação no ano de vigência" in reviewer_view
+    assert "Capacitação em 2025" in reviewer_view  # year one is the calendar year 2025
     assert "Preencher relato" not in reviewer_view
