@@ -8,6 +8,7 @@ from portal.agreements.plans import import_plan, register_adhesion
 from portal.agreements.services import find_by_cnpj
 from portal.auth import services as accounts
 from portal.auth.models import User
+from portal.core.clock import local_today
 from portal.extensions import db
 
 INSTITUTIONS = [
@@ -238,8 +239,8 @@ def _load_focal_points_and_training(mg: Institution) -> None:
         )
         is None
     ):
-        term = training.term_deliverable(mg.id, date.today())
-        start = term.opens_on if term else date.today()
+        term = training.term_deliverable(mg.id, local_today())
+        start = term.opens_on if term else local_today()
         for title, offset, days, hours, participants, modality in [
             ("Gestão de parcerias com OSC", 14, 3, 24, 35, "presencial"),
             ("Prestação de contas no Transferegov", 35, 2, 16, 60, "distancia"),
@@ -266,7 +267,7 @@ def _load_events_and_courses() -> None:
     from portal.network.models import Course, Event, InfoRequest
 
     admin = accounts.find_user("admin@seges.exemplo.gov.br")
-    today = date.today()
+    today = local_today()
     if db.session.scalar(db.select(Event.id).limit(1)) is None:
         day = today + timedelta(days=14)
         starts = events.to_utc(datetime.combine(day, time(14, 0)))

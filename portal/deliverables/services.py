@@ -116,7 +116,7 @@ def progress_by_axis(institution_id: int, today: date) -> list[AxisProgress]:
         db.select(Goal.axes, *columns)
         .join(Deliverable.goal)
         .where(Deliverable.institution_id == institution_id)
-        .group_by(Goal.id, Goal.axes)
+        .group_by(Goal.id)
     )
     totals: dict[str, list[int]] = defaultdict(lambda: [0] * 6)
     for axes, *values in rows:

@@ -309,6 +309,9 @@ PARTNER_PAGES = [
     ("home-proximas", "/?grupo=proximas", 200),
     ("home-depois", "/?grupo=depois", 200),
     ("home-concluidas", "/?grupo=concluidas", 200),
+    ("home-acompanhamento", "/?grupo=acompanhamento", 200),
+    ("home-devolvidas", "/?grupo=devolvidas", 200),
+    ("home-em-analise", "/?grupo=em_analise", 200),
     ("deliverable-draft", "/entregas/{draft}", 200),
     ("deliverable-submitted", "/entregas/{sent}", 200),
     ("deliverable-resubmitted", "/entregas/{resent}", 200),
@@ -380,6 +383,8 @@ SEGES_PAGES = [
     ("info-requests", "/solicitacoes", 200),
     ("info-request", "/solicitacoes/{info_request}", 200),
     ("account", "/conta", 200),
+    ("deadline-settings", "/configuracoes/prazos", 200),
+    ("home-follow-ups", "/?grupo=acompanhamento", 200),
 ]
 
 ADMIN_ONLY_PAGES = [

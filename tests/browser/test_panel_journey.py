@@ -26,7 +26,8 @@ def test_seges_sees_the_network_filters_it_and_opens_a_waiting_submission(
     expect(totals).to_contain_text("1 aguardando análise")
     row = page.locator("#painel tbody tr", has_text="Governo de Minas Gerais")
     expect(row).to_have_count(1)
-    expect(row.locator("td").nth(5)).to_have_text("1")
+    waiting = page.locator("#painel thead th").all_inner_texts().index("Aguardando análise")
+    expect(row.locator("td").nth(waiting)).to_have_text("1")
 
     # Filters: a partner that has nothing due, then back to Minas Gerais by name and axis.
     form = page.locator("form.portal-filters")
@@ -42,7 +43,7 @@ def test_seges_sees_the_network_filters_it_and_opens_a_waiting_submission(
 
     # Partner × goal: the waiting cell leads to the analysis.
     page.get_by_role("link", name="Parceiro × meta").click()
-    cell = page.get_by_role("link", name="SCC/MG, meta 1.2: Enviada")
+    cell = page.get_by_role("link", name="SCC/MG, meta 1.2: Enviada – em análise")
     cell.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("1.2")
     expect(page.locator(".portal-report")).to_contain_text("Indicamos a servidora Ana.")

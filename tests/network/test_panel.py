@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -90,6 +91,24 @@ def test_a_late_follow_up_is_counted_apart_not_as_overdue(network):
     assert (totals.due, totals.approved, totals.overdue, totals.followup_late) == (4, 2, 2, 19)
 
 
+def test_the_panel_page_shows_late_follow_ups_in_their_own_column(client, users, login,
+                                                                 network):
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 10, 1, 15, tzinfo=UTC), tick=False):
+        login(users["seges_reviewer"])
+        body = client.htmx("/painel?uf=ES").get_data(as_text=True)
+    assert "Relatos SEGES atrasados" in body
+    row = body[body.index("Governo do Espírito Santo"):]
+    row = row[: row.index("</tr>")]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    # Progresso, Atrasadas, Relatos SEGES atrasados, Aguardando análise
+    assert "0 de 5 (0%)" in cells[2] and cells[3:] == ["5", "10", "0"]
+    assert '<span class="portal-total-value">10</span> relatos de acompanhamento atrasados' in (
+        body)
+    assert '<span class="portal-total-value portal-due-late">5</span> atrasadas' in body
+
+
 def test_totals(network):
     totals = panel.totals(panel.PanelFilters(), date(2026, 10, 1))
     assert totals == panel.Totals(institutions=2, active_agreements=2, adhesions_this_year=0,
@@ -102,8 +121,9 @@ def test_totals(network):
 def test_the_matrix_shows_each_goals_worst_lifecycle_state(network):
     import time_machine
 
-    # 01/10/2026 12:00 in Brasília.
-    with time_machine.travel(datetime(2026, 10, 1, 15, tzinfo=UTC), tick=False):
+    # 29/09/2026 12:00 in Brasília: the matrix looks one year ahead (to 29/09/2027), so the
+    # Y2s (due 30/09/2027) are out of it.
+    with time_machine.travel(datetime(2026, 9, 29, 15, tzinfo=UTC), tick=False):
         codes, cells = panel.matrix([network["mg"], network["es"]], panel.PanelFilters())
     mg, es = network["mg"], network["es"]
     assert {"1.2", "2.1", "2.2", "3.4", "1.1"} <= set(codes)
@@ -111,7 +131,7 @@ def test_the_matrix_shows_each_goals_worst_lifecycle_state(network):
     expected = {
         (mg, "1.2"): ("approved", "Aprovada", "success"),
         (mg, "2.1"): ("returned", "Devolvida", "danger"),
-        (mg, "3.2"): ("late", "Atrasada", "danger"),
+        (mg, "3.2"): ("pending", "A fazer", "info"),  # due tomorrow
         (mg, "3.4"): ("in_review", "Enviada – em análise", "info"),
         # C2025 approved, C2026 (due 31/12/2026) still to do: the worst shows.
         (mg, "2.2"): ("pending", "A fazer", "info"),

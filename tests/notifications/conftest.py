@@ -61,6 +61,8 @@ def freeze_demo_calendar(monkeypatch, day: date) -> None:
             return day
 
     monkeypatch.setattr("portal.demo.date", FrozenDate)
+    # The demo may read the portal's clock through its own name (``from … import``).
+    monkeypatch.setattr("portal.demo.local_today", lambda: day, raising=False)
     monkeypatch.setattr("portal.core.clock.local_today", lambda: day)
     monkeypatch.setattr("portal.network.events.local_today", lambda: day)
 

@@ -10,11 +10,17 @@ The demo is loaded as if today were 01/04/2026 (its meeting, request and course 
   get a deadline reminder;
 * MG's Painel indication (1.2), submitted on 03/04, has waited 11 days > 10: the two SEGES
   users are told;
+* MG's yearly *relatos de acompanhamento* of 2025 (SEGES's follow-ups of its ten continuous
+  goals, due 02/03/2026 = 31/03/2026 − 30 days, Sunday 01/03 moved to Monday) are 43 days
+  past their date (29 days of March + 14), a weekly mark (1 + 6 × 7): the nine still open
+  (3.1's was approved by the demo) are recalled to MG's two users, in the follow-up wording;
 * the demo's own notifications whose kind defaults to the daily digest go out as one digest
   per person: MG's manager (banner 3.1 and course publicity 3.2 approved), MG's member (both
   approvals + the reply to the forum question) and the reviewer (the answer accepted);
-* nothing else falls on that day (no deliverable due 15/04 or 14/05; none overdue by
-  1, 8, 15… days).
+* nothing else falls on that day: nothing is due 15/04 or 14/05 (the meeting of 15/04 is
+  due on 08/05, its 15th business day after 21/04 and 01/05; the course change of 01/04 on
+  18/05, its 30th after 03/04, 21/04 and 01/05), and nothing else is 1, 8, 15… days past
+  due (C.4 of March: 4 days; SEGES's Relatório Anual 2025, due 31/03: 14 days).
 """
 
 from datetime import UTC, date, datetime
@@ -27,6 +33,9 @@ from tests.notifications.conftest import freeze_demo_calendar
 DEMO_DAY = date(2026, 4, 1)
 RUN_DAY = "2026-04-14"
 
+# MG's continuous goals with a follow-up still open (3.1's was approved by the demo).
+FOLLOWUPS_OPEN = ("1.1", "1.5", "1.6", "2.3", "3.3", "3.7", "C.3", "C.5", "C.6")
+
 EXPECTED = sorted([
     ("gestor@mg.exemplo.gov.br", "Relação de adesões pronta para envio (C.4) · Rede de Parcerias"),
     ("membro@mg.exemplo.gov.br", "Relação de adesões pronta para envio (C.4) · Rede de Parcerias"),
@@ -38,6 +47,9 @@ EXPECTED = sorted([
     ("gestor@mg.exemplo.gov.br", "Resumo diário: 2 notificações · Rede de Parcerias"),
     ("membro@mg.exemplo.gov.br", "Resumo diário: 3 notificações · Rede de Parcerias"),
     ("revisor@seges.exemplo.gov.br", "Resumo diário: 1 notificação · Rede de Parcerias"),
+    *[(email, "Entrega atrasada · Rede de Parcerias")
+      for email in ("gestor@mg.exemplo.gov.br", "membro@mg.exemplo.gov.br")
+      for _goal in FOLLOWUPS_OPEN],
 ])
 
 
@@ -62,7 +74,8 @@ def test_demo_reminders_arrive_once_through_smtp(app, monkeypatch, smtp):
     assert first.exit_code == 0, first.output
     assert sorted((m["To"], m["Subject"]) for m in smtp.messages) == EXPECTED
     assert ("Enviados em 14/04/2026: 1 relação(ões) de adesões pré-preenchida(s), "
-            "2 lembrete(s) de prazo, 1 aviso(s) de análise pendente à SEGES, "
+            "2 lembrete(s) de prazo, 9 aviso(s) de atraso, "
+            "1 aviso(s) de análise pendente à SEGES, "
             "3 resumo(s) diário(s).") in first.output
 
     reminder = smtp.to("gestor@contagem.exemplo.gov.br")[0]
@@ -72,6 +85,13 @@ def test_demo_reminders_arrive_once_through_smtp(app, monkeypatch, smtp):
     assert "https://rede.exemplo.gov.br/entregas/" in text
     sla = smtp.text(smtp.to("admin@seges.exemplo.gov.br")[0])
     assert "aguarda análise há 11 dias (prazo: 10 dias)" in sla
+    followups = sorted(line for m in smtp.to("gestor@mg.exemplo.gov.br")
+                       if m["Subject"].startswith("Entrega atrasada")
+                       for line in smtp.text(m).splitlines() if line.startswith("O relato"))
+    assert followups == sorted(
+        f"O relato de acompanhamento pedido pela SEGES da meta {code} (Relato de "
+        "acompanhamento de 2025) está pendente desde 02/03/2026. Envie assim que possível."
+        for code in FOLLOWUPS_OPEN)
     digest = smtp.text(next(m for m in smtp.to("membro@mg.exemplo.gov.br")
                             if m["Subject"].startswith("Resumo")))
     assert "A SEGES aprovou a meta 3.1" in digest

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from portal.agreements import plans
+from portal.deliverables import reviews
 from portal.deliverables import services as workspace
 from portal.deliverables.models import Deliverable, Submission
 from portal.extensions import db
@@ -33,8 +34,22 @@ def notifications_about(deliverable, kind=None) -> list[Notification]:
 
 @pytest.fixture
 def banner(act, users):
-    """MG's 3.1 deliverable (a single one, due at the start of the term)."""
-    return deliverable_of(act, "3.1", users["partner_manager"].institution_id)
+    """MG's 3.4 of term year 1 (Ano 1, 01/10/2025 a 30/09/2026): a date of the plan, owed by
+    the partner alone. (The name is historical: 3.1, the banner, is a continuous goal now,
+    with SEGES's yearly follow-up instead of a date — see ``followup``.)"""
+    deliverable = deliverable_of(act, "3.4", users["partner_manager"].institution_id)
+    assert (deliverable.period_key, deliverable.due_on) == ("Y1", date(2026, 9, 30))
+    return deliverable
+
+
+@pytest.fixture
+def followup(act, users):
+    """MG's relato de acompanhamento of 2025 for the continuous goal 3.1 (A partir do início
+    da vigência): 31/03/2026 − 30 days = Sunday 01/03/2026, moved to Monday 02/03/2026."""
+    deliverable = deliverable_of(act, "3.1", users["partner_manager"].institution_id)
+    assert (deliverable.period_key, deliverable.deadline_source, deliverable.due_on) == (
+        "R2025", "followup", date(2026, 3, 2))
+    return deliverable
 
 
 def test_the_owing_institution_is_reminded_30_7_and_1_days_before_then_weekly_overdue(
@@ -51,29 +66,78 @@ def test_the_owing_institution_is_reminded_30_7_and_1_days_before_then_weekly_ov
     for offset in (-30, -7, -1, 1, 8, 15):  # everyone at MG, nobody elsewhere
         assert {n.user_id for n in sent[offset]} == {
             users["partner_manager"].id, users["partner_member"].id}
-    assert "vence em 30 dias" in sent[-30][0].message
-    assert sent[-1][0].message.startswith("Lembrete: a meta 3.1 ")
-    assert "vence amanhã" in sent[-1][0].message
-    assert sent[1][0].kind == "deliverable.overdue" and "venceu ontem" in sent[1][0].message
-    assert "há 8 dias" in sent[8][0].message
+    what = "meta 3.4 (Ano 1 (01/10/2025 a 30/09/2026))"
+    assert sent[-30][0].message == f"Lembrete: a {what} vence em 30 dias, em 30/09/2026."
+    assert sent[-7][0].message == f"Lembrete: a {what} vence em 7 dias, em 30/09/2026."
+    assert sent[-1][0].message == f"Lembrete: a {what} vence amanhã, em 30/09/2026."
+    assert sent[-1][0].kind == "deliverable.reminder"
+    assert sent[1][0].kind == "deliverable.overdue"
+    assert sent[1][0].message == (f"A {what} está atrasada: venceu ontem, em 30/09/2026. "
+                                  "Envie assim que possível.")
+    assert "venceu há 8 dias" in sent[8][0].message and "há 15 dias" in sent[15][0].message
     link = f"https://rede.exemplo.gov.br/entregas/{banner.id}\n"
     mails = [m for m in outbox if link in m.get_body(("plain",)).get_content()]
     assert len(mails) == 12  # 6 reminders × 2 people, immediately by default
+
+
+def test_a_follow_up_is_recalled_in_its_own_words_never_as_late(app, users, followup):
+    sent = {}
+    for day in (date(2026, 1, 31), date(2026, 2, 23), date(2026, 3, 1), date(2026, 3, 2),
+                date(2026, 3, 3), date(2026, 3, 10)):
+        before = len(notifications_about(followup))
+        output = run(app, day)
+        sent[day] = (notifications_about(followup)[before:], output)
+    assert {day for day, (new, _) in sent.items() if new} == {
+        date(2026, 1, 31), date(2026, 2, 23), date(2026, 3, 1), date(2026, 3, 3),
+        date(2026, 3, 10)}
+    what = ("o relato de acompanhamento pedido pela SEGES da meta 3.1 (Relato de "
+            "acompanhamento de 2025)")
+    before_30, output = sent[date(2026, 1, 31)]
+    assert {n.user_id for n in before_30} == {users["partner_manager"].id,
+                                              users["partner_member"].id}
+    assert before_30[0].message == f"Lembrete: {what} vence em 30 dias, em 02/03/2026."
+    assert "Lembrete (30 d): meta 3.1 (Relato de acompanhamento de 2025)" in output
+    assert sent[date(2026, 3, 1)][0][0].message == (
+        f"Lembrete: {what} vence amanhã, em 02/03/2026.")
+    for day in (date(2026, 3, 3), date(2026, 3, 10)):  # the day after, then weekly
+        notice = sent[day][0][0]
+        assert notice.kind == "deliverable.overdue"
+        assert notice.message == ("O relato de acompanhamento pedido pela SEGES da meta 3.1 "
+                                  "(Relato de acompanhamento de 2025) está pendente desde "
+                                  "02/03/2026. Envie assim que possível.")
+        assert "atrasada" not in notice.message.lower()
+
+
+def test_returned_and_draft_deliverables_are_still_reminded(app, users, banner):
+    member, reviewer = users["partner_member"], users["seges_reviewer"]
+    workspace.save_draft(banner, by=member, report="Rascunho.", covers_from=None,
+                         covers_to=None)
+    run(app, banner.due_on - timedelta(days=7))
+    assert len(notifications_about(banner, "deliverable.reminder")) == 2  # a draft is owed
+    submission = workspace.submit(banner, by=member)
+    reviews.decide(submission, by=reviewer, decision="returned", reason_code="other",
+                   comment="Falta a lista de presença.")
+    db.session.commit()
+    assert banner.status == "returned"
+    run(app, banner.due_on + timedelta(days=1))
+    [overdue] = notifications_about(banner, "deliverable.overdue")[-1:]
+    assert "está atrasada: venceu ontem" in overdue.message
+    assert len(notifications_about(banner, "deliverable.overdue")) == 2  # MG's two users
 
 
 def test_running_twice_on_the_same_day_sends_nothing_twice(app, users, banner, outbox):
     day = banner.due_on - timedelta(days=7)
     first = run(app, day)
     count, mails = len(notifications_about(banner)), len(outbox)
-    assert count == 2 and "Lembrete (7 d): meta 3.1" in first
+    assert count == 2 and "Lembrete (7 d): meta 3.4 (Ano 1" in first
     second = run(app, day)
     assert len(notifications_about(banner)) == count and len(outbox) == mails
-    assert "meta 3.1" not in second and "Enviados em" in second
+    assert "meta 3.4" not in second and "Enviados em" in second
 
 
 def test_dry_run_lists_what_would_be_sent_and_writes_nothing(app, users, banner, outbox):
     output = run(app, banner.due_on - timedelta(days=7), "--dry-run")
-    assert "[simulação] Lembrete (7 d): meta 3.1" in output and "Seriam enviados" in output
+    assert "[simulação] Lembrete (7 d): meta 3.4 (Ano 1" in output and "Seriam enviados" in output
     assert notifications_about(banner) == [] and outbox == []
     assert db.session.scalar(db.select(ReminderLog.id)) is None
 
@@ -95,7 +159,7 @@ def test_a_reminder_another_run_already_claimed_is_not_sent(app, users, banner, 
     run(app, day)
     assert notifications_about(banner) == []
     # Two runs at once: both saw no key; the one whose insert loses sends nothing.
-    mails = len(outbox)  # SEGES owes a 3.1 too, due the same day: it was reminded
+    mails = len(outbox)  # 2.1 and 3.2 (MG's and SEGES's) are due the same day: reminded
     monkeypatch.setattr(reminders, "_already_sent", lambda keys: False)
     with app.test_request_context():
         report = reminders.send(day)

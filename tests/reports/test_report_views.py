@@ -2,9 +2,10 @@
 what; the introduction SEGES edits."""
 
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from openpyxl import load_workbook
 
 from portal.core.models import AuditEvent
@@ -28,6 +29,14 @@ def printed(monkeypatch):
     return documents
 
 
+@pytest.fixture
+def closed_year():
+    """The pages count an open year up to today: the fixture's 2026 is read as a closed year,
+    on 15/04/2027 (12:00 in Brasília), after its closing date (31/03/2027)."""
+    with time_machine.travel(datetime(2027, 4, 15, 15, tzinfo=UTC)):
+        yield
+
+
 def laid_out_text(app, html: str) -> str:
     """The text WeasyPrint laid out on the PDF's pages (what the PDF shows)."""
     from weasyprint import HTML
@@ -46,7 +55,8 @@ def _sheet_rows(data: bytes, name: str) -> list[tuple]:
 # The network's report --------------------------------------------------------------------
 
 
-def test_the_2026_report_page_shows_the_numbers_of_the_fixture(client, users, login, network):
+def test_the_2026_report_page_shows_the_numbers_of_the_fixture(client, users, login, network,
+                                                               closed_year):
     login(users["seges_reviewer"])
     page = client.get("/relatorio-anual/2026").get_data(as_text=True)
     assert "Relatório Anual da Rede de Parcerias 2026" in page
@@ -69,7 +79,7 @@ def test_the_2026_report_page_shows_the_numbers_of_the_fixture(client, users, lo
 
 
 def test_the_pdf_is_rendered_from_the_same_numbers(app, client, users, login, network,
-                                                  printed):
+                                                  printed, closed_year):
     login(users["seges_admin"])
     response = client.get("/relatorio-anual/2026.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -86,7 +96,8 @@ def test_the_pdf_is_rendered_from_the_same_numbers(app, client, users, login, ne
     assert "Como os números são calculados" in text
 
 
-def test_the_xlsx_has_one_sheet_per_table_with_numbers_as_numbers(client, users, login, network):
+def test_the_xlsx_has_one_sheet_per_table_with_numbers_as_numbers(client, users, login, network,
+                                                                  closed_year):
     login(users["seges_admin"])
     response = client.get("/relatorio-anual/2026.xlsx")
     assert response.status_code == 200
@@ -109,7 +120,8 @@ def test_the_xlsx_has_one_sheet_per_table_with_numbers_as_numbers(client, users,
     assert highlights[2][4].startswith("Oficina <script>")  # plain text in a cell
 
 
-def test_page_pdf_and_xlsx_agree_with_the_service(client, users, login, network, printed):
+def test_page_pdf_and_xlsx_agree_with_the_service(client, users, login, network, printed,
+                                                  closed_year):
     report = services.compile_report(2026)
     login(users["seges_admin"])
     page = client.get("/relatorio-anual/2026").get_data(as_text=True)
@@ -129,6 +141,30 @@ def test_page_pdf_and_xlsx_agree_with_the_service(client, users, login, network,
     for line in report.partners:  # the workbook: one row per institution
         assert sheet[line.name][5:7] == (line.due, line.met)
     assert len(sheet) == len(report.partners) == 4 and len(report.groups) == 2
+
+
+def test_the_open_year_is_counted_up_to_today_on_every_format(client, users, login, network,
+                                                             printed):
+    """On 31/07/2026 (12:00 in Brasília) what is due by that day counts (see the service
+    test): Alfa 2 of 4 (a1, a2 met; a3, a7 not; a5 waived), Beta 1 of 1 (b1), Gama 0 of 0;
+    the network 3 of 5. Only Alfa has an hours deliverable (a3, 30/06) due by then."""
+    with time_machine.travel(datetime(2026, 7, 31, 15, tzinfo=UTC)):
+        login(users["seges_admin"])
+        page = client.get("/relatorio-anual/2026").get_data(as_text=True)
+        client.get("/relatorio-anual/2026.pdf")
+        xlsx = client.get("/relatorio-anual/2026.xlsx").data
+        alfa = network["alfa"].id
+        contribution = client.get(f"/relatorio-anual/2026/instituicoes/{alfa}").get_data(
+            as_text=True)
+    for html in (page, printed[0]):
+        assert '<dd data-total="met">3 de 5</dd>' in html and "60,0% das devidas" in html
+        assert '<dd data-total="partners_reaching_target">1 de 1</dd>' in html
+        row = html[html.index(f'data-partner="{alfa}"'):]
+        row = row[: row.index("</tr>")]
+        assert "2 / 4" in row and "2: 0 / 0" in row
+    totals = dict(_sheet_rows(xlsx, "Totais")[1:])
+    assert (totals["Entregas devidas no ano"], totals["Entregas cumpridas"]) == (5, 3)
+    assert '<dd data-total="met">2 de 4</dd>' in contribution
 
 
 def test_the_index_shows_the_default_year_and_years_switch_by_fragment(
@@ -167,7 +203,7 @@ def test_partners_cannot_open_the_network_report(client, users, login, network):
 
 
 def test_a_partner_reaches_its_own_contribution_in_three_formats(
-    client, users, login, network, printed
+    client, users, login, network, printed, closed_year
 ):
     login(users["partner_member"])
     response = client.get("/relatorio-anual/minha-instituicao?ano=2026")
