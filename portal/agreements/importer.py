@@ -150,6 +150,12 @@ def _undo_mojibake(text: str) -> str | None:
         return None
 
 
+def decode_plan(data: bytes) -> str:
+    """The text of an uploaded plan (UTF-8 with or without BOM, UTF-16, Windows-1252),
+    as the parser reads it; raises :class:`PlanParseError` with a pt-BR message."""
+    return _decode(data, [])
+
+
 def _decode(data: bytes | str, warnings: list[str]) -> str:
     if isinstance(data, bytes | bytearray | memoryview):
         raw = bytes(data)

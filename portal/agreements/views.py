@@ -25,7 +25,7 @@ from portal.agreements.forms import (
     ImportPlanForm,
     InstitutionForm,
 )
-from portal.agreements.importer import PlanParseError, parse_plan
+from portal.agreements.importer import PlanParseError, decode_plan, parse_plan
 from portal.agreements.models import (
     AGREEMENT_KINDS,
     AGREEMENT_STATUS,
@@ -347,17 +347,7 @@ def import_agreement():
     form = ImportPlanForm()
     plan = None
     if form.validate_on_submit():
-        text = form.text.data or ""
-        if form.file.data:
-            text = _decode(form.file.data.read())
-            form.text.data = text
-        if not text.strip():
-            form.fail("Envie o arquivo ou cole o texto do Plano de Trabalho.", field="text")
-        else:
-            try:
-                plan = parse_plan(text)
-            except PlanParseError as error:
-                form.fail(str(error), field="file" if form.file.data else "text")
+        plan = _read_plan(form)
         if plan is not None and request.form.get("confirm") == "1":
             if form.start.data is None:
                 form.fail("Informe o início da vigência para importar.", field="start")
@@ -387,6 +377,21 @@ def import_agreement():
     )
 
 
+def _read_plan(form: ImportPlanForm) -> dict | None:
+    """The plan from the uploaded file (decoded as the CLI does) or the pasted text."""
+    field = "file" if form.file.data else "text"
+    try:
+        if form.file.data:
+            form.text.data = decode_plan(form.file.data.read())
+        if not (form.text.data or "").strip():
+            form.fail("Envie o arquivo ou cole o texto do Plano de Trabalho.", field="text")
+            return None
+        return parse_plan(form.text.data)
+    except PlanParseError as error:
+        form.fail(str(error), field=field)
+        return None
+
+
 def _imported(agreement: Agreement, created: bool) -> str:
     count = db.session.scalar(
         db.select(db.func.count(Deliverable.id))
@@ -402,13 +407,6 @@ def _imported(agreement: Agreement, created: bool) -> str:
     else:
         flash(f"{agreement.title} já existia; nada foi duplicado.", "info")
     return url_for("agreements.agreement", agreement_id=agreement.id)
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
 
 
 def _plan_groups(plan: dict) -> list[tuple[str, list[dict]]]:

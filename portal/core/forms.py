@@ -112,7 +112,18 @@ class IntegerField(WTFIntegerField):
 
 
 class BrDateField(DateField):
-    """A date input whose parse error speaks Portuguese."""
+    """A date input that takes what browsers send (aaaa-mm-dd) and what people type where
+    there is no date picker (dd/mm/aaaa), and whose parse error speaks Portuguese."""
+
+    def __init__(self, *args, format=("%Y-%m-%d", "%d/%m/%Y"), **kwargs):
+        super().__init__(*args, format=list(format), **kwargs)
+
+    def _value(self):
+        # A date read from either format is shown as an <input type=date> needs it; what
+        # could not be read is shown back as typed.
+        if self.data is not None:
+            return self.data.strftime(self.format[0])
+        return super()._value()
 
     def process_formdata(self, valuelist):
         try:

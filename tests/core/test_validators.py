@@ -265,3 +265,41 @@ def test_generated_nups_validate(base):
     assert is_valid_nup(format_nup(nup))
     wrong_second = f"{nup[:16]}{(int(nup[16]) + 1) % 10}"
     assert not is_valid_nup(wrong_second)
+
+
+@pytest.mark.parametrize("typed", ["2025-12-25", "25/12/2025"])
+def test_date_field_takes_the_picker_and_the_typed_format(app, typed):
+    from datetime import date
+
+    from werkzeug.datastructures import MultiDict
+
+    from portal.core.forms import BrDateField, PortalForm
+
+    class Form(PortalForm):
+        class Meta:
+            csrf = False
+
+        day = BrDateField("Dia")
+
+    with app.test_request_context():
+        form = Form(MultiDict({"day": typed}))
+        assert form.validate(), form.errors
+        assert form.day.data == date(2025, 12, 25)
+        assert form.day._value() == "2025-12-25"  # what an <input type=date> shows
+
+
+def test_date_field_error_is_in_portuguese(app):
+    from werkzeug.datastructures import MultiDict
+
+    from portal.core.forms import BrDateField, PortalForm
+
+    class Form(PortalForm):
+        class Meta:
+            csrf = False
+
+        day = BrDateField("Dia")
+
+    with app.test_request_context():
+        form = Form(MultiDict({"day": "31/02/2025"}))
+        assert not form.validate()
+        assert form.day.errors == ["Data inválida: use o formato dd/mm/aaaa."]
