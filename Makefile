@@ -20,6 +20,9 @@ DEMO_PASSWORD ?= rede-parcerias-demo
 PG_TEST_URI ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PG_BENCH_URI ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
 PYTEST_ARGS ?=
+# pytest-xdist workers: every worker builds its own database (tests/conftest.py), so they
+# never share tables, on SQLite or PostgreSQL. WORKERS=0 runs in one process.
+WORKERS ?= 2
 
 .PHONY: install .venv run test test-pg test-browser lint bench load clean
 
@@ -40,15 +43,14 @@ run: $(STAMP)
 	@echo "Portal em http://$(HOST):$(PORT)/ (Ctrl+C para parar)"
 	$(BIN)/portal run --debug --host $(HOST) --port $(PORT)
 
-# Serial on purpose: on PostgreSQL every worker would share (and reset) the one `test` database.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 test-pg:
 	PORTAL_TEST_DATABASE_URI='$(PG_TEST_URI)' $(MAKE) --no-print-directory test
 
 test-browser: $(STAMP)
-	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) tests/browser $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

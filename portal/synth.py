@@ -32,7 +32,7 @@ from datetime import time as dtime
 from sqlalchemy import func, insert, text, update
 
 from portal.agreements import generation, schedule
-from portal.agreements.importer import parse_plan, read_seed_plan
+from portal.agreements.importer import goal_roles, parse_plan, read_seed_plan
 from portal.agreements.models import UFS, Agreement, AgreementParty, FocalPoint, Goal, Institution
 from portal.auth.models import User
 from portal.auth.passwords import hash_password
@@ -373,7 +373,9 @@ class _Synth:
         goals = [{"code": g["code"], "position": p, "axes": g.get("axes") or [],
                   "description": g["description"], "deadline_text": g.get("deadline_text") or "",
                   "schedule": schedule.validate_schedule(g["schedule"]),
-                  "responsible": g["responsible"]} for p, g in enumerate(plan["goals"], 1)]
+                  "responsible": g["responsible"],
+                  "roles": goal_roles(g["description"], g["schedule"], g["responsible"])}
+                 for p, g in enumerate(plan["goals"], 1)]
         agreements, parties, goal_rows = [], [], []
         self.act_of: dict[int, dict] = {}
         self.goals_of: dict[int, list[dict]] = {}
@@ -422,7 +424,8 @@ class _Synth:
             for goal in self.goals_of[parent["id"]]:
                 if goal["applies_to_adherents"]:
                     goal_rows.append({**goal, "id": len(goal_rows) + 1, "agreement_id": row["id"],
-                                      "responsible": "partner", "applies_to_adherents": False})
+                                      "responsible": "partner", "applies_to_adherents": False,
+                                      "roles": [r for r in goal["roles"] if r != "annual_report"]})
         self.agreement_ids = [a["id"] for a in agreements]
         self.insert(Agreement.__table__, agreements)
         self.insert(AgreementParty.__table__, parties)

@@ -179,11 +179,11 @@ class AgreementForm(PortalForm):
 
 SCHEDULE_KIND_LABELS = {
     "once_after_start": "Uma vez, dias após o início ou a assinatura",
-    "at_start": "Uma vez, no início da vigência",
+    "at_start": "Contínua, a partir do início da vigência (sem data no plano)",
     "annual": "Anual",
     "periodic": "Periódica (a cada N meses)",
-    "during_term": "Durante a vigência (relatório anual)",
-    "per_regulation": "Conforme a norma vigente (anual)",
+    "during_term": "Contínua, durante a vigência (sem data no plano)",
+    "per_regulation": "Contínua, conforme a norma vigente (sem data no plano)",
     "on_call": "Quando convocado ou solicitado",
     "monthly_after_event": "Mensal, após cada adesão",
     "manual": "Definir manualmente",

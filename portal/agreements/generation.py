@@ -75,6 +75,7 @@ def generate_for_agreements(agreement_ids: list[int], batch_size: int = 200) -> 
     for first in range(0, len(agreement_ids), batch_size):
         batch = db.session.scalars(
             db.select(Agreement).where(Agreement.id.in_(agreement_ids[first:first + batch_size]))
+            .order_by(Agreement.id)
             .options(db.selectinload(Agreement.goals))).all()
         created += _generate([(agreement, agreement.goals) for agreement in batch])
         db.session.commit()
@@ -173,8 +174,10 @@ def regenerate_goal(goal: Goal, today: date) -> int:
             Deliverable.status == "pending",
             Deliverable.due_on >= today,
             # Event deliverables (meetings, requests, adhesions, course changes) are not
-            # the schedule's to redo: the engine would never recreate them.
+            # the schedule's to redo: the engine would never recreate them. Nor is the
+            # network's annual report (A<year>): the whole Rede's, whatever this term.
             ~Deliverable.period_key.startswith("E"),
+            ~Deliverable.period_key.startswith("A"),
         )
     )
     db.session.expire_all()

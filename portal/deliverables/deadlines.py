@@ -88,9 +88,9 @@ def followup_periods(start: date, end: date, settings: DeadlineSettings | None =
     periods = []
     for year in report_years(start, end):
         opens = max(start, date(year, 1, 1))
-        due = next_business_day(report_closing(year) - timedelta(days=days))
+        due = next_business_day(max(opens, report_closing(year) - timedelta(days=days)))
         periods.append((schedule.Period(f"R{year}", f"Relato de acompanhamento de {year}",
-                                        opens, max(due, opens)), rule))
+                                        opens, due), rule))
     return periods
 
 

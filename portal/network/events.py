@@ -152,7 +152,7 @@ def matching_goals(institution_ids: list[int], day: date, *, trigger: str | None
     query = (db.select(Goal).join(Agreement, Agreement.id == Goal.agreement_id)
              .where(Agreement.partner_id.in_(institution_ids), Agreement.term_start <= day,
                     Agreement.term_end >= day, Goal.responsible.in_(("partner", "both")))
-             .options(db.contains_eager(Goal.agreement)))
+             .options(db.contains_eager(Goal.agreement)).order_by(Goal.id))
     if role is not None:
         goals = db.session.scalars(query.where(cast(Goal.roles, String).contains(f'"{role}"')))
         return [g for g in goals if g.has_role(role)]

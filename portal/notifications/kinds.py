@@ -37,6 +37,9 @@ KINDS: dict[str, Kind] = {
              short="Lembrete de prazo"),
         Kind("deliverable.overdue", "Entrega atrasada (semanal)", "all",
              short="Entrega atrasada"),
+        Kind("followup.pending",
+             "Relato de acompanhamento pendente — pedido pela SEGES, não é prazo do plano "
+             "(semanal)", "all", short="Relato de acompanhamento pendente"),
         Kind("adhesion.report_ready", "Relação mensal de adesões pronta para envio (C.4)",
              "partner", short="Relação de adesões pronta para envio (C.4)"),
         Kind("focal_point.access_granted", "Acesso ao Painel Gerencial concedido",

@@ -200,7 +200,7 @@ def overdue_reminders(today: date) -> list[Reminder]:
                        f"{deliverable.due_on:%d/%m/%Y}. Envie assim que possível.")
         reminders.append(Reminder(
             keys=[f"atraso:{deliverable.id}:{today.isoformat()}"],
-            kind="deliverable.overdue",
+            kind="followup.pending" if deliverable.is_followup else "deliverable.overdue",
             message=message,
             url=_deliverable_url(deliverable.id),
             recipients=users.get(deliverable.institution_id, []),

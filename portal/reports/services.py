@@ -188,11 +188,18 @@ class DeliverableLine:
     due_on: date
     waived: bool
     approved_on: date | None  # local date of the approval counted (None: not met)
+    followup: bool = False  # a SEGES follow-up of a continuous meta: listed, never counted
+    not_yet_due: bool = False  # the open year: due after today, not counted yet
 
     @property
     def situation(self) -> str:
         if self.waived:
             return "Dispensada (não conta)"
+        if self.followup:
+            state = "enviado e aprovado" if self.approved_on else "sem aprovação"
+            return f"Relato de acompanhamento da SEGES, {state} (não conta)"
+        if self.not_yet_due and not self.approved_on:
+            return "A vencer (ainda não conta)"
         return "Cumprida" if self.approved_on else "Não cumprida"
 
 
@@ -269,11 +276,12 @@ def compile_report(year: int, institution: Institution | None = None,
     scope = _Scope(year, institution.id if institution is not None else None)
     until = last if today is None else max(first - timedelta(days=1), min(last, today))
 
-    by_partner, by_goal = _deliverable_aggregates(scope, first, until)
+    by_partner, by_goal = _deliverable_aggregates(scope, first, last, until)
     partners = _partner_lines(scope, first, last, institution, by_partner)
     axes = _axis_sections(by_goal)
     highlights = _highlights(scope, first, last)
-    deliverables = _deliverable_lines(scope, first, last) if institution is not None else ()
+    deliverables = (_deliverable_lines(scope, first, last, until) if institution is not None
+                    else ())
     if institution is None:
         events = db.session.scalar(
             db.select(func.count(Event.id)).where(*scope.event_window(Event.starts_at))
@@ -390,15 +398,19 @@ def _core_rows(statement):
     return db.session.connection().execute(statement)
 
 
-def _deliverable_aggregates(scope: _Scope, first: date, last: date) -> tuple[dict, list]:
+def _deliverable_aggregates(scope: _Scope, first: date, last: date,
+                            until: date) -> tuple[dict, list]:
     """What was due and met in the year, per partner and per goal code (and its axes), and
     each partner's hours goals — from ONE statement: the year's deliverables are joined to
     their goals and to the approvals once (a CTE, used by two GROUP BYs under UNION ALL),
     and the JSON columns are cast only for those rows, never for the whole goals table.
 
+    Only deliverables due up to ``until`` count (the open year is cut at today); the hours
+    targets come from the whole year's hours deliverables, due or not yet.
+
     Returns ``({institution_id: {"due", "met", "schedules"}}, [goal rows])``.
     """
-    counted = Deliverable.status != Status.WAIVED
+    counted = and_(Deliverable.status != Status.WAIVED, Deliverable.due_on <= until)
     # MATERIALIZED: computed once, by one process. Inlined, PostgreSQL ran the statement in
     # parallel workers that each built the whole set again (2 cores: 3 × 70 ms).
     approved = scope.approved_ids().cte("approved").prefix_with("MATERIALIZED")
@@ -670,7 +682,8 @@ def _highlights(scope: _Scope, first: date, last: date) -> tuple[Highlight, ...]
     return tuple(highlights)
 
 
-def _deliverable_lines(scope: _Scope, first: date, last: date) -> tuple[DeliverableLine, ...]:
+def _deliverable_lines(scope: _Scope, first: date, last: date,
+                       until: date) -> tuple[DeliverableLine, ...]:
     approvals = scope.approvals()
     rows = db.session.execute(
         db.select(
@@ -680,6 +693,7 @@ def _deliverable_lines(scope: _Scope, first: date, last: date) -> tuple[Delivera
             Deliverable.period_label,
             Deliverable.due_on,
             Deliverable.status,
+            Deliverable.deadline_source,
             approvals.c.decided_at,
         )
         .join(Goal, Goal.id == Deliverable.goal_id)
@@ -702,6 +716,8 @@ def _deliverable_lines(scope: _Scope, first: date, last: date) -> tuple[Delivera
                 due_on=row.due_on,
                 waived=waived,
                 approved_on=approved_on,
+                followup=row.deadline_source == Source.FOLLOWUP,
+                not_yet_due=row.due_on > until,
             )
         )
     return tuple(lines)

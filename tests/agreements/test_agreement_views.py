@@ -118,7 +118,23 @@ def test_agreement_page_groups_the_23_goals_and_shows_next_due(client, users, lo
     assert "19973.011749/2025-70" in body and "SIAPE 1458895" in body
     assert "Uma vez, até 15 dias após o início" in body
     assert "Quando convocado (reunião)" in body
-    assert "Anual (mínimo de 60 h)" in body
+    assert "Anual (mínimo de 60 h por ano civil)" in body
+    assert "Contínua, durante a vigência (sem prazo no plano)" in body
+    assert "Contínua, a partir do início da vigência (sem prazo no plano)" in body
+    assert "Contínua, conforme a norma vigente (sem prazo no plano)" in body
+    # The 13 continuous goals other than the annual report (1.1, 1.3–1.6, 2.3, 3.1, 3.3,
+    # 3.7, C.2, C.3, C.5, C.6) are "em andamento", never dated by the plan.
+    assert body.count("Contínua · em andamento") == 13
+    assert body.count("Um por ano · toda a Rede") == 1
+    # Next deadlines, of any owner (SEGES sees all): the earliest still owed, late or not.
+    today = clock.today()
+    for code, due in (("1.2", date(2025, 10, 16)), ("2.2", date(2025, 12, 31)),
+                      ("2.1", date(2026, 9, 30))):
+        row = _goal_row(body, code)
+        assert due.strftime("%d/%m/%Y") in row, code
+        assert ("Atrasada" in row) is (due < today), code
+    assert "próximo fechamento em 31/03/2026" in _goal_row(body, "3.6")
+    assert _goal_row(body, "1.7").count("—") == 1  # nothing owed until SEGES convenes
     assert body.count("/editar") >= 24  # the agreement and each goal
     fragment = client.htmx(f"/acordos/{act.id}").get_data(as_text=True)
     assert "<html" not in fragment and "Metas (23)" in fragment
@@ -175,6 +191,51 @@ def test_a_late_deliverable_is_the_goals_next_deadline_marked_late(client, users
     login(member)
     row = _goal_row(client.get(f"/acordos/{act.id}").get_data(as_text=True), "1.2")
     assert item.due_on.strftime("%d/%m/%Y") not in row and "atrasada" not in row.lower()
+
+
+def test_a_continuous_goal_is_in_progress_and_shows_its_last_report(client, users, login,
+                                                                       act):
+    """1.1 "Durante a vigência": no plan deadline, only the partner's yearly follow-up
+    (R2025 due 02/03/2026, R2026 due 01/03/2027); once a report is sent, the row shows it."""
+    from portal.deliverables import services as deliverables
+
+    member, today = users["partner_member"], clock.today()
+    goal = _goal(act, "1.1")
+    (r2025,) = [d for d in _deliverables(goal.id) if d.period_key == "R2025"]
+    login(member)
+    row = _goal_row(client.get(f"/acordos/{act.id}").get_data(as_text=True), "1.1")
+    assert "Contínua · em andamento" in row and "Sem prazo no plano." in row
+    assert "Nenhum relato enviado." in row and "Último relato" not in row
+    assert "Relato de acompanhamento (SEGES): 02/03/2026" in row
+    assert ("— atrasado" in row) is (date(2026, 3, 2) < today)
+    assert "portal-tag-danger" not in row and "Atrasada" not in row  # never late vs the plan
+    deliverables.save_draft(r2025, by=member, report="Servidores indicados e atuantes.",
+                            covers_from=None, covers_to=None)
+    deliverables.submit(r2025, by=member)
+    for user in (member, users["seges_admin"]):
+        client.post("/logout")
+        login(user)
+        row = _goal_row(client.get(f"/acordos/{act.id}").get_data(as_text=True), "1.1")
+        assert "Contínua · em andamento" in row and "Nenhum relato enviado." not in row
+        assert f'Último relato: <a href="/entregas/{r2025.id}">' in row
+        assert f"{today:%d/%m/%Y}</a> (em análise)" in row
+        assert "Relato de acompanhamento (SEGES): 01/03/2027" in row  # R2026, the next one
+        assert ("— atrasado" in row) is (date(2027, 3, 1) < today)
+    # SEGES's own continuous duty (1.3) has no follow-up: reported in the annual report.
+    row = _goal_row(client.get(f"/acordos/{act.id}").get_data(as_text=True), "1.3")
+    assert "Contínua · em andamento" in row and "Sem prazo no plano." in row
+    assert "Nenhum relato enviado." not in row and "Relato de acompanhamento" not in row
+
+
+def test_the_annual_report_row_is_the_networks_and_seges(client, users, login, act):
+    login(users["partner_member"])
+    row = _goal_row(client.get(f"/acordos/{act.id}").get_data(as_text=True), "3.6")
+    assert "Um por ano · toda a Rede" in row and "Contínua · em andamento" not in row
+    assert "Relatório Anual da Rede, da SEGES." in row  # the partner owes none of it
+    client.post("/logout")
+    login(users["seges_reviewer"])
+    row = _goal_row(client.get(f"/acordos/{act.id}").get_data(as_text=True), "3.6")
+    assert "Relatório Anual da Rede, da SEGES: próximo fechamento em 31/03/2026." in row
 
 
 def test_next_due_with_late_items_is_still_one_query(app, act):
@@ -420,6 +481,60 @@ def test_goal_schedule_change_regenerates_deliverables(client, users, login, act
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "goal.updated"))
 
 
+def _checked_roles(body: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'<input checked id="roles-\d+" name="roles" type="checkbox" '
+                          r'value="(\w+)">', body))
+
+
+def test_goal_roles_are_shown_and_edited_on_the_goal_page(client, users, login, act):
+    goal = _goal(act, "1.1")
+    url = f"/acordos/{act.id}/metas/{goal.id}/editar"
+    login(users["seges_admin"])
+    body = client.get(url).get_data(as_text=True)
+    assert "Papéis da meta no portal" in body
+    assert _checked_roles(body) == {"focal_points"}
+    assert 'value="annual_report"' in body and 'value="meetings"' in body
+    before = len(_deliverables(goal.id))
+    data = {
+        "description": goal.description,
+        "deadline_text": goal.deadline_text,
+        "responsible": "both",
+        "applies_to_adherents": "y",
+        "kind": "during_term",
+        "roles": ["focal_points", "forums"],
+    }
+    response = client.post(url, data=data)
+    assert response.status_code == 302
+    saved = db.session.get(Goal, goal.id)
+    assert saved.roles == ["forums", "focal_points"]  # in the portal's order of roles
+    assert saved.has_role("forums") and saved.has_role("focal_points")
+    assert len(_deliverables(goal.id)) == before  # roles alone regenerate nothing
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "goal.updated"))
+    assert event.details["changes"] == {"roles": ["forums", "focal_points"]}
+    assert _checked_roles(client.get(url).get_data(as_text=True)) == {"forums", "focal_points"}
+    # No box ticked: no role.
+    assert client.post(url, data={k: v for k, v in data.items() if k != "roles"}
+                       ).status_code == 302
+    assert db.session.get(Goal, goal.id).roles == []
+    # A role the portal does not know is refused and nothing changes.
+    response = client.post(url, data={**data, "roles": ["focal_points", "chefe"]})
+    assert response.status_code == 422
+    assert "não é uma escolha válida" in response.get_data(as_text=True)
+    assert db.session.get(Goal, goal.id).roles == []
+
+
+def test_partners_cannot_edit_goal_roles(client, users, login, act):
+    goal = _goal(act, "3.4")
+    login(users["partner_manager"])
+    response = client.post(f"/acordos/{act.id}/metas/{goal.id}/editar", data={
+        "description": goal.description, "deadline_text": goal.deadline_text,
+        "responsible": "partner", "kind": "annual", "roles": ["annual_report"]})
+    assert response.status_code == 403
+    assert db.session.get(Goal, goal.id).roles == ["forums"]
+
+
 def test_goal_of_another_agreement_is_404(client, users, login, act):
     login(users["seges_admin"])
     assert client.get(f"/acordos/{act.id + 1}/metas/{act.goals[0].id}/editar").status_code == 404
@@ -553,11 +668,18 @@ def test_import_without_csrf_is_refused(client, users, login):
             {"kind": "once_after_start", "days": 30, "business_days": True, "from": "signature"},
             "Uma vez, até 30 dias úteis após a assinatura",
         ),
-        ({"kind": "at_start"}, "Uma vez, no início da vigência"),
-        ({"kind": "annual", "min_hours": 60}, "Anual (mínimo de 60 h)"),
+        ({"kind": "at_start"}, "Contínua, a partir do início da vigência (sem prazo no plano)"),
+        ({"kind": "during_term"}, "Contínua, durante a vigência (sem prazo no plano)"),
+        ({"kind": "per_regulation"}, "Contínua, conforme a norma vigente (sem prazo no plano)"),
+        ({"kind": "annual"}, "Anual"),
+        ({"kind": "annual", "min_hours": 60}, "Anual (mínimo de 60 h por ano civil)"),
         (
             {"kind": "annual", "also_on": "course_schedule_change"},
             "Anual e a cada alteração nos cursos",
+        ),
+        (
+            {"kind": "annual", "min_hours": 40, "also_on": "course_schedule_change"},
+            "Anual (mínimo de 40 h por ano civil) e a cada alteração nos cursos",
         ),
         ({"kind": "periodic", "months": 3}, "Trimestral"),
         ({"kind": "on_call", "trigger": "meeting"}, "Quando convocado (reunião)"),
@@ -647,19 +769,34 @@ def test_a_signed_term_that_is_not_a_pdf_is_422_and_keeps_the_input(client, user
 
 def test_shortening_the_term_removes_only_future_untouched_deliverables(client, users, login,
                                                                         act):
+    """2.2 counts by calendar year (C2025 … C2030, the last due 30/09/2030). Shortening the
+    term to 2 years (to 30/09/2027) drops the untouched years still to come and clips 2027;
+    the year someone started (2030, a draft) stays."""
+    today = clock.today()
+    if today > date(2027, 12, 31):  # by then C2027 (due 31/12/2027) would be past, and kept
+        pytest.skip("the expected rows below are those of a run before 2028")
     mg = users["partner_manager"].institution_id
-    started = db.session.scalars(
-        db.select(Deliverable).join(Goal)
-        .where(Goal.agreement_id == act.id, Goal.code == "2.2", Deliverable.institution_id == mg)
-        .order_by(Deliverable.due_on)).all()[-1]  # year 5, due 2030
+
+    def rows(code):
+        return db.session.scalars(
+            db.select(Deliverable).join(Goal)
+            .where(Goal.agreement_id == act.id, Goal.code == code,
+                   Deliverable.institution_id == mg)
+            .order_by(Deliverable.due_on)).all()
+
+    started = rows("2.2")[-1]
+    assert started.period_key == "C2030" and started.due_on == date(2030, 9, 30)
     started.status = "draft"
     db.session.commit()
     login(users["seges_admin"])
     response = client.post(f"/acordos/{act.id}/editar", data=_agreement_form(years="2"))
     assert response.status_code == 302
-    rows = db.session.scalars(
-        db.select(Deliverable).join(Goal)
-        .where(Goal.agreement_id == act.id, Goal.code == "2.2", Deliverable.institution_id == mg)
-        .order_by(Deliverable.due_on)).all()
-    assert [d.due_on for d in rows] == [date(2026, 9, 30), date(2027, 9, 30), date(2030, 9, 30)]
+    assert [(d.period_key, d.opens_on, d.due_on) for d in rows("2.2")] == [
+        ("C2025", date(2025, 10, 1), date(2025, 12, 31)),
+        ("C2026", date(2026, 1, 1), date(2026, 12, 31)),
+        ("C2027", date(2027, 1, 1), date(2027, 9, 30)),
+        ("C2030", date(2030, 1, 1), date(2030, 9, 30)),
+    ]
     assert db.session.get(Deliverable, started.id).status == "draft"  # work is never dropped
+    # The partner's follow-ups of 1.1 now stop at the last year the term touches, 2027.
+    assert [d.period_key for d in rows("1.1")] == ["R2025", "R2026", "R2027"]

@@ -1,5 +1,8 @@
-"""Servidores indicados (metas 1.1, 1.2, 2.1), Painel Gerencial access (1.3) and the 1.1 CSV."""
+"""Servidores indicados (metas 1.1, 1.2, 2.1), Painel Gerencial access (1.3) and the CSV
+snapshot attached to the goal whose role is ``focal_points`` (1.1 in the seed: "Durante a
+vigência", so its open deliverable is the partner's yearly follow-up ``R<year>``)."""
 
+from datetime import date
 
 import pytest
 
@@ -115,15 +118,60 @@ def test_snapshot_csv_masks_cpf(app, users):
     assert "***.982.247-**" in lines[1] and "529.982" not in text and "'=cmd" in lines[1]
 
 
+def _followup_of_1_1(act, institution_id: int, year: int):
+    """The partner's follow-up of 1.1 for ``year``, looked up by its key."""
+    from portal.agreements.models import Goal
+    from portal.deliverables.models import Deliverable
+
+    return db.session.scalar(
+        db.select(Deliverable).join(Goal)
+        .where(Goal.agreement_id == act.id, Goal.code == "1.1",
+               Deliverable.institution_id == institution_id,
+               Deliverable.period_key == f"R{year}"))
+
+
 def test_snapshot_goes_to_the_nearest_editable_1_1(app, users, act):
     mg = users["partner_manager"].institution_id
     first, second = deliverable_of(act, "1.1", mg, 0), deliverable_of(act, "1.1", mg, 1)
-    today = second.opens_on
+    # 1.1 is continuous: its deliverables are the yearly follow-ups, R2025 then R2026.
+    assert (first.period_key, first.opens_on, first.due_on, first.deadline_source) == (
+        "R2025", date(2025, 10, 1), date(2026, 3, 2), "followup")
+    assert (second.period_key, second.opens_on, second.due_on) == (
+        "R2026", date(2026, 1, 1), date(2027, 3, 1))
+    today = date(2026, 1, 1)  # both are open; R2025 is due first
     assert focal_points.snapshot_deliverable(mg, today).id == first.id
     first.status = "submitted"
     db.session.commit()
     assert focal_points.snapshot_deliverable(mg, today).id == second.id
-    assert focal_points.snapshot_deliverable(mg, first.opens_on) is None  # Y2 not open yet
+    assert focal_points.snapshot_deliverable(mg, date(2025, 12, 31)) is None  # R2026 not open
+    # A returned report can take the list again; an approved one cannot.
+    first.status = "returned"
+    db.session.commit()
+    assert focal_points.snapshot_deliverable(mg, today).id == first.id
+    first.status, second.status = "approved", "waived"
+    db.session.commit()
+    assert focal_points.snapshot_deliverable(mg, today) is None
+
+
+def test_seges_has_no_1_1_followup_to_attach_to(app, users, seges, act):
+    """1.1 is "SEGES e partícipe", but only the partner reports on a continuous goal."""
+    assert _followup_of_1_1(act, seges.id, 2025) is None
+    assert focal_points.snapshot_deliverable(seges.id, date(2026, 1, 1)) is None
+
+
+def test_snapshot_follows_the_goals_role_not_its_code(app, users, act):
+    from portal.agreements.models import Goal
+
+    mg = users["partner_manager"].institution_id
+    goals = {g.code: g for g in act.goals}
+    assert goals["1.1"].roles == ["focal_points"]  # set by the import
+    goals["1.1"].roles, goals["3.7"].roles = [], ["focal_points"]
+    db.session.commit()
+    target = focal_points.snapshot_deliverable(mg, date(2026, 1, 1))
+    assert (target.goal_id, target.period_key) == (goals["3.7"].id, "R2025")
+    db.session.get(Goal, goals["3.7"].id).roles = []
+    db.session.commit()
+    assert focal_points.snapshot_deliverable(mg, date(2026, 1, 1)) is None
 
 
 # Views ---------------------------------------------------------------------------------
@@ -297,12 +345,17 @@ def test_one_click_csv_snapshot_is_attached_to_1_1(client, users, login, act, ap
     mg = users["partner_manager"].institution_id
     login(users["partner_manager"])
     assert client.get("/servidores").headers["Location"].endswith(f"/instituicoes/{mg}/servidores")
+    # The open deliverable due first is R2025 (01/10/2025 to 02/03/2026), late or not.
+    target = _followup_of_1_1(act, mg, 2025)
+    assert clock.today() >= target.opens_on
     page = client.get(f"/instituicoes/{mg}/servidores").get_data(as_text=True)
-    assert "Anexar esta lista à meta 1.1" in page
+    assert "Anexar esta lista à meta 1.1 (Relato de acompanhamento de 2025)" in page
     response = client.post(f"/instituicoes/{mg}/servidores/anexar")
     assert response.status_code == 302
-    target = focal_points.snapshot_deliverable(mg, clock.today())
     assert response.headers["Location"].endswith(f"/entregas/{target.id}")
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert ("Lista anexada ao rascunho da meta 1.1 (Relato de acompanhamento de 2025): "
+            f"servidores-indicados-{clock.today().isoformat()}.csv.") in shown
     evidence = db.session.scalar(db.select(Evidence))
     assert evidence.submission.deliverable_id == target.id and evidence.kind == "file"
     assert evidence.original_name == f"servidores-indicados-{clock.today().isoformat()}.csv"
@@ -316,12 +369,32 @@ def test_one_click_csv_snapshot_is_attached_to_1_1(client, users, login, act, ap
     assert "Mariana;***.533.447-**" in text and "52998224725" not in text
 
 
+NO_OPEN_REPORT = "Não há relato aberto da meta de indicação de servidores"
+
+
 def test_snapshot_without_an_open_1_1_says_so(client, users, login):
     _name(users)
     login(users["partner_manager"])
     mg = users["partner_manager"].institution_id
     response = client.post(f"/instituicoes/{mg}/servidores/anexar", follow_redirects=True)
-    assert "Não há entrega da meta 1.1 aberta" in response.get_data(as_text=True)
+    assert NO_OPEN_REPORT in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(Evidence)) is None
+
+
+def test_snapshot_when_every_open_1_1_report_was_sent_says_so(client, users, login, act):
+    _name(users)
+    mg = users["partner_manager"].institution_id
+    opened = [d for d in (_followup_of_1_1(act, mg, year) for year in range(2025, 2031))
+              if d.opens_on <= clock.today()]
+    assert opened  # R2025 opened on 01/10/2025
+    for deliverable in opened:
+        deliverable.status = "submitted"
+    db.session.commit()
+    login(users["partner_manager"])
+    page = client.get(f"/instituicoes/{mg}/servidores").get_data(as_text=True)
+    assert "Anexar esta lista" not in page
+    response = client.post(f"/instituicoes/{mg}/servidores/anexar", follow_redirects=True)
+    assert NO_OPEN_REPORT in response.get_data(as_text=True)
     assert db.session.scalar(db.select(Evidence)) is None
 
 

@@ -60,16 +60,135 @@ def test_deliverables_are_dated_and_owed_by_the_right_institutions(act, users, s
     mg = users["partner_manager"].institution_id
     painel = _deliverables(act, "1.2", mg)
     assert [(d.opens_on, d.due_on) for d in painel] == [(START, date(2025, 10, 16))]
+    assert [(d.period_key, d.deadline_source, d.deadline_rule) for d in painel] == [
+        ("once", "plan", None)
+    ]
     assert _deliverables(act, "1.2", seges.id) == []
+    # 1.3 "Durante a vigência", SEGES's alone: continuous, reported in the annual report.
     assert _deliverables(act, "1.3", mg) == []
-    assert len(_deliverables(act, "1.3", seges.id)) == 5
+    assert _deliverables(act, "1.3", seges.id) == []
+    # 2.2 "60 horas ao ano": calendar years 2025..2030, clipped to the term, for both.
     courses = _deliverables(act, "2.2", mg)
-    assert len(courses) == 5 and courses[0].due_on == date(2026, 9, 30)
-    assert courses[0].period_label.startswith("Ano 1")
-    assert len(_deliverables(act, "2.2", seges.id)) == 5  # "SEGES e Governo…" → both
+    assert [(d.period_key, d.opens_on, d.due_on) for d in courses] == TRAINING_YEARS
+    assert courses[0].period_label == "Ano de capacitação de 2025 (01/10/2025 a 31/12/2025)"
+    assert courses[-1].period_label == "Ano de capacitação de 2030 (01/01/2030 a 30/09/2030)"
+    assert {d.deadline_source for d in courses} == {"plan"}
+    seges_courses = _deliverables(act, "2.2", seges.id)  # "SEGES e Governo…" → both
+    assert [(d.period_key, d.opens_on, d.due_on) for d in seges_courses] == TRAINING_YEARS
+    # 2.1 "Anual": term years.
+    assert [(d.period_key, d.due_on) for d in _deliverables(act, "2.1", mg)] == [
+        ("Y1", date(2026, 9, 30)), ("Y2", date(2027, 9, 30)), ("Y3", date(2028, 9, 30)),
+        ("Y4", date(2029, 9, 30)), ("Y5", date(2030, 9, 30)),
+    ]
     assert _deliverables(act, "1.7", mg) == []  # on_call: only when SEGES convenes
     forum = _deliverables(act, "C.1", seges.id)
     assert [d.due_on for d in forum] == [date(2025, 10, 11)]
+
+
+# 2.2 of the seed ACT (01/10/2025 to 30/09/2030): (key, opens_on, due_on), by hand.
+TRAINING_YEARS = [
+    ("C2025", date(2025, 10, 1), date(2025, 12, 31)),
+    ("C2026", date(2026, 1, 1), date(2026, 12, 31)),
+    ("C2027", date(2027, 1, 1), date(2027, 12, 31)),
+    ("C2028", date(2028, 1, 1), date(2028, 12, 31)),
+    ("C2029", date(2029, 1, 1), date(2029, 12, 31)),
+    ("C2030", date(2030, 1, 1), date(2030, 9, 30)),
+]
+# The partner's yearly follow-up of a continuous goal over the same term: opens on the term
+# start or 01/01, due 30 days before the annual report closes (31/03 of the next year), i.e.
+# on 01/03, moved to the next business day: 01/03/2026 is a Sunday, 01/03/2031 a Saturday.
+FOLLOWUPS = [
+    ("R2025", date(2025, 10, 1), date(2026, 3, 2)),
+    ("R2026", date(2026, 1, 1), date(2027, 3, 1)),
+    ("R2027", date(2027, 1, 1), date(2028, 3, 1)),
+    ("R2028", date(2028, 1, 1), date(2029, 3, 1)),
+    ("R2029", date(2029, 1, 1), date(2030, 3, 1)),
+    ("R2030", date(2030, 1, 1), date(2031, 3, 3)),
+]
+FOLLOWUP_RULE = (
+    "Relato anual: 30 dias antes do fechamento do Relatório Anual (31/03) — relato de "
+    "acompanhamento pedido pela SEGES, não é prazo do Plano de Trabalho"
+)
+# Continuous goals of the seed ("Durante a vigência", "A partir do início", "Observância à
+# norma vigente") that the partner owes (alone or with SEGES), and those SEGES owes alone.
+PARTNER_CONTINUOUS = {"1.1", "1.5", "1.6", "2.3", "3.1", "3.3", "3.7", "C.3", "C.5", "C.6"}
+SEGES_CONTINUOUS = {"1.3", "1.4", "C.2"}  # 3.6 too, but it is the Rede's annual report
+
+
+def test_continuous_goals_have_no_plan_deadline_only_the_partners_yearly_followups(
+    act, users, seges
+):
+    mg = users["partner_manager"].institution_id
+    for code in sorted(PARTNER_CONTINUOUS):
+        rows = _deliverables(act, code, mg)
+        assert [(d.period_key, d.opens_on, d.due_on) for d in rows] == FOLLOWUPS, code
+        assert {(d.deadline_source, d.deadline_rule, d.status) for d in rows} == {
+            ("followup", FOLLOWUP_RULE, "pending")
+        }, code
+        assert [d.period_label for d in rows][:2] == [
+            "Relato de acompanhamento de 2025", "Relato de acompanhamento de 2026"
+        ]
+        assert _deliverables(act, code, seges.id) == [], code  # SEGES's side: none
+    for code in sorted(SEGES_CONTINUOUS):
+        assert _deliverables(act, code, seges.id) == [], code
+        assert _deliverables(act, code, mg) == [], code
+    continuous = [g.id for g in act.goals if g.code in PARTNER_CONTINUOUS | SEGES_CONTINUOUS]
+    assert _count(Deliverable.goal_id.in_(continuous)) == 10 * 6
+    no_date_of_the_plan = Deliverable.deadline_source != "followup"
+    assert _count(Deliverable.goal_id.in_(continuous), no_date_of_the_plan) == 0
+    # The follow-ups are the only "followup" rows: every other goal keeps its plan's dates.
+    assert _count(Deliverable.deadline_source == "followup") == 60
+
+
+ANNUAL_REPORTS = [
+    (f"A{year}", f"Relatório Anual da Rede de {year}", date(year, 1, 1), date(year + 1, 3, 31))
+    for year in range(2025, 2031)
+]
+
+
+def test_the_annual_report_is_one_seges_deliverable_a_year_for_the_whole_network(
+    act, plan, users, seges
+):
+    mg = users["partner_manager"].institution_id
+    reports = _deliverables(act, "3.6", seges.id)
+    assert [(d.period_key, d.period_label, d.opens_on, d.due_on) for d in reports] == (
+        ANNUAL_REPORTS
+    )
+    assert {d.deadline_source for d in reports} == {"default"}
+    assert reports[0].deadline_rule == (
+        "Fechamento do Relatório Anual de 2025 em 31/03/2026 — prazo padrão definido pela SEGES"
+    )
+    assert _deliverables(act, "3.6", mg) == []
+    # ES's ACT, 01/02/2026 to 31/01/2031, touches 2026..2031: only 2031 is new for the Rede.
+    es = users["other_manager"].institution
+    other, _ = plans.import_plan(plan, start=date(2026, 2, 1), years=5, number="161/2025",
+                                 partner=es)
+    assert other.term_end == date(2031, 1, 31)
+    keys = db.session.scalars(
+        db.select(Deliverable.period_key).where(Deliverable.period_key.startswith("A"))
+        .order_by(Deliverable.period_key)).all()
+    assert keys == ["A2025", "A2026", "A2027", "A2028", "A2029", "A2030", "A2031"]
+    assert [(d.period_key, d.opens_on, d.due_on) for d in _deliverables(other, "3.6", seges.id)
+            ] == [("A2031", date(2031, 1, 1), date(2032, 3, 31))]
+    assert len(_deliverables(act, "3.6", seges.id)) == 6
+    assert _deliverables(other, "3.6", es.id) == []
+    # Importing again, or generating both agreements again, adds no second report.
+    plans.import_plan(plan, start=date(2026, 2, 1), years=5, number="161/2025", partner=es)
+    assert generation.generate_for_agreements([act.id, other.id]) == 0
+    assert _count(Deliverable.period_key.startswith("A")) == 7
+
+
+def test_import_sets_goal_roles_from_the_prazo_and_text(act):
+    roles = {goal.code: goal.roles for goal in act.goals if goal.roles}
+    assert roles == {
+        "1.1": ["focal_points"],
+        "1.7": ["meetings"],
+        "2.2": ["training_hours"],
+        "3.4": ["forums"],
+        "3.6": ["annual_report"],
+    }
+    assert next(g for g in act.goals if g.code == "3.6").has_role("annual_report")
+    assert not next(g for g in act.goals if g.code == "1.1").has_role("annual_report")
 
 
 def test_import_is_idempotent(act, plan, users):
@@ -108,10 +227,29 @@ def test_term_extension_adds_years_without_touching_work(act, users):
     act.term_end = date(2035, 9, 30)
     added = generation.generate_deliverables(act)
     db.session.commit()
-    assert added > 0 and _count() == before + added
-    assert len(_deliverables(act, "2.2", mg)) == 10
+    # 2031..2035 (5 years) or term years 6..10: follow-ups 10 goals × 5, 2.1/2.2/3.2 both
+    # × 5 × 2, 3.4 × 5, and 5 annual reports of the Rede.
+    assert added == 50 + 30 + 5 + 5
+    assert _count() == before + added
+    courses = _deliverables(act, "2.2", mg)
+    assert [d.period_key for d in courses] == [f"C{year}" for year in range(2025, 2036)]
+    assert [d.period_key for d in _deliverables(act, "1.1", mg)] == [
+        f"R{year}" for year in range(2025, 2036)
+    ]
     assert db.session.get(Deliverable, first.id).status == "approved"
     assert generation.generate_deliverables(act) == 0
+    # Generation only adds: 2030's training year keeps the old clip until the goal is
+    # regenerated (what editing the term does), which gives it the whole year.
+    assert (courses[5].opens_on, courses[5].due_on) == (date(2030, 1, 1), date(2030, 9, 30))
+    generation.regenerate_goal(next(g for g in act.goals if g.code == "2.2"),
+                               today=date(2026, 1, 1))
+    db.session.commit()
+    courses = _deliverables(act, "2.2", mg)
+    assert [(d.period_key, d.opens_on, d.due_on) for d in courses][5] == (
+        "C2030", date(2030, 1, 1), date(2030, 12, 31)
+    )
+    assert courses[5].period_label == "Ano de capacitação de 2030 (01/01/2030 a 31/12/2030)"
+    assert db.session.get(Deliverable, first.id).status == "approved"
 
 
 def test_editing_a_goal_regenerates_only_its_future_untouched_deliverables(act, users):
@@ -167,7 +305,22 @@ def test_adhesion_creates_institution_agreement_goals_and_deliverables(act, user
         "3.5",
     ]
     assert {g.responsible for g in adhesion.goals} == {"partner"}
+    assert {g.code: g.roles for g in adhesion.goals if g.roles} == {
+        "1.1": ["focal_points"], "2.2": ["training_hours"], "3.4": ["forums"]}
     assert _count(Deliverable.institution_id == contagem.id) > 0
+    # The adherent's term starts on its signature (16/03/2026): its first follow-up and
+    # its first training year open then.
+    assert [(d.period_key, d.opens_on, d.due_on, d.deadline_source)
+            for d in _deliverables(adhesion, "1.1", contagem.id)] == [
+        ("R2026", date(2026, 3, 16), date(2027, 3, 1), "followup"),
+        ("R2027", date(2027, 1, 1), date(2028, 3, 1), "followup"),
+        ("R2028", date(2028, 1, 1), date(2029, 3, 1), "followup"),
+        ("R2029", date(2029, 1, 1), date(2030, 3, 1), "followup"),
+        ("R2030", date(2030, 1, 1), date(2031, 3, 3), "followup"),
+    ]
+    first_training_year = _deliverables(adhesion, "2.2", contagem.id)[0]
+    assert (first_training_year.period_key, first_training_year.opens_on,
+            first_training_year.due_on) == ("C2026", date(2026, 3, 16), date(2026, 12, 31))
     inform = _deliverables(act, "C.4", manager.institution_id)
     assert [(d.due_on, d.period_label) for d in inform] == [
         (date(2026, 4, 10), "Adesões de 03/2026")
@@ -250,34 +403,48 @@ def test_plan_import_command_fails_cleanly_on_a_non_plan(app, tmp_path):
     assert result.output.startswith("Erro:") and "Traceback" not in result.output
 
 
-def test_generation_for_many_agreements_matches_one_by_one(act, users):
+def test_generation_for_many_agreements_matches_one_by_one(act, users, seges):
     """Large batches take the bulk path (COPY on PostgreSQL): same rows as the single path."""
     from tests import factories
 
-    act_id, goals = act.id, [g.id for g in act.goals]
+    act_id, goals, seges_id = act.id, [g.id for g in act.goals], seges.id
     mg = users["partner_manager"].institution_id
+    # The seed ACT, counted by hand: 1.2, C.1 once; 2.1, 3.2 term years × both (5 × 2 each);
+    # 2.2 calendar years × both (6 × 2); 3.4 × 5; 10 continuous goals × 6 follow-ups; and the
+    # Rede's 6 annual reports.
+    per_agreement = 1 + 1 + 10 + 10 + 12 + 5 + 60
+    assert _count(Deliverable.goal_id.in_(goals)) == per_agreement + 6
     ids = []
-    for i in range(9):
+    for i in range(11):
         partner = factories.institution(name=f"Município {i}", sphere="municipal",
                                         elo="Municípios")
         agreement = Agreement(kind="ACT", number=f"{900 + i}/2025", partner=partner,
                               term_start=act.term_start, term_end=act.term_end, axes=[1, 2, 3])
         agreement.goals = [Goal(code=g.code, position=g.position, axes=g.axes,
                                 description=g.description, deadline_text=g.deadline_text,
-                                schedule=g.schedule, responsible=g.responsible)
+                                schedule=g.schedule, responsible=g.responsible, roles=g.roles)
                            for g in act.goals]
         db.session.add(agreement)
         db.session.commit()
         ids.append(agreement.id)
     created = generation.generate_for_agreements(ids)  # commits and clears the session
     act = db.session.get(Agreement, act_id)
-    per_agreement = _count(Deliverable.goal_id.in_(goals))
-    assert created == 9 * per_agreement and created > 1000
-    expected = sorted((d.period_key, d.due_on, d.status) for d in _deliverables(act, "2.2", mg))
+    # Same term: the Rede's annual reports already exist, none is added.
+    assert created == 11 * per_agreement and created > 1000
+    assert _count(Deliverable.period_key.startswith("A")) == 6
     some = db.session.get(Agreement, ids[0])
-    got = sorted((d.period_key, d.due_on, d.status)
-                 for d in _deliverables(some, "2.2", some.partner_id))
-    assert got == expected
+    for code in ("2.2", "1.1", "1.2"):
+        expected = sorted((d.period_key, d.period_label, d.opens_on, d.due_on, d.status,
+                           d.deadline_source, d.deadline_rule)
+                          for d in _deliverables(act, code, mg))
+        got = sorted((d.period_key, d.period_label, d.opens_on, d.due_on, d.status,
+                      d.deadline_source, d.deadline_rule)
+                     for d in _deliverables(some, code, some.partner_id))
+        assert got == expected and got, code
+    first_followup = _deliverables(some, "1.1", some.partner_id)[0]
+    assert (first_followup.period_key, first_followup.due_on,
+            first_followup.deadline_source) == ("R2025", date(2026, 3, 2), "followup")
+    assert _deliverables(some, "1.1", seges_id) == []
     assert generation.generate_for_agreements(ids) == 0
 
 

@@ -22,9 +22,11 @@ add_business_days = schedule.add_business_days
 event_period = schedule.event_period
 event_trigger = schedule.event_trigger
 is_business_day = schedule.is_business_day
+is_continuous = schedule.is_continuous
 periods_for = schedule.periods_for
 term_end = schedule.term_end
 term_years = schedule.term_years
+training_years = schedule.training_years
 validate_schedule = schedule.validate_schedule
 
 # The seed: ACT 160/2025 (MG), signed 24/09/2025; these tests assume a 5-year term
@@ -96,21 +98,24 @@ DURING = {"kind": "during_term"}
 REGULATION = {"kind": "per_regulation"}
 # expected: (number of periods, first opens_on, first due_on, last due_on)
 FIVE_YEARS = (5, date(2025, 10, 1), date(2026, 9, 30), date(2030, 9, 30))
+# "60 horas ao ano": the calendar years 2025..2030 the term touches, clipped to it.
+SIX_CALENDAR_YEARS = (6, date(2025, 10, 1), date(2025, 12, 31), date(2030, 9, 30))
+# Continuous obligations (and event-driven goals) have no deadline in the plan: no period.
 NONE = (0, None, None, None)
 
 # (code, prazo text as in the seed, schedule, expected)
 SEED_GOALS = [
-    ("1.1", "Durante a vigência do Acordo", DURING, FIVE_YEARS),
+    ("1.1", "Durante a vigência do Acordo", DURING, NONE),
     (
         "1.2",
         "Até 15 dias após o início da vigência",
         {"kind": "once_after_start", "days": 15},
         (1, date(2025, 10, 1), date(2025, 10, 16), date(2025, 10, 16)),
     ),
-    ("1.3", "Durante a vigência do Acordo", DURING, FIVE_YEARS),
-    ("1.4", "Durante a vigência do Acordo", DURING, FIVE_YEARS),
-    ("1.5", "Observância à norma vigente", REGULATION, FIVE_YEARS),
-    ("1.6", "Observância à norma vigente", REGULATION, FIVE_YEARS),
+    ("1.3", "Durante a vigência do Acordo", DURING, NONE),
+    ("1.4", "Durante a vigência do Acordo", DURING, NONE),
+    ("1.5", "Observância à norma vigente", REGULATION, NONE),
+    ("1.6", "Observância à norma vigente", REGULATION, NONE),
     (
         "1.7",
         "Quando convocadas pela Secretaria-Executiva da Rede",
@@ -122,14 +127,14 @@ SEED_GOALS = [
         "2.2",
         "Anual com o mínimo de 60 horas ao ano",
         {"kind": "annual", "min_hours": 60},
-        FIVE_YEARS,
+        SIX_CALENDAR_YEARS,
     ),
-    ("2.3", "Durante a vigência do acordo", DURING, FIVE_YEARS),
+    ("2.3", "Durante a vigência do acordo", DURING, NONE),
     (
         "3.1",
         "A partir do início da vigência",
         {"kind": "at_start"},
-        (1, date(2025, 10, 1), date(2025, 10, 1), date(2025, 10, 1)),
+        NONE,
     ),
     (
         "3.2",
@@ -137,26 +142,28 @@ SEED_GOALS = [
         {"kind": "annual", "also_on": "course_schedule_change"},
         FIVE_YEARS,
     ),
-    ("3.3", "Durante a vigência do Acordo", DURING, FIVE_YEARS),
+    ("3.3", "Durante a vigência do Acordo", DURING, NONE),
     ("3.4", "Anual", {"kind": "annual"}, FIVE_YEARS),
-    ("3.6", "Observância à norma vigente", REGULATION, FIVE_YEARS),
-    ("3.7", "Durante a vigência do Acordo", DURING, FIVE_YEARS),
+    # 3.6 is the Rede's annual report: one SEGES deliverable a year, made by the generation
+    # from the goal's role, not by the schedule (tests/agreements/test_plans.py).
+    ("3.6", "Observância à norma vigente", REGULATION, NONE),
+    ("3.7", "Durante a vigência do Acordo", DURING, NONE),
     (
         "C.1",
         "10 dias a partir do início da vigência",
         {"kind": "once_after_start", "days": 10},
         (1, date(2025, 10, 1), date(2025, 10, 11), date(2025, 10, 11)),
     ),
-    ("C.2", "Durante a vigência do Acordo", DURING, FIVE_YEARS),
-    ("C.3", "Durante a vigência do Acordo", DURING, FIVE_YEARS),
+    ("C.2", "Durante a vigência do Acordo", DURING, NONE),
+    ("C.3", "Durante a vigência do Acordo", DURING, NONE),
     (
         "C.4",
         "Até o dia 10 do mês subsequente à celebração do Acordo de Adesão",
         {"kind": "monthly_after_event", "day": 10, "event": "adhesion"},
         NONE,
     ),
-    ("C.5", "Durante a vigência do ACT", DURING, FIVE_YEARS),
-    ("C.6", "Durante a vigência do Acordo", DURING, FIVE_YEARS),
+    ("C.5", "Durante a vigência do ACT", DURING, NONE),
+    ("C.6", "Durante a vigência do Acordo", DURING, NONE),
 ]
 
 
@@ -173,7 +180,7 @@ def test_seed_goal_periods(code, text, sched, expected):
 
 
 def test_yearly_periods_have_year_keys_and_labels():
-    periods = periods_for({"kind": "annual", "min_hours": 60}, start=START, end=END)
+    periods = periods_for({"kind": "annual"}, start=START, end=END)
     assert [p.key for p in periods] == ["Y1", "Y2", "Y3", "Y4", "Y5"]
     assert periods[0].label == "Ano 1 (01/10/2025 a 30/09/2026)"
     assert periods[4] == Period(
@@ -181,11 +188,102 @@ def test_yearly_periods_have_year_keys_and_labels():
     )
 
 
-def test_once_and_at_start_labels_and_keys():
+def test_course_change_years_are_term_years_too():
+    # 3.2 "Anual e sempre quando houver alteração nos cursos": the yearly part is by term
+    # year (only "N horas ao ano" counts by calendar year).
+    periods = periods_for(
+        {"kind": "annual", "also_on": "course_schedule_change"}, start=START, end=END
+    )
+    assert [(p.key, p.opens_on, p.due_on) for p in periods][:2] == [
+        ("Y1", date(2025, 10, 1), date(2026, 9, 30)),
+        ("Y2", date(2026, 10, 1), date(2027, 9, 30)),
+    ]
+
+
+def test_training_hours_count_by_calendar_year_clipped_to_the_term():
+    """2.2 "Anual com o mínimo de 60 horas ao ano": one period per calendar year the term
+    touches (the annual report's year), the first and the last clipped to the term."""
+    periods = periods_for({"kind": "annual", "min_hours": 60}, start=START, end=END)
+    assert periods == [
+        Period("C2025", "Ano de capacitação de 2025 (01/10/2025 a 31/12/2025)",
+               date(2025, 10, 1), date(2025, 12, 31)),
+        Period("C2026", "Ano de capacitação de 2026 (01/01/2026 a 31/12/2026)",
+               date(2026, 1, 1), date(2026, 12, 31)),
+        Period("C2027", "Ano de capacitação de 2027 (01/01/2027 a 31/12/2027)",
+               date(2027, 1, 1), date(2027, 12, 31)),
+        Period("C2028", "Ano de capacitação de 2028 (01/01/2028 a 31/12/2028)",
+               date(2028, 1, 1), date(2028, 12, 31)),
+        Period("C2029", "Ano de capacitação de 2029 (01/01/2029 a 31/12/2029)",
+               date(2029, 1, 1), date(2029, 12, 31)),
+        Period("C2030", "Ano de capacitação de 2030 (01/01/2030 a 30/09/2030)",
+               date(2030, 1, 1), date(2030, 9, 30)),
+    ]
+
+
+def test_training_years_edge_terms():
+    # A term from 01/01 covers whole calendar years: one period each, nothing clipped.
+    assert training_years(date(2026, 1, 1), term_end(date(2026, 1, 1), 2)) == [
+        (2026, date(2026, 1, 1), date(2026, 12, 31)),
+        (2027, date(2027, 1, 1), date(2027, 12, 31)),
+    ]
+    # A term inside one calendar year: one period, clipped at both ends.
+    assert training_years(date(2026, 3, 10), date(2026, 5, 20)) == [
+        (2026, date(2026, 3, 10), date(2026, 5, 20))
+    ]
+    # A one-day term on 31/12.
+    assert training_years(date(2026, 12, 31), date(2026, 12, 31)) == [
+        (2026, date(2026, 12, 31), date(2026, 12, 31))
+    ]
+    # The period label says the year and the clipped dates.
+    (period,) = periods_for(
+        {"kind": "annual", "min_hours": 20}, start=date(2026, 3, 10), end=date(2026, 5, 20)
+    )
+    assert period == Period(
+        "C2026", "Ano de capacitação de 2026 (10/03/2026 a 20/05/2026)",
+        date(2026, 3, 10), date(2026, 5, 20),
+    )
+
+
+def test_training_hours_with_course_changes_keeps_calendar_years_and_events():
+    sched = {"kind": "annual", "min_hours": 60, "also_on": "course_schedule_change"}
+    keys = [p.key for p in periods_for(sched, start=START, end=END)]
+    assert keys == ["C2025", "C2026", "C2027", "C2028", "C2029", "C2030"]
+    change = event_period(sched, event_key="C2026", event_date=date(2026, 4, 1))
+    assert (change.key, change.due_on) == ("EC2026", date(2026, 5, 1))  # never a C key
+
+
+def test_once_labels_and_keys():
     (once,) = periods_for({"kind": "once_after_start", "days": 15}, start=START, end=END)
     assert once == Period("once", "Prazo único", START, date(2025, 10, 16))
-    (at_start,) = periods_for({"kind": "at_start"}, start=START, end=END)
-    assert at_start == Period("once", "Início da vigência", START, START)
+
+
+@pytest.mark.parametrize("kind", ["at_start", "during_term", "per_regulation"])
+def test_continuous_kinds_have_no_plan_periods(kind):
+    """"A partir do início", "Durante a vigência", "Observância à norma vigente": the plan
+    sets no date, so the engine makes no period (SEGES's yearly follow-up is not the plan's
+    and is not made here)."""
+    assert is_continuous({"kind": kind})
+    assert periods_for({"kind": kind}, start=START, end=END, signed_on=SIGNED) == []
+    assert periods_for({"kind": kind}, start=START, end=START) == []
+    assert event_trigger({"kind": kind}) is None
+
+
+@pytest.mark.parametrize(
+    "sched",
+    [
+        {"kind": "once_after_start", "days": 15},
+        {"kind": "annual"},
+        {"kind": "annual", "min_hours": 60},
+        {"kind": "periodic", "months": 3},
+        {"kind": "on_call", "trigger": "meeting"},
+        {"kind": "monthly_after_event", "day": 10},
+        {"kind": "manual"},
+        {},
+        None,
+    ],
+)
+def test_other_kinds_are_not_continuous(sched):
+    assert not is_continuous(sched)
 
 
 # ---------------------------------------------------------------- once_after_start
@@ -622,6 +720,19 @@ def _assert_tiles(periods, start, end):
         assert after.opens_on == before.due_on + timedelta(days=1)
 
 
+def _assert_calendar_years(periods, start, end):
+    """"N horas ao ano": one period per calendar year from start's to end's, keyed C<year>,
+    tiling [start, end], each inside its own year and whole except where the term clips it."""
+    assert [p.key for p in periods] == [f"C{y}" for y in range(start.year, end.year + 1)]
+    _assert_tiles(periods, start, end)
+    for period in periods:
+        year = int(period.key[1:])
+        assert period.opens_on.year == period.due_on.year == year
+        assert period.opens_on == start or (period.opens_on.month, period.opens_on.day) == (1, 1)
+        assert period.due_on == end or (period.due_on.month, period.due_on.day) == (12, 31)
+        assert period.label.startswith(f"Ano de capacitação de {year} (")
+
+
 @PROPERTY
 @given(
     sched=valid_schedules,
@@ -644,7 +755,9 @@ def test_periods_invariants(sched, start, years, signature_offset):
         assert before.due_on < after.opens_on  # in order, never overlapping
 
     kind = sched["kind"]
-    if kind in {"annual", "during_term", "per_regulation"}:
+    if kind == "annual" and sched.get("min_hours"):
+        _assert_calendar_years(periods, start, end)
+    elif kind == "annual":
         assert [p.key for p in periods] == [f"Y{n}" for n in range(1, years + 1)]
         _assert_tiles(periods, start, end)
     elif kind == "periodic":
@@ -659,10 +772,11 @@ def test_periods_invariants(sched, start, years, signature_offset):
             assert period.due_on == add_business_days(base, sched["days"])
         else:
             assert period.due_on == base + timedelta(days=sched["days"])
-    elif kind == "at_start":
-        assert [(p.opens_on, p.due_on) for p in periods] == [(start, start)]
     else:
+        # continuous (at_start, during_term, per_regulation): no date in the plan;
+        # on_call, monthly_after_event, manual: only events or SEGES make deliverables.
         assert periods == []
+    assert is_continuous(sched) is (kind in {"at_start", "during_term", "per_regulation"})
 
 
 @PROPERTY
@@ -675,8 +789,12 @@ def test_periods_over_an_arbitrary_end(sched, start, length):
     end = start + timedelta(days=length)
     periods = periods_for(sched, start=start, end=end)
     assert len({p.key for p in periods}) == len(periods)
-    if sched["kind"] in {"annual", "during_term", "per_regulation", "periodic"}:
+    if sched["kind"] == "annual" and sched.get("min_hours"):
+        _assert_calendar_years(periods, start, end)
+    elif sched["kind"] in {"annual", "periodic"}:
         _assert_tiles(periods, start, end)
+    elif sched["kind"] in {"at_start", "during_term", "per_regulation"}:
+        assert periods == []
 
 
 @PROPERTY

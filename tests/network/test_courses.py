@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal.agreements.models import Institution
 from portal.core.exceptions import DomainError
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
@@ -40,8 +41,14 @@ def _class(users, course, *, starts: int = 10, opens: int = 0, closes: int = 5,
 
 
 def _deliverables_32() -> list[Deliverable]:
-    return list(db.session.scalars(db.select(Deliverable).join(Deliverable.goal).where(
-        Deliverable.period_key.like("Ecursos-%"))))
+    """The partners' 3.2 deliverables of course changes (SEGES's own side apart)."""
+    return list(db.session.scalars(db.select(Deliverable).join(Deliverable.institution).where(
+        Deliverable.period_key.like("Ecursos-%"), Institution.is_secretariat.is_(False))))
+
+
+def _seges_side() -> list[Deliverable]:
+    return list(db.session.scalars(db.select(Deliverable).join(Deliverable.institution).where(
+        Deliverable.period_key.like("Ecursos-%"), Institution.is_secretariat.is_(True))))
 
 
 def test_a_new_class_creates_one_32_deliverable_per_partner(network, users, course):
@@ -52,7 +59,11 @@ def test_a_new_class_creates_one_32_deliverable_per_partner(network, users, cour
     assert {d.goal.code for d in deliverables} == {"3.2"}
     year, week, _ = TODAY.isocalendar()
     assert {d.period_key for d in deliverables} == {f"Ecursos-{year}-W{week:02d}"}
-    assert not any(d.institution.is_secretariat for d in deliverables)
+    assert all(d.deadline_source == "default" and "SEGES" in d.deadline_rule
+               for d in deliverables)
+    # The joint goal's other side: SEGES published the change, recorded as done, once.
+    [own] = _seges_side()
+    assert own.status == "approved" and own.period_key == deliverables[0].period_key
     notified = db.session.scalar(db.select(db.func.count(Notification.id)).where(
         Notification.kind == "new_deliverable"))
     assert notified == 3  # MG manager + member, ES manager (Contagem has no users)

@@ -47,7 +47,7 @@ EXPECTED = sorted([
     ("gestor@mg.exemplo.gov.br", "Resumo diário: 2 notificações · Rede de Parcerias"),
     ("membro@mg.exemplo.gov.br", "Resumo diário: 3 notificações · Rede de Parcerias"),
     ("revisor@seges.exemplo.gov.br", "Resumo diário: 1 notificação · Rede de Parcerias"),
-    *[(email, "Entrega atrasada · Rede de Parcerias")
+    *[(email, "Relato de acompanhamento pendente · Rede de Parcerias")
       for email in ("gestor@mg.exemplo.gov.br", "membro@mg.exemplo.gov.br")
       for _goal in FOLLOWUPS_OPEN],
 ])
@@ -86,7 +86,7 @@ def test_demo_reminders_arrive_once_through_smtp(app, monkeypatch, smtp):
     sla = smtp.text(smtp.to("admin@seges.exemplo.gov.br")[0])
     assert "aguarda análise há 11 dias (prazo: 10 dias)" in sla
     followups = sorted(line for m in smtp.to("gestor@mg.exemplo.gov.br")
-                       if m["Subject"].startswith("Entrega atrasada")
+                       if m["Subject"].startswith("Relato de acompanhamento pendente")
                        for line in smtp.text(m).splitlines() if line.startswith("O relato"))
     assert followups == sorted(
         f"O relato de acompanhamento pedido pela SEGES da meta {code} (Relato de "

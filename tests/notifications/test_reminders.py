@@ -101,7 +101,7 @@ def test_a_follow_up_is_recalled_in_its_own_words_never_as_late(app, users, foll
         f"Lembrete: {what} vence amanhã, em 02/03/2026.")
     for day in (date(2026, 3, 3), date(2026, 3, 10)):  # the day after, then weekly
         notice = sent[day][0][0]
-        assert notice.kind == "deliverable.overdue"
+        assert notice.kind == "followup.pending"  # its own kind: subject and preference
         assert notice.message == ("O relato de acompanhamento pedido pela SEGES da meta 3.1 "
                                   "(Relato de acompanhamento de 2025) está pendente desde "
                                   "02/03/2026. Envie assim que possível.")

@@ -13,6 +13,7 @@ from tests import factories
 from tests.reports.conftest import (
     _agreement,
     _deliverable,
+    _goal,
     event,
     review,
     training,
@@ -123,6 +124,59 @@ def test_the_2025_report_uses_the_2025_closing_date(network):
     assert report.totals.events == 1
 
 
+def test_follow_ups_of_continuous_goals_are_not_counted(network):
+    """SEGES's relatos de acompanhamento have no date in the plan: neither due nor met, in
+    the network report nor in a contribution — only listed in the partner's contribution."""
+    before = services.compile_report(2026)
+    alfa_before = services.compile_report(2026, network["alfa"])
+    continuous = _goal(network["act_a"], "1.5", [1], 5, {"kind": "per_regulation"})
+    sent = _deliverable(continuous, network["alfa"], date(2026, 3, 2), key="R2025")
+    review(sent, "approved", utc(2026, 3, 1, 14), report="Seguimos a norma.")
+    other = _goal(network["act_a"], "3.7", [3], 6, {"kind": "during_term"})
+    late = _deliverable(other, network["alfa"], date(2026, 3, 2), key="R2025")
+    for followup in (sent, late):
+        followup.deadline_source = "followup"
+    db.session.commit()
+
+    after = services.compile_report(2026)
+    assert (after.totals.due, after.totals.met) == (10, 6)
+    assert after.totals == before.totals and after.partners == before.partners
+    assert after.axes == before.axes  # no line for 1.5 or 3.7
+    alfa = services.compile_report(2026, network["alfa"])
+    assert (alfa.totals.due, alfa.totals.met) == (5, 3) and alfa.totals == alfa_before.totals
+    listed = {d.deliverable_id for d in alfa.deliverables}
+    assert {sent.id, late.id} <= listed and len(listed) == len(alfa_before.deliverables) + 2
+    # Cut at 03/03/2026: only a1 (31/01, approved) is due, follow-ups of 02/03 or not.
+    early = services.compile_report(2026, network["alfa"], today=date(2026, 3, 3))
+    assert (early.totals.due, early.totals.met) == (1, 1)
+
+
+def test_today_cuts_the_open_year_at_that_day(network):
+    """On 31/07/2026: Alfa owes a1 (31/01, met), a7 (10/03), a3 (30/06) and a2 (31/07, met;
+    a5 of 10/05 is waived) — 2 of 4; Beta b1 (30/06, met) — 1 of 1; Gama's c1 (30/11) and
+    the rest are not due yet. The hours target is the year's, due or not yet: Alfa's and
+    Beta's 2.2 (60 h each) — two targets from January on."""
+    report = services.compile_report(2026, today=date(2026, 7, 31))
+    lines = _by_name(report)
+    assert [(lines[n].due, lines[n].met) for n in ("Alfa", "Beta", "Delta", "Gama")] == [
+        (4, 2), (1, 1), (0, 0), (0, 0)]
+    assert (report.totals.due, report.totals.met, report.totals.percent) == (5, 3, 60.0)
+    assert (report.totals.partners_with_target, lines["Alfa"].target_hours) == (2, 60)
+    assert lines["Beta"].target_hours == 60
+    eixo1, eixo2, eixo3 = report.axes
+    assert eixo1.goals == (GoalLine("1.1", "Meta 1.1 do plano", 3, 3, 2),)
+    assert eixo2.goals == (GoalLine("2.2", "Meta 2.2 do plano", 1, 0, 0),)
+    assert eixo3.goals == (GoalLine("3.5", "Meta 3.5 do plano", 1, 0, 0),)
+    # The day itself counts; the day before, a2 (due 31/07) is not due yet.
+    day_before = services.compile_report(2026, network["alfa"], today=date(2026, 7, 30))
+    assert (day_before.totals.due, day_before.totals.met) == (3, 1)
+    # Before the year nothing is due; after it, the whole year (the same as no cut).
+    assert services.compile_report(2026, today=date(2025, 12, 31)).totals.due == 0
+    assert services.compile_report(2026, today=date(2027, 1, 1)) == services.compile_report(2026)
+    assert services.compile_report(2026, today=date(2026, 12, 31)) == services.compile_report(
+        2026)
+
+
 def test_the_report_is_reproducible_whatever_is_recorded_later(network):
     first = services.compile_report(2026)
     assert services.compile_report(2026) == first
@@ -179,8 +233,6 @@ def _more_partners(network, how_many: int) -> None:
     for i in range(how_many):
         partner = factories.institution(name=f"Município {i}", sphere="municipal", uf="BA")
         act = _agreement(f"{100 + i}/2026", partner, date(2026, 1, 1), date(2030, 12, 31))
-        from tests.reports.conftest import _goal
-
         goal = _goal(act, "3.5", [3], 1, {"kind": "on_call", "trigger": "request"})
         hours = _goal(act, "2.2", [2], 2, {"kind": "annual", "min_hours": 60})
         done = _deliverable(goal, partner, date(2026, 5, 1))

@@ -158,7 +158,7 @@ def test_the_open_year_is_counted_up_to_today_on_every_format(client, users, log
             as_text=True)
     for html in (page, printed[0]):
         assert '<dd data-total="met">3 de 5</dd>' in html and "60,0% das devidas" in html
-        assert '<dd data-total="partners_reaching_target">1 de 1</dd>' in html
+        assert '<dd data-total="partners_reaching_target">1 de 2</dd>' in html
         row = html[html.index(f'data-partner="{alfa}"'):]
         row = row[: row.index("</tr>")]
         assert "2 / 4" in row and "2: 0 / 0" in row
@@ -334,6 +334,13 @@ def test_query_count_of_the_report_page_does_not_grow_with_partners(
 
 
 def test_the_demo_renders_the_2026_report_in_every_format(app, client):
+    """On 04/12/2026 (12:00 in Brasília): the demo's approvals are recorded before the 2026
+    report closes, and MG's latest-due approved eixo-3 report is its 2026 course publicity."""
+    with time_machine.travel(datetime(2026, 12, 4, 15, tzinfo=UTC)):
+        _demo_report_in_every_format(app, client)
+
+
+def _demo_report_in_every_format(app, client):
     from tests.core.test_cli_and_demo import DEMO_PASSWORD
 
     app.test_cli_runner().invoke(args=["demo", "--password", DEMO_PASSWORD])
