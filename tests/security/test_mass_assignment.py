@@ -54,6 +54,8 @@ EXTRA = {
 BY_DESIGN = {
     "auth.deactivate_user": {"active"},
     "deliverables.decide": {"status"},  # the form's "decision" approves (or returns)
+    # recording attendance completes SEGES's own side of a joint meeting (lifecycle)
+    "network.record_attendance": {"status"},
 }
 
 
