@@ -16,7 +16,7 @@ import json
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import delete, insert
+from sqlalchemy import and_, delete, insert, update
 
 from portal.agreements import schedule
 from portal.agreements.models import Agreement, Goal, Institution
@@ -24,7 +24,7 @@ from portal.core.exceptions import DomainError
 from portal.core.models import utcnow
 from portal.deliverables import deadlines
 from portal.deliverables.lifecycle import Source
-from portal.deliverables.models import Deliverable
+from portal.deliverables.models import Deliverable, Submission
 from portal.extensions import db
 
 
@@ -167,7 +167,23 @@ def _row(goal: Goal, institution_id: int, period: schedule.Period,
 
 
 def regenerate_goal(goal: Goal, today: date) -> int:
-    """After SEGES edits a goal: replace its future, untouched deliverables only."""
+    """After SEGES edits a goal: replace its future, untouched deliverables only.
+
+    A goal made continuous keeps no plan deadline at all: its untouched plan deliverables
+    go whatever their date (none may stay late), and the ones someone worked on become
+    follow-ups, with everything recorded on them."""
+    has_submission = db.select(Submission.deliverable_id).where(
+        Submission.deliverable_id == Deliverable.id).exists()
+    if schedule.is_continuous(goal.schedule):
+        plan_rows = and_(Deliverable.goal_id == goal.id,
+                         Deliverable.deadline_source == Source.PLAN,
+                         ~Deliverable.period_key.startswith("E"))
+        db.session.execute(delete(Deliverable).where(
+            plan_rows, Deliverable.status == "pending", ~has_submission))
+        db.session.execute(update(Deliverable).where(plan_rows).values(
+            deadline_source=Source.FOLLOWUP.value,
+            deadline_rule="Entrega registrada antes de a meta ser contínua — relato de "
+                          "acompanhamento, não é prazo do Plano de Trabalho"))
     db.session.execute(
         delete(Deliverable).where(
             Deliverable.goal_id == goal.id,

@@ -34,8 +34,7 @@ def current() -> DeadlineSettings:
     """The Rede's settings (the row with the defaults is created on first use)."""
     row = db.session.scalar(db.select(DeadlineSettings).order_by(DeadlineSettings.id).limit(1))
     if row is None:
-        row = DeadlineSettings(meeting_days=15, forum_days=15, course_change_days=30,
-                               business_days=True, followup_days_before_closing=30)
+        row = DeadlineSettings()  # the column defaults are SEGES's defaults
         db.session.add(row)
         db.session.flush()
     return row
@@ -99,10 +98,12 @@ def annual_report_periods(start: date, end: date) -> list[tuple[schedule.Period,
     periods = []
     for year in report_years(start, end):
         closing = report_closing(year)
-        rule = (f"Fechamento do Relatório Anual de {year} em {closing:%d/%m/%Y} — "
+        due = next_business_day(closing)
+        moved = "" if due == closing else f", no dia útil seguinte ({due:%d/%m/%Y})"
+        rule = (f"Fechamento do Relatório Anual de {year} em {closing:%d/%m/%Y}{moved} — "
                 f"{SEGES_DEFAULT}")
         periods.append((schedule.Period(f"A{year}", f"Relatório Anual da Rede de {year}",
-                                        date(year, 1, 1), closing), rule))
+                                        date(year, 1, 1), due), rule))
     return periods
 
 

@@ -17,14 +17,15 @@ apart, and never shown as a breach of the plan.
 ``state_of`` (Python) and ``state_expr`` (SQL) compute the same :class:`State`; a test
 checks them against each other over every combination. Every count on every page — home
 tabs, progress by eixo, the agreement page, the panel, the annual report, reminders — is
-built from these expressions (see ``counts``), so the numbers agree.
+built from these expressions (``count_columns``, ``group_expr``; the annual report applies
+the same ``dated`` rule with its closing-date approvals), so the numbers agree.
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, case, func, not_
+from sqlalchemy import and_, case, func, not_, or_
 
 from portal.core import audit
 from portal.core.exceptions import Conflict, DomainError
@@ -51,8 +52,6 @@ STATUS_LABELS = {
 }
 OPEN_STATUSES = frozenset({Status.PENDING, Status.DRAFT})
 EDITABLE_STATUSES = frozenset({Status.PENDING, Status.DRAFT, Status.RETURNED})
-# Statuses that mean someone worked on it: regeneration never touches these.
-TOUCHED_STATUSES = frozenset(set(Status) - {Status.PENDING})
 
 
 class Source(StrEnum):
@@ -83,7 +82,7 @@ class State(StrEnum):
 
 STATE_LABELS = {
     State.LATE: "Atrasada",
-    State.FOLLOWUP_LATE: "Relato atrasado (SEGES)",
+    State.FOLLOWUP_LATE: "Relato pendente (pedido pela SEGES)",
     State.RETURNED: "Devolvida",
     State.DRAFT: "Em elaboração",
     State.PENDING: "A fazer",
@@ -213,10 +212,22 @@ class Counts:
         return round(100 * self.done / self.due) if self.due else 0
 
 
+def dated_condition(status, due_on, source, until: date):
+    """Owed with a date (the plan's or a SEGES default), not waived, due by ``until``."""
+    return and_(source != Source.FOLLOWUP, status != Status.WAIVED, due_on <= until)
+
+
+def in_year(first: date, last: date, due_on, opens_on, source):
+    """Deliverables of a calendar year: by due date, except a follow-up, which belongs to
+    the year it reports on (it opens in that year and is due early in the next)."""
+    return or_(and_(source != Source.FOLLOWUP, due_on.between(first, last)),
+               and_(source == Source.FOLLOWUP, opens_on.between(first, last)))
+
+
 def count_columns(today: date, status, due_on, source, until: date | None = None) -> list:
     """The aggregate columns of :class:`Counts`, in its field order, for a GROUP BY."""
     until = today if until is None else until
-    dated = and_(source != Source.FOLLOWUP, status != Status.WAIVED, due_on <= until)
+    dated = dated_condition(status, due_on, source, until)
     open_ = status.in_(tuple(OPEN_STATUSES))
     followup = source == Source.FOLLOWUP
     return [
@@ -227,23 +238,6 @@ def count_columns(today: date, status, due_on, source, until: date | None = None
         func.count(case((status == Status.SUBMITTED, 1))),
         func.count(case((status == Status.RETURNED, 1))),
     ]
-
-
-def counts_of(deliverables, today: date, until: date | None = None) -> Counts:
-    """The Python twin of :func:`count_columns` (for a handful of loaded rows and tests)."""
-    until = today if until is None else until
-    values = [0] * 6
-    for d in deliverables:
-        source = d.deadline_source
-        dated = source != Source.FOLLOWUP and d.status != Status.WAIVED and d.due_on <= until
-        late = d.status in OPEN_STATUSES and d.due_on < today
-        values[0] += dated
-        values[1] += dated and d.status == Status.APPROVED
-        values[2] += late and source != Source.FOLLOWUP
-        values[3] += late and source == Source.FOLLOWUP
-        values[4] += d.status == Status.SUBMITTED
-        values[5] += d.status == Status.RETURNED
-    return Counts(*values)
 
 
 # Transitions: the only code that changes a deliverable's status ----------------------------

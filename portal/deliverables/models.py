@@ -12,19 +12,16 @@ from portal.deliverables.lifecycle import (
     STATE_LABELS,
     STATE_TONES,
     STATUS_LABELS,
-    TOUCHED_STATUSES,
     Source,
     State,
     Status,
-    state_expr,
     state_of,
 )
 from portal.extensions import db
 
 MAX_FILES_PER_VERSION = 20
 DELIVERABLE_STATUS = {status.value: label for status, label in STATUS_LABELS.items()}
-__all__ = ["DELIVERABLE_STATUS", "TOUCHED_STATUSES", "Deliverable", "Evidence", "Review",
-           "Submission"]
+__all__ = ["DELIVERABLE_STATUS", "Deliverable", "Evidence", "Review", "Submission"]
 
 
 class Deliverable(db.Model):
@@ -70,19 +67,11 @@ class Deliverable(db.Model):
     def state(self, today: date) -> State:
         return state_of(self.status, self.due_on, self.deadline_source, today)
 
-    @classmethod
-    def state_column(cls, today: date):
-        return state_expr(today, cls.status, cls.due_on, cls.deadline_source)
-
     def state_label(self, today: date) -> str:
         return STATE_LABELS[self.state(today)]
 
     def state_tone(self, today: date) -> str:
         return STATE_TONES[self.state(today)]
-
-    def is_overdue(self, today: date) -> bool:
-        """Late against the plan (or a SEGES default); a late follow-up is not."""
-        return self.state(today) == State.LATE
 
     @property
     def is_followup(self) -> bool:

@@ -56,9 +56,9 @@ def deliverables_query(
     if status:
         query = query.where(Deliverable.status == status)
     if year:
-        query = query.where(
-            Deliverable.due_on >= date(year, 1, 1), Deliverable.due_on <= date(year, 12, 31)
-        )
+        query = query.where(lifecycle.in_year(
+            date(year, 1, 1), date(year, 12, 31), Deliverable.due_on, Deliverable.opens_on,
+            Deliverable.deadline_source))
     return query
 
 

@@ -31,17 +31,17 @@ def _days(label: str, name: str, description: str) -> IntegerField:
 
 class DeadlineSettingsForm(PortalForm):
     meeting_days = _days(
-        "Reunião técnica (meta 1.7): dias para relatar após a reunião",
+        "Reunião técnica: dias para relatar após a reunião",
         "meeting_days",
         "Contados a partir do dia da reunião convocada pela SEGES. " + NEVER_ON_HOLIDAYS,
     )
     forum_days = _days(
-        "Fórum (meta 3.4): dias para relatar após o fórum",
+        "Fórum: dias para relatar após o fórum",
         "forum_days",
         "Contados a partir do dia do fórum. " + NEVER_ON_HOLIDAYS,
     )
     course_change_days = _days(
-        "Alteração nos cursos (meta 3.2): dias para divulgar após a alteração",
+        "Alteração nos cursos: dias para divulgar após a alteração",
         "course_change_days",
         "Contados a partir do dia em que a SEGES altera o cronograma de cursos. "
         + NEVER_ON_HOLIDAYS,

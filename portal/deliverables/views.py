@@ -38,7 +38,7 @@ def today() -> date:
 @bp.app_template_filter("deliverable_status")
 def deliverable_status(status: str) -> str:
     """The one label of a stored status (lifecycle.STATUS_LABELS), for templates."""
-    return lifecycle.STATUS_LABELS.get(lifecycle.Status(status), status)
+    return lifecycle.STATUS_LABELS.get(status, status)
 
 
 def _home_institution_id() -> int:

@@ -44,9 +44,9 @@ def _deliverable_conditions(filters: PanelFilters) -> list:
     if filters.axis:
         conditions.append(cast(Goal.axes, String).contains(str(filters.axis)))
     if filters.year:
-        conditions.append(
-            Deliverable.due_on.between(date(filters.year, 1, 1), date(filters.year, 12, 31))
-        )
+        conditions.append(lifecycle.in_year(
+            date(filters.year, 1, 1), date(filters.year, 12, 31), Deliverable.due_on,
+            Deliverable.opens_on, Deliverable.deadline_source))
     return conditions
 
 

@@ -83,11 +83,11 @@ def term_deliverable(institution_id: int, today: date) -> Deliverable | None:
         db.select(Deliverable).join(Deliverable.goal)
         .where(Deliverable.institution_id == institution_id, Deliverable.opens_on <= today,
                Deliverable.due_on >= today,
-               # Only hours goals' rows (the JSON text names the key): the partner home
+               # Only the hours goal's rows (its role, in the JSON text): the partner home
                # otherwise loaded every open deliverable with its goal to keep one.
-               cast(Goal.schedule, String).contains("min_hours"))
+               cast(Goal.roles, String).contains('"training_hours"'))
         .order_by(Deliverable.due_on, Deliverable.id))
-    return next((d for d in candidates if d.goal.min_hours), None)
+    return next((d for d in candidates if d.goal.has_role("training_hours")), None)
 
 
 def progress_for(deliverable: Deliverable) -> TrainingProgress:

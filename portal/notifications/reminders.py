@@ -191,13 +191,19 @@ def overdue_reminders(today: date) -> list[Reminder]:
     for deliverable in deliverables:
         late = (today - deliverable.due_on).days
         since = "ontem" if late == 1 else f"há {late} dias"
-        if deliverable.is_followup:  # SEGES's own request, never a breach of the plan
+        if deliverable.status == lifecycle.Status.RETURNED:
+            message = (f"A {_goal_text(deliverable)} foi devolvida pela SEGES e aguarda a sua "
+                       f"correção (prazo: {deliverable.due_on:%d/%m/%Y}). Corrija e envie de "
+                       "novo assim que possível.")
+        elif deliverable.is_followup:  # SEGES's own request, never a breach of the plan
             message = (f"O relato de acompanhamento pedido pela SEGES da "
                        f"{_goal_text(deliverable)} está pendente desde "
                        f"{deliverable.due_on:%d/%m/%Y}. Envie assim que possível.")
         else:
+            origin = (" (prazo padrão da SEGES)"
+                      if deliverable.deadline_source == lifecycle.Source.DEFAULT else "")
             message = (f"A {_goal_text(deliverable)} está atrasada: venceu {since}, em "
-                       f"{deliverable.due_on:%d/%m/%Y}. Envie assim que possível.")
+                       f"{deliverable.due_on:%d/%m/%Y}{origin}. Envie assim que possível.")
         reminders.append(Reminder(
             keys=[f"atraso:{deliverable.id}:{today.isoformat()}"],
             kind="followup.pending" if deliverable.is_followup else "deliverable.overdue",

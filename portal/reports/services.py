@@ -46,14 +46,14 @@ from portal.core import audit
 from portal.core.clock import local_date, start_of_local_day
 from portal.core.exceptions import DomainError
 from portal.core.markdown import render_markdown
-from portal.deliverables.lifecycle import Source, Status
+from portal.deliverables import deadlines, lifecycle
+from portal.deliverables.lifecycle import Source
 from portal.deliverables.models import Deliverable, Review, Submission
 from portal.extensions import db
 from portal.network.models import Event, EventInvitation, TrainingRecord
 from portal.reports.models import AnnualReport
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
-CLOSING_MONTH, CLOSING_DAY = 3, 31  # decisions count until 31/03 of the next year
 HIGHLIGHT_AXIS = 3  # Comunicação e Transparência: the partners' reports of what they did
 HIGHLIGHT_CHARS = 280
 HIGHLIGHTS_LIMIT = 30
@@ -242,7 +242,7 @@ def _percent(part: int, whole: int) -> float | None:
 
 def closing_date(year: int) -> date:
     """Decisions recorded up to this day (inclusive, local time) count for ``year``."""
-    return date(year + 1, CLOSING_MONTH, CLOSING_DAY)
+    return deadlines.report_closing(year)
 
 
 def default_year(today: date) -> int:
@@ -410,7 +410,8 @@ def _deliverable_aggregates(scope: _Scope, first: date, last: date,
 
     Returns ``({institution_id: {"due", "met", "schedules"}}, [goal rows])``.
     """
-    counted = and_(Deliverable.status != Status.WAIVED, Deliverable.due_on <= until)
+    counted = lifecycle.dated_condition(Deliverable.status, Deliverable.due_on,
+                                        Deliverable.deadline_source, until)
     # MATERIALIZED: computed once, by one process. Inlined, PostgreSQL ran the statement in
     # parallel workers that each built the whole set again (2 cores: 3 × 70 ms).
     approved = scope.approved_ids().cte("approved").prefix_with("MATERIALIZED")
@@ -631,7 +632,7 @@ def _highlights(scope: _Scope, first: date, last: date) -> tuple[Highlight, ...]
         .join(Goal, Goal.id == Deliverable.goal_id)
         .join(approved, approved.c.deliverable_id == Deliverable.id)
         .where(
-            Deliverable.due_on.between(first, last),
+            _of_year(first, last),
             Deliverable.status != "waived",
             cast(Goal.axes, String).contains(str(HIGHLIGHT_AXIS)),
             *scope.institutions(Deliverable.institution_id),
@@ -682,6 +683,11 @@ def _highlights(scope: _Scope, first: date, last: date) -> tuple[Highlight, ...]
     return tuple(highlights)
 
 
+def _of_year(first: date, last: date):
+    return lifecycle.in_year(first, last, Deliverable.due_on, Deliverable.opens_on,
+                             Deliverable.deadline_source)
+
+
 def _deliverable_lines(scope: _Scope, first: date, last: date,
                        until: date) -> tuple[DeliverableLine, ...]:
     approvals = scope.approvals()
@@ -698,7 +704,7 @@ def _deliverable_lines(scope: _Scope, first: date, last: date,
         )
         .join(Goal, Goal.id == Deliverable.goal_id)
         .outerjoin(approvals, approvals.c.deliverable_id == Deliverable.id)
-        .where(Deliverable.due_on.between(first, last), *scope.institutions(
+        .where(_of_year(first, last), *scope.institutions(
             Deliverable.institution_id))
         .order_by(Deliverable.due_on, Goal.position, Deliverable.id)
     )

@@ -140,8 +140,12 @@ def test_continuous_goals_have_no_plan_deadline_only_the_partners_yearly_followu
     assert _count(Deliverable.deadline_source == "followup") == 60
 
 
+# Closing 31/03 of the next year, on the next business day when it is not one (31/03/2029 is
+# a Saturday, 31/03/2030 a Sunday).
+CLOSINGS = {2025: date(2026, 3, 31), 2026: date(2027, 3, 31), 2027: date(2028, 3, 31),
+            2028: date(2029, 4, 2), 2029: date(2030, 4, 1), 2030: date(2031, 3, 31)}
 ANNUAL_REPORTS = [
-    (f"A{year}", f"Relatório Anual da Rede de {year}", date(year, 1, 1), date(year + 1, 3, 31))
+    (f"A{year}", f"Relatório Anual da Rede de {year}", date(year, 1, 1), CLOSINGS[year])
     for year in range(2025, 2031)
 ]
 

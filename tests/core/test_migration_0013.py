@@ -325,7 +325,9 @@ def test_annual_report_is_one_network_deliverable_per_year(migrated):
     for year, row in zip(REPORT_YEARS, rows, strict=True):
         assert row["institution_id"] == seges
         assert row["opens_on"] == date(year, 1, 1)
-        assert row["due_on"] == date(year + 1, 3, 31)
+        closing = date(year + 1, 3, 31)  # on the next business day when it is not one
+        assert row["due_on"] == {date(2029, 3, 31): date(2029, 4, 2),
+                                 date(2030, 3, 31): date(2030, 4, 1)}.get(closing, closing)
         assert row["deadline_source"] == "default"
         assert "SEGES" in row["deadline_rule"]
     remaining = {row["id"] for row in _rows("SELECT id FROM deliverables")}

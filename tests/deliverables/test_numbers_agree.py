@@ -103,6 +103,6 @@ def test_python_and_sql_states_agree_on_every_combination(app, users):
 def test_a_late_follow_up_is_never_late_against_the_plan(app):
     state = lifecycle.state_of("pending", date(2026, 3, 2), "followup", date(2026, 12, 4))
     assert state == lifecycle.State.FOLLOWUP_LATE
-    assert lifecycle.STATE_LABELS[state] == "Relato atrasado (SEGES)"
+    assert lifecycle.STATE_LABELS[state] == "Relato pendente (pedido pela SEGES)"
     assert lifecycle.state_of("returned", date(2026, 3, 2), "plan", date(2026, 12, 4)) == (
         lifecycle.State.RETURNED)

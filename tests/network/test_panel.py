@@ -137,7 +137,7 @@ def test_the_matrix_shows_each_goals_worst_lifecycle_state(network):
         (mg, "2.2"): ("pending", "A fazer", "info"),
         # R2025 in review, R2026 not due yet: "A fazer" is worse than in review.
         (mg, "1.1"): ("pending", "A fazer", "info"),
-        (mg, "1.5"): ("followup_late", "Relato atrasado (SEGES)", "warning"),
+        (mg, "1.5"): ("followup_late", "Relato pendente (pedido pela SEGES)", "warning"),
         (es, "1.2"): ("late", "Atrasada", "danger"),
     }
     for key, (state, label, tone) in expected.items():

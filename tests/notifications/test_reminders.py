@@ -121,7 +121,8 @@ def test_returned_and_draft_deliverables_are_still_reminded(app, users, banner):
     assert banner.status == "returned"
     run(app, banner.due_on + timedelta(days=1))
     [overdue] = notifications_about(banner, "deliverable.overdue")[-1:]
-    assert "está atrasada: venceu ontem" in overdue.message
+    assert "foi devolvida pela SEGES e aguarda a sua correção (prazo: " in overdue.message
+    assert "atrasada" not in overdue.message
     assert len(notifications_about(banner, "deliverable.overdue")) == 2  # MG's two users
 
 

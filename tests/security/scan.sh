@@ -115,7 +115,7 @@ ids() {
     "$PYTHON" - <<'PY'
 from portal import create_app
 from portal.extensions import db
-from portal.agreements.models import Deliverable
+from portal.deliverables.models import Deliverable
 from portal.deliverables.models import Evidence
 from portal.forum.models import Topic
 app = create_app()

@@ -172,7 +172,7 @@ def upgrade():
         if schedule.get("kind") == "annual" and schedule.get("min_hours"):
             _calendar_training_years(bind, insert, goal_id, touched, start, end, now)
             continue
-        if schedule.get("kind") not in CONTINUOUS:
+        if schedule.get("kind") not in CONTINUOUS and "annual_report" not in roles:
             continue
         bind.execute(sa.text(
             f"UPDATE deliverables SET deadline_source = 'followup', deadline_rule = :rule "
@@ -200,11 +200,13 @@ def upgrade():
         if secretariat is None:
             break
         closing = date(year + 1, 3, 31)
+        due = _business_day(closing)
+        moved = "" if due == closing else f", no dia útil seguinte ({due:%d/%m/%Y})"
         _insert_missing(bind, insert, {
             "goal_id": goal_id, "institution_id": secretariat, "period_key": f"A{year}",
             "period_label": f"Relatório Anual da Rede de {year}", "opens_on": date(year, 1, 1),
-            "due_on": closing, "source": "default",
-            "rule": f"Fechamento do Relatório Anual de {year} em {closing:%d/%m/%Y} — "
+            "due_on": due, "source": "default",
+            "rule": f"Fechamento do Relatório Anual de {year} em {closing:%d/%m/%Y}{moved} — "
                     f"{SEGES_DEFAULT}", "now": now})
 
     # Event deliverables dated by the portal's own rule (N calendar days after the event).
