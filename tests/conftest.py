@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 from portal import create_app
-from portal.extensions import db
+from portal.extensions import db, limiter
 from tests import clock, factories
 
 email_validator.TEST_ENVIRONMENT = True  # accept the reserved .test domain used below
@@ -114,8 +114,39 @@ def database_uri(tmp_path_factory):
         yield uri
 
 
+@pytest.fixture(scope="session")
+def _shared_app(database_uri, tmp_path_factory):
+    """One application per worker: building it (and warming SQLAlchemy's statement cache, which
+    lives on the engine) once instead of per test is most of what keeps the suite fast."""
+    app = create_app(_test_config(database_uri, tmp_path_factory.mktemp("app")))
+    app.test_client_class = PortalClient
+    with app.app_context():
+        db.engine.dispose()
+    return app
+
+
 @pytest.fixture
-def app(database_uri, tmp_path):
+def app(_shared_app, tmp_path):
+    """The worker's application with this test's own configuration copy, upload folder and
+    outbox; every table is emptied afterwards."""
+    app = _shared_app
+    config = dict(app.config)
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    app.extensions["mail_outbox"] = []
+    limiter.reset()
+    try:
+        with app.app_context():
+            yield app
+            db.session.remove()
+            _empty_tables()
+    finally:
+        app.config.clear()
+        app.config.update(config)
+
+
+@pytest.fixture
+def fresh_app(database_uri, tmp_path):
+    """An application of this test's own, for tests that add routes or handlers to it."""
     app = create_app(_test_config(database_uri, tmp_path))
     app.test_client_class = PortalClient
     app.extensions["mail_outbox"] = []

@@ -82,14 +82,14 @@ def test_405_is_in_portuguese(client):
     assert "Método não permitido" in response.get_data(as_text=True)
 
 
-def test_500_renders_the_portuguese_error_page(app):
-    app.config["PROPAGATE_EXCEPTIONS"] = False
+def test_500_renders_the_portuguese_error_page(fresh_app):
+    fresh_app.config["PROPAGATE_EXCEPTIONS"] = False
 
-    @app.get("/_explode")
+    @fresh_app.get("/_explode")
     def _explode():
         raise RuntimeError("boom")
 
-    response = app.test_client().get("/_explode")
+    response = fresh_app.test_client().get("/_explode")
     assert response.status_code == 500
     assert "Erro interno" in response.get_data(as_text=True)
 
