@@ -38,15 +38,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
 
     from portal.agreements import bp as agreements_bp
+    from portal.audit.views import bp as audit_bp
     from portal.auth import bp as auth_bp
     from portal.auth import sessions
-    from portal.core.audit_views import bp as audit_bp
     from portal.core.views import bp as core_bp
+    from portal.courses import bp as courses_bp
     from portal.deliverables import bp as deliverables_bp
+    from portal.events import bp as events_bp
     from portal.forum import bp as forum_bp
-    from portal.network import bp as network_bp
     from portal.notifications import bp as notifications_bp
+    from portal.panel import bp as panel_bp
     from portal.reports import bp as reports_bp
+    from portal.training import bp as training_bp
 
     sessions.init_app(app)
     app.register_blueprint(core_bp)
@@ -54,7 +57,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(agreements_bp)
     app.register_blueprint(forum_bp)
-    app.register_blueprint(network_bp)
+    app.register_blueprint(training_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(courses_bp)
+    app.register_blueprint(panel_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(audit_bp)

@@ -89,7 +89,7 @@ def _user_or_fail(email: str):
 @click.option("--if-empty", is_flag=True, help="Só carrega se o banco não tiver usuários.")
 def demo_command(password, if_empty):
     """Carrega os dados de demonstração (idempotente)."""
-    from portal import demo
+    from portal.dev import demo
 
     if if_empty and not demo.database_is_empty():
         click.echo("O banco já tem dados; demonstração não carregada.")
@@ -119,7 +119,7 @@ def demo_command(password, if_empty):
 @click.option("--password", help="Senha de todas as contas (gerada se omitida).")
 def synth_command(institutions, users, years, topics, posts, seed, today, password):
     """Gera uma federação sintética (num banco vazio) para testes de carga."""
-    from portal import synth
+    from portal.dev import synth
 
     password = password or secrets.token_urlsafe(12)
     sizes = synth.Sizes(institutions, users, years, topics, posts)
@@ -138,9 +138,9 @@ def synth_command(institutions, users, years, topics, posts, seed, today, passwo
 
 
 def register_commands(app: Flask) -> None:
-    from portal.agreements.plan_cli import plan
     from portal.notifications.cli import reminders_cli
     from portal.ops.cli import register as register_ops
+    from portal.plans.cli import plan
 
     app.cli.add_command(plan)
     app.cli.add_command(reminders_cli)

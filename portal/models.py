@@ -3,18 +3,13 @@
 from portal.agreements.models import Agreement, AgreementParty, FocalPoint, Goal, Institution
 from portal.auth.models import User
 from portal.core.models import AuditEvent
+from portal.courses.models import Course, CourseClass
 from portal.deliverables.models import Deliverable, Evidence, Review, Submission
+from portal.events.models import Event, EventInvitation, InfoRequest
 from portal.forum.models import Category, Post, PostRevision, Report, Topic, TopicRead, Watch
-from portal.network.models import (
-    Course,
-    CourseClass,
-    Event,
-    EventInvitation,
-    InfoRequest,
-    TrainingRecord,
-)
 from portal.notifications.models import Notification
 from portal.reports.models import AnnualReport
+from portal.training.models import TrainingRecord
 
 __all__ = [
     "Agreement", "AgreementParty", "AnnualReport", "AuditEvent", "Category", "Course",

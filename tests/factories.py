@@ -77,8 +77,8 @@ def seed_network() -> dict:
     """SEGES, Minas Gerais (with ACT 160/2025 imported from the seed) and Espírito Santo."""
     from datetime import date
 
-    from portal.agreements import plans
-    from portal.agreements.importer import parse_plan, read_seed_plan
+    from portal.plans import services as plans
+    from portal.plans.importer import parse_plan, read_seed_plan
 
     network = {
         "seges": institution(

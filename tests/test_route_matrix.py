@@ -26,9 +26,9 @@ MATRIX = {
     "deliverables.preview": ("GET", {"evidence_id": "evidence"}, "302 200 200 200 200"),
     "deliverables.queue": ("GET", {}, "302 200 200 403 403"),
     "deliverables.deadline_settings": ("GET", {}, "302 200 200 403 403"),
-    "network.panel_page": ("GET", {}, "302 200 200 403 403"),
-    "network.panel_csv": ("GET", {}, "302 200 200 403 403"),
-    "network.panel_xlsx": ("GET", {}, "302 200 200 403 403"),
+    "panel.panel_page": ("GET", {}, "302 200 200 403 403"),
+    "panel.panel_csv": ("GET", {}, "302 200 200 403 403"),
+    "panel.panel_xlsx": ("GET", {}, "302 200 200 403 403"),
     "reports.index": ("GET", {}, "302 200 200 403 403"),
     "reports.annual": ("GET", {"year": 2026}, "302 200 200 403 403"),
     "reports.annual_pdf": ("GET", {"year": 2026}, "302 200 200 403 403"),
@@ -119,30 +119,30 @@ MATRIX = {
     "agreements.grant_painel_access": (
         "POST", {"focal_point_id": "focal_point"}, "302 302 403 403 403"
     ),
-    "network.trainings": ("GET", {}, "302 200 200 200 200"),
-    "network.new_training": ("GET", {}, "302 200 200 200 200"),
-    "network.edit_training": ("GET", {"record_id": "training"}, "302 403 403 200 200"),
-    "network.delete_training": ("POST", {"record_id": "training"}, "302 403 403 302 302"),
-    "network.training_file": ("GET", {"record_id": "training"}, "302 200 200 200 200"),
-    "network.prefill_report": (
+    "training.trainings": ("GET", {}, "302 200 200 200 200"),
+    "training.new_training": ("GET", {}, "302 200 200 200 200"),
+    "training.edit_training": ("GET", {"record_id": "training"}, "302 403 403 200 200"),
+    "training.delete_training": ("POST", {"record_id": "training"}, "302 403 403 302 302"),
+    "training.training_file": ("GET", {"record_id": "training"}, "302 200 200 200 200"),
+    "training.prefill_report": (
         "POST", {"deliverable_id": "hours_deliverable"}, "302 403 403 302 302"
     ),
-    "network.events_page": ("GET", {}, "302 200 200 200 200"),
-    "network.new_event": ("GET", {}, "302 200 200 403 403"),
-    "network.event": ("GET", {"event_id": "event"}, "302 200 200 200 200"),
-    "network.event_ics": ("GET", {"event_id": "event"}, "302 200 200 200 200"),
-    "network.confirm_event": ("POST", {"event_id": "event"}, "302 403 403 302 302"),
-    "network.record_attendance": ("POST", {"event_id": "event"}, "302 302 302 403 403"),
-    "network.info_requests": ("GET", {}, "302 200 200 403 403"),
-    "network.new_info_request": ("GET", {}, "302 200 200 403 403"),
-    "network.info_request": ("GET", {"request_id": "info_request"}, "302 200 200 403 403"),
-    "network.courses_page": ("GET", {}, "302 200 200 200 200"),
-    "network.courses_ics": ("GET", {}, "302 200 200 200 200"),
-    "network.course_catalog": ("GET", {}, "302 200 200 200 200"),
-    "network.new_course": ("GET", {}, "302 200 200 403 403"),
-    "network.edit_course": ("GET", {"course_id": "course"}, "302 200 200 403 403"),
-    "network.new_course_class": ("GET", {"course_id": "course"}, "302 200 200 403 403"),
-    "network.edit_course_class": ("GET", {"class_id": "course_class"}, "302 200 200 403 403"),
+    "events.events_page": ("GET", {}, "302 200 200 200 200"),
+    "events.new_event": ("GET", {}, "302 200 200 403 403"),
+    "events.event": ("GET", {"event_id": "event"}, "302 200 200 200 200"),
+    "events.event_ics": ("GET", {"event_id": "event"}, "302 200 200 200 200"),
+    "events.confirm_event": ("POST", {"event_id": "event"}, "302 403 403 302 302"),
+    "events.record_attendance": ("POST", {"event_id": "event"}, "302 302 302 403 403"),
+    "events.info_requests": ("GET", {}, "302 200 200 403 403"),
+    "events.new_info_request": ("GET", {}, "302 200 200 403 403"),
+    "events.info_request": ("GET", {"request_id": "info_request"}, "302 200 200 403 403"),
+    "courses.courses_page": ("GET", {}, "302 200 200 200 200"),
+    "courses.courses_ics": ("GET", {}, "302 200 200 200 200"),
+    "courses.course_catalog": ("GET", {}, "302 200 200 200 200"),
+    "courses.new_course": ("GET", {}, "302 200 200 403 403"),
+    "courses.edit_course": ("GET", {"course_id": "course"}, "302 200 200 403 403"),
+    "courses.new_course_class": ("GET", {"course_id": "course"}, "302 200 200 403 403"),
+    "courses.edit_course_class": ("GET", {"class_id": "course_class"}, "302 200 200 403 403"),
     "audit.events": ("GET", {}, "302 200 403 200 403"),
     "audit.events_csv": ("GET", {}, "302 200 403 200 403"),
     "audit.personal_data": ("GET", {}, "302 200 200 200 200"),
@@ -172,8 +172,8 @@ def _mg_agreement() -> dict:
     """MG's ACT imported from the seed plan (importing again reuses it)."""
     from datetime import date
 
-    from portal.agreements import plans
-    from portal.agreements.importer import parse_plan, read_seed_plan
+    from portal.plans import services as plans
+    from portal.plans.importer import parse_plan, read_seed_plan
 
     agreement, _ = plans.import_plan(parse_plan(read_seed_plan()), start=date(2025, 10, 1), years=5)
     return {"agreement": agreement.id, "goal": agreement.goals[0].id}
@@ -205,12 +205,12 @@ def _mg_network(users) -> dict:
 
     from werkzeug.datastructures import FileStorage
 
-    from portal.agreements import focal_points
     from portal.agreements.models import FocalPoint
     from portal.deliverables.models import Deliverable
     from portal.extensions import db
-    from portal.network import services as training
-    from portal.network.models import TrainingRecord
+    from portal.focal_points import services as focal_points
+    from portal.training import services as training
+    from portal.training.models import TrainingRecord
 
     manager = users["partner_manager"]
     agreement_id = _mg_agreement()["agreement"]

@@ -339,8 +339,8 @@ def update_agreement(
     Extending adds the new periods; shortening removes what would fall after the new end and
     clips the last period. Work already started (drafts, submissions...) is never touched.
     """
-    from portal.agreements import generation
     from portal.core.clock import local_today
+    from portal.deliverables import generation
 
     number = number or None
     if (
@@ -413,7 +413,7 @@ def update_goal(
     roles: list[str] | None = None,
 ) -> int:
     """Save a goal (schedule already validated) and regenerate its future deliverables."""
-    from portal.agreements import generation
+    from portal.deliverables import generation
 
     before = {
         "description": goal.description,

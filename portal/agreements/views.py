@@ -14,7 +14,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from portal.agreements import bp, focal_points, plans, schedule, services
+from portal.agreements import bp, services
 from portal.agreements.forms import (
     AdhesionForm,
     AgreementForm,
@@ -25,7 +25,6 @@ from portal.agreements.forms import (
     ImportPlanForm,
     InstitutionForm,
 )
-from portal.agreements.importer import PlanParseError, decode_plan, parse_plan
 from portal.agreements.models import (
     AGREEMENT_KINDS,
     AGREEMENT_STATUS,
@@ -46,6 +45,10 @@ from portal.core.storage import send_stored
 from portal.core.validators import format_cnpj, format_cpf, format_nup
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
+from portal.focal_points import services as focal_points
+from portal.plans import services as plans
+from portal.plans.importer import PlanParseError, decode_plan, parse_plan
+from portal.schedule import engine as schedule
 
 
 @bp.get("/instituicoes")
@@ -59,8 +62,8 @@ def institutions():
     )
     page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     return render(
-        "agreements/institutions.html",
-        "agreements/_institutions_table.html",
+        "institutions/institutions.html",
+        "institutions/_institutions_table.html",
         page=page,
         filters=filters,
     )
@@ -81,8 +84,8 @@ def institution(institution_id: int):
         .limit(200)
     ).all()
     return render(
-        "agreements/institution.html",
-        "agreements/_institution.html",
+        "institutions/institution.html",
+        "institutions/_institution.html",
         institution=institution,
         members=members,
         adherents=adherents,
@@ -129,8 +132,8 @@ def _institution_form(institution: Institution | None):
             flash("Instituição salva.", "success")
             return redirect(url_for("agreements.institution", institution_id=saved.id))
     return render(
-        "agreements/institution_form.html",
-        "agreements/_institution_form.html",
+        "institutions/institution_form.html",
+        "institutions/_institution_form.html",
         form.status,
         form=form,
         institution=institution,
@@ -330,8 +333,8 @@ def edit_goal(agreement_id: int, goal_id: int):
             )
             return redirect(url_for("agreements.agreement", agreement_id=agreement_id))
     return render(
-        "agreements/goal_form.html",
-        "agreements/_goal_form.html",
+        "plans/goal_form.html",
+        "plans/_goal_form.html",
         form.status,
         form=form,
         goal=goal,
@@ -365,8 +368,8 @@ def import_agreement():
                 else:
                     return redirect(_imported(agreement, created))
     return render(
-        "agreements/import.html",
-        "agreements/_import.html",
+        "plans/import.html",
+        "plans/_import.html",
         form.status,
         form=form,
         plan=plan,
@@ -453,8 +456,8 @@ def new_adhesion(agreement_id: int):
             )
             return redirect(url_for("agreements.agreement", agreement_id=agreement.id))
     return render(
-        "agreements/adhesion_form.html",
-        "agreements/_adhesion_form.html",
+        "plans/adhesion_form.html",
+        "plans/_adhesion_form.html",
         form.status,
         form=form,
         agreement=agreement,
@@ -534,8 +537,8 @@ def _focal_point_list(institution: Institution, status: int = 200):
     if can(current_user, "focal_point.attach", institution):
         snapshot_target = focal_points.snapshot_deliverable(institution.id, _today())
     return render(
-        "agreements/focal_points.html",
-        "agreements/_focal_points.html",
+        "focal_points/focal_points.html",
+        "focal_points/_focal_points.html",
         status,
         institution=institution,
         current=current,
@@ -590,8 +593,8 @@ def _focal_point_form(institution: Institution, focal_point: FocalPoint | None):
             flash("Indicação salva.", "success")
             return redirect(url_for("agreements.focal_point_list", institution_id=institution.id))
     return render(
-        "agreements/focal_point_form.html",
-        "agreements/_focal_point_form.html",
+        "focal_points/focal_point_form.html",
+        "focal_points/_focal_point_form.html",
         form.status,
         form=form,
         institution=institution,
@@ -656,8 +659,8 @@ def painel_requests():
         error_out=False,
     )
     return render(
-        "agreements/painel_requests.html",
-        "agreements/_painel_requests.html",
+        "focal_points/painel_requests.html",
+        "focal_points/_painel_requests.html",
         page=page,
         unmasked=_unmasked(page.items),
         format_cpf=format_cpf,

@@ -321,14 +321,14 @@ def _see_events_and_courses(user, _obj) -> bool:
 @rule("event.view")
 def _view_event(user, event) -> bool:
     """SEGES; partner staff of an invited institution (read with ``is_invited``)."""
-    from portal.network.events import is_invited
+    from portal.events.services import is_invited
 
     return user.is_seges or is_invited(event, user.institution_id)
 
 
 @rule("event.confirm")
 def _confirm_event(user, event) -> bool:
-    from portal.network.events import is_invited
+    from portal.events.services import is_invited
 
     return user.is_partner and is_invited(event, user.institution_id)
 

@@ -19,11 +19,11 @@ from portal.auth.forms import (
 )
 from portal.auth.models import User
 from portal.auth.policy import assignable_roles, require
-from portal.core import lgpd
 from portal.core.exceptions import DomainError
 from portal.core.htmx import render
 from portal.core.search import LIKE_ESCAPE, like_pattern
 from portal.extensions import db, limiter
+from portal.privacy import services as lgpd
 
 
 def _config(key: str):

@@ -17,11 +17,11 @@ docs/plan-semantics.md lists, prazo by prazo, what the portal tracks.
 
 from datetime import date, timedelta
 
-from portal.agreements import schedule
 from portal.core import audit
 from portal.core.exceptions import DomainError
 from portal.deliverables.models import DeadlineSettings
 from portal.extensions import db
+from portal.schedule import engine as schedule
 
 REPORT_CLOSING_MONTH, REPORT_CLOSING_DAY = 3, 31
 EVENT_WORDS = {"meeting": "a reunião", "forum": "o fórum",

@@ -65,7 +65,7 @@ class CheckReport:
 def file_refs() -> list[FileRef]:
     """Every row that references a stored file, from the current database session."""
     from portal.deliverables.models import Evidence
-    from portal.network.models import TrainingRecord
+    from portal.training.models import TrainingRecord
 
     refs = []
     for kind, model, extra in (

@@ -49,9 +49,10 @@ from portal.core.markdown import render_markdown
 from portal.deliverables import deadlines, lifecycle
 from portal.deliverables.lifecycle import Source
 from portal.deliverables.models import Deliverable, Review, Submission
+from portal.events.models import Event, EventInvitation
 from portal.extensions import db
-from portal.network.models import Event, EventInvitation, TrainingRecord
 from portal.reports.models import AnnualReport
+from portal.training.models import TrainingRecord
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 HIGHLIGHT_AXIS = 3  # Comunicação e Transparência: the partners' reports of what they did

@@ -4,13 +4,13 @@ from datetime import date
 
 import pytest
 
-from portal.agreements import plans
-from portal.agreements.importer import parse_plan, read_seed_plan
 from portal.agreements.models import Agreement, Goal, Institution
-from portal.agreements.schedule import describe_schedule
 from portal.core.models import AuditEvent
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
+from portal.plans import services as plans
+from portal.plans.importer import parse_plan, read_seed_plan
+from portal.schedule.engine import describe_schedule
 from tests import clock, factories
 
 ADHESION = {

@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 
-from portal.agreements import focal_points
 from portal.agreements.models import FocalPoint
 from portal.core.exceptions import Conflict, DomainError
 from portal.core.models import AuditEvent
 from portal.deliverables.models import Evidence
 from portal.extensions import db
+from portal.focal_points import services as focal_points
 from portal.notifications.models import Notification
 from tests import clock, factories
 from tests.deliverables import conftest as workspace

@@ -21,11 +21,12 @@ import holidays
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.agreements import generation, plans
-from portal.agreements.importer import parse_plan, read_seed_plan
 from portal.agreements.models import Agreement, Goal
+from portal.deliverables import generation
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
+from portal.plans import services as plans
+from portal.plans.importer import parse_plan, read_seed_plan
 
 PLAN = parse_plan(read_seed_plan())
 UNCLIPPED = {"once_after_start"}  # the document's own rule may fall after the term

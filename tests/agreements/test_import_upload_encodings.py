@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from portal.agreements.importer import read_seed_plan
+from portal.plans.importer import read_seed_plan
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "cp1252"])

@@ -1,4 +1,4 @@
-"""The Plano de Trabalho importer (portal.agreements.importer).
+"""The Plano de Trabalho importer (portal.plans.importer).
 
 Variants of the seed are built here from the shipped seed text; the only stored
 fixture is the SEI HTML export in ``data/`` (ISO-8859-1, as SEI writes it).
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.agreements.importer import (
+from portal.plans.importer import (
     SCHEDULE_KINDS,
     PlanParseError,
     parse_deadline,

@@ -1,4 +1,4 @@
-"""``plan parse`` (portal.agreements.plan_cli), invoked directly, without an app."""
+"""``plan parse`` (portal.plans.cli), invoked directly, without an app."""
 
 import json
 from pathlib import Path
@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from portal.agreements.importer import parse_plan, read_seed_plan
-from portal.agreements.plan_cli import plan
+from portal.plans.cli import plan
+from portal.plans.importer import parse_plan, read_seed_plan
 
 HTML_EXPORT = Path(__file__).parent / "data" / "plano-de-trabalho-act-160-2025-mg.html"
 

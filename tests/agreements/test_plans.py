@@ -5,12 +5,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func
 
-from portal.agreements import generation, plans
-from portal.agreements.importer import parse_plan, read_seed_plan
 from portal.agreements.models import Agreement, Goal, Institution
 from portal.core.exceptions import DomainError
+from portal.deliverables import generation
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
+from portal.plans import services as plans
+from portal.plans.importer import parse_plan, read_seed_plan
 
 START = date(2025, 10, 1)
 

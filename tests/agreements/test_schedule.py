@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.agreements import schedule
+from portal.schedule import engine as schedule
 
 SCHEDULE_KINDS = schedule.SCHEDULE_KINDS
 Period = schedule.Period

@@ -19,14 +19,16 @@ import pytest
 from playwright.sync_api import Page, expect
 from werkzeug.datastructures import FileStorage
 
-from portal import demo
 from portal.agreements.models import Agreement, FocalPoint, Institution
 from portal.auth.models import User
+from portal.courses.models import Course
 from portal.deliverables import reviews, services
 from portal.deliverables.models import Deliverable
+from portal.dev import demo
+from portal.events.models import Event, InfoRequest
 from portal.extensions import db
 from portal.forum.models import Category, Post, Topic
-from portal.network.models import Course, Event, InfoRequest, TrainingRecord
+from portal.training.models import TrainingRecord
 from tests import factories
 from tests.browser.conftest import TIMEOUT_MS, module_app, serving
 from tests.browser.test_login_journey import log_in

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from portal.agreements.importer import SEED_PLAN_FILENAME
+from portal.plans.importer import SEED_PLAN_FILENAME
 from tests import factories
 from tests.browser.test_login_journey import log_in
 

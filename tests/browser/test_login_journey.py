@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from portal import demo
 from portal.auth.services import find_user
+from portal.dev import demo
 from tests import factories
 
 pytestmark = pytest.mark.browser

@@ -25,17 +25,18 @@ import pytest
 from playwright.sync_api import Page, expect
 from werkzeug.datastructures import FileStorage
 
-from portal.agreements import focal_points
 from portal.agreements import services as agreements
 from portal.agreements.models import Agreement, AgreementParty, Goal
 from portal.auth.models import User
+from portal.courses import services as courses
 from portal.deliverables import reviews, services
 from portal.deliverables.models import Deliverable
+from portal.events import services as events
 from portal.extensions import db
+from portal.focal_points import services as focal_points
 from portal.forum import services as forum
-from portal.network import courses, events
-from portal.network import services as training
 from portal.notifications.services import notify
+from portal.training import services as training
 from tests import clock
 from tests.browser.conftest import (
     TIMEOUT_MS,

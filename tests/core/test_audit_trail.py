@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.exc import StatementError
 
-from portal.agreements import focal_points
 from portal.core import audit
 from portal.core.models import AuditEvent, AuditTrailIsAppendOnly
 from portal.extensions import db
+from portal.focal_points import services as focal_points
 
 CPF = "529.982.247-25"
 

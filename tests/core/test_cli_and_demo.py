@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 
 from portal.agreements.models import Institution
 from portal.auth.models import User
-from portal.demo import USERS
+from portal.dev.demo import USERS
 from portal.extensions import db
 
 DEMO_PASSWORD = "demonstracao-segura"

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from portal.agreements import plans, schedule
-from portal.agreements.importer import parse_deadline, parse_plan, read_seed_plan
 from portal.deliverables import deadlines
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
+from portal.plans import services as plans
+from portal.plans.importer import parse_deadline, parse_plan, read_seed_plan
+from portal.schedule import engine as schedule
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "plan-semantics.md"
 SOURCES = {"plano": "plan", "SEGES": "default", "acompanhamento": "followup", "nenhuma": None}

@@ -5,11 +5,11 @@ from datetime import date
 
 import pytest
 
-from portal.agreements import plans
-from portal.agreements.importer import parse_plan, read_seed_plan
 from portal.agreements.models import Goal
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
+from portal.plans import services as plans
+from portal.plans.importer import parse_plan, read_seed_plan
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.agreements import plans
-from portal.agreements.importer import parse_plan, read_seed_plan
 from portal.deliverables import lifecycle, reviews, services
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
-from portal.network import panel
+from portal.panel import services as panel
+from portal.plans import services as plans
+from portal.plans.importer import parse_plan, read_seed_plan
 from portal.reports.services import compile_report
 
 DAYS = [date(2025, 12, 31), date(2026, 3, 2), date(2026, 3, 3), date(2026, 10, 1),

@@ -199,7 +199,7 @@ def test_returned_deliverable_is_edited_as_a_new_version(app, users, painel):
 
 
 def test_adherents_deliverables_are_read_only_for_the_first_layer(client, users, login, act):
-    from portal.agreements import plans
+    from portal.plans import services as plans
 
     adhesion = plans.register_adhesion(
         act,

@@ -229,7 +229,7 @@ def test_topics_for_goal_lists_linked_topics_solved_first(app, users):
 
 
 def test_forum_demo_is_idempotent(app, users):
-    from portal.forum.demo import PRACTICE_TITLE, QUESTION_TITLE, load_forum_demo
+    from portal.dev.forum_demo import PRACTICE_TITLE, QUESTION_TITLE, load_forum_demo
 
     demo_users = {
         "membro@mg.exemplo.gov.br": users["partner_member"],

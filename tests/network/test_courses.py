@@ -6,10 +6,10 @@ import pytest
 
 from portal.agreements.models import Institution
 from portal.core.exceptions import DomainError
+from portal.courses import services as courses
+from portal.courses.models import Course, CourseClass
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
-from portal.network import courses
-from portal.network.models import Course, CourseClass
 from portal.notifications.models import Notification
 from tests import clock
 from tests.network.test_events import _network

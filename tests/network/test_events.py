@@ -4,16 +4,18 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from portal.agreements import plans, schedule
-from portal.agreements.importer import parse_plan, read_seed_plan
 from portal.agreements.models import Goal, Institution
+from portal.core import ics
 from portal.core.exceptions import DomainError
 from portal.core.models import AuditEvent
 from portal.deliverables.models import Deliverable
+from portal.events import services as events
+from portal.events.models import Event, EventInvitation, InfoRequest
 from portal.extensions import db
-from portal.network import events, ics
-from portal.network.models import Event, EventInvitation, InfoRequest
 from portal.notifications.models import Notification
+from portal.plans import services as plans
+from portal.plans.importer import parse_plan, read_seed_plan
+from portal.schedule import engine as schedule
 from tests import clock, factories
 
 MG_CNPJ = "50.941.185/0001-07"
@@ -66,8 +68,8 @@ def _event_deliverables(event: Event) -> list[Deliverable]:
 
 def matrix_objects(users) -> dict:
     """For the route matrix: an event and a request to MG, a course with a class."""
-    from portal.network import courses
-    from portal.network.models import Course, CourseClass
+    from portal.courses import services as courses
+    from portal.courses.models import Course, CourseClass
 
     net = _network(users)
     event = db.session.scalar(db.select(Event).limit(1)) or _convene(

@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime
 import pytest
 from openpyxl import load_workbook
 
-from portal.agreements import plans
-from portal.agreements.importer import parse_plan, read_seed_plan
 from portal.agreements.models import Goal
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
-from portal.network import panel
+from portal.panel import services as panel
+from portal.plans import services as plans
+from portal.plans.importer import parse_plan, read_seed_plan
 from tests import clock, factories
 
 

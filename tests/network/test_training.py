@@ -10,8 +10,8 @@ from portal.core.exceptions import DomainError
 from portal.core.models import AuditEvent
 from portal.deliverables import services as deliverables
 from portal.extensions import db
-from portal.network import services
-from portal.network.models import TrainingRecord
+from portal.training import services
+from portal.training.models import TrainingRecord
 from tests import clock
 from tests.deliverables import conftest as workspace
 from tests.deliverables.conftest import PDF, deliverable_of, upload

@@ -60,18 +60,18 @@ def freeze_demo_calendar(monkeypatch, day: date) -> None:
         def today(cls):
             return day
 
-    monkeypatch.setattr("portal.demo.date", FrozenDate)
+    monkeypatch.setattr("portal.dev.demo.date", FrozenDate)
     # The demo may read the portal's clock through its own name (``from … import``).
-    monkeypatch.setattr("portal.demo.local_today", lambda: day, raising=False)
+    monkeypatch.setattr("portal.dev.demo.local_today", lambda: day, raising=False)
     monkeypatch.setattr("portal.core.clock.local_today", lambda: day)
-    monkeypatch.setattr("portal.network.events.local_today", lambda: day)
+    monkeypatch.setattr("portal.events.services.local_today", lambda: day)
 
 
 @pytest.fixture
 def act(users):
     """MG's ACT 160/2025 from the seed plan, started 01/10/2025 (MG and SEGES from ``users``)."""
-    from portal.agreements import plans
-    from portal.agreements.importer import parse_plan, read_seed_plan
+    from portal.plans import services as plans
+    from portal.plans.importer import parse_plan, read_seed_plan
 
     agreement, _ = plans.import_plan(parse_plan(read_seed_plan()), start=date(2025, 10, 1), years=5)
     return agreement

@@ -4,11 +4,11 @@ from datetime import date
 
 import pytest
 
-from portal.agreements import plans
 from portal.extensions import db
 from portal.forum import services as forum
 from portal.notifications import kinds, services
 from portal.notifications.models import Notification
+from portal.plans import services as plans
 from tests import factories
 from tests.forum import forum_helpers
 

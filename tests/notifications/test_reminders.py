@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from portal.agreements import plans
 from portal.deliverables import reviews
 from portal.deliverables import services as workspace
 from portal.deliverables.models import Deliverable, Submission
@@ -13,6 +12,7 @@ from portal.extensions import db
 from portal.notifications import reminders
 from portal.notifications.models import Notification, ReminderLog
 from portal.notifications.services import notify
+from portal.plans import services as plans
 from tests import factories
 from tests.notifications.conftest import deliverable_of
 

@@ -15,7 +15,7 @@ from portal import create_app
 from portal.deliverables import services as deliverables
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
-from portal.network import services as network
+from portal.training import services as network
 from tests.conftest import _test_config
 from tests.deliverables import conftest as workspace
 from tests.deliverables.conftest import PDF

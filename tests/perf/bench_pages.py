@@ -51,8 +51,8 @@ def build(uri: str, scale: str, seed: int) -> None:
     from flask_migrate import upgrade
 
     from portal import create_app
+    from portal.dev.synth import Sizes, synthesize
     from portal.extensions import db
-    from portal.synth import Sizes, synthesize
 
     _create_database_if_missing(uri)
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench"})

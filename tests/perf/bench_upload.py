@@ -62,8 +62,8 @@ def _prepare(database: str, uploads: str) -> int:
 from datetime import date
 from flask_migrate import upgrade
 from portal import create_app
-from portal.agreements import plans
-from portal.agreements.importer import parse_plan, read_seed_plan
+from portal.plans import services as plans
+from portal.plans.importer import parse_plan, read_seed_plan
 from portal.agreements.models import Goal, Institution
 from portal.deliverables.models import Deliverable
 from portal.auth.services import create_user

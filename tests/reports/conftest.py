@@ -23,8 +23,9 @@ import pytest
 
 from portal.agreements.models import Agreement, Goal
 from portal.deliverables.models import Deliverable, Review, Submission
+from portal.events.models import Event, EventInvitation
 from portal.extensions import db
-from portal.network.models import Event, EventInvitation, TrainingRecord
+from portal.training.models import TrainingRecord
 from tests import factories
 
 LONG_REPORT = (

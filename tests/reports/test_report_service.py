@@ -210,7 +210,7 @@ def test_compiling_does_not_depend_on_todays_date(network, monkeypatch):
         raise AssertionError("the report must not read today's date")
 
     monkeypatch.setattr("portal.core.clock.local_today", no_today)
-    monkeypatch.setattr("portal.network.events.local_today", no_today)
+    monkeypatch.setattr("portal.events.services.local_today", no_today)
     monkeypatch.setattr("portal.reports.services.date", FrozenDate)
     assert services.compile_report(2026) == first
 

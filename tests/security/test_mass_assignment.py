@@ -55,7 +55,7 @@ BY_DESIGN = {
     "auth.deactivate_user": {"active"},
     "deliverables.decide": {"status"},  # the form's "decision" approves (or returns)
     # recording attendance completes SEGES's own side of a joint meeting (lifecycle)
-    "network.record_attendance": {"status"},
+    "events.record_attendance": {"status"},
 }
 
 

@@ -77,8 +77,8 @@ def test_forum_posting_limit_sends_retry_after_and_an_htmx_fragment(app, client,
 def test_uploads_are_limited_per_user(app, client, users, login):
     from datetime import date
 
-    from portal.agreements import plans
-    from portal.agreements.importer import parse_plan, read_seed_plan
+    from portal.plans import services as plans
+    from portal.plans.importer import parse_plan, read_seed_plan
     from tests.deliverables.conftest import deliverable_of
 
     app.config["RATELIMIT_UPLOADS"] = "2 per minute"

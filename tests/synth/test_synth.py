@@ -9,10 +9,10 @@ from portal.agreements.models import Agreement, Goal, Institution
 from portal.auth.models import User
 from portal.core.exceptions import DomainError
 from portal.deliverables.models import DELIVERABLE_STATUS, Deliverable, Evidence, Review, Submission
+from portal.dev.synth import LOGINS, Sizes, synthesize
 from portal.extensions import db
 from portal.forum import search
 from portal.forum.models import Category, Post, Topic
-from portal.synth import LOGINS, Sizes, synthesize
 from tests import factories
 from tests.clock import ZONE
 
@@ -189,7 +189,7 @@ def test_key_pages_query_count_does_not_grow_with_the_federation(app):
 @pytest.mark.parametrize("descending", [False, True])
 def test_panel_pages_by_name_match_the_whole_aggregate(app, descending):
     """The panel aggregates only the page's partners when sorted by name: same rows."""
-    from portal.network import panel
+    from portal.panel import services as panel
 
     _synth()
     filters = panel.PanelFilters()

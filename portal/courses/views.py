@@ -1,0 +1,127 @@
+"""Cronograma de cursos: classes for everyone; courses and classes managed by SEGES."""
+
+from flask import Response, current_app, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from portal.auth.policy import can, require
+from portal.core.exceptions import DomainError
+from portal.core.htmx import render
+from portal.courses import bp
+from portal.courses import services as courses
+from portal.courses.forms import CourseClassForm, CourseFilterForm, CourseForm
+from portal.courses.models import Course, CourseClass
+from portal.events import services as events
+from portal.extensions import db
+
+
+def _filtered():
+    filters = CourseFilterForm(request.args)
+    filters.validate()
+    today = events.local_today()
+    query = courses.classes_query(
+        today=today, modality=filters.modalidade.data or None,
+        month=filters.mes.data if not filters.mes.errors else None,
+        open_only=bool(filters.abertas.data))
+    return filters, query, today
+
+
+@bp.get("/cursos")
+@login_required
+def courses_page():
+    require(current_user, "course.view")
+    filters, query, today = _filtered()
+    page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    return render("courses/courses.html", "courses/_courses.html", page=page, filters=filters,
+                  today=today, manage=can(current_user, "course.manage"))
+
+
+@bp.get("/cursos.ics")
+@login_required
+def courses_ics():
+    require(current_user, "course.view")
+    _filters, query, _today = _filtered()
+    classes = list(db.session.scalars(query.limit(courses.ICS_LIMIT)))
+    return Response(courses.schedule_calendar(classes), mimetype="text/calendar", headers={
+        "Content-Disposition": 'attachment; filename="cronograma-de-cursos.ics"',
+        "Cache-Control": "private, no-store"})
+
+
+@bp.get("/cursos/catalogo")
+@login_required
+def course_catalog():
+    require(current_user, "course.view")
+    page = db.paginate(courses.courses_query(), per_page=current_app.config["ITEMS_PER_PAGE"],
+                       error_out=False)
+    return render("courses/course_catalog.html", "courses/_course_catalog.html", page=page,
+                  manage=can(current_user, "course.manage"))
+
+
+@bp.route("/cursos/novo", methods=["GET", "POST"])
+@login_required
+def new_course():
+    require(current_user, "course.manage")
+    return _course_form(None)
+
+
+@bp.route("/cursos/<int:course_id>/editar", methods=["GET", "POST"])
+@login_required
+def edit_course(course_id: int):
+    course = db.get_or_404(Course, course_id)
+    require(current_user, "course.manage", course)
+    return _course_form(course)
+
+
+def _course_form(course: Course | None):
+    form = CourseForm(obj=course)
+    if form.validate_on_submit():
+        try:
+            course = courses.save_course(
+                course, by=current_user, title=form.title.data,
+                description=form.description.data, hours=form.hours.data,
+                modality=form.modality.data, audience=form.audience.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.fail(error)
+        else:
+            flash("Curso salvo.", "success")
+            return redirect(url_for("courses.course_catalog"))
+    return render("courses/course_form.html", "courses/_course_form.html", form.status,
+                  form=form, course=course,
+                  classes=courses.classes_of(course) if course else [])
+
+
+@bp.route("/cursos/<int:course_id>/turmas/nova", methods=["GET", "POST"])
+@login_required
+def new_course_class(course_id: int):
+    course = db.get_or_404(Course, course_id)
+    require(current_user, "course.manage", course)
+    return _class_form(course, None)
+
+
+@bp.route("/cursos/turmas/<int:class_id>/editar", methods=["GET", "POST"])
+@login_required
+def edit_course_class(class_id: int):
+    klass = db.get_or_404(CourseClass, class_id)
+    require(current_user, "course.manage", klass)
+    return _class_form(klass.course, klass)
+
+
+def _class_form(course: Course, klass: CourseClass | None):
+    form = CourseClassForm(obj=klass)
+    if form.validate_on_submit():
+        try:
+            courses.save_class(
+                klass, course=course, by=current_user,
+                enrollment_opens_on=form.enrollment_opens_on.data,
+                enrollment_closes_on=form.enrollment_closes_on.data,
+                starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                seats=form.seats.data, place=form.place.data,
+                enrollment_url=form.enrollment_url.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.fail(error)
+        else:
+            flash("Turma salva no cronograma de cursos.", "success")
+            return redirect(url_for("courses.courses_page"))
+    return render("courses/course_class_form.html", "courses/_course_class_form.html",
+                  form.status, form=form, course=course, klass=klass)

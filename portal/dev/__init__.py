@@ -1,0 +1,1 @@
+"""Data for development and demonstration: the demo Rede and the synthetic federation."""

@@ -1,0 +1,1 @@
+"""Servidores indicados (meta 1.1): each institution's focal points and Painel Gerencial access."""

@@ -1,0 +1,1 @@
+"""LGPD: what the portal holds about a person, for them to download, and who saw a CPF."""
