@@ -5,8 +5,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from flask.cli import FlaskGroup
 
 from portal import config as default_config
+from portal import models  # noqa: F401 - every table in the metadata (Alembic, tests)
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,25 +39,34 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     templating.init_app(app)
 
-    from portal.agreements import bp as agreements_bp
+    from portal.agreements.views import bp as agreements_bp
     from portal.audit.views import bp as audit_bp
-    from portal.auth import bp as auth_bp
     from portal.auth import sessions
+    from portal.auth.views import bp as auth_bp
     from portal.core.views import bp as core_bp
-    from portal.courses import bp as courses_bp
-    from portal.deliverables import bp as deliverables_bp
-    from portal.events import bp as events_bp
-    from portal.forum import bp as forum_bp
-    from portal.notifications import bp as notifications_bp
-    from portal.panel import bp as panel_bp
-    from portal.reports import bp as reports_bp
-    from portal.training import bp as training_bp
+    from portal.courses.views import bp as courses_bp
+    from portal.deliverables import review_views, settings_views  # noqa: F401 - their routes
+    from portal.deliverables.views import bp as deliverables_bp
+    from portal.events.views import bp as events_bp
+    from portal.focal_points.views import bp as focal_points_bp
+    from portal.forum.views import bp as forum_bp
+    from portal.institutions.views import bp as institutions_bp
+    from portal.notifications import subscribers  # noqa: F401 - connects to the features' signals
+    from portal.notifications.views import bp as notifications_bp
+    from portal.panel.views import bp as panel_bp
+    from portal.plans.views import bp as plans_bp
+    from portal.privacy.views import bp as privacy_bp
+    from portal.reports.views import bp as reports_bp
+    from portal.training.views import bp as training_bp
 
     sessions.init_app(app)
     app.register_blueprint(core_bp)
     app.register_blueprint(deliverables_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(institutions_bp)
     app.register_blueprint(agreements_bp)
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(focal_points_bp)
     app.register_blueprint(forum_bp)
     app.register_blueprint(training_bp)
     app.register_blueprint(events_bp)
@@ -64,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(privacy_bp)
 
     from portal.cli import register_commands
 
@@ -108,3 +120,8 @@ def _instance_secret_key(instance: Path) -> str:
         except FileExistsError:  # another worker created it first
             pass
     return path.read_text(encoding="ascii").strip()
+
+
+def main() -> None:
+    """The ``portal`` command: Flask's CLI bound to this app factory."""
+    FlaskGroup(create_app=create_app, help="Portal da Rede de Parcerias.")(prog_name="portal")

@@ -39,7 +39,9 @@ PASSWORD_MIN_LENGTH = 10
 PASSWORD_RESET_HOURS = 2
 ACCOUNT_ACTIVATION_DAYS = 7
 
-# Mail: MAIL_SERVER unset → messages are written to the log (development).
+# Mail: MAIL_SERVER unset → messages are written to the log (development). MAIL_BACKEND
+# "memory" keeps them in the application instead (tests: portal.core.mail.backend().outbox).
+MAIL_BACKEND = "smtp"
 MAIL_SERVER = None
 MAIL_PORT = 25
 MAIL_USE_TLS = False

@@ -10,6 +10,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from portal.core.pagination import requested_page
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -26,8 +28,6 @@ class Base(DeclarativeBase):
 class PortalSQLAlchemy(SQLAlchemy):
     def paginate(self, select, *, page=None, **kwargs):
         """``db.paginate`` with the page kept within what the database can offset."""
-        from portal.core.pagination import requested_page
-
         return super().paginate(select, page=requested_page(page), **kwargs)
 
 

@@ -10,19 +10,19 @@ from contextlib import contextmanager
 
 import email_validator
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 from portal import create_app
+from portal.core import mail
 from portal.extensions import db, limiter
 from tests import clock, factories
 
 email_validator.TEST_ENVIRONMENT = True  # accept the reserved .test domain used below
-
-UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-
 
 @pytest.fixture(scope="session", autouse=True)
 def _travel_to_portal_test_now():
@@ -50,13 +50,16 @@ class PortalClient(FlaskClient):
 
     def open(self, *args, csrf: bool = True, **kwargs):
         method = str(kwargs.get("method", "GET")).upper()
-        if csrf and method in UNSAFE_METHODS and kwargs.get("json") is None:
+        if csrf and method in factories.UNSAFE_METHODS and kwargs.get("json") is None:
             data = kwargs.get("data")
             data = {} if data is None else data
             if isinstance(data, dict) and "csrf_token" not in data:
                 kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
+        # What the test prepared through services is a finished earlier request: committed.
         # Each request gets its own app context (fresh ``g`` and database session), as in
         # production; the test's own session then forgets what it cached.
+        if has_app_context():
+            db.session.commit()
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         db.session.expire_all()
@@ -98,14 +101,13 @@ def _test_config(uri: str, tmp_path) -> dict:
         "SERVER_NAME": "localhost",
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "RATELIMIT_STORAGE_URI": "memory://",
+        "MAIL_BACKEND": "memory",
     }
 
 
 @pytest.fixture(scope="session")
 def database_uri(tmp_path_factory):
     """Build the schema once per run from the migrations (which are thereby tested)."""
-    from flask_migrate import upgrade
-
     with _scratch_database(tmp_path_factory) as uri:
         app = create_app(_test_config(uri, tmp_path_factory.mktemp("setup")))
         with app.app_context():
@@ -132,7 +134,7 @@ def app(_shared_app, tmp_path):
     app = _shared_app
     config = dict(app.config)
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
-    app.extensions["mail_outbox"] = []
+    mail.backend(app).outbox.clear()
     limiter.reset()
     try:
         with app.app_context():
@@ -144,17 +146,40 @@ def app(_shared_app, tmp_path):
         app.config.update(config)
 
 
+@contextmanager
+def _own_app(uri: str, folder, *, empty: bool = True, **config):
+    """An application of its own on ``uri`` (the test configuration, ``config`` on top), in
+    its app context while the block runs; its tables are emptied afterwards when ``empty``."""
+    app = create_app({**_test_config(uri, folder), **config})
+    app.test_client_class = PortalClient
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            if empty:
+                _empty_tables()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app_config():
+    """The test configuration: ``app_config(database_uri, folder)`` → dict for create_app."""
+    return _test_config
+
+
+@pytest.fixture(scope="session")
+def own_app():
+    """Factory: ``with own_app(database_uri, folder, **config) as app`` gives an application
+    of the caller's own (for a live server, a module's shared data, or routes added to it)."""
+    return _own_app
+
+
 @pytest.fixture
 def fresh_app(database_uri, tmp_path):
     """An application of this test's own, for tests that add routes or handlers to it."""
-    app = create_app(_test_config(database_uri, tmp_path))
-    app.test_client_class = PortalClient
-    app.extensions["mail_outbox"] = []
-    with app.app_context():
+    with _own_app(database_uri, tmp_path) as app:
         yield app
-        db.session.remove()
-        _empty_tables()
-        db.engine.dispose()
 
 
 def _empty_tables() -> None:
@@ -171,7 +196,7 @@ def client(app) -> PortalClient:
 
 @pytest.fixture
 def outbox(app) -> list:
-    return app.extensions["mail_outbox"]
+    return mail.backend(app).outbox
 
 
 @pytest.fixture
@@ -203,6 +228,19 @@ def users(seges):
         "partner_member": factories.user("membro@mg.test", "partner_member", mg),
         "other_manager": factories.user("gestor@es.test", "partner_manager", es),
     }
+
+
+@pytest.fixture
+def act(users):
+    """MG's ACT 160/2025 imported from the seed plan, started 01/10/2025 (SEGES and MG from
+    ``users``)."""
+    return factories.seed_agreement()
+
+
+@pytest.fixture
+def painel(act, users):
+    """MG's deliverable for goal 1.2 (indicate who accesses the Painel; due 16/10/2025)."""
+    return factories.deliverable_of(act, "1.2", users["partner_manager"].institution_id)
 
 
 @pytest.fixture

@@ -1,7 +1,2 @@
-"""Institutions, agreements, goals, schedules, the work-plan importer and adhesions."""
-
-from flask import Blueprint
-
-bp = Blueprint("agreements", __name__)
-
-from portal.agreements import views  # noqa: E402, F401
+"""Agreements (ACT, Acordo de Cooperação, Termo/Acordo de Adesão): their partícipes and goals,
+the agreements list and the signed terms."""

@@ -1,4 +1,5 @@
-"""Institutions (partícipes), agreements, their goals and the dated deliverables."""
+"""Agreements (ACT, Acordo de Cooperação, Termo/Acordo de Adesão), their partícipes and the
+goals of their work plans, with the vocabularies they use (kinds, axes, responsible, roles)."""
 
 from datetime import date, datetime
 
@@ -7,88 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.models import utcnow
 from portal.extensions import db
-
-SPHERES = {
-    "federal": "Federal",
-    "estadual": "Estadual",
-    "distrital": "Distrital",
-    "municipal": "Municipal",
-    "outra": "Outra",
-}
-
-ELOS = [
-    "Estados",
-    "Municípios",
-    "União",
-    "Contas e Controle",
-    "Justiça",
-    "Legislativo",
-    "Ensino",
-    "OSC",
-    "Outros",
-]
-
-UFS = {
-    "AC": "Acre",
-    "AL": "Alagoas",
-    "AP": "Amapá",
-    "AM": "Amazonas",
-    "BA": "Bahia",
-    "CE": "Ceará",
-    "DF": "Distrito Federal",
-    "ES": "Espírito Santo",
-    "GO": "Goiás",
-    "MA": "Maranhão",
-    "MT": "Mato Grosso",
-    "MS": "Mato Grosso do Sul",
-    "MG": "Minas Gerais",
-    "PA": "Pará",
-    "PB": "Paraíba",
-    "PR": "Paraná",
-    "PE": "Pernambuco",
-    "PI": "Piauí",
-    "RJ": "Rio de Janeiro",
-    "RN": "Rio Grande do Norte",
-    "RS": "Rio Grande do Sul",
-    "RO": "Rondônia",
-    "RR": "Roraima",
-    "SC": "Santa Catarina",
-    "SP": "São Paulo",
-    "SE": "Sergipe",
-    "TO": "Tocantins",
-}
-
-
-class Institution(db.Model):
-    __tablename__ = "institutions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(300))
-    acronym: Mapped[str | None] = mapped_column(String(40))
-    cnpj: Mapped[str] = mapped_column(String(14), unique=True)
-    sphere: Mapped[str] = mapped_column(String(20))
-    uf: Mapped[str | None] = mapped_column(String(2), index=True)
-    elo: Mapped[str] = mapped_column(String(40), index=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
-    # The Rede's secretariat (SEGES): owner of the "seges" goals and home of SEGES users.
-    is_secretariat: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
-
-    parent: Mapped["Institution | None"] = relationship(
-        remote_side=[id], lazy="joined", join_depth=1
-    )
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.name} ({self.acronym})" if self.acronym else self.name
-
-    @property
-    def layer(self) -> int:
-        return 2 if self.parent_id else 1
-
-    def __repr__(self) -> str:
-        return f"<Institution {self.acronym or self.name}>"
-
+from portal.institutions.models import Institution
 
 AGREEMENT_KINDS = {
     "ACT": "Acordo de Cooperação Técnica",
@@ -235,56 +155,3 @@ class Goal(db.Model):
 
     def __repr__(self) -> str:
         return f"<Goal {self.code}>"
-
-
-FOCAL_POINT_PURPOSES = {
-    "acompanhamento": "Acompanhamento da execução",
-    "painel": "Painel Gerencial",
-    "multiplicador": "Multiplicador",
-}
-
-
-class FocalPoint(db.Model):
-    """A servidor an institution names (metas 1.1, 1.2, 2.1). Rows are never deleted:
-    removing one ends it, editing ends it and creates its successor, so history stays."""
-
-    __tablename__ = "focal_points"
-    __table_args__ = (
-        db.Index("ix_focal_points_institution_ended", "institution_id", "ended_at"),
-        db.Index("ix_focal_points_purpose_access", "purpose", "access_granted_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
-    purpose: Mapped[str] = mapped_column(String(20))
-    name: Mapped[str] = mapped_column(String(200))
-    cpf: Mapped[str] = mapped_column(String(11))  # digits only
-    phone: Mapped[str] = mapped_column(String(30))
-    email: Mapped[str] = mapped_column(String(254))
-    # Meta 1.3: SEGES registers the Painel Gerencial responsible and marks access granted.
-    access_granted_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
-    access_granted_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"))
-    replaces_id: Mapped[int | None] = mapped_column(
-        ForeignKey("focal_points.id", ondelete="SET NULL"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
-    ended_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
-    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-
-    institution: Mapped[Institution] = relationship()
-    access_granted_by: Mapped["User | None"] = relationship(  # noqa: F821
-        foreign_keys=[access_granted_by_id])
-    created_by: Mapped["User | None"] = relationship(foreign_keys=[created_by_id])  # noqa: F821
-    ended_by: Mapped["User | None"] = relationship(foreign_keys=[ended_by_id])  # noqa: F821
-
-    @property
-    def purpose_label(self) -> str:
-        return FOCAL_POINT_PURPOSES.get(self.purpose, self.purpose)
-
-    @property
-    def is_current(self) -> bool:
-        return self.ended_at is None
-
-    def __repr__(self) -> str:
-        return f"<FocalPoint {self.purpose} {self.name}>"

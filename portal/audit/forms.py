@@ -3,18 +3,10 @@
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from portal.core.audit import OBJECT_TYPE_LABELS, AuditFilters, action_label
+from portal.audit.services import OBJECT_TYPE_LABELS, AuditFilters, action_label
 from portal.core.forms import BrDateField, IntegerField, PortalForm, choices, strip
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # type=date sends ISO; typed text is dd/mm/aaaa
-
-
-class WholeNumberField(IntegerField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Informe um número inteiro.") from None
 
 
 class AuditFilterForm(PortalForm):
@@ -31,7 +23,7 @@ class AuditFilterForm(PortalForm):
     )
     acao = SelectField("Ação", validate_choice=False, validators=[Optional()])
     objeto = SelectField("Tipo de objeto", validate_choice=False, validators=[Optional()])
-    objeto_id = WholeNumberField(
+    objeto_id = IntegerField(
         "Id do objeto",
         validators=[Optional(), NumberRange(min=1, message="Informe um número positivo.")],
     )

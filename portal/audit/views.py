@@ -1,21 +1,17 @@
-"""Auditoria (the append-only trail, read-only) and the LGPD export of one's own data."""
+"""Auditoria: the append-only trail, read-only, as pages and as a CSV export."""
 
-import csv
-import io
-import json
-
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, request
 from flask_login import current_user, login_required
 
+from portal.audit import services as audit
 from portal.audit.forms import AuditFilterForm
 from portal.auth.policy import can, require
-from portal.core import audit
 from portal.core.clock import local_today
+from portal.core.database import stream_rows
+from portal.core.formatting import format_datetime
 from portal.core.htmx import render
 from portal.core.pagination import paginate_rows
-from portal.core.spreadsheets import csv_row
-from portal.core.templating import format_datetime
-from portal.privacy import services as lgpd
+from portal.core.spreadsheets import send_table
 
 bp = Blueprint("audit", __name__)
 
@@ -75,54 +71,17 @@ def _institution(name: str | None, acronym: str | None) -> str:
 def events_csv():
     require(current_user, "audit.view")
     form = _form()
-    query = _query(form)
-
-    @stream_with_context
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        buffer.write("\ufeff")  # Excel opens UTF-8 with accents correctly
-        writer.writerow(CSV_COLUMNS)
-        for event, name, acronym in audit.batches(query):
-            writer.writerow(
-                csv_row([
-                    format_datetime(event.created_at),
-                    audit.action_label(event.action),
-                    event.actor_email or "",
-                    _institution(name, acronym),
-                    audit.OBJECT_TYPE_LABELS.get(event.object_type, event.object_type or ""),
-                    event.object_id if event.object_id is not None else "",
-                    event.ip or "",
-                    audit.details_json(event.details),
-                ])
-            )
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(
-        generate(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="auditoria-{local_today()}.csv"'},
+    rows = (
+        [
+            format_datetime(event.created_at),
+            audit.action_label(event.action),
+            event.actor_email or "",
+            _institution(name, acronym),
+            audit.OBJECT_TYPE_LABELS.get(event.object_type, event.object_type or ""),
+            event.object_id if event.object_id is not None else "",
+            event.ip or "",
+            audit.details_json(event.details),
+        ]
+        for event, name, acronym in stream_rows(_query(form))
     )
-
-
-# LGPD ---------------------------------------------------------------------------------
-
-
-@bp.get("/conta/meus-dados.json")
-@login_required
-def personal_data():
-    """The user's own personal data, as a download; the export itself is audited."""
-    user = current_user._get_current_object()
-    data = lgpd.export_personal_data(user)
-    body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="meus-dados-{local_today()}.json"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return send_table(rows, CSV_COLUMNS, f"auditoria-{local_today()}", "csv", stream=True)

@@ -4,9 +4,8 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from portal.auth.roles import ROLE_LABELS
-from portal.core.forms import CPF, PortalForm, choices, strip
+from portal.core.forms import CPF, REQUIRED, PortalForm, choices, strip
 
-REQUIRED = "Campo obrigatório."
 EMAIL = "Informe um e-mail válido."
 
 

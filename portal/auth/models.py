@@ -6,7 +6,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.auth.roles import PARTNER_ROLES, SEGES_ROLES, Role
+from portal.auth.roles import PARTNER_ROLES, ROLE_LABELS, SEGES_ROLES, Role
 from portal.core.models import utcnow
 from portal.extensions import db
 
@@ -49,6 +49,10 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.SEGES_ADMIN
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
 
     @property
     def is_pending_activation(self) -> bool:

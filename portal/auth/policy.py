@@ -1,36 +1,14 @@
-"""The one place that answers "may this user do X (to this object)?".
+"""Who may do what: the rules of accounts, institutions, agreements, deliverables, focal
+points, training, the forum, the panel and the reports, on the engine in ``core.access``.
 
-Views call :func:`require`; templates call :func:`can` to hide what a role
-cannot do. Each rule receives the user and the object (or None).
+Each rule receives the user and the object (or None). Features above ``auth`` that need rules
+of their own (events) declare them in their own ``access`` module with the same engine.
 """
 
-from collections.abc import Callable
-
-from flask import abort
-
 from portal.auth.roles import PARTNER_ROLES, Role
+from portal.core.access import can, require, rule
 
-Rule = Callable[..., bool]
-RULES: dict[str, Rule] = {}
-
-
-def rule(action: str):
-    def register(fn: Rule) -> Rule:
-        RULES[action] = fn
-        return fn
-
-    return register
-
-
-def can(user, action: str, obj=None) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return RULES[action](user, obj)
-
-
-def require(user, action: str, obj=None) -> None:
-    if not can(user, action, obj):
-        abort(403)
+__all__ = ["assignable_roles", "can", "require", "sees_institution"]
 
 
 def _is_admin(user) -> bool:
@@ -39,6 +17,15 @@ def _is_admin(user) -> bool:
 
 def _is_manager_of(user, institution_id: int | None) -> bool:
     return user.role == Role.PARTNER_MANAGER and institution_id == user.institution_id
+
+
+def sees_institution(user, institution) -> bool:
+    """SEGES sees every institution; a partner its own and, if first layer, its adherents."""
+    return (
+        user.is_seges
+        or institution.id == user.institution_id
+        or institution.parent_id == user.institution_id
+    )
 
 
 # Institutions ---------------------------------------------------------------
@@ -57,11 +44,7 @@ def _manage_institutions(user, _obj) -> bool:
 
 @rule("institution.view")
 def _view_institution(user, institution) -> bool:
-    return (
-        user.is_seges
-        or institution.id == user.institution_id
-        or institution.parent_id == user.institution_id
-    )
+    return sees_institution(user, institution)
 
 
 # Users ----------------------------------------------------------------------
@@ -183,12 +166,7 @@ def _read_notification(user, notification) -> bool:
 
 @rule("deliverable.view")
 def _view_deliverable(user, deliverable) -> bool:
-    institution = deliverable.institution
-    return (
-        user.is_seges
-        or institution.id == user.institution_id
-        or institution.parent_id == user.institution_id  # first layer reads its adherents
-    )
+    return sees_institution(user, deliverable.institution)
 
 
 @rule("deliverable.edit")
@@ -203,11 +181,7 @@ def _edit_deliverable(user, deliverable) -> bool:
 
 @rule("focal_point.view")
 def _view_focal_points(user, institution) -> bool:
-    return (
-        user.is_seges
-        or institution.id == user.institution_id
-        or institution.parent_id == user.institution_id  # first layer reads its adherents
-    )
+    return sees_institution(user, institution)
 
 
 @rule("focal_point.manage")
@@ -251,12 +225,7 @@ def _list_all_training(user, _obj) -> bool:
 
 @rule("training.view")
 def _view_training(user, record) -> bool:
-    institution = record.institution
-    return (
-        user.is_seges
-        or institution.id == user.institution_id
-        or institution.parent_id == user.institution_id
-    )
+    return sees_institution(user, record.institution)
 
 
 @rule("training.create")
@@ -318,21 +287,6 @@ def _see_events_and_courses(user, _obj) -> bool:
     return True
 
 
-@rule("event.view")
-def _view_event(user, event) -> bool:
-    """SEGES; partner staff of an invited institution (read with ``is_invited``)."""
-    from portal.events.services import is_invited
-
-    return user.is_seges or is_invited(event, user.institution_id)
-
-
-@rule("event.confirm")
-def _confirm_event(user, event) -> bool:
-    from portal.events.services import is_invited
-
-    return user.is_partner and is_invited(event, user.institution_id)
-
-
 # Audit trail (Auditoria) ------------------------------------------------------------
 
 @rule("audit.view")
@@ -368,4 +322,4 @@ def _see_own_contribution(user, _obj) -> bool:
 @rule("annual_report.contribution")
 def _view_contribution(user, institution) -> bool:
     """One institution's contribution: whoever may see the institution."""
-    return _view_institution(user, institution)
+    return sees_institution(user, institution)

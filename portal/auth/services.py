@@ -36,8 +36,7 @@ def authenticate(email: str, password: str) -> User:
     if user is None:
         verify_password(_dummy_hash(), password)
     if user is None or not verify_password(user.password_hash, password) or not user.active:
-        audit.record("auth.login_failed", user, email=normalise_email(email)[:254])
-        db.session.commit()
+        audit.record_now("auth.login_failed", user, email=normalise_email(email)[:254])
         raise DomainError(INVALID_LOGIN)
     return user
 
@@ -60,14 +59,14 @@ def start_session(user: User) -> None:
     session.permanent = True
     user.last_login_at = utcnow()
     audit.record("auth.login", user, actor=user)
-    db.session.commit()
+    db.session.flush()
 
 
 def end_session(user: User) -> None:
     """Log out here and everywhere: bumping the version invalidates every cookie."""
     bump_session_version(user)
     audit.record("auth.logout", user, actor=user)
-    db.session.commit()
+    db.session.flush()
     logout_user()
     session.clear()
 
@@ -85,7 +84,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise DomainError("A senha atual está incorreta.", field="current_password")
     _set_password(user, new_password)
     audit.record("auth.password_changed", user, actor=user)
-    db.session.commit()
+    db.session.flush()
     # Other sessions die with the old version; this one continues under the new one.
     session.clear()
     login_user(user)
@@ -106,7 +105,7 @@ def request_password_reset(email: str) -> None:
         link=link,
     )
     audit.record("auth.password_reset_requested", user, actor=user)
-    db.session.commit()
+    db.session.flush()
 
 
 def reset_password(token: str, new_password: str) -> User:
@@ -115,7 +114,7 @@ def reset_password(token: str, new_password: str) -> User:
         raise DomainError(INVALID_LINK)
     _set_password(user, new_password)
     audit.record("auth.password_reset", user, actor=user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -129,7 +128,7 @@ def activate_account(token: str, new_password: str) -> User:
     _set_password(user, new_password)
     user.activated_at = utcnow()
     audit.record("auth.account_activated", user, actor=user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -164,7 +163,7 @@ def invite_user(
     )
     db.session.add(user)
     audit.record("user.invited", user, actor=by, role=str(role), email=email)
-    db.session.commit()  # the account exists before anyone gets a link to it
+    db.session.flush()
     send_activation(user)
     return user
 
@@ -191,7 +190,7 @@ def create_user(
     user.activated_at = utcnow()
     db.session.add(user)
     audit.record("user.created", user, actor=by, role=str(role), email=email)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -207,7 +206,7 @@ def update_user(user: User, *, by: User, **changes) -> User:
     if "role" in changed or "institution_id" in changed:
         bump_session_version(user)  # privileges changed: sign in again
     audit.record("user.updated", user, actor=by, changes=changed)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -216,17 +215,24 @@ def set_password(user: User, new_password: str, *, by: User | None = None) -> No
     if user.is_pending_activation:
         user.activated_at = utcnow()
     audit.record("user.password_set", user, actor=by)
-    db.session.commit()
+    db.session.flush()
 
 
 def deactivate(user: User, *, by: User | None = None) -> None:
     user.active = False
     bump_session_version(user)
     audit.record("user.deactivated", user, actor=by)
-    db.session.commit()
+    db.session.flush()
 
 
 def reactivate(user: User, *, by: User | None = None) -> None:
     user.active = True
     audit.record("user.reactivated", user, actor=by)
-    db.session.commit()
+    db.session.flush()
+
+
+def record_cpf_view(subject, *, by) -> None:
+    """Every display of an unmasked CPF in a form leaves a trail (LGPD)."""
+    if subject.cpf:
+        audit.record("user.cpf_viewed", subject, actor=by)
+        db.session.flush()

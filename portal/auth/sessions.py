@@ -3,6 +3,8 @@
 from flask import Flask, flash, session
 from flask_login import current_user
 
+from portal.auth.models import User
+from portal.core.htmx import is_htmx
 from portal.extensions import db, login_manager
 
 
@@ -22,8 +24,6 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    from portal.auth.models import User
-
     try:
         raw_id, raw_version = user_id.split(":", 1)
         user = db.session.get(User, int(raw_id))
@@ -39,7 +39,6 @@ def load_user(user_id: str):
 def _unauthorized():
     from flask import redirect, request, url_for
 
-    from portal.core.htmx import is_htmx
 
     flash(login_manager.login_message, "info")
     target = url_for(

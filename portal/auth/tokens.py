@@ -5,6 +5,7 @@ import hashlib
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from portal.auth.models import User
 from portal.extensions import db
 
 PURPOSES = {"reset": "PASSWORD_RESET_HOURS", "activate": "ACCOUNT_ACTIVATION_DAYS"}
@@ -32,8 +33,6 @@ def make_token(user, purpose: str) -> str:
 
 def load_token(token: str, purpose: str):
     """Return the user the link was made for, or None if invalid, expired or used."""
-    from portal.auth.models import User
-
     try:
         data = _serializer(purpose).loads(token, max_age=_max_age(purpose))
     except (SignatureExpired, BadSignature):

@@ -2,12 +2,11 @@
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_
 
-from portal.agreements.models import Institution
-from portal.auth import bp, services
+from portal.auth import services, tokens
 from portal.auth.forms import (
     ChangePasswordForm,
     EditUserForm,
@@ -19,11 +18,11 @@ from portal.auth.forms import (
 )
 from portal.auth.models import User
 from portal.auth.policy import assignable_roles, require
-from portal.core.exceptions import DomainError
 from portal.core.htmx import render
-from portal.core.search import LIKE_ESCAPE, like_pattern
 from portal.extensions import db, limiter
-from portal.privacy import services as lgpd
+from portal.institutions.models import Institution
+
+bp = Blueprint("auth", __name__)
 
 
 def _config(key: str):
@@ -59,11 +58,8 @@ def login():
         return redirect(url_for("deliverables.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        try:
+        with form.refusals():
             user = services.authenticate(form.email.data, form.password.data)
-        except DomainError as error:
-            form.fail(error)
-        else:
             services.start_session(user)
             flash(f"Bem-vindo(a), {user.name}!", "success")
             return redirect(_safe_next(request.args.get("next")))
@@ -89,15 +85,12 @@ def account():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with form.refusals():
             services.change_password(
                 current_user._get_current_object(),
                 form.current_password.data,
                 form.new_password.data,
             )
-        except DomainError as error:
-            form.fail(error)
-        else:
             flash(
                 "Senha alterada. As outras sessões abertas com sua conta foram encerradas.",
                 "success",
@@ -138,19 +131,14 @@ def activate(token: str):
 
 
 def _set_password_page(token: str, purpose: str):
-    from portal.auth import tokens
-
     if tokens.load_token(token, purpose) is None:
         flash(services.INVALID_LINK, "danger")
         return redirect(url_for("auth.forgot_password" if purpose == "reset" else "auth.login"))
     form = SetPasswordForm()
     if form.validate_on_submit():
         action = services.reset_password if purpose == "reset" else services.activate_account
-        try:
+        with form.refusals():
             action(token, form.new_password.data)
-        except DomainError as error:
-            form.fail(error)
-        else:
             flash("Senha definida. Entre com seu e-mail e a nova senha.", "success")
             return redirect(url_for("auth.login"))
     return render(
@@ -174,13 +162,13 @@ def users():
     if not current_user.is_admin:
         query = query.where(User.institution_id == current_user.institution_id)
     if filters.validate() and filters.q.data:
-        term = like_pattern(filters.q.data)
+        term = filters.q.data.lower()
         query = query.where(
             or_(
-                func.lower(User.name).like(term, escape=LIKE_ESCAPE),
-                func.lower(User.email).like(term, escape=LIKE_ESCAPE),
-                func.lower(Institution.name).like(term, escape=LIKE_ESCAPE),
-                func.lower(Institution.acronym).like(term, escape=LIKE_ESCAPE),
+                func.lower(User.name).contains(term, autoescape=True),
+                func.lower(User.email).contains(term, autoescape=True),
+                func.lower(Institution.name).contains(term, autoescape=True),
+                func.lower(Institution.acronym).contains(term, autoescape=True),
             )
         )
     page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
@@ -201,7 +189,7 @@ def invite_user(institution_id: int):
         roles = [r for r in roles if r.startswith("partner")]
     form = UserForm(roles=roles)
     if form.validate_on_submit():
-        try:
+        with form.refusals():
             user = services.invite_user(
                 by=current_user,
                 email=form.email.data,
@@ -211,14 +199,11 @@ def invite_user(institution_id: int):
                 cpf=form.cpf.data,
                 phone=form.phone.data,
             )
-        except DomainError as error:
-            form.fail(error)
-        else:
             flash(
                 f"Convite enviado para {user.email}. A conta fica pendente até a ativação.",
                 "success",
             )
-            return redirect(url_for("agreements.institution", institution_id=institution.id))
+            return redirect(url_for("institutions.institution", institution_id=institution.id))
     return render(
         "auth/invite_user.html",
         "auth/_user_form.html",
@@ -238,9 +223,9 @@ def edit_user(user_id: int):
         roles = [r for r in roles if r.startswith("partner")]
     form = EditUserForm(obj=user, roles=roles)
     if not form.is_submitted():
-        lgpd.record_cpf_view(user, by=current_user)  # the form shows the CPF in full
+        services.record_cpf_view(user, by=current_user)  # the form shows the CPF in full
     if form.validate_on_submit():
-        try:
+        with form.refusals():
             services.update_user(
                 user,
                 by=current_user,
@@ -249,9 +234,6 @@ def edit_user(user_id: int):
                 phone=form.phone.data or None,
                 role=form.role.data,
             )
-        except DomainError as error:
-            form.fail(error)
-        else:
             flash("Dados do usuário atualizados.", "success")
             return redirect(url_for("auth.users"))
     return render(

@@ -1,12 +1,21 @@
-"""Database engine setup shared by every backend."""
+"""Database engine setup shared by every backend, and one transaction per request.
+
+Services change and flush; the request commits once, after the view, when the answer is a
+success or a redirect (status < 400), and rolls back otherwise — so a refused or failed
+request changes nothing. CLI commands commit at their end.
+"""
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, Response
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
+from portal.core.exceptions import DomainError
 from portal.extensions import db
 
 
@@ -25,6 +34,12 @@ def is_postgresql() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
+def stream_rows(query, batch: int = 1000):
+    """Every row of ``query``, fetched ``batch`` at a time rather than all at once (exports):
+    a server-side cursor on PostgreSQL, SQLite's own cursor elsewhere."""
+    yield from db.session.execute(query.execution_options(yield_per=batch))
+
+
 class IdConverter(IntegerConverter):
     """``<int:...>`` in URLs: ids are INTEGER columns, so /entregas/99999999999999999999 is a
     404 like any missing id (not an overflow in the database driver)."""
@@ -34,8 +49,43 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+@dataclass
+class Refusal:
+    """What a rule refused inside :func:`refusal` (``error`` stays None when nothing was)."""
+
+    error: DomainError | None = None
+
+    @property
+    def message(self) -> str:
+        return self.error.message if self.error else ""
+
+    @property
+    def status(self) -> int:
+        return self.error.status if self.error else 200
+
+
+@contextmanager
+def refusal() -> Iterator[Refusal]:
+    """Run services whose refusal the view answers itself (a form, a fragment): the refusal is
+    kept in the yielded :class:`Refusal`, and what the services did is undone. Everywhere else
+    a ``DomainError`` simply propagates to the error handler (``core.errors``)."""
+    outcome = Refusal()
+    try:
+        yield outcome
+    except DomainError as error:
+        db.session.rollback()
+        outcome.error = error
+
+
+def finish_transaction(response: Response) -> Response:
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
 def init_app(app: Flask) -> None:
     # Before the blueprints: their rules are compiled with the converters registered now.
     app.url_map.converters["int"] = IdConverter
-    # Import every model module so metadata (and Alembic) sees all tables.
-    from portal import models  # noqa: F401
+    app.after_request(finish_transaction)

@@ -7,6 +7,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal.core.exceptions import DomainError
 from portal.core.htmx import is_htmx
 from portal.extensions import db, limiter
 
@@ -76,6 +77,12 @@ def init_app(app: Flask) -> None:
         # abort(404, "mensagem") carries a message for the user; werkzeug's defaults are English.
         custom = error.description != type(error).description
         return render_error(error.code or 500, error.description if custom else None)
+
+    @app.errorhandler(DomainError)
+    def _refused(error: DomainError):
+        """A rule refused the action: nothing of it is kept, and the user reads why."""
+        db.session.rollback()
+        return render_error(error.status, error.message)
 
     @app.errorhandler(InternalServerError)
     def _server_error(error: InternalServerError):

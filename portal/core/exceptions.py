@@ -14,3 +14,9 @@ class DomainError(Exception):
 
 class Conflict(DomainError):
     status = 409
+
+
+class NotFound(DomainError):
+    """What was asked for does not exist (e.g. a report year out of range)."""
+
+    status = 404

@@ -1,6 +1,7 @@
 """Form base class and validators shared by every domain."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -9,8 +10,12 @@ from wtforms import IntegerField as WTFIntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from portal.core.database import refusal
 from portal.core.exceptions import DomainError
 from portal.core.validators import is_valid_cnpj, is_valid_cpf
+
+REQUIRED = "Campo obrigatório."
+INVALID_INTEGER = "Informe um número inteiro."
 
 
 class PortalForm(FlaskForm):
@@ -28,18 +33,39 @@ class PortalForm(FlaskForm):
                 for key, value in formdata.items(multi=True)
             )
 
+    refusal_field: str | None = None  # where a refusal that names no field is shown
+    refused: DomainError | None = None
+
     def fail(self, error: DomainError | str, field: str | None = None) -> None:
         """Attach a service's refusal to the field it concerns (or the whole form)."""
         message = error.message if isinstance(error, DomainError) else error
-        field = field or getattr(error, "field", None)
+        field = field or getattr(error, "field", None) or self.refusal_field
         if field and field in self._fields:
             self._fields[field].errors = [*self._fields[field].errors, message]
         else:
             self.form_errors.append(message)
 
+    @contextmanager
+    def refusals(self) -> Iterator[None]:
+        """Run a service for this form: when a rule refuses, undo what it did and show why
+        next to the field concerned (the view then re-renders the form)::
+
+            with form.refusals():
+                services.save(...)
+                return redirect(...)
+        """
+        with refusal() as refused:
+            yield
+        if refused.error is not None:
+            self.refused = refused.error
+            self.fail(refused.error)
+
     @property
     def status(self) -> int:
-        """422 when a submitted form has errors, 200 otherwise (GET)."""
+        """The refusal's status (422, 409, 413...) or 422 when a submitted form has errors;
+        200 otherwise (GET)."""
+        if self.refused is not None:
+            return self.refused.status
         return 422 if self.is_submitted() and self.has_errors else 200
 
     def clean(self, name: str, convert=None):
@@ -105,7 +131,7 @@ class IntegerField(WTFIntegerField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError("Informe um número inteiro.") from None
+            raise ValueError(INVALID_INTEGER) from None
         if self.data is not None and not INTEGER_MIN <= self.data <= INTEGER_MAX:
             self.data = None
             raise ValueError("Número grande demais.")

@@ -1,9 +1,10 @@
-"""Pagination for queries that return rows of several columns (aggregates, reports)."""
+"""Pagination: the requested page, and pages of rows of several columns (aggregates, reports).
+
+Imports no other portal module: ``portal.extensions`` builds ``db.paginate`` on it.
+"""
 
 from flask import current_app, has_request_context, request
 from flask_sqlalchemy.pagination import SelectPagination
-
-from portal.extensions import db
 
 # Far beyond any list the portal shows; a bigger ?page= would only make an OFFSET no database
 # accepts (an integer overflow, i.e. a 500), so it is served as this page: an empty one.
@@ -34,7 +35,7 @@ class RowPagination(SelectPagination):
 def paginate_rows(select, per_page: int | None = None) -> RowPagination:
     return RowPagination(
         select=select,
-        session=db.session,
+        session=current_app.extensions["sqlalchemy"].session,
         error_out=False,
         per_page=per_page or current_app.config["ITEMS_PER_PAGE"],
     )

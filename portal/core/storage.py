@@ -19,9 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import current_app
+from flask import abort, current_app, has_app_context, send_file
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from portal.core.exceptions import DomainError
+from portal.extensions import db
 
 CHUNK = 1024 * 1024
 
@@ -65,6 +68,16 @@ _ODF = {
     "application/vnd.oasis.opendocument.spreadsheet",
     "application/vnd.oasis.opendocument.presentation",
 }
+# The first bytes of binary formats, allowed or not; ZIP covers OOXML and ODF.
+SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"PK\x03\x04", "application/zip"),
+    (b"GIF8", "image/gif"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/x-ole-storage"),  # DOC, XLS, PPT
+    (b"{\\rtf", "application/rtf"),
+)
 
 
 class UploadRefused(DomainError):
@@ -104,18 +117,23 @@ def download_name(name: str, mimetype: str) -> str:
     return name
 
 
+def sniff_magic(head: bytes) -> str | None:
+    """The binary format that ``head`` (a file's first bytes) starts with, or None."""
+    for magic, mimetype in SIGNATURES:
+        if head.startswith(magic):
+            return mimetype
+    return None
+
+
 def sniff(path: Path) -> str | None:
     """The allowed MIME type of the file's content, or None."""
     with path.open("rb") as fh:
         head = fh.read(8192)
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"PK\x03\x04"):
+    mimetype = sniff_magic(head)
+    if mimetype == "application/zip":
         return _sniff_zip(path)
+    if mimetype in TYPE_LABELS:
+        return mimetype
     return _sniff_text(head)
 
 
@@ -207,6 +225,7 @@ class LocalStorage:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        _delete_if_rolled_back(final)
         return StoredFile(
             stored_name=stored_name,
             original_name=safe_display_name(original_name),
@@ -219,10 +238,42 @@ class LocalStorage:
         return self.path(stored_name).open("rb")
 
     def delete(self, stored_name: str) -> None:
-        self.path(stored_name).unlink(missing_ok=True)
+        """Remove a file once the transaction that stopped referencing it commits (at once
+        outside an application context)."""
+        path = self.path(stored_name)
+        if has_app_context():
+            db.session.info.setdefault(_UNREFERENCED, []).append(path)
+        else:
+            path.unlink(missing_ok=True)
 
     def exists(self, stored_name: str) -> bool:
         return self.path(stored_name).is_file()
+
+
+# Files follow the transaction: no file without its row, no row without its file. A file
+# stored during a transaction that rolls back is deleted; one deleted during a transaction
+# goes only when it commits.
+_STORED = "portal.storage.stored"  # session.info: files stored in the current transaction
+_UNREFERENCED = "portal.storage.unreferenced"  # session.info: files to remove on commit
+
+
+def _delete_if_rolled_back(path: Path) -> None:
+    if has_app_context():
+        db.session.info.setdefault(_STORED, []).append(path)
+
+
+@event.listens_for(Session, "after_commit")
+def _files_after_commit(session: Session) -> None:
+    session.info.pop(_STORED, None)
+    for path in session.info.pop(_UNREFERENCED, []):
+        path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _files_after_rollback(session: Session) -> None:
+    session.info.pop(_UNREFERENCED, None)
+    for path in session.info.pop(_STORED, []):
+        path.unlink(missing_ok=True)
 
 
 def scan(path: Path, display_name: str) -> None:
@@ -271,22 +322,17 @@ PREVIEW_CSP = (
 def send_stored(stored_name: str, *, name: str, mimetype: str, audit_event, preview=False):
     """Serve a stored file to an authorised user: audited, never cached, never run.
 
-    ``audit_event`` writes the AuditEvent; it is called (and committed) only once the file is
-    open, so a missing file is a clear 404, not a recorded download. By default the file is an
-    attachment under ``default-src 'none'; sandbox``; ``preview`` serves it inline for a
+    ``audit_event`` writes the AuditEvent (the request commits it); it is called only once
+    the file is open, so a missing file is a clear 404, not a recorded download. By default the
+    file is an attachment under ``default-src 'none'; sandbox``; ``preview`` serves it inline for a
     same-origin sandboxed frame (PDF and images only — the caller checks the type).
     """
-    from flask import abort, send_file
-
-    from portal.extensions import db
-
     try:
         handle = storage().open(stored_name)
     except FileNotFoundError:
         current_app.logger.error("Stored file missing: %s", stored_name)
         abort(404, "O arquivo não foi encontrado no armazenamento. Avise a SEGES.")
     audit_event()
-    db.session.commit()
     response = send_file(handle, mimetype=mimetype, as_attachment=not preview,
                          download_name=download_name(name, mimetype), max_age=0, etag=False)
     response.headers["Content-Security-Policy"] = PREVIEW_CSP if preview else ATTACHMENT_CSP

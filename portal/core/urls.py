@@ -1,4 +1,4 @@
-"""Absolute links for e-mails.
+"""Links for notifications and e-mails.
 
 ``PUBLIC_URL`` is the portal's address as users know it; production must set it, so that a
 forged ``Host`` header can never put someone else's address into a reset link or a
@@ -8,7 +8,7 @@ notification (nginx in deploy/ also drops requests for unknown host names). With
 
 from urllib.parse import urljoin
 
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context, request, url_for
 
 OFFLINE = "portal.offline"  # request.environ flag: a request made up by the CLI, not a visit
 
@@ -25,3 +25,12 @@ def external_url(path: str | None) -> str | None:
     if not base:
         return None
     return urljoin(base.rstrip("/") + "/", path)
+
+
+def path_for(endpoint: str, **values) -> str:
+    """``url_for``'s path, also outside a request (the CLI, the demo)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    with current_app.test_request_context():
+        request.environ[OFFLINE] = True
+        return url_for(endpoint, **values)

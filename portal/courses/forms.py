@@ -11,12 +11,9 @@ from wtforms.validators import (
 )
 
 from portal.core.exceptions import DomainError
-from portal.core.forms import BrDateField, PortalForm, choices, strip
+from portal.core.forms import REQUIRED, BrDateField, IntegerField, PortalForm, choices, strip
 from portal.courses.services import MAX_COURSE_HOURS, check_url
-from portal.training.forms import PtIntegerField
 from portal.training.models import MODALITIES
-
-REQUIRED = "Campo obrigatório."
 
 
 class CourseForm(PortalForm):
@@ -25,7 +22,7 @@ class CourseForm(PortalForm):
     description = TextAreaField("Descrição", filters=[strip],
                                 description="Aceita Markdown (títulos, listas, links).",
                                 validators=[Length(max=20_000)])
-    hours = PtIntegerField(
+    hours = IntegerField(
         "Carga horária (horas)",
         validators=[InputRequired(REQUIRED),
                     NumberRange(min=1, max=MAX_COURSE_HOURS,
@@ -40,7 +37,7 @@ class CourseClassForm(PortalForm):
     enrollment_closes_on = BrDateField("Inscrições: fim", validators=[InputRequired(REQUIRED)])
     starts_on = BrDateField("Turma: início", validators=[InputRequired(REQUIRED)])
     ends_on = BrDateField("Turma: fim", validators=[InputRequired(REQUIRED)])
-    seats = PtIntegerField("Vagas", validators=[
+    seats = IntegerField("Vagas", validators=[
         Optional(), NumberRange(min=1, message="Informe ao menos 1 vaga (ou deixe em branco).")])
     place = StringField("Local ou link da turma", filters=[strip], validators=[Length(max=500)])
     enrollment_url = URLField("Endereço para inscrição", filters=[strip],

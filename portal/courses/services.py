@@ -16,6 +16,8 @@ from flask import current_app
 
 from portal.core import audit, ics
 from portal.core.exceptions import DomainError
+from portal.core.formatting import format_date
+from portal.courses import signals
 from portal.courses.models import Course, CourseClass
 from portal.deliverables import deadlines, lifecycle
 from portal.events import services as events
@@ -62,8 +64,8 @@ def schedule_calendar(classes: list[CourseClass]) -> str:
     for klass in classes:
         course = klass.course
         lines = [f"{course.modality_label} · {course.hours} h",
-                 f"Inscrições de {klass.enrollment_opens_on:%d/%m/%Y} a "
-                 f"{klass.enrollment_closes_on:%d/%m/%Y}"]
+                 f"Inscrições de {format_date(klass.enrollment_opens_on)} a "
+                 f"{format_date(klass.enrollment_closes_on)}"]
         if klass.enrollment_url:
             lines.append(f"Inscrição: {klass.enrollment_url}")
         if course.description:
@@ -94,7 +96,7 @@ def save_course(course: Course | None, *, by, title: str, description: str, hour
     course.hours, course.modality, course.audience = hours, modality, (audience or "").strip()
     audit.record("course.created" if created else "course.updated", course, actor=by,
                  title=course.title)
-    db.session.commit()
+    db.session.flush()
     return course
 
 
@@ -150,7 +152,7 @@ def save_class(klass: CourseClass | None, *, course: Course, by, enrollment_open
                  course=course.title, starts_on=starts_on.isoformat(),
                  ends_on=ends_on.isoformat(), schedule_changed=changed,
                  deliverables=len(created_deliverables))
-    db.session.commit()
+    db.session.flush()
     return klass
 
 
@@ -182,8 +184,5 @@ def announce_schedule_change(day: date, *, by=None) -> dict[int, int]:
             rule="Publicação no cronograma de cursos do portal — registrada pela SEGES",
             label=f"Publicar a alteração nos cursos (semana {week:02d}/{year})")
         lifecycle.complete_by_seges(own, by=by, published_on=day.isoformat())
-    events.notify_institutions(
-        created, "new_deliverable",
-        "O cronograma de cursos da Rede mudou: divulgue os cursos.",
-        lambda i: events.link("deliverables.deliverable", deliverable_id=created[i]))
+    signals.schedule_changed.send(day, deliverables=created)
     return created

@@ -1,17 +1,17 @@
 """Cronograma de cursos: classes for everyone; courses and classes managed by SEGES."""
 
-from flask import Response, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.auth.policy import can, require
-from portal.core.exceptions import DomainError
 from portal.core.htmx import render
-from portal.courses import bp
 from portal.courses import services as courses
 from portal.courses.forms import CourseClassForm, CourseFilterForm, CourseForm
 from portal.courses.models import Course, CourseClass
 from portal.events import services as events
 from portal.extensions import db
+
+bp = Blueprint("courses", __name__)
 
 
 def _filtered():
@@ -74,15 +74,11 @@ def edit_course(course_id: int):
 def _course_form(course: Course | None):
     form = CourseForm(obj=course)
     if form.validate_on_submit():
-        try:
+        with form.refusals():
             course = courses.save_course(
                 course, by=current_user, title=form.title.data,
                 description=form.description.data, hours=form.hours.data,
                 modality=form.modality.data, audience=form.audience.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.fail(error)
-        else:
             flash("Curso salvo.", "success")
             return redirect(url_for("courses.course_catalog"))
     return render("courses/course_form.html", "courses/_course_form.html", form.status,
@@ -109,7 +105,7 @@ def edit_course_class(class_id: int):
 def _class_form(course: Course, klass: CourseClass | None):
     form = CourseClassForm(obj=klass)
     if form.validate_on_submit():
-        try:
+        with form.refusals():
             courses.save_class(
                 klass, course=course, by=current_user,
                 enrollment_opens_on=form.enrollment_opens_on.data,
@@ -117,10 +113,6 @@ def _class_form(course: Course, klass: CourseClass | None):
                 starts_on=form.starts_on.data, ends_on=form.ends_on.data,
                 seats=form.seats.data, place=form.place.data,
                 enrollment_url=form.enrollment_url.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.fail(error)
-        else:
             flash("Turma salva no cronograma de cursos.", "success")
             return redirect(url_for("courses.courses_page"))
     return render("courses/course_class_form.html", "courses/_course_class_form.html",

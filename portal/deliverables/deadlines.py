@@ -19,6 +19,7 @@ from datetime import date, timedelta
 
 from portal.core import audit
 from portal.core.exceptions import DomainError
+from portal.core.formatting import format_date
 from portal.deliverables.models import DeadlineSettings
 from portal.extensions import db
 from portal.schedule import engine as schedule
@@ -99,8 +100,8 @@ def annual_report_periods(start: date, end: date) -> list[tuple[schedule.Period,
     for year in report_years(start, end):
         closing = report_closing(year)
         due = next_business_day(closing)
-        moved = "" if due == closing else f", no dia útil seguinte ({due:%d/%m/%Y})"
-        rule = (f"Fechamento do Relatório Anual de {year} em {closing:%d/%m/%Y}{moved} — "
+        moved = "" if due == closing else f", no dia útil seguinte ({format_date(due)})"
+        rule = (f"Fechamento do Relatório Anual de {year} em {format_date(closing)}{moved} — "
                 f"{SEGES_DEFAULT}")
         periods.append((schedule.Period(f"A{year}", f"Relatório Anual da Rede de {year}",
                                         date(year, 1, 1), due), rule))

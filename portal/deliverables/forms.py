@@ -11,15 +11,18 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from portal.agreements.models import AXES, ELOS, UFS
+from portal.agreements.models import AXES
 from portal.core.forms import BrDateField, IntegerField, PortalForm, choices, strip
 from portal.deliverables.lifecycle import GROUP_LABELS
 from portal.deliverables.models import DELIVERABLE_STATUS, REASONS
+from portal.institutions.models import ELOS, UFS
 
 MAX_REPORT = 100_000
 
 
 class DraftForm(PortalForm):
+    refusal_field = "files"  # a refused file names no field of its own
+
     report = TextAreaField(
         "Relato do que foi feito",
         filters=[strip],

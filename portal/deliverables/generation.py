@@ -18,13 +18,14 @@ from functools import lru_cache
 
 from sqlalchemy import and_, delete, insert, update
 
-from portal.agreements.models import Agreement, Goal, Institution
+from portal.agreements.models import Agreement, Goal
 from portal.core.exceptions import DomainError
 from portal.core.models import utcnow
 from portal.deliverables import deadlines
 from portal.deliverables.lifecycle import Source
 from portal.deliverables.models import Deliverable, Submission
 from portal.extensions import db
+from portal.institutions.models import Institution
 from portal.schedule import engine as schedule
 
 
@@ -70,7 +71,7 @@ def generate_deliverables(agreement: Agreement, goals: list[Goal] | None = None)
 
 
 def generate_for_agreements(agreement_ids: list[int], batch_size: int = 200) -> int:
-    """The same for many agreements (e.g. the whole federation), in committed batches."""
+    """The same for many agreements (e.g. the whole federation), in batches."""
     created = 0
     for first in range(0, len(agreement_ids), batch_size):
         batch = db.session.scalars(
@@ -78,7 +79,7 @@ def generate_for_agreements(agreement_ids: list[int], batch_size: int = 200) -> 
             .order_by(Agreement.id)
             .options(db.selectinload(Agreement.goals))).all()
         created += _generate([(agreement, agreement.goals) for agreement in batch])
-        db.session.commit()
+        db.session.flush()
         db.session.expunge_all()  # keep the session small across batches
     return created
 

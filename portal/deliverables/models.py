@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.agreements.models import Goal, Institution
+from portal.agreements.models import Goal
 from portal.core.models import utcnow
 from portal.deliverables.lifecycle import (
     SOURCE_LABELS,
@@ -18,6 +18,7 @@ from portal.deliverables.lifecycle import (
     state_of,
 )
 from portal.extensions import db
+from portal.institutions.models import Institution
 
 MAX_FILES_PER_VERSION = 20
 DELIVERABLE_STATUS = {status.value: label for status, label in STATUS_LABELS.items()}

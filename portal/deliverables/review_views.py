@@ -5,14 +5,15 @@ from flask_login import current_user, login_required
 
 from portal.auth.policy import require
 from portal.core import audit
-from portal.core.exceptions import DomainError
 from portal.core.htmx import render
 from portal.core.storage import send_stored
-from portal.deliverables import bp, reviews, services
+from portal.deliverables import reviews, services
 from portal.deliverables.forms import DecisionForm, QueueFilterForm, WaiveForm
 from portal.deliverables.models import Deliverable, Evidence, Submission
-from portal.deliverables.views import today
+from portal.deliverables.views import bp, today
 from portal.extensions import db
+
+bp.add_app_template_global(reviews.waiting_days)
 
 PREVIEWABLE = frozenset({"application/pdf", "image/png", "image/jpeg"})
 
@@ -87,7 +88,7 @@ def decide(deliverable_id: int):
     submission = db.session.get(Submission, int(form.submission_id.data))
     if submission is None or submission.deliverable_id != deliverable.id:
         abort(404)
-    try:
+    with form.refusals():
         review = reviews.decide(
             submission,
             by=current_user,
@@ -95,12 +96,11 @@ def decide(deliverable_id: int):
             reason_code=form.reason_code.data or None,
             comment=form.comment.data,
         )
-    except reviews.AlreadyDecided as error:
-        flash(error.message, "warning")
+    if isinstance(form.refused, reviews.AlreadyDecided):  # another reviewer decided first
+        flash(form.refused.message, "warning")
         return _analysis(db.session.get(Deliverable, deliverable_id), status=409)
-    except DomainError as error:
-        form.fail(error)
-        return _analysis(deliverable, form=form, status=422)
+    if form.refused:
+        return _analysis(deliverable, form=form, status=form.status)
     flash(
         f"Meta {deliverable.goal.code} de {deliverable.institution.acronym or ''} "
         f"{review.decision_label.lower()}. O parceiro foi notificado.",
@@ -116,12 +116,10 @@ def waive(deliverable_id: int):
     require(current_user, "deliverable.waive", deliverable)
     form = WaiveForm()
     if form.validate():
-        try:
+        with form.refusals():
             reviews.waive(deliverable, by=current_user, reason=form.reason.data)
-        except DomainError as error:
-            form.fail(error)
     if form.has_errors:
-        return _analysis(deliverable, waive_form=form, status=422)
+        return _analysis(deliverable, waive_form=form, status=form.status)
     flash("Entrega dispensada.", "success")
     return redirect(url_for("deliverables.analysis", deliverable_id=deliverable.id))
 
@@ -131,12 +129,8 @@ def waive(deliverable_id: int):
 def undo_waiver(deliverable_id: int):
     deliverable = db.get_or_404(Deliverable, deliverable_id)
     require(current_user, "deliverable.waive", deliverable)
-    try:
-        reviews.undo_waiver(deliverable, by=current_user)
-    except DomainError as error:
-        flash(error.message, "danger")
-    else:
-        flash("Dispensa desfeita: a entrega voltou à situação anterior.", "success")
+    reviews.undo_waiver(deliverable, by=current_user)
+    flash("Dispensa desfeita: a entrega voltou à situação anterior.", "success")
     return redirect(url_for("deliverables.analysis", deliverable_id=deliverable.id))
 
 

@@ -8,15 +8,15 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import String, cast, func, update
 from sqlalchemy.orm import contains_eager
 
-from portal.agreements.models import Goal, Institution
+from portal.agreements.models import Goal
 from portal.auth.models import User
 from portal.core.clock import local_date, local_today, start_of_local_day
 from portal.core.exceptions import Conflict, DomainError
-from portal.core.search import LIKE_ESCAPE, like_pattern
-from portal.deliverables import bp, lifecycle, services
+from portal.core.formatting import format_datetime
+from portal.deliverables import lifecycle, services, signals
 from portal.deliverables.models import DECISIONS, REASONS, Deliverable, Review, Submission
 from portal.extensions import db
-from portal.notifications.services import notify
+from portal.institutions.models import Institution
 
 
 class AlreadyDecided(Conflict):
@@ -27,8 +27,6 @@ class AlreadyDecided(Conflict):
         if review is None:
             message = "Esta versão não está mais aguardando análise."
         else:
-            from portal.core.templating import format_datetime
-
             who = review.reviewer.name if review.reviewer else "outra pessoa"
             message = (
                 f"{who} já analisou esta entrega em {format_datetime(review.created_at)}: "
@@ -65,10 +63,10 @@ def queue_query(
         .order_by(Submission.submitted_at, Submission.id)
     )
     if partner:
-        term = like_pattern(partner)
+        term = partner.lower()
         query = query.where(
-            func.lower(Institution.name).like(term, escape=LIKE_ESCAPE)
-            | func.lower(Institution.acronym).like(term, escape=LIKE_ESCAPE)
+            func.lower(Institution.name).contains(term, autoescape=True)
+            | func.lower(Institution.acronym).contains(term, autoescape=True)
         )
     if elo:
         query = query.where(Institution.elo == elo)
@@ -86,7 +84,6 @@ def queue_query(
     return query
 
 
-@bp.app_template_global()
 def waiting_days(submitted_at: datetime, today: date | None = None) -> int:
     """Whole days a submission has waited, both ends in the users' calendar; never negative.
 
@@ -142,7 +139,6 @@ def decide(
         .values(status=decision)
     ).rowcount
     if claimed != 1:
-        db.session.rollback()
         raise AlreadyDecided(
             db.session.scalar(db.select(Review).where(Review.submission_id == submission.id))
         )
@@ -159,35 +155,10 @@ def decide(
                       reason=review.reason_label or None, comment=comment or None)
     if decision == "returned":  # the partner finds the next version ready to correct
         services.start_new_version(submission)
-    _tell_the_partner(deliverable, review)
-    db.session.commit()
+    signals.submission_decided.send(deliverable, review=review)
+    db.session.flush()
     db.session.refresh(deliverable)
     return review
-
-
-def _tell_the_partner(deliverable: Deliverable, review: Review) -> None:
-    from flask import url_for
-
-    goal = deliverable.goal
-    if review.decision == "approved":
-        kind, message = (
-            "submission_approved",
-            (f"A SEGES aprovou a meta {goal.code} ({deliverable.period_label})."),
-        )
-    else:
-        kind, message = (
-            "submission_returned",
-            (
-                f"A SEGES devolveu a meta {goal.code} ({deliverable.period_label}): "
-                f"{review.reason_label}. {review.comment}"
-            ),
-        )
-    url = url_for("deliverables.deliverable", deliverable_id=deliverable.id)
-    recipients = db.session.scalars(
-        db.select(User).where(User.institution_id == deliverable.institution_id, User.active)
-    )
-    for user in recipients:
-        notify(user, kind, message, url)
 
 
 # Waivers ------------------------------------------------------------------------
@@ -195,12 +166,12 @@ def _tell_the_partner(deliverable: Deliverable, review: Review) -> None:
 
 def waive(deliverable: Deliverable, *, by: User, reason: str) -> None:
     lifecycle.waive(deliverable, by=by, reason=reason)
-    db.session.commit()
+    db.session.flush()
 
 
 def undo_waiver(deliverable: Deliverable, *, by: User) -> None:
     lifecycle.unwaive(deliverable, by=by)
-    db.session.commit()
+    db.session.flush()
 
 
 # What changed since the version SEGES returned ---------------------------------------

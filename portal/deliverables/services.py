@@ -1,19 +1,31 @@
-"""Rules of the partner workspace: drafting, evidence, submitting, and what is due."""
+"""Rules of the partner workspace: drafting, evidence, submitting, and what is due (also each
+goal's next deadline and latest report on an agreement's page)."""
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from werkzeug.datastructures import FileStorage
 
-from portal.agreements.models import AXES, Goal
+from portal.agreements.models import AXES, Agreement, Goal
 from portal.core import audit
+from portal.core.clock import local_date
 from portal.core.exceptions import Conflict, DomainError
 from portal.core.models import utcnow
 from portal.core.storage import max_upload_bytes, storage
 from portal.deliverables import lifecycle
+from portal.deliverables.lifecycle import (
+    EDITABLE_STATUSES,
+    GROUP_LABELS,
+    STATE_LABELS,
+    STATE_TONES,
+    Group,
+    Source,
+    State,
+    state_of,
+)
 from portal.deliverables.models import (
     MAX_FILES_PER_VERSION,
     Deliverable,
@@ -22,6 +34,7 @@ from portal.deliverables.models import (
     Submission,
 )
 from portal.extensions import db
+from portal.forum.models import Topic
 
 GROUPS = lifecycle.GROUP_LABELS
 
@@ -147,14 +160,116 @@ def years_of(institution_id: int) -> list[int]:
 
 def questions_about(goal: Goal, limit: int = 5) -> list:
     """Forum topics about this goal, in any agreement (same code): solved first, then recent."""
-    from portal.forum.models import Topic
-
     order = (Topic.solved.desc(), Topic.last_post_at.desc(), Topic.id.desc())
     # The ids first, on the topics table alone: sorting the eager-joined rows (author, last
     # poster, their institutions) of every topic about this goal took 0.6 s at 50,000 topics.
     same_code = db.select(Goal.id).where(Goal.code == goal.code)
     ids = db.select(Topic.id).where(Topic.goal_id.in_(same_code)).order_by(*order).limit(limit)
     return list(db.session.scalars(db.select(Topic).where(Topic.id.in_(ids)).order_by(*order)))
+
+
+# An agreement's goals: next deadline and latest report -------------------------
+
+
+@dataclass(frozen=True)
+class NextDue:
+    """A goal's next deadline: its earliest deliverable still owed, late ones included."""
+
+    due_on: date
+    state: State
+    followup: bool  # SEGES's relato de acompanhamento, not the plan's own deadline
+
+    @property
+    def is_late(self) -> bool:
+        return self.state in (State.LATE, State.FOLLOWUP_LATE)
+
+    @property
+    def marker(self) -> tuple[str, str] | None:
+        """(label, tone) of the tag shown next to the date, if any."""
+        if self.state in (State.LATE, State.FOLLOWUP_LATE, State.RETURNED):
+            return STATE_LABELS[self.state], STATE_TONES[self.state]
+        if self.followup:
+            return GROUP_LABELS[Group.FOLLOWUP], "muted"
+        return None
+
+
+def next_due_dates(
+    agreement: Agreement, *, today: date, institution_id: int | None = None
+) -> dict[int, NextDue]:
+    """Each goal's earliest deliverable still owed (not sent, approved or waived), of one
+    owner or of any, in one query. A late item comes first, so the page shows it with its
+    date instead of skipping to the next future one; on equal dates the plan's (or a SEGES
+    default's) deadline wins over a follow-up."""
+    followup_last = case((Deliverable.deadline_source == Source.FOLLOWUP, 1), else_=0)
+    rank = func.row_number().over(
+        partition_by=Deliverable.goal_id,
+        order_by=(Deliverable.due_on, followup_last, Deliverable.id),
+    )
+    ranked = (
+        db.select(
+            Deliverable.goal_id,
+            Deliverable.due_on,
+            Deliverable.status,
+            Deliverable.deadline_source,
+            rank.label("rank"),
+        )
+        .join(Goal, Deliverable.goal_id == Goal.id)
+        .where(
+            Goal.agreement_id == agreement.id,
+            Deliverable.status.in_(tuple(EDITABLE_STATUSES)),
+        )
+    )
+    if institution_id is not None:
+        ranked = ranked.where(Deliverable.institution_id == institution_id)
+    ranked = ranked.subquery()
+    columns = (ranked.c.goal_id, ranked.c.due_on, ranked.c.status, ranked.c.deadline_source)
+    rows = db.session.execute(db.select(*columns).where(ranked.c.rank == 1)).all()
+    return {
+        goal_id: NextDue(
+            due_on=due_on,
+            state=state_of(status, due_on, source, today),
+            followup=source == Source.FOLLOWUP,
+        )
+        for goal_id, due_on, status, source in rows
+    }
+
+
+@dataclass(frozen=True)
+class LastReport:
+    """The latest report sent on a goal (a continuous one shows it instead of a deadline)."""
+
+    deliverable_id: int
+    submitted_on: date
+    status: str  # the submission's: submitted, approved or returned
+
+    @property
+    def label(self) -> str:
+        return {"submitted": "em análise", "approved": "aprovado",
+                "returned": "devolvido"}.get(self.status, self.status)
+
+
+def last_reports(agreement: Agreement, *, institution_id: int | None = None
+                 ) -> dict[int, LastReport]:
+    """Each goal's most recently sent submission (and where its review stands), one query."""
+    rank = func.row_number().over(
+        partition_by=Deliverable.goal_id,
+        order_by=(Submission.submitted_at.desc(), Submission.id.desc()),
+    )
+    ranked = (
+        db.select(Deliverable.goal_id, Deliverable.id.label("deliverable_id"),
+                  Submission.submitted_at, Submission.status, rank.label("rank"))
+        .join(Submission, Submission.deliverable_id == Deliverable.id)
+        .join(Goal, Deliverable.goal_id == Goal.id)
+        .where(Goal.agreement_id == agreement.id, Submission.submitted_at.is_not(None))
+    )
+    if institution_id is not None:
+        ranked = ranked.where(Deliverable.institution_id == institution_id)
+    ranked = ranked.subquery()
+    rows = db.session.execute(
+        db.select(ranked.c.goal_id, ranked.c.deliverable_id, ranked.c.submitted_at,
+                  ranked.c.status).where(ranked.c.rank == 1)).all()
+    return {goal_id: LastReport(deliverable_id, local_date(submitted_at), status)
+            for goal_id, deliverable_id, submitted_at, status in rows}
 
 
 # Drafting and submitting --------------------------------------------------------
@@ -247,14 +362,13 @@ def save_draft(
     draft.report = report or ""
     draft.covers_from, draft.covers_to = covers_from, covers_to
     audit.record("deliverable.draft_saved", deliverable, actor=by, version=draft.version)
-    db.session.commit()
+    db.session.flush()
     return draft
 
 
 def add_files(deliverable: Deliverable, files: list[FileStorage], *, by) -> list[Evidence]:
-    """Keep each file that passes every check; the first refusal stops and says why.
-
-    Files accepted before a refusal stay (they are valid and already saved); the draft's text
+    """Attach every file, or none: the first refusal stops and says why, and the request
+    is rolled back, files already stored by it included (``core.storage``). The draft's text
     is never touched here.
     """
     draft = open_draft(deliverable, by=by)
@@ -285,13 +399,8 @@ def add_files(deliverable: Deliverable, files: list[FileStorage], *, by) -> list
             size=stored.size,
             sha256=stored.sha256,
         )
-        try:
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            store.delete(stored.stored_name)  # no file without its row
-            raise
         added.append(evidence)
+    db.session.flush()
     return added
 
 
@@ -306,7 +415,7 @@ def add_link(deliverable: Deliverable, *, by, url: str, title: str) -> Evidence:
     )
     draft.evidence.append(evidence)
     audit.record("evidence.link_added", deliverable, actor=by, url=url)
-    db.session.commit()
+    db.session.flush()
     return evidence
 
 
@@ -317,7 +426,7 @@ def remove_evidence(evidence: Evidence, *, by) -> None:
     stored_name = evidence.stored_name
     audit.record("evidence.removed", submission.deliverable, actor=by, name=evidence.label)
     db.session.delete(evidence)
-    db.session.commit()
+    db.session.flush()
     if stored_name and not db.session.scalar(
         db.select(Evidence.id).where(Evidence.stored_name == stored_name).limit(1)
     ):
@@ -336,5 +445,5 @@ def submit(deliverable: Deliverable, *, by) -> Submission:
     latest.submitted_by_id = by.id
     lifecycle.submit(deliverable, by=by, version=latest.version, files=len(latest.files),
                      links=len(latest.links))
-    db.session.commit()
+    db.session.flush()
     return latest

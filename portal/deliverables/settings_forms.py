@@ -3,10 +3,9 @@
 from wtforms import BooleanField
 from wtforms.validators import InputRequired, NumberRange, StopValidation
 
-from portal.core.forms import IntegerField, PortalForm
+from portal.core.forms import REQUIRED, IntegerField, PortalForm
 from portal.deliverables.deadlines import DAY_LIMITS, SETTINGS_FIELDS
 
-REQUIRED = "Campo obrigatório."
 NEVER_ON_HOLIDAYS = "A data nunca cai em sábado, domingo ou feriado nacional."
 
 

@@ -5,10 +5,10 @@ from flask_login import current_user, login_required
 
 from portal.auth.models import User
 from portal.auth.policy import require
-from portal.core.exceptions import DomainError
 from portal.core.htmx import render
-from portal.deliverables import bp, deadlines
+from portal.deliverables import deadlines
 from portal.deliverables.settings_forms import DeadlineSettingsForm
+from portal.deliverables.views import bp
 from portal.extensions import db
 
 
@@ -21,12 +21,8 @@ def deadline_settings():
     if request.method == "POST":
         require(current_user, "deadline_settings.edit")
         if form.validate():
-            try:
+            with form.refusals():
                 deadlines.update_settings(by=current_user, **form.values())
-            except DomainError as error:
-                form.fail(error)
-            else:
-                db.session.commit()
                 flash(
                     "Prazos padrão da SEGES salvos. Valem para as entregas criadas a partir "
                     "de agora; as datas já existentes não mudam.",

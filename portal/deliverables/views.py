@@ -2,20 +2,22 @@
 
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.auth.policy import can, require
 from portal.core import audit
 from portal.core.clock import local_today
-from portal.core.exceptions import DomainError
+from portal.core.database import refusal
 from portal.core.htmx import is_htmx, render, toast
 from portal.core.models import AuditEvent
 from portal.core.storage import send_stored
-from portal.deliverables import bp, lifecycle, services
+from portal.deliverables import lifecycle, services
 from portal.deliverables.forms import DraftForm, FilterForm, LinkForm
 from portal.deliverables.models import MAX_FILES_PER_VERSION, Deliverable, Evidence
 from portal.extensions import db, limiter
+
+bp = Blueprint("deliverables", __name__)
 
 EVENT_LABELS = {
     "deliverable.draft_started": "Rascunho iniciado",
@@ -145,7 +147,7 @@ def save_draft(deliverable_id: int):
     form = DraftForm()
     if not form.validate():
         return _page(deliverable, draft_form=form, status=422)
-    try:
+    with form.refusals():
         services.save_draft(
             deliverable,
             by=current_user,
@@ -156,12 +158,9 @@ def save_draft(deliverable_id: int):
         uploads = [f for f in form.files.data or [] if f and f.filename]
         if uploads:
             services.add_files(deliverable, uploads, by=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        form.fail(error, "files" if error.field is None else None)
-        return _page(deliverable, draft_form=form, status=error.status)
-    flash("Rascunho salvo.", "success")
-    return redirect(url_for("deliverables.deliverable", deliverable_id=deliverable.id))
+        flash("Rascunho salvo.", "success")
+        return redirect(url_for("deliverables.deliverable", deliverable_id=deliverable.id))
+    return _page(deliverable, draft_form=form, status=form.status)
 
 
 @bp.post("/entregas/<int:deliverable_id>/evidencias")
@@ -176,13 +175,11 @@ def upload(deliverable_id: int):
     files = [f for f in request.files.getlist("files") if f and f.filename]
     if not files:
         return _evidence_response(deliverable, "Escolha ao menos um arquivo.", 422)
-    try:
+    with refusal() as refused:  # a refused file leaves the draft exactly as it was
         added = services.add_files(deliverable, files, by=current_user)
-    except DomainError as error:
-        db.session.rollback()  # a refused file leaves the draft exactly as it was
-        return _evidence_response(deliverable, error.message, error.status)
-    names = ", ".join(e.original_name for e in added)
-    return _evidence_response(deliverable, f"Arquivo anexado: {names}.", 200)
+        names = ", ".join(e.original_name for e in added)
+        return _evidence_response(deliverable, f"Arquivo anexado: {names}.", 200)
+    return _evidence_response(deliverable, refused.message, refused.status)
 
 
 def _evidence_response(deliverable: Deliverable, message: str, status: int):
@@ -209,12 +206,10 @@ def add_link(deliverable_id: int):
     deliverable = _deliverable(deliverable_id, "deliverable.edit")
     form = LinkForm()
     if form.validate():
-        try:
+        with form.refusals():
             services.add_link(
                 deliverable, by=current_user, url=form.url.data, title=form.title.data
             )
-        except DomainError as error:
-            form.fail(error)
     if form.has_errors:
         if is_htmx():
             draft = services.latest_version(deliverable)
@@ -238,11 +233,10 @@ def remove_evidence(deliverable_id: int, evidence_id: int):
     evidence = db.get_or_404(Evidence, evidence_id)
     if evidence.submission.deliverable_id != deliverable.id:
         abort(404)
-    try:
+    with refusal() as refused:
         services.remove_evidence(evidence, by=current_user)
-    except DomainError as error:
-        return _evidence_response(deliverable, error.message, error.status)
-    return _evidence_response(deliverable, "Evidência removida.", 200)
+        return _evidence_response(deliverable, "Evidência removida.", 200)
+    return _evidence_response(deliverable, refused.message, refused.status)
 
 
 @bp.route("/entregas/<int:deliverable_id>/enviar", methods=["GET", "POST"])
@@ -252,10 +246,10 @@ def submit(deliverable_id: int):
     deliverable = _deliverable(deliverable_id, "deliverable.edit")
     draft = services.latest_version(deliverable)
     if request.method == "POST":
-        try:
+        with refusal() as refused:
             services.submit(deliverable, by=current_user)
-        except DomainError as error:
-            flash(error.message, "danger")
+        if refused.error:  # back to the draft, which keeps everything, with the reason
+            flash(refused.message, "danger")
             return redirect(url_for("deliverables.deliverable", deliverable_id=deliverable.id))
         flash(
             "Entrega enviada para análise da SEGES. Ela agora está somente para leitura.", "success"

@@ -2,14 +2,26 @@
 
 from datetime import date
 
-from portal.agreements.models import Agreement, Institution
-from portal.agreements.services import find_by_cnpj
+from portal.agreements.models import Agreement, Goal
 from portal.auth import services as accounts
 from portal.auth.models import User
 from portal.core.clock import local_today
+from portal.courses import services as courses
+from portal.courses.models import Course
+from portal.deliverables import reviews, services
+from portal.deliverables.models import Deliverable, Submission
+from portal.dev.forum_demo import load_forum_demo
+from portal.events import services as events
+from portal.events.models import Event, InfoRequest
 from portal.extensions import db
+from portal.focal_points import services as focal_points
+from portal.focal_points.models import FocalPoint
+from portal.institutions.models import Institution
+from portal.institutions.services import find_by_cnpj
 from portal.plans.importer import parse_plan, read_seed_plan
 from portal.plans.services import import_plan, register_adhesion
+from portal.training import services as training
+from portal.training.models import TrainingRecord
 
 INSTITUTIONS = [
     {
@@ -94,7 +106,6 @@ def load_demo(password: str) -> list[tuple[str, str, bool]]:
     _load_agreements(institutions)
     _load_focal_points_and_training(institutions["mg"])
     _load_events_and_courses()
-    from portal.dev.forum_demo import load_forum_demo
 
     load_forum_demo({email: accounts.find_user(email) for email, *_ in USERS})
     from flask import current_app
@@ -107,10 +118,6 @@ def load_demo(password: str) -> list[tuple[str, str, bool]]:
 def _load_reviews(mg: Institution) -> None:
     """MG's banner (3.1) and its 2026 course publicity (3.2) approved, its Painel indication
     (1.2) waiting in the review queue."""
-    from portal.agreements.models import Goal
-    from portal.deliverables import reviews, services
-    from portal.deliverables.models import Deliverable, Submission
-
     owned = db.select(Deliverable.id).where(Deliverable.institution_id == mg.id)
     if db.session.scalar(db.select(Submission.id).where(Submission.deliverable_id.in_(owned))):
         return
@@ -212,10 +219,6 @@ def _load_focal_points_and_training(mg: Institution) -> None:
     """MG names one servidor per purpose and records two courses in the current term year."""
     from datetime import timedelta
 
-    from portal.agreements.models import FocalPoint
-    from portal.focal_points import services as focal_points
-    from portal.training import services as training
-    from portal.training.models import TrainingRecord
 
     manager = accounts.find_user("gestor@mg.exemplo.gov.br")
     if (
@@ -263,10 +266,6 @@ def _load_events_and_courses() -> None:
     """A reunião técnica for the Estados, a request to every partner, two courses with classes."""
     from datetime import datetime, time, timedelta
 
-    from portal.courses import services as courses
-    from portal.courses.models import Course
-    from portal.events import services as events
-    from portal.events.models import Event, InfoRequest
 
     admin = accounts.find_user("admin@seges.exemplo.gov.br")
     today = local_today()

@@ -31,17 +31,22 @@ from datetime import time as dtime
 
 from sqlalchemy import func, insert, text, update
 
-from portal.agreements.models import UFS, Agreement, AgreementParty, FocalPoint, Goal, Institution
+from portal.agreements.models import Agreement, AgreementParty, Goal
 from portal.auth.models import User
 from portal.auth.passwords import hash_password
+from portal.core.clock import local_today
 from portal.core.exceptions import DomainError
 from portal.core.markdown import render_markdown
+from portal.core.search import fold
 from portal.courses.models import Course, CourseClass
 from portal.deliverables import generation
 from portal.deliverables.models import REASONS, Deliverable, Evidence, Review, Submission
 from portal.extensions import db
+from portal.focal_points.models import FocalPoint
 from portal.forum import search
 from portal.forum.models import Category, Post, Topic, TopicRead, Watch
+from portal.forum.services import ensure_default_categories
+from portal.institutions.models import UFS, Institution
 from portal.plans.importer import goal_roles, parse_plan, read_seed_plan
 from portal.schedule import engine as schedule
 from portal.training.models import TrainingRecord
@@ -184,8 +189,6 @@ class Sizes:
 def synthesize(sizes: Sizes, *, seed: int = 1, password: str, today: date | None = None,
                echo=print) -> dict[str, int]:
     """Fill an empty, migrated database; returns the row count of each table filled."""
-    from portal.core.clock import local_today
-
     if sizes.institutions < 5 or sizes.users < len(LOGINS) or sizes.years < 1:
         raise DomainError("Use ao menos 5 instituições, 6 usuários e 1 ano.")
     if sizes.topics < 1 or sizes.posts < sizes.topics:
@@ -590,8 +593,6 @@ class _Synth:
     # Forum -----------------------------------------------------------------------------
 
     def forum(self) -> None:
-        from portal.forum.services import ensure_default_categories
-
         rng, sizes = self.rng, self.sizes
         categories = ensure_default_categories()
         seges_only = {c.id for c in categories if c.seges_only}
@@ -764,7 +765,7 @@ def _cpf(rng: random.Random) -> str:
 
 
 def _ascii(value: str) -> str:
-    return search._fold_text(value).replace(" ", "")
+    return fold(value).replace(" ", "")
 
 
 def _status(rng: random.Random, due_on: date, today: date) -> str:

@@ -1,9 +1,7 @@
 """Forms to convene events and send requests (metas 1.7, 3.4, 3.5)."""
 
 from datetime import UTC
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -14,15 +12,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portal.agreements.models import ELOS, UFS
-from portal.core.forms import BrDateField, PortalForm, choices, strip
+from portal.core import clock
+from portal.core.forms import REQUIRED, BrDateField, PortalForm, choices, strip
 from portal.events.models import AUDIENCES, EVENT_KINDS
-
-REQUIRED = "Campo obrigatório."
-
-
-def _display_zone():
-    return ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+from portal.institutions.models import ELOS, UFS
 
 
 class LocalDateTimeField(DateTimeLocalField):
@@ -31,7 +24,7 @@ class LocalDateTimeField(DateTimeLocalField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S",
                                      "%d/%m/%Y %H:%M"])
-        kwargs.setdefault("tz", _display_zone)
+        kwargs.setdefault("tz", clock.zone)
         super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist):

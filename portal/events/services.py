@@ -22,23 +22,24 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import String, cast, func, insert, or_
 
-from portal.agreements.models import ELOS, UFS, Agreement, Goal, Institution
-from portal.auth.models import User
+from portal.agreements.models import Agreement, Goal
 from portal.core import audit, clock, ics
 from portal.core.exceptions import DomainError
+from portal.core.formatting import format_date
 from portal.core.models import utcnow
 from portal.core.validators import only_digits
 from portal.deliverables import deadlines, lifecycle
+from portal.deliverables.generation import secretariat
 from portal.deliverables.lifecycle import Source, Status
 from portal.deliverables.models import Deliverable
+from portal.events import signals
 from portal.events.models import AUDIENCES, EVENT_KINDS, Event, EventInvitation, InfoRequest
 from portal.extensions import db
-from portal.notifications.services import notify
+from portal.institutions.models import ELOS, UFS, Institution
 from portal.schedule import engine as schedule
 
 MAX_TITLE = 300
@@ -55,16 +56,7 @@ local_date = clock.local_date
 
 def to_utc(local: datetime) -> datetime:
     """A naive date and time typed in America/Sao_Paulo, as an aware UTC datetime."""
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    return local.replace(tzinfo=zone).astimezone(UTC)
-
-
-def link(endpoint: str, **values) -> str:
-    """A path for notifications, also when called from the CLI (demo) without a request."""
-    if has_request_context():
-        return url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return url_for(endpoint, **values)
+    return local.replace(tzinfo=clock.zone()).astimezone(UTC)
 
 
 # Audience -------------------------------------------------------------------------------------
@@ -206,19 +198,6 @@ def add_deliverables(goals: list[Goal], *, event_key: str, event_date: date, due
     return result
 
 
-def notify_institutions(institution_ids: Iterable[int], kind: str, message: str,
-                        url_of) -> int:
-    """One notification per active user of each institution; ``url_of(institution_id)``."""
-    ids = list(institution_ids)
-    if not ids:
-        return 0
-    users = db.session.execute(db.select(User.id, User.institution_id).where(
-        User.institution_id.in_(ids), User.active)).all()
-    for user_id, institution_id in users:
-        notify(user_id, kind, message, url_of(institution_id))
-    return len(users)
-
-
 # Events -------------------------------------------------------------------------------------
 
 
@@ -256,20 +235,11 @@ def convene(*, by, kind: str, title: str, starts_at: datetime, ends_at: datetime
                        [{"event_id": event.id, "institution_id": i, "attended": False}
                         for i in invitees])
     created = create_event_deliverables(event)
-    when = f"{day:%d/%m/%Y} às {_local_time(starts_at)}"
-    notify_institutions(invitees, "new_deliverable",
-                        f"A SEGES convidou sua instituição: {event.kind_label} “{event.title}” "
-                        f"em {when}. Confirme a presença.",
-                        lambda _i: link("events.event", event_id=event.id))
+    signals.event_convened.send(event, invitees=invitees)
     audit.record("event.convened", event, actor=by, kind=kind, invitees=len(invitees),
                  deliverables=len(created), audience=audience, audience_value=audience_value)
-    db.session.commit()
+    db.session.flush()
     return event
-
-
-def _local_time(moment: datetime) -> str:
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    return moment.astimezone(zone).strftime("%H:%M")
 
 
 def create_event_deliverables(event: Event) -> dict[int, int]:
@@ -279,7 +249,7 @@ def create_event_deliverables(event: Event) -> dict[int, int]:
     day = local_date(event.starts_at)
     due, rule = deadlines.after_event("forum" if event.is_forum else "meeting", day)
     opens = min(local_today(), day)
-    label = f"{event.kind_label} de {day:%d/%m/%Y}: {event.title}"
+    label = f"{event.kind_label} de {format_date(day)}: {event.title}"
     goals = matching_goals(invitees, day, role="forums" if event.is_forum else "meetings")
     created = add_deliverables(goals, event_key=event.event_key, event_date=opens, due_on=due,
                                label=label, rule=rule)
@@ -296,13 +266,11 @@ def _add_seges_side(goal: Goal, event: Event, *, opens: date, due: date, rule: s
     day = local_date(event.starts_at)
     add_seges_deliverable(goal, event_key=event.event_key, opens=opens, due=due, rule=rule,
                           label=f"Organizar e registrar a {event.kind_label.lower()} de "
-                                f"{day:%d/%m/%Y}: {event.title}")
+                                f"{format_date(day)}: {event.title}")
 
 
 def add_seges_deliverable(goal: Goal, *, event_key: str, opens: date, due: date, rule: str,
                           label: str) -> Deliverable:
-    from portal.deliverables.generation import secretariat
-
     key = f"E{event_key}"
     seges_id = secretariat().id
     existing = db.session.scalar(db.select(Deliverable).where(
@@ -319,8 +287,6 @@ def add_seges_deliverable(goal: Goal, *, event_key: str, opens: date, due: date,
 
 
 def seges_side(event_key: str) -> Deliverable | None:
-    from portal.deliverables.generation import secretariat
-
     return db.session.scalar(db.select(Deliverable).where(
         Deliverable.period_key == f"E{event_key}",
         Deliverable.institution_id == secretariat().id))
@@ -376,7 +342,7 @@ def confirm(event: Event, *, by) -> EventInvitation:
     if invitation.confirmed_at is None:
         invitation.confirmed_at, invitation.confirmed_by_id = utcnow(), by.id
         audit.record("event.confirmed", event, actor=by, institution_id=by.institution_id)
-        db.session.commit()
+        db.session.flush()
     return invitation
 
 
@@ -399,7 +365,7 @@ def record_attendance(event: Event, *, shown: Iterable[int], present: Iterable[i
     own = seges_side(event.event_key)
     if own is not None:
         lifecycle.complete_by_seges(own, by=by, event_id=event.id)
-    db.session.commit()
+    db.session.flush()
     return changed
 
 
@@ -440,14 +406,12 @@ def send_request(*, by, title: str, text: str, due_on: date | None, audience: st
     db.session.add(info)
     db.session.flush()
     created = add_deliverables(goals, event_key=info.event_key, event_date=today, due_on=due_on,
-                               label=f"Solicitação de {today:%d/%m/%Y}: {info.title}")
+                               label=f"Solicitação de {format_date(today)}: {info.title}")
     info.recipients = len(created)
-    notify_institutions(created, "new_deliverable",
-                        f"A SEGES solicitou: “{info.title}”. Prazo: {due_on:%d/%m/%Y}.",
-                        lambda i: link("deliverables.deliverable", deliverable_id=created[i]))
+    signals.info_requested.send(info, deliverables=created)
     audit.record("request.sent", info, actor=by, recipients=len(created), audience=audience,
                  audience_value=audience_value, due_on=due_on.isoformat())
-    db.session.commit()
+    db.session.flush()
     return info
 
 

@@ -1,18 +1,20 @@
 """Eventos (reuniões técnicas, fóruns) and solicitações (metas 1.7, 3.4, 3.5)."""
 
-from flask import Response, current_app, flash, make_response, redirect, request, url_for
+from flask import Blueprint, Response, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.auth.policy import can, require
-from portal.core.exceptions import DomainError
+from portal.core.database import refusal
 from portal.core.forms import bounded_int
 from portal.core.htmx import is_htmx, render, toast
 from portal.core.models import utcnow
-from portal.events import bp
+from portal.events import access  # noqa: F401 - declares the event rules
 from portal.events import services as events
 from portal.events.forms import EventForm, RequestForm
 from portal.events.models import Event, EventInvitation, InfoRequest
 from portal.extensions import db
+
+bp = Blueprint("events", __name__)
 
 
 def _per_page() -> int:
@@ -49,7 +51,7 @@ def new_event():
     require(current_user, "event.manage")
     form = EventForm()
     if form.validate_on_submit():
-        try:
+        with form.refusals():
             event = events.convene(
                 by=current_user, kind=form.kind.data, title=form.title.data,
                 starts_at=form.starts_at.data, ends_at=form.ends_at.data, place=form.place.data,
@@ -57,10 +59,6 @@ def new_event():
                 audience_value=form.audience_value,
                 references=events.parse_references(form.instituicoes.data),
                 include_adherents=form.include_adherents.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.fail(error)
-        else:
             flash(f"{event.kind_label} convocada. Os convidados foram notificados.", "success")
             return redirect(url_for("events.event", event_id=event.id))
     return render("events/event_form.html", "events/_event_form.html", form.status, form=form)
@@ -106,14 +104,13 @@ def confirm_event(event_id: int):
 @login_required
 def record_attendance(event_id: int):
     event = _event(event_id, "event.manage")
-    try:
-        shown = request.form.getlist("exibidos", type=bounded_int)
-        present = request.form.getlist("presentes", type=bounded_int)
+    shown = request.form.getlist("exibidos", type=bounded_int)
+    present = request.form.getlist("presentes", type=bounded_int)
+    with refusal() as refused:
         events.record_attendance(event, shown=shown, present=present, by=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _event_page(event, status=422)
+    if refused.error:
+        flash(refused.message, "danger")
+        return _event_page(event, status=refused.status)
     message = "Presenças registradas."
     if is_htmx():
         return toast(make_response(_event_page(event)), message)
@@ -139,17 +136,13 @@ def new_info_request():
     require(current_user, "request.manage")
     form = RequestForm()
     if form.validate_on_submit():
-        try:
+        with form.refusals():
             info = events.send_request(
                 by=current_user, title=form.title.data, text=form.text.data,
                 due_on=form.due_on.data, audience=form.audience.data,
                 audience_value=form.audience_value,
                 references=events.parse_references(form.instituicoes.data),
                 include_adherents=form.include_adherents.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.fail(error)
-        else:
             flash(f"Solicitação enviada a {info.recipients} "
                   f"{'parceiro' if info.recipients == 1 else 'parceiros'}.", "success")
             return redirect(url_for("events.info_request", request_id=info.id))

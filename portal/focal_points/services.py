@@ -8,15 +8,13 @@ import csv
 import io
 from datetime import date
 
-from flask import has_request_context, url_for
 from sqlalchemy import String, cast
 from werkzeug.datastructures import FileStorage
 
-from portal.agreements.models import FOCAL_POINT_PURPOSES, FocalPoint, Goal
-from portal.auth.models import User
-from portal.auth.roles import Role
+from portal.agreements.models import Goal
 from portal.core import audit
 from portal.core.exceptions import Conflict, DomainError
+from portal.core.formatting import format_date
 from portal.core.models import utcnow
 from portal.core.spreadsheets import csv_text
 from portal.core.validators import is_valid_cpf, mask_cpf, only_digits
@@ -24,7 +22,8 @@ from portal.deliverables import lifecycle
 from portal.deliverables import services as deliverables
 from portal.deliverables.models import Deliverable, Evidence
 from portal.extensions import db
-from portal.notifications.services import notify
+from portal.focal_points import signals
+from portal.focal_points.models import FOCAL_POINT_PURPOSES, FocalPoint
 
 SNAPSHOT_ROLE = "focal_points"  # the goal that holds the list of servidores (1.1 in the seed)
 CSV_HEADER = ["Finalidade", "Nome", "CPF", "Telefone", "E-mail", "Desde"]
@@ -58,7 +57,7 @@ def record_cpf_views(focal_points, *, by) -> None:
     """Every display of an unmasked CPF leaves a trail (LGPD)."""
     for focal_point in focal_points:
         audit.record("focal_point.cpf_viewed", focal_point, actor=by)
-    db.session.commit()
+    db.session.flush()
 
 
 # Changing -------------------------------------------------------------------------
@@ -96,8 +95,8 @@ def create(institution, *, by, purpose: str, name: str, cpf: str, phone: str,
     audit.record("focal_point.created", focal_point, actor=by, purpose=fields["purpose"],
                  name=fields["name"])
     if fields["purpose"] == "painel":
-        _tell_seges_about_painel_request(institution, focal_point)
-    db.session.commit()
+        signals.painel_access_requested.send(focal_point)
+    db.session.flush()
     return focal_point
 
 
@@ -122,8 +121,8 @@ def update(focal_point: FocalPoint, *, by, purpose: str, name: str, cpf: str, ph
     audit.record("focal_point.updated", successor, actor=by, replaces=focal_point.id,
                  purpose=fields["purpose"], name=fields["name"])
     if fields["purpose"] == "painel" and not same_access:
-        _tell_seges_about_painel_request(focal_point.institution, successor)
-    db.session.commit()
+        signals.painel_access_requested.send(successor)
+    db.session.flush()
     return successor
 
 
@@ -133,7 +132,7 @@ def end(focal_point: FocalPoint, *, by) -> None:
     focal_point.ended_at, focal_point.ended_by_id = utcnow(), by.id
     audit.record("focal_point.ended", focal_point, actor=by, purpose=focal_point.purpose,
                  name=focal_point.name)
-    db.session.commit()
+    db.session.flush()
 
 
 def grant_access(focal_point: FocalPoint, *, by) -> None:
@@ -144,41 +143,14 @@ def grant_access(focal_point: FocalPoint, *, by) -> None:
         raise Conflict("O acesso ao Painel Gerencial já estava marcado como concedido.")
     focal_point.access_granted_at, focal_point.access_granted_by_id = utcnow(), by.id
     audit.record("focal_point.access_granted", focal_point, actor=by, name=focal_point.name)
-    url = _url("agreements.focal_point_list", institution_id=focal_point.institution_id)
-    for manager in _managers_of(focal_point.institution_id):
-        notify(manager, "focal_point.access_granted",
-               f"A SEGES concedeu a {focal_point.name} o acesso ao Painel Gerencial "
-               f"Parceriasgov.br.", url)
-    db.session.commit()
-
-
-def _url(endpoint: str, **values) -> str | None:
-    """A link for a notification (none when called outside a request, e.g. by the demo)."""
-    return url_for(endpoint, **values) if has_request_context() else None
-
-
-def _managers_of(institution_id: int) -> list[User]:
-    return list(db.session.scalars(db.select(User).where(
-        User.institution_id == institution_id, User.role == Role.PARTNER_MANAGER,
-        User.active.is_(True))))
-
-
-def _tell_seges_about_painel_request(institution, focal_point: FocalPoint) -> None:
-    url = _url("agreements.painel_requests")
-    admins = db.session.scalars(db.select(User).where(
-        User.role == Role.SEGES_ADMIN, User.active.is_(True)))
-    for admin in admins:
-        notify(admin, "focal_point.painel_requested",
-               f"{institution.acronym or institution.name} indicou {focal_point.name} para "
-               f"acesso ao Painel Gerencial Parceriasgov.br.", url)
+    signals.painel_access_granted.send(focal_point, by=by)
+    db.session.flush()
 
 
 # The CSV snapshot attached to the focal-points goal ------------------------------------------
 
 def snapshot_csv(institution_id: int) -> bytes:
     """The current list with masked CPFs (Finalidade;Nome;CPF;Telefone;E-mail;Desde)."""
-    from portal.core.templating import format_date
-
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_HEADER)

@@ -3,10 +3,9 @@
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.core.forms import IntegerField, PortalForm, choices, strip
+from portal.core.forms import REQUIRED, IntegerField, PortalForm, choices, strip
 from portal.forum.models import BODY_MAX, TITLE_MAX
 
-REQUIRED = "Campo obrigatório."
 BODY_HELP = (
     "Use Markdown: **negrito**, *itálico*, listas, `código` e [links](https://…). "
     "Para mencionar alguém, escreva @ seguido do e-mail da pessoa."

@@ -17,13 +17,13 @@ seconds. Below the cap the results are exactly the full ranking; above it the pa
 # ruff: noqa: S608
 
 import re
-import unicodedata
 
 from flask import g
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup, escape
 from sqlalchemy import text
 
+from portal.core.search import fold
 from portal.extensions import db
 
 TABLE = "forum_search"
@@ -180,7 +180,7 @@ def _fts_prefix(word: str) -> str:
     first row (35 ms for a common word at 500,000 posts, per query); when few terms start
     with it, asking for them by name (``forum_search_vocab``) keeps the query lazy.
     """
-    folded = _fold_text(word)  # the tokenizer's folding: lower case, no diacritics
+    folded = fold(word)  # the tokenizer's folding: lower case, no diacritics
     if len(folded) <= max(PREFIX_INDEXES):
         return f'"{word}"*'
     found = db.session.scalars(
@@ -316,18 +316,12 @@ def marked(passage: str) -> Markup:
     return Markup(html)  # noqa: S704 - every part escaped above
 
 
-def _fold(char: str) -> str:
-    base = unicodedata.normalize("NFD", char)
-    base = "".join(c for c in base if not unicodedata.combining(c)).lower()
-    return base if len(base) == 1 else char.lower()
-
-
 def highlight(title: str, query: str) -> Markup:
     """``title`` with the words starting with a query term in <mark>, ignoring accents."""
-    words = [_fold_text(w) for w in terms(query)]
+    words = [fold(w) for w in terms(query)]
     if not words:
         return Markup(escape(title))  # noqa: S704
-    folded = _fold_text(title)
+    folded = fold(title)
     out, position = [], 0
     for match in re.finditer(r"\w+", folded):
         if any(match.group().startswith(w) for w in words):
@@ -336,7 +330,3 @@ def highlight(title: str, query: str) -> Markup:
             position = match.end()
     out.append(str(escape(title[position:])))
     return Markup("".join(out))  # noqa: S704 - every part escaped above
-
-
-def _fold_text(value: str) -> str:
-    return "".join(_fold(c) for c in value)

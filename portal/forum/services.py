@@ -1,7 +1,7 @@
 """Forum rules: topics, replies, edits, accepted answers, watches, reads and moderation.
 
-Every change commits once, with its audit event and search-index update in the same
-transaction. Topic lists never count posts: ``post_count``/``last_post_at`` live on the topic.
+Every change is flushed with its audit event and search-index update; the request commits
+them together. Topic lists never count posts: ``post_count``/``last_post_at`` live on the topic.
 """
 
 import re
@@ -15,10 +15,12 @@ from portal.agreements.models import Agreement, Goal
 from portal.auth.models import User
 from portal.core import audit
 from portal.core.exceptions import Conflict, DomainError
+from portal.core.formatting import format_number
 from portal.core.markdown import render_markdown
 from portal.core.models import utcnow
+from portal.core.search import fold
 from portal.extensions import db
-from portal.forum import search
+from portal.forum import search, signals
 from portal.forum.models import (
     BODY_MAX,
     TITLE_MAX,
@@ -30,7 +32,6 @@ from portal.forum.models import (
     TopicRead,
     Watch,
 )
-from portal.notifications.services import notify
 
 DEFAULT_CATEGORIES = [
     ("melhoria-da-gestao", "Melhoria da Gestão", "Eixo 1: gestão, painéis e indicadores.", False),
@@ -81,7 +82,7 @@ def ensure_default_categories() -> list[Category]:
                 seges_only=seges_only,
             )
             db.session.add(existing[slug])
-    db.session.commit()
+    db.session.flush()
     return categories()
 
 
@@ -90,7 +91,7 @@ def categories() -> list[Category]:
 
 
 def _slugify(name: str) -> str:
-    folded = search._fold_text(name)
+    folded = fold(name)
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:60] or "categoria"
 
 
@@ -124,7 +125,7 @@ def save_category(
         name=name,
         seges_only=category.seges_only,
     )
-    db.session.commit()
+    db.session.flush()
     return category
 
 
@@ -146,7 +147,7 @@ def _clean_body(body: str | None) -> str:
         raise DomainError("Escreva a mensagem.", field="body")
     if len(body) > BODY_MAX:
         raise DomainError(
-            f"A mensagem pode ter no máximo {BODY_MAX:,} caracteres.".replace(",", "."),
+            f"A mensagem pode ter no máximo {format_number(BODY_MAX)} caracteres.",
             field="body",
         )
     return body
@@ -241,13 +242,14 @@ def create_topic(
         .values(topic_count=Category.topic_count + 1)
         .execution_options(synchronize_session=False)
     )
+    db.session.expire(category, ["topic_count"])
     db.session.flush()
     db.session.add(Watch(user_id=by.id, topic_id=topic.id))  # authors follow their topics
     db.session.add(TopicRead(user_id=by.id, topic_id=topic.id, read_at=now))
     search.index_post(post, title=title)
-    _notify_followers(topic, post, by, category_only=True)
+    signals.post_published.send(post, topic=topic, by=by, category_only=True)
     audit.record("forum.topic_created", topic, actor=by, category=category.slug)
-    db.session.commit()
+    db.session.flush()
     return topic
 
 
@@ -277,25 +279,10 @@ def reply(topic: Topic, *, by: User, body: str) -> Post:
     db.session.flush()
     _mark_read(topic, by, now)
     search.index_post(post)
-    _notify_followers(topic, post, by)
+    signals.post_published.send(post, topic=topic, by=by, category_only=False)
     audit.record("forum.post_created", post, actor=by, topic_id=topic.id)
-    db.session.commit()
+    db.session.flush()
     return post
-
-
-def _notify_followers(topic: Topic, post: Post, by: User, *, category_only: bool = False):
-    """Mentioned users get a mention; followers of the topic or category get the news."""
-    url = topic_url(topic.id, post.id)
-    mentioned = {u.id for u in mentioned_users(post.body) if u.id != by.id}
-    for user_id in mentioned:
-        notify(user_id, "forum.mention", f"{by.name} mencionou você em “{topic.title}”.", url)
-    condition = Watch.category_id == topic.category_id
-    if not category_only:
-        condition = or_(condition, Watch.topic_id == topic.id)
-    followers = set(db.session.scalars(db.select(Watch.user_id).where(condition).distinct()))
-    verb = "abriu o tópico" if post.is_question else "respondeu em"
-    for user_id in followers - mentioned - {by.id}:
-        notify(user_id, "forum.post", f"{by.name} {verb} “{topic.title}”.", url)
 
 
 def edit_post(post: Post, *, by: User, body: str) -> Post:
@@ -312,7 +299,7 @@ def edit_post(post: Post, *, by: User, body: str) -> Post:
     post.edited_at = utcnow()
     search.index_post(post, title=post.topic.title if post.is_question else None)
     audit.record("forum.post_edited", post, actor=by, topic_id=post.topic_id)
-    db.session.commit()
+    db.session.flush()
     return post
 
 
@@ -342,16 +329,9 @@ def accept_answer(post: Post, *, by: User) -> None:
     )
     post.accepted = True
     topic.solved = True
-    url = topic_url(topic.id, post.id)
-    if post.author_id != by.id:
-        notify(post.author_id, "forum.accepted",
-               f"Sua resposta em “{topic.title}” foi marcada como aceita.", url)
-    watchers = set(db.session.scalars(
-        db.select(Watch.user_id).where(Watch.topic_id == topic.id).distinct()))
-    for user_id in watchers - {by.id, post.author_id}:
-        notify(user_id, "forum.accepted", f"Uma resposta foi aceita em “{topic.title}”.", url)
+    signals.answer_accepted.send(post, topic=topic, by=by)
     audit.record("forum.answer_accepted", post, actor=by, topic_id=topic.id)
-    db.session.commit()
+    db.session.flush()
 
 
 def accepted_answer(topic: Topic) -> Post | None:
@@ -411,7 +391,7 @@ def _after(a: datetime, b: datetime) -> bool:
 
 def mark_read(topic: Topic, user: User) -> None:
     _mark_read(topic, user, utcnow())
-    db.session.commit()
+    db.session.flush()
 
 
 def _mark_read(topic: Topic, user: User, when: datetime) -> None:
@@ -450,7 +430,7 @@ def toggle_watch(user: User, *, topic: Topic | None = None, category: Category |
         )
     else:
         db.session.delete(watch)
-    db.session.commit()
+    db.session.flush()
     return watch is None
 
 
@@ -466,7 +446,7 @@ def hide_post(post: Post, *, by: User) -> None:
         post.accepted = False
         post.topic.solved = False
     audit.record("forum.post_hidden", post, actor=by, topic_id=post.topic_id)
-    db.session.commit()
+    db.session.flush()
 
 
 def unhide_post(post: Post, *, by: User) -> None:
@@ -475,7 +455,7 @@ def unhide_post(post: Post, *, by: User) -> None:
     post.hidden, post.hidden_at, post.hidden_by_id = False, None, None
     search.index_post(post, title=post.topic.title if post.is_question else None)
     audit.record("forum.post_unhidden", post, actor=by, topic_id=post.topic_id)
-    db.session.commit()
+    db.session.flush()
 
 
 def delete_post(post: Post, *, by: User) -> None:
@@ -488,19 +468,19 @@ def delete_post(post: Post, *, by: User) -> None:
     search.remove_post(post.id)
     audit.record("forum.post_deleted", post, actor=by, topic_id=topic.id, number=post.number)
     db.session.delete(post)
-    db.session.commit()
+    db.session.flush()
 
 
 def set_locked(topic: Topic, locked: bool, *, by: User) -> None:
     topic.locked = locked
     audit.record("forum.topic_locked" if locked else "forum.topic_unlocked", topic, actor=by)
-    db.session.commit()
+    db.session.flush()
 
 
 def set_pinned(topic: Topic, pinned: bool, *, by: User) -> None:
     topic.pinned = pinned
     audit.record("forum.topic_pinned" if pinned else "forum.topic_unpinned", topic, actor=by)
-    db.session.commit()
+    db.session.flush()
 
 
 def move_topic(topic: Topic, category: Category, *, by: User) -> None:
@@ -514,9 +494,10 @@ def move_topic(topic: Topic, category: Category, *, by: User) -> None:
             .values(topic_count=Category.topic_count + delta)
             .execution_options(synchronize_session=False)
         )
+        db.session.expire(cat, ["topic_count"])
     topic.category = category
     audit.record("forum.topic_moved", topic, actor=by, source=old.slug, target=category.slug)
-    db.session.commit()
+    db.session.flush()
 
 
 def report_post(post: Post, *, by: User, reason: str) -> Report:
@@ -526,7 +507,7 @@ def report_post(post: Post, *, by: User, reason: str) -> Report:
     report = Report(post_id=post.id, reporter_id=by.id, reason=reason[:500])
     db.session.add(report)
     audit.record("forum.post_reported", post, actor=by, topic_id=post.topic_id)
-    db.session.commit()
+    db.session.flush()
     return report
 
 
@@ -543,4 +524,4 @@ def resolve_report(report: Report, *, by: User) -> None:
     if report.resolved_at is None:
         report.resolved_at, report.resolved_by_id = utcnow(), by.id
         audit.record("forum.report_resolved", report, actor=by, post_id=report.post_id)
-        db.session.commit()
+        db.session.flush()

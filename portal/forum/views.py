@@ -2,17 +2,16 @@
 
 from datetime import UTC, datetime
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.auth.policy import require
-from portal.core.exceptions import DomainError
 from portal.core.forms import bounded_int
 from portal.core.htmx import is_htmx, render
 from portal.core.markdown import render_markdown
 from portal.core.pagination import requested_page
 from portal.extensions import db, limiter
-from portal.forum import bp, search, services
+from portal.forum import search, services
 from portal.forum.forms import (
     CategoryForm,
     MoveTopicForm,
@@ -22,6 +21,8 @@ from portal.forum.forms import (
     TopicForm,
 )
 from portal.forum.models import BODY_MAX, Category, Post, Report, Topic
+
+bp = Blueprint("forum", __name__, url_prefix="/forum")
 
 POSTS_PER_PAGE = 30
 TOO_MANY_POSTS = (
@@ -42,27 +43,6 @@ def _poster() -> str:
 post_rate_limit = limiter.limit(
     _post_limit, methods=["POST"], key_func=_poster, error_message=TOO_MANY_POSTS
 )
-
-
-@bp.app_template_filter("relative")
-def relative_time(value: datetime | None) -> str:
-    """ "há 5 minutos"-style age of a UTC datetime."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    seconds = int((datetime.now(UTC) - value).total_seconds())
-    for size, one, many in (
-        (86400 * 365, "ano", "anos"),
-        (86400 * 30, "mês", "meses"),
-        (86400, "dia", "dias"),
-        (3600, "hora", "horas"),
-        (60, "minuto", "minutos"),
-    ):
-        if seconds >= size:
-            count = seconds // size
-            return f"há {count} {one if count == 1 else many}"
-    return "agora mesmo"
 
 
 @bp.app_template_filter("iso")
@@ -181,7 +161,7 @@ def new_topic(category_id: int):
     if not form.is_submitted() and goal_id:
         form.goal_id.data = str(goal_id)
     if form.validate_on_submit():
-        try:
+        with form.refusals():
             topic = services.create_topic(
                 category,
                 by=_me(),
@@ -189,9 +169,6 @@ def new_topic(category_id: int):
                 body=form.body.data,
                 goal_id=int(form.goal_id.data) if form.goal_id.data else None,
             )
-        except DomainError as error:
-            form.fail(error)
-        else:
             flash("Tópico publicado. Você será avisado(a) das respostas.", "success")
             return redirect(url_for("forum.topic", topic_id=topic.id))
     return render(
@@ -229,11 +206,8 @@ def reply(topic_id: int):
     if not form.is_submitted() and quoted:
         form.body.data = _quote(topic, quoted)
     if form.validate_on_submit():
-        try:
+        with form.refusals():
             post = services.reply(topic, by=_me(), body=form.body.data)
-        except DomainError as error:
-            form.fail(error)
-        else:
             if is_htmx():
                 return render_template(
                     "forum/_reply_created.html",
@@ -278,11 +252,8 @@ def edit_post(post_id: int):
     require(current_user, "forum.post.edit", post)
     form = PostForm(obj=post)
     if form.validate_on_submit():
-        try:
+        with form.refusals():
             services.edit_post(post, by=_me(), body=form.body.data)
-        except DomainError as error:
-            form.fail(error)
-        else:
             if is_htmx():
                 return render_template("forum/_post.html", post=post, topic=post.topic)
             flash("Mensagem editada.", "success")
@@ -310,12 +281,8 @@ def post_history(post_id: int):
 def accept_answer(post_id: int):
     post = _post_or_404(post_id)
     require(current_user, "forum.topic.accept", post.topic)
-    try:
-        services.accept_answer(post, by=_me())
-    except DomainError as error:
-        flash(error.message, "danger")
-    else:
-        flash("Resposta marcada como aceita: o tópico está resolvido.", "success")
+    services.accept_answer(post, by=_me())
+    flash("Resposta marcada como aceita: o tópico está resolvido.", "success")
     return redirect(_post_url(post))
 
 
@@ -359,11 +326,8 @@ def report_post(post_id: int):
     require(current_user, "forum.report", post)
     form = ReportForm()
     if form.validate_on_submit():
-        try:
+        with form.refusals():
             services.report_post(post, by=_me(), reason=form.reason.data)
-        except DomainError as error:
-            form.fail(error)
-        else:
             flash("Denúncia enviada à moderação da SEGES. Obrigado.", "success")
             return redirect(_post_url(post))
     return render("forum/report.html", "forum/_report_form.html", form.status, form=form, post=post)
@@ -395,11 +359,7 @@ def resolve_report(report_id: int):
 def _moderate_post(post_id: int, action, message: str):
     post = _post_or_404(post_id)
     require(current_user, "forum.moderate", post)
-    try:
-        action(post, by=_me())
-    except DomainError as error:
-        flash(error.message, "danger")
-        return redirect(url_for("forum.topic", topic_id=post.topic_id))
+    action(post, by=_me())
     flash(message, "success")
     return redirect(url_for("forum.topic", topic_id=post.topic_id))
 
@@ -452,11 +412,8 @@ def move_topic(topic_id: int):
         form.category_id.data = str(topic.category_id)
     if form.validate_on_submit():
         target = db.session.get(Category, int(form.category_id.data))
-        try:
+        with form.refusals():
             services.move_topic(topic, target, by=_me())
-        except DomainError as error:
-            form.fail(error)
-        else:
             flash(f"Tópico movido para “{target.name}”.", "success")
             return redirect(url_for("forum.topic", topic_id=topic.id))
     return render("forum/move.html", "forum/_move_form.html", form.status, form=form, topic=topic)
@@ -492,7 +449,7 @@ def edit_category(category_id: int):
 def _category_form(category: Category | None):
     form = CategoryForm(obj=category)
     if form.validate_on_submit():
-        try:
+        with form.refusals():
             services.save_category(
                 category,
                 by=_me(),
@@ -501,9 +458,6 @@ def _category_form(category: Category | None):
                 position=form.position.data or 0,
                 seges_only=form.seges_only.data,
             )
-        except DomainError as error:
-            form.fail(error)
-        else:
             flash("Categoria salva.", "success")
             return redirect(url_for("forum.categories"))
     return render(

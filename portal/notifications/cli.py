@@ -4,6 +4,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.core.clock import local_today
+from portal.core.formatting import format_date
+from portal.core.urls import OFFLINE
+from portal.extensions import db
+from portal.notifications import reminders
+
 reminders_cli = AppGroup("reminders", help="Lembretes, relação mensal de adesões e resumos.")
 
 WHAT = {
@@ -21,10 +27,6 @@ WHAT = {
               help="Roda como se hoje fosse AAAA-MM-DD (padrão: hoje em Brasília).")
 def send_command(dry_run, today):
     """Envia os lembretes do dia (idempotente: rodar de novo no mesmo dia não repete)."""
-    from portal.core.clock import local_today
-    from portal.core.urls import OFFLINE
-    from portal.notifications import reminders
-
     day = today.date() if today else local_today()
     public_url = current_app.config.get("PUBLIC_URL")
     if not public_url and not dry_run:
@@ -35,10 +37,11 @@ def send_command(dry_run, today):
         "/", base_url=public_url or "http://localhost/", environ_overrides={OFFLINE: True}
     ):
         report = reminders.send(day, dry_run=dry_run)
+        db.session.commit()
     prefix = "[simulação] " if dry_run else ""
     for line in report.lines:
         click.echo(f"{prefix}{line}")
     summary = ", ".join(f"{report.counts[key]} {label}" for key, label in WHAT.items()
                         if report.counts.get(key))
     verb = "Seriam enviados" if dry_run else "Enviados"
-    click.echo(f"{verb} em {day:%d/%m/%Y}: {summary or 'nada'}.")
+    click.echo(f"{verb} em {format_date(day)}: {summary or 'nada'}.")

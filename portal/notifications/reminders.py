@@ -22,6 +22,7 @@ from portal.agreements.models import Agreement
 from portal.auth.models import User
 from portal.auth.roles import SEGES_ROLES
 from portal.core.clock import local_date
+from portal.core.formatting import format_date
 from portal.core.validators import format_cnpj
 from portal.deliverables import lifecycle
 from portal.deliverables.models import Deliverable, Review, Submission
@@ -167,7 +168,7 @@ def deadline_reminders(today: date) -> list[Reminder]:
         reminders.append(Reminder(
             keys=[f"prazo:{deliverable.id}:{n}"],
             kind="deliverable.reminder",
-            message=f"Lembrete: {what} vence {when}, em {deliverable.due_on:%d/%m/%Y}.",
+            message=f"Lembrete: {what} vence {when}, em {format_date(deliverable.due_on)}.",
             url=_deliverable_url(deliverable.id),
             recipients=users.get(deliverable.institution_id, []),
             label=f"Lembrete ({n} d): {_goal_text(deliverable)} — "
@@ -193,17 +194,17 @@ def overdue_reminders(today: date) -> list[Reminder]:
         since = "ontem" if late == 1 else f"há {late} dias"
         if deliverable.status == lifecycle.Status.RETURNED:
             message = (f"A {_goal_text(deliverable)} foi devolvida pela SEGES e aguarda a sua "
-                       f"correção (prazo: {deliverable.due_on:%d/%m/%Y}). Corrija e envie de "
+                       f"correção (prazo: {format_date(deliverable.due_on)}). Corrija e envie de "
                        "novo assim que possível.")
         elif deliverable.is_followup:  # SEGES's own request, never a breach of the plan
             message = (f"O relato de acompanhamento pedido pela SEGES da "
                        f"{_goal_text(deliverable)} está pendente desde "
-                       f"{deliverable.due_on:%d/%m/%Y}. Envie assim que possível.")
+                       f"{format_date(deliverable.due_on)}. Envie assim que possível.")
         else:
             origin = (" (prazo padrão da SEGES)"
                       if deliverable.deadline_source == lifecycle.Source.DEFAULT else "")
             message = (f"A {_goal_text(deliverable)} está atrasada: venceu {since}, em "
-                       f"{deliverable.due_on:%d/%m/%Y}{origin}. Envie assim que possível.")
+                       f"{format_date(deliverable.due_on)}{origin}. Envie assim que possível.")
         reminders.append(Reminder(
             keys=[f"atraso:{deliverable.id}:{today.isoformat()}"],
             kind="followup.pending" if deliverable.is_followup else "deliverable.overdue",
@@ -300,11 +301,11 @@ def adhesion_report(deliverable: Deliverable, today: date) -> tuple[str, date, d
         lines.append(
             f"{number}. **{_escape(adhesion.partner.display_name)}** — CNPJ "
             f"{format_cnpj(adhesion.partner.cnpj)} — assinado em "
-            f"{adhesion.signed_on:%d/%m/%Y} — {_escape(instrument)}"
+            f"{format_date(adhesion.signed_on)} — {_escape(instrument)}"
         )
     if not adhesions:
         lines.append("Nenhuma adesão registrada no portal neste mês.")
-    lines += ["", f"_Relação preenchida pelo portal em {today:%d/%m/%Y} com as adesões "
+    lines += ["", f"_Relação preenchida pelo portal em {format_date(today)} com as adesões "
                   "registradas. Revise, complete se preciso e envie._"]
     return "\n".join(lines), first, last
 

@@ -15,7 +15,8 @@ from sqlalchemy import event, func, inspect
 from werkzeug.routing import BuildError
 
 from portal.auth.models import User
-from portal.core.mail import build_message, send_messages
+from portal.core import audit
+from portal.core.mail import build_message, send_after_commit
 from portal.core.models import utcnow
 from portal.core.urls import external_url
 from portal.extensions import db
@@ -25,7 +26,6 @@ from portal.notifications.models import Notification, NotificationPreference
 log = logging.getLogger("portal.notifications")
 
 _PENDING = "portal.notifications.pending"  # session.info: notifications of this transaction
-_OUTBOX = "portal.notifications.outbox"  # session.info: e-mails to send once it commits
 
 
 def notify(user, kind: str, message: str, url: str | None = None) -> Notification:
@@ -73,7 +73,7 @@ def unread_count(user) -> int:
 def mark_read(notification: Notification) -> None:
     if notification.read_at is None:
         notification.read_at = utcnow()
-    db.session.commit()
+    db.session.flush()
 
 
 def mark_all_read(user) -> int:
@@ -82,7 +82,7 @@ def mark_all_read(user) -> int:
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
-    db.session.commit()
+    db.session.flush()
     return result.rowcount
 
 
@@ -103,8 +103,6 @@ def preferences(user) -> dict[str, str]:
 
 def save_preferences(user, choices: dict[str, str]) -> int:
     """Store the user's choices for the kinds they can receive; returns how many changed."""
-    from portal.core import audit
-
     current = {
         p.kind: p
         for p in db.session.scalars(
@@ -130,7 +128,7 @@ def save_preferences(user, choices: dict[str, str]) -> int:
         changed += 1
     if changed:
         audit.record("notifications.preferences_saved", user, actor=user, changed=changed)
-    db.session.commit()
+    db.session.flush()
     return changed
 
 
@@ -209,8 +207,8 @@ def _decide_deliveries(session) -> None:
         if delivery == kinds.IMMEDIATE:
             notification.emailed_at = now
             outgoing.append(_notification_mail(user, _item(notification), preferences_link))
-    if outgoing:
-        session.info.setdefault(_OUTBOX, []).extend(outgoing)
+    for message in outgoing:
+        send_after_commit(message, session)
 
 
 def _alive(notification: Notification, session) -> bool:
@@ -218,28 +216,11 @@ def _alive(notification: Notification, session) -> bool:
     return (state.pending or state.persistent) and state.session_id == session.hash_key
 
 
-def queue_mail(message) -> None:
-    """Send ``message`` once the current transaction commits (never if it rolls back)."""
-    db.session.info.setdefault(_OUTBOX, []).append(message)
-
-
-def _send_after_commit(session) -> None:
-    messages = session.info.pop(_OUTBOX, None)
-    if not messages:
-        return
-    try:
-        send_messages(messages)
-    except Exception:  # the work is committed: a rendering or mail bug must not become a 500
-        log.exception("Falha ao enviar %d e-mail(s) de notificação.", len(messages))
-
-
 def _forget(session, *_args) -> None:
-    session.info.pop(_OUTBOX, None)
     session.info.pop(_PENDING, None)
 
 
 event.listen(db.session, "before_commit", _decide_deliveries)
-event.listen(db.session, "after_commit", _send_after_commit)
 event.listen(db.session, "after_rollback", _forget)
 
 
@@ -283,4 +264,4 @@ def queue_digest(user: User, notifications: list[Notification]) -> None:
         if len(items) == 1
         else f"Resumo diário: {len(items)} notificações · Rede de Parcerias"
     )
-    queue_mail(build_message(user.email, subject, text, html))
+    send_after_commit(build_message(user.email, subject, text, html))

@@ -1,14 +1,16 @@
 """The current user's notifications, the header bell and the e-mail preferences."""
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
 from portal.auth.policy import require
 from portal.core.htmx import is_htmx, render, toast
 from portal.extensions import db, login_manager
-from portal.notifications import bp, services
+from portal.notifications import services
 from portal.notifications.forms import chosen, preferences_form
 from portal.notifications.models import Notification
+
+bp = Blueprint("notifications", __name__)
 
 STOP_POLLING = 286  # htmx stops an "every" trigger on this status
 

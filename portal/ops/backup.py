@@ -158,6 +158,16 @@ def _libpq(url: sa.URL) -> tuple[str, dict]:
     return plain.render_as_string(hide_password=False), env
 
 
+def _run(args: list[str], env: dict, failure: str) -> None:
+    """Run a PostgreSQL client; when it fails, its last error line goes into the OpsError."""
+    result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+        args, env=env, capture_output=True, check=False
+    )
+    if result.returncode != 0:
+        detail = result.stderr.decode(errors="replace").strip().splitlines()
+        raise OpsError(f"{failure}: {detail[-1] if detail else result.returncode}")
+
+
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if not path:
@@ -224,7 +234,7 @@ def _snapshot_postgresql(workdir: Path) -> Snapshot:
                 revision = ",".join(sorted(versions)) or None
             refs = _read_refs(lambda q: connection.execute(sa.text(q)).all(), exists)
             # pg_dump sees exactly the snapshot the references above were read from.
-            result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+            _run(
                 [
                     pg_dump,
                     "--no-owner",
@@ -234,13 +244,9 @@ def _snapshot_postgresql(workdir: Path) -> Snapshot:
                     f"--file={out}",
                     f"--dbname={uri}",
                 ],
-                env=env,
-                capture_output=True,
-                check=False,
+                env,
+                "pg_dump falhou",
             )
-    if result.returncode != 0:
-        detail = result.stderr.decode(errors="replace").strip().splitlines()
-        raise OpsError(f"pg_dump falhou: {detail[-1] if detail else result.returncode}")
     return Snapshot(out, DB_MEMBERS["postgresql"], revision, refs)
 
 
@@ -486,7 +492,7 @@ def _restore_postgresql(source: Path) -> None:
             connection.execute(sa.text("DROP SCHEMA public CASCADE"))
             connection.execute(sa.text("CREATE SCHEMA public"))
     db.engine.dispose()
-    result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+    _run(
         [
             psql,
             "-X",
@@ -497,13 +503,9 @@ def _restore_postgresql(source: Path) -> None:
             f"--file={source}",
             f"--dbname={uri}",
         ],
-        env=env,
-        capture_output=True,
-        check=False,
+        env,
+        "psql falhou ao restaurar",
     )
-    if result.returncode != 0:
-        detail = result.stderr.decode(errors="replace").strip().splitlines()
-        raise OpsError(f"psql falhou ao restaurar: {detail[-1] if detail else result.returncode}")
 
 
 def _restore_uploads(manifest: dict, stage: Path, *, force: bool) -> None:

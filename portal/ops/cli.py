@@ -6,6 +6,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from portal.ops.backup import OpsError, create_backup, restore_backup
+from portal.ops.storage_check import check_storage
+
 
 class _Refused(click.ClickException):
     def __init__(self, message: str, exit_code: int):
@@ -22,8 +25,6 @@ def backup_command(dest):
     DEST é um arquivo .tar.gz ou .tar, ou uma pasta (o nome é gerado). O portal pode
     continuar atendendo durante o backup.
     """
-    from portal.ops.backup import OpsError, create_backup
-
     try:
         result = create_backup(dest)
     except OpsError as error:
@@ -43,8 +44,6 @@ def backup_command(dest):
 @with_appcontext
 def restore_command(archive, force):
     """Restaura um backup numa instância vazia (confere o manifesto antes de tudo)."""
-    from portal.ops.backup import OpsError, restore_backup
-
     try:
         manifest = restore_backup(archive, force=force)
     except OpsError as error:
@@ -66,8 +65,6 @@ storage_cli = AppGroup("storage", help="Arquivos de evidência.")
 )
 def storage_check_command(repair_orphans):
     """Confere tamanho e SHA-256 de cada arquivo referenciado e lista os órfãos."""
-    from portal.ops.storage_check import check_storage
-
     report = check_storage(repair_orphans=repair_orphans)
     for problem in report.problems:
         click.echo(problem)

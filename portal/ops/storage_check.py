@@ -23,7 +23,9 @@ from pathlib import Path
 from sqlalchemy import true
 
 from portal.core.storage import CHUNK, storage
+from portal.deliverables.models import Evidence
 from portal.extensions import db
+from portal.training.models import TrainingRecord
 
 ORPHANS_DIR = ".orfaos"
 TMP_DIR = ".tmp"
@@ -64,9 +66,6 @@ class CheckReport:
 
 def file_refs() -> list[FileRef]:
     """Every row that references a stored file, from the current database session."""
-    from portal.deliverables.models import Evidence
-    from portal.training.models import TrainingRecord
-
     refs = []
     for kind, model, extra in (
         ("evidence", Evidence, Evidence.kind == "file"),

@@ -3,8 +3,9 @@
 from wtforms import SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
-from portal.agreements.models import AXES, ELOS, SPHERES, UFS
+from portal.agreements.models import AXES
 from portal.core.forms import IntegerField, PortalForm, choices, strip
+from portal.institutions.models import ELOS, SPHERES, UFS
 from portal.panel.services import SORTS, PanelFilters
 
 

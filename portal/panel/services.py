@@ -7,13 +7,25 @@ from time import monotonic
 from flask import current_app
 from sqlalchemy import String, case, cast, func, literal, or_
 
-from portal.agreements.models import Agreement, Goal, Institution
+from portal.agreements.models import Agreement, Goal
 from portal.core.clock import local_today
 from portal.core.pagination import RowPagination
-from portal.core.search import LIKE_ESCAPE, like_pattern
 from portal.deliverables import lifecycle
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
+from portal.institutions.models import Institution
+from portal.training.models import TrainingRecord
+
+# What the progress rows say of each partner (selected and grouped by).
+PARTNER_COLUMNS = (
+    Institution.id,
+    Institution.name,
+    Institution.acronym,
+    Institution.uf,
+    Institution.elo,
+    Institution.sphere,
+    Institution.parent_id,
+)
 
 SORTS = {
     "nome": "Nome",
@@ -63,11 +75,11 @@ def _institution_conditions(filters: PanelFilters) -> list:
     elif filters.layer == 2:
         conditions.append(Institution.parent_id.is_not(None))
     if filters.q:
-        term = like_pattern(filters.q)
+        term = filters.q.lower()
         conditions.append(
             or_(
-                func.lower(Institution.name).like(term, escape=LIKE_ESCAPE),
-                func.lower(Institution.acronym).like(term, escape=LIKE_ESCAPE),
+                func.lower(Institution.name).contains(term, autoescape=True),
+                func.lower(Institution.acronym).contains(term, autoescape=True),
             )
         )
     return conditions
@@ -82,13 +94,7 @@ def progress_query(
     percent = case((due == 0, literal(0.0)), else_=done * 100.0 / due)
     query = (
         db.select(
-            Institution.id,
-            Institution.name,
-            Institution.acronym,
-            Institution.uf,
-            Institution.elo,
-            Institution.sphere,
-            Institution.parent_id,
+            *PARTNER_COLUMNS,
             due.label("due"),
             done.label("done"),
             overdue.label("overdue"),
@@ -99,15 +105,7 @@ def progress_query(
         )
         .join(Deliverable, Deliverable.institution_id == Institution.id)
         .where(*_institution_conditions(filters), *_deliverable_conditions(filters))
-        .group_by(
-            Institution.id,
-            Institution.name,
-            Institution.acronym,
-            Institution.uf,
-            Institution.elo,
-            Institution.sphere,
-            Institution.parent_id,
-        )
+        .group_by(*PARTNER_COLUMNS)
     )
     key = {
         "nome": Institution.name,
@@ -180,8 +178,6 @@ class Totals:
 
 
 def totals(filters: PanelFilters, today: date) -> Totals:
-    from portal.training.models import TrainingRecord
-
     institutions = db.session.scalar(
         db.select(func.count(Institution.id)).where(*_institution_conditions(filters))
     )
@@ -279,14 +275,3 @@ def matrix(institution_ids: list[int], filters: PanelFilters) -> tuple[list[str]
                 "distance": distance,
             }
     return [code for _, code in codes], cells
-
-
-def paginate_all(query, batch: int = 1000):
-    """Every row of ``query`` in batches (exports), without loading them all at once."""
-    offset = 0
-    while True:
-        rows = db.session.execute(query.limit(batch).offset(offset)).all()
-        yield from rows
-        if len(rows) < batch:
-            return
-        offset += batch

@@ -1,19 +1,17 @@
 """Painel da Rede (SEGES): progress by partner, the partner × goal matrix, exports."""
 
-import csv
-import io
-
-from flask import Response, request
+from flask import Blueprint, request
 from flask_login import current_user, login_required
-from openpyxl import Workbook
 
 from portal.auth.policy import require
 from portal.core.clock import local_today
+from portal.core.database import stream_rows
 from portal.core.htmx import render
-from portal.core.spreadsheets import XLSX_MIMETYPE, csv_row, xlsx_row
-from portal.panel import bp
+from portal.core.spreadsheets import send_table
 from portal.panel import services as panel
 from portal.panel.forms import PanelFilterForm
+
+bp = Blueprint("panel", __name__)
 
 COLUMNS = [
     "Parceiro",
@@ -74,7 +72,7 @@ def panel_page():
 
 
 def _export_rows(form: PanelFilterForm):
-    for row in panel.paginate_all(_query(form)):
+    for row in stream_rows(_query(form)):
         yield [
             row.name,
             row.acronym or "",
@@ -92,44 +90,22 @@ def _export_rows(form: PanelFilterForm):
         ]
 
 
+def _export(fmt: str):
+    require(current_user, "network.panel")
+    # Built whole inside the request (not streamed): one row per partner, 6,000 at most.
+    return send_table(
+        _export_rows(_form()), COLUMNS, f"painel-da-rede-{local_today()}", fmt,
+        sheet="Painel da Rede",
+    )
+
+
 @bp.get("/painel.csv")
 @login_required
 def panel_csv():
-    require(current_user, "network.panel")
-    form = _form()
-
-    # Built whole inside the request: one row per partner (6,000 at most, about 1 MB), and
-    # a streamed body would outlive the request's database session.
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel opens UTF-8 with accents correctly
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(COLUMNS)
-    writer.writerows(csv_row(row) for row in _export_rows(form))
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="painel-da-rede-{local_today()}.csv"'
-        },
-    )
+    return _export("csv")
 
 
 @bp.get("/painel.xlsx")
 @login_required
 def panel_xlsx():
-    require(current_user, "network.panel")
-    form = _form()
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Painel da Rede")
-    sheet.append(COLUMNS)
-    for row in _export_rows(form):
-        sheet.append(xlsx_row(sheet, row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return Response(
-        buffer.getvalue(),
-        headers={
-            "Content-Type": XLSX_MIMETYPE,
-            "Content-Disposition": f'attachment; filename="painel-da-rede-{local_today()}.xlsx"',
-        },
-    )
+    return _export("xlsx")

@@ -15,7 +15,11 @@ from typing import Any, NoReturn
 import click
 from flask.cli import AppGroup
 
+from portal.core.exceptions import DomainError
+from portal.core.formatting import format_date
+from portal.extensions import db
 from portal.plans.importer import PlanParseError, parse_plan
+from portal.plans.services import import_plan
 from portal.schedule.engine import describe_schedule
 
 plan = AppGroup("plan", help="Plano de Trabalho: leitura e importação.")
@@ -151,12 +155,10 @@ def parse_command(file: str, as_json: bool) -> None:
 @click.option("--number", default=None, help="Número do acordo, se diferente do documento.")
 def import_command(file: str, start, years: int, number: str | None) -> None:
     """Importa ARQUIVO: cria instituições, acordo e metas e gera as entregas (sem duplicar)."""
-    from portal.core.exceptions import DomainError
-    from portal.plans.services import import_plan
-
     try:
         parsed = parse_plan(_read(file))
         agreement, created = import_plan(parsed, start=start.date(), years=years, number=number)
+        db.session.commit()
     except _Unreadable as error:
         _fail(str(error))
     except PlanParseError as error:
@@ -166,7 +168,7 @@ def import_command(file: str, start, years: int, number: str | None) -> None:
     verb = "importado" if created else "já existia; entregas que faltavam foram geradas"
     click.echo(
         f"{agreement.title} {verb}: {len(agreement.goals)} metas, vigência "
-        f"{agreement.term_start:%d/%m/%Y} a {agreement.term_end:%d/%m/%Y}."
+        f"{format_date(agreement.term_start)} a {format_date(agreement.term_end)}."
     )
     for warning in parsed["warnings"]:
         click.echo(f"Aviso: {warning}")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import html
-import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -30,7 +29,12 @@ from html.parser import HTMLParser
 from importlib import resources
 from typing import Any
 
+from text_to_num import alpha2digit
+
+from portal.core.search import fold
+from portal.core.storage import sniff_magic
 from portal.core.validators import format_cnpj, format_nup, is_valid_cnpj, is_valid_nup
+from portal.schedule.engine import SCHEDULE_KINDS
 
 __all__ = [
     "SCHEDULE_KINDS",
@@ -42,20 +46,6 @@ __all__ = [
 ]
 
 SEED_PLAN_FILENAME = "plano-de-trabalho-act-160-2025-mg.txt"
-
-SCHEDULE_KINDS = frozenset(
-    {
-        "once_after_start",
-        "at_start",
-        "annual",
-        "periodic",
-        "during_term",
-        "per_regulation",
-        "on_call",
-        "monthly_after_event",
-        "manual",
-    }
-)
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024  # a real plan is tens of kilobytes
 
@@ -75,22 +65,6 @@ def read_seed_plan() -> bytes:
 # ===================================================================== text
 
 
-@functools.lru_cache(maxsize=8192)
-def _fold_char(char: str) -> str:
-    """One character, lower case and without accents (always one character)."""
-    decomposed = unicodedata.normalize("NFKD", char)
-    base = decomposed[0] if decomposed else char
-    if unicodedata.combining(base):
-        base = char
-    lower = base.lower()
-    return lower if len(lower) == 1 else base
-
-
-def _fold(text: str) -> str:
-    """Lower-case, accent-free copy of ``text`` with the same length."""
-    return "".join(map(_fold_char, text))
-
-
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 _SPACES = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;.:!?)\]])")
@@ -106,20 +80,21 @@ def _clean(text: str) -> str:
 
 
 def _clean_folded(text: str) -> str:
-    return _fold(_clean(text))
+    return fold(_clean(text))
 
 
 # ================================================================= decoding
 
-_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "uma imagem PNG"),
-    (b"\xff\xd8\xff", "uma imagem JPEG"),
-    (b"GIF8", "uma imagem GIF"),
-    (b"%PDF", "um PDF"),
-    (b"PK\x03\x04", "um arquivo compactado (ZIP, DOCX ou ODT)"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "um documento do Office (DOC ou XLS)"),
-    (b"{\\rtf", "um documento RTF"),
-)
+# What a binary file is, by its magic bytes (portal.core.storage.sniff_magic).
+_NOT_TEXT = {
+    "image/png": "uma imagem PNG",
+    "image/jpeg": "uma imagem JPEG",
+    "image/gif": "uma imagem GIF",
+    "application/pdf": "um PDF",
+    "application/zip": "um arquivo compactado (ZIP, DOCX ou ODT)",
+    "application/x-ole-storage": "um documento do Office (DOC ou XLS)",
+    "application/rtf": "um documento RTF",
+}
 # What the second byte of a UTF-8 accented letter looks like once read as cp1252.
 _CONTINUATION_CHARS = (
     bytes(range(0x80, 0xC0)).decode("cp1252", errors="ignore") + "\x81\x8d\x8f\x90\x9d"
@@ -163,11 +138,11 @@ def _decode(data: bytes | str, warnings: list[str]) -> str:
             raise PlanParseError("O arquivo está vazio.")
         if len(raw) > MAX_INPUT_BYTES:
             raise PlanParseError("O arquivo é grande demais para ser um Plano de Trabalho.")
-        for magic, what in _MAGIC:
-            if raw.startswith(magic):
-                raise PlanParseError(
-                    f"O arquivo é {what}; exporte o Plano de Trabalho do SEI em texto ou HTML."
-                )
+        if (binary := sniff_magic(raw)) is not None:
+            what = _NOT_TEXT.get(binary, "um arquivo binário")
+            raise PlanParseError(
+                f"O arquivo é {what}; exporte o Plano de Trabalho do SEI em texto ou HTML."
+            )
         if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             try:
                 text = raw.decode("utf-16")
@@ -390,32 +365,8 @@ def _heading(row: _Row) -> str | None:
 
 # ================================================================ deadlines
 
-# fmt: off
-_UNITS = {
-    "um": 1, "uma": 1, "dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5,
-    "seis": 6, "sete": 7, "oito": 8, "nove": 9, "dez": 10, "onze": 11, "doze": 12,
-    "treze": 13, "quatorze": 14, "catorze": 14, "quinze": 15, "dezesseis": 16,
-    "dezessete": 17, "dezoito": 18, "dezenove": 19, "vinte": 20, "trinta": 30,
-    "quarenta": 40, "cinquenta": 50, "sessenta": 60, "setenta": 70, "oitenta": 80,
-    "noventa": 90, "cem": 100, "cento": 100, "duzentos": 200, "duzentas": 200,
-    "trezentos": 300, "trezentas": 300, "quatrocentos": 400, "quinhentos": 500,
-    "seiscentos": 600, "setecentos": 700, "oitocentos": 800, "novecentos": 900,
-}
-# fmt: on
-_WORD = "(?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + ")"
-_NUMBER_WORDS = re.compile(rf"\b{_WORD}(?:\s+e\s+{_WORD})*\b")
-_NUMBER_WITH_WORDS = re.compile(r"\b(\d{1,4})\s*\(\s*([a-z][a-z\s]*?)\s*\)")
-
-
-def _words_to_int(words: str) -> int | None:
-    parts = [part for part in re.split(r"\s+e\s+|\s+", words.strip()) if part]
-    if not parts or any(part not in _UNITS for part in parts):
-        return None
-    values = [_UNITS[part] for part in parts]
-    # written from the largest order down: "cento e vinte e cinco"
-    if any(b >= a for a, b in itertools.pairwise(values)):
-        return None
-    return sum(values)
+# "30 (30)" once the words are digits: the plan wrote a number twice, and both must agree.
+_DIGITS_WITH_WORDS = re.compile(r"\b(\d{1,4})\s*\(\s*(\d+)\s*\)")
 
 
 class _Disagreement(Exception):
@@ -424,22 +375,15 @@ class _Disagreement(Exception):
 
 def _numbers_to_digits(folded: str) -> str:
     """'30 (trinta) dias' → '30 dias'; 'trinta dias' → '30 dias'."""
+    # threshold=0: "um"/"uma" too ("uma vez ao ano"), which alpha2digit leaves as words by default
+    digits = alpha2digit(folded, "pt", threshold=0)
 
-    def with_words(match: re.Match[str]) -> str:
-        value = _words_to_int(match.group(2))
-        if value is None:
-            return match.group(0)
-        if value != int(match.group(1)):
+    def written_twice(match: re.Match[str]) -> str:
+        if match.group(1) != match.group(2):
             raise _Disagreement
         return match.group(1)
 
-    folded = _NUMBER_WITH_WORDS.sub(with_words, folded)
-
-    def words(match: re.Match[str]) -> str:
-        value = _words_to_int(match.group(0))
-        return str(value) if value is not None else match.group(0)
-
-    return _NUMBER_WORDS.sub(words, folded)
+    return _DIGITS_WITH_WORDS.sub(written_twice, digits)
 
 
 _AGREEMENT_NOUN = (
@@ -595,7 +539,7 @@ _UFS = frozenset({
 
 def _party_fields(text: str) -> list[dict[str, str]]:
     """Split a run of 'Label: value' pairs into one dict per party."""
-    folded = _fold(text)
+    folded = fold(text)
     matches = list(_LABELS.finditer(folded))
     parties: list[dict[str, str]] = []
     current: dict[str, str] | None = None
@@ -616,7 +560,7 @@ def _party_fields(text: str) -> list[dict[str, str]]:
 def _split_name(raw: str) -> tuple[str, str | None]:
     """'Ministério … (MGI), por meio da Secretaria … (SEGES)' →
     ('Secretaria …', 'SEGES'): the party is the unit that acts."""
-    folded = _fold(raw)
+    folded = fold(raw)
     acting = list(_ACTING_THROUGH.finditer(folded))
     name = raw[acting[-1].end() :] if acting else raw
     # "(SEGES)" is an acronym; "(MG)" is the state the unit belongs to.
@@ -628,7 +572,7 @@ def _split_name(raw: str) -> tuple[str, str | None]:
 
 
 def _sphere(value: str) -> str:
-    folded = _fold(value)
+    folded = fold(value)
     for needle, sphere in _SPHERES:
         if needle in folded:
             return sphere
@@ -640,7 +584,7 @@ def _is_field_row(row: _Row) -> bool:
     ('CNPJ: …' | 'CNPJ: …'), as opposed to a row with a whole party per cell."""
     labels = []
     for cell in row.cells:
-        found = list(_LABELS.finditer(_fold(cell)))
+        found = list(_LABELS.finditer(fold(cell)))
         if len(found) > 1:
             return False
         if found:
@@ -669,7 +613,7 @@ def _parse_parties(rows: list[_Row], warnings: list[str]) -> list[dict[str, Any]
         if not name:
             warnings.append(f"party {number}: name (Órgão) not found")
         cnpj_raw = fields.get("cnpj", "")
-        cnpj_compact = re.sub(r"[\s.\-/]", "", _fold(cnpj_raw)).upper()
+        cnpj_compact = re.sub(r"[\s.\-/]", "", fold(cnpj_raw)).upper()
         try:
             cnpj = format_cnpj(cnpj_compact) if len(cnpj_compact) == 14 else cnpj_raw
         except ValueError:
@@ -959,7 +903,7 @@ def parse_plan(data: bytes | str) -> dict[str, Any]:
             starts[name] = index
 
     all_text = "\n".join(row.text for row in rows)
-    all_f = _fold(all_text)
+    all_f = fold(all_text)
 
     # ---- the cronograma: the proof that this is a Plano de Trabalho
     if "cronograma" in starts:
@@ -984,7 +928,7 @@ def parse_plan(data: bytes | str) -> dict[str, Any]:
 
     # ---- agreement header
     first_section = min(starts.values(), default=min(len(rows), 12))
-    head_f = _fold("\n".join(row.text for row in rows[:first_section]))
+    head_f = fold("\n".join(row.text for row in rows[:first_section]))
     kind, number = _agreement_header(head_f, all_f)
     if number is None:
         warnings.append("agreement number not found")

@@ -1,23 +1,22 @@
-"""Importing a parsed Plano de Trabalho, and registering adhesions (second layer)."""
+"""Work plans: importing a parsed Plano de Trabalho, registering adhesions (second layer), and
+editing an agreement's data and its goals, which regenerates their future deliverables."""
 
 import re
 from datetime import date
 
-from portal.agreements.models import (
-    ADHESION_KINDS,
-    UFS,
-    Agreement,
-    AgreementParty,
-    Goal,
-    Institution,
-)
-from portal.agreements.services import find_by_cnpj
-from portal.core import audit
+from sqlalchemy import func
+
+from portal.agreements.models import ADHESION_KINDS, GOAL_ROLES, Agreement, AgreementParty, Goal
+from portal.core import audit, clock
 from portal.core.exceptions import DomainError
-from portal.core.validators import is_valid_cnpj, only_digits
+from portal.core.storage import UploadRefused, max_upload_bytes, storage
+from portal.core.validators import format_nup, is_valid_cnpj, only_digits
 from portal.deliverables import generation
+from portal.deliverables.models import Deliverable
 from portal.extensions import db
-from portal.plans import importer
+from portal.institutions.models import UFS, Institution
+from portal.institutions.services import find_by_cnpj
+from portal.plans import importer, signals
 from portal.schedule import engine as schedule
 
 ELO_BY_SPHERE = {
@@ -160,7 +159,7 @@ def import_plan(
         deliverables_created=count,
         warnings=plan.get("warnings", []),
     )
-    db.session.commit()
+    db.session.flush()
     return agreement, created
 
 
@@ -170,8 +169,6 @@ def _date(value: str | None) -> date | None:
 
 def _store_signed_document(agreement: Agreement, document) -> str:
     """Keep the signed term (PDF only); returns the stored name so a failure can remove it."""
-    from portal.core.storage import UploadRefused, max_upload_bytes, storage
-
     store = storage()
     stored = store.save(document.stream, document.filename or "termo.pdf",
                         max_bytes=max_upload_bytes())
@@ -262,52 +259,24 @@ def register_adhesion(
                 )
             )
     db.session.add(adhesion)
-    stored_name = _store_signed_document(adhesion, document) if document else None
-    try:
-        db.session.flush()
-        generation.generate_deliverables(adhesion)
-        _inform_adhesion_deliverable(parent, signed_on)
-        audit.record(
-            "adhesion.registered",
-            adhesion,
-            actor=by,
-            institution_id=parent.partner_id,
-            adherent=adherent.name,
-            cnpj=cnpj,
-            signed_on=signed_on.isoformat(),
-            document=adhesion.document_name,
-        )
-        _tell_seges_about_adhesion(parent, adhesion, by)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        if stored_name:  # no file without its row
-            from portal.core.storage import storage
-
-            storage().delete(stored_name)
-        raise
+    if document:
+        _store_signed_document(adhesion, document)
+    db.session.flush()
+    generation.generate_deliverables(adhesion)
+    _inform_adhesion_deliverable(parent, signed_on)
+    audit.record(
+        "adhesion.registered",
+        adhesion,
+        actor=by,
+        institution_id=parent.partner_id,
+        adherent=adherent.name,
+        cnpj=cnpj,
+        signed_on=signed_on.isoformat(),
+        document=adhesion.document_name,
+    )
+    signals.adhesion_registered.send(adhesion, parent=parent, by=by)
+    db.session.flush()
     return adhesion
-
-
-def _tell_seges_about_adhesion(parent: Agreement, adhesion: Agreement, by) -> None:
-    from flask import has_request_context, url_for
-
-    from portal.auth.models import User
-    from portal.auth.roles import Role
-    from portal.notifications.services import notify
-
-    url = (url_for("agreements.agreement", agreement_id=adhesion.id)
-           if has_request_context() else None)
-    registrant = (f"{by.name} ({by.institution.acronym or by.institution.name})"
-                  if by is not None else parent.partner.acronym or parent.partner.name)
-    message = (f"{registrant} registrou a adesão de "
-               f"{adhesion.partner.display_name} ao {parent.title}, assinada em "
-               f"{adhesion.signed_on:%d/%m/%Y}.")
-    admins = db.session.scalars(
-        db.select(User).where(User.role == Role.SEGES_ADMIN, User.active.is_(True)))
-    for admin in admins:
-        if admin.id != getattr(by, "id", None):  # whoever registered it knows
-            notify(admin, "adhesion.registered", message, url)
 
 
 def _inform_adhesion_deliverable(parent: Agreement, signed_on: date) -> None:
@@ -321,3 +290,136 @@ def _inform_adhesion_deliverable(parent: Agreement, signed_on: date) -> None:
                 event_date=signed_on.replace(day=1),
                 label=f"Adesões de {signed_on:%m/%Y}",
             )
+
+
+# Editing an agreement and its goals ---------------------------------------------
+
+
+def update_agreement(
+    agreement: Agreement,
+    *,
+    by,
+    number: str | None,
+    work_plan_number: str | None,
+    sei_process: str | None,
+    object: str,
+    signed_on: date | None,
+    term_start: date | None,
+    term_end: date | None,
+) -> int:
+    """Save the agreement's data; when the term changes, redo its future untouched deliverables.
+
+    Extending adds the new periods; shortening removes what would fall after the new end and
+    clips the last period. Work already started (drafts, submissions...) is never touched.
+    """
+    number = number or None
+    if (
+        number
+        and number != agreement.number
+        and db.session.scalar(
+            db.select(Agreement.id).where(
+                Agreement.kind == agreement.kind,
+                Agreement.number == number,
+                Agreement.id != agreement.id,
+            )
+        )
+    ):
+        raise DomainError("Já existe um instrumento deste tipo com este número.", field="number")
+    if term_start and term_end and term_end < term_start:
+        raise DomainError("O fim da vigência deve ser posterior ao início.", field="term_end")
+    before = _agreement_snapshot(agreement)
+    agreement.number = number
+    agreement.work_plan_number = work_plan_number or None
+    agreement.sei_process = format_nup(sei_process) if sei_process else None
+    agreement.object = object or ""
+    agreement.signed_on = signed_on
+    agreement.term_start = term_start
+    agreement.term_end = term_end
+    after = _agreement_snapshot(agreement)
+    changes = {k: after[k] for k in after if before[k] != after[k]}
+    created = 0
+    if "term_start" in changes or "term_end" in changes:
+        db.session.flush()
+        owned = db.select(func.count(Deliverable.id)).join(Goal).where(
+            Goal.agreement_id == agreement.id)
+        before_count = db.session.scalar(owned)
+        for goal in agreement.goals:
+            generation.regenerate_goal(goal, clock.local_today())
+        created = db.session.scalar(owned) - before_count  # negative when the term shrank
+    audit.record(
+        "agreement.updated",
+        agreement,
+        actor=by,
+        institution_id=agreement.partner_id,
+        changes=changes,
+        deliverables_created=created,
+    )
+    db.session.flush()
+    return created
+
+
+def _agreement_snapshot(agreement: Agreement) -> dict:
+    return {
+        "number": agreement.number,
+        "work_plan_number": agreement.work_plan_number,
+        "sei_process": agreement.sei_process,
+        "object": agreement.object,
+        "signed_on": agreement.signed_on.isoformat() if agreement.signed_on else None,
+        "term_start": agreement.term_start.isoformat() if agreement.term_start else None,
+        "term_end": agreement.term_end.isoformat() if agreement.term_end else None,
+    }
+
+
+def update_goal(
+    goal: Goal,
+    *,
+    by,
+    today: date,
+    description: str,
+    deadline_text: str,
+    responsible: str,
+    applies_to_adherents: bool,
+    schedule: dict,
+    roles: list[str] | None = None,
+) -> int:
+    """Save a goal (schedule already validated) and regenerate its future deliverables."""
+    before = {
+        "description": goal.description,
+        "deadline_text": goal.deadline_text,
+        "responsible": goal.responsible,
+        "applies_to_adherents": goal.applies_to_adherents,
+        "schedule": goal.schedule,
+        "roles": list(goal.roles or []),
+    }
+    roles = [r for r in GOAL_ROLES if r in (goal.roles if roles is None else roles)]
+    goal.roles = roles
+    goal.description = description
+    goal.deadline_text = deadline_text or ""
+    goal.responsible = responsible
+    goal.applies_to_adherents = applies_to_adherents
+    goal.schedule = schedule
+    after = {
+        "description": description,
+        "deadline_text": goal.deadline_text,
+        "responsible": responsible,
+        "applies_to_adherents": applies_to_adherents,
+        "schedule": schedule,
+        "roles": roles,
+    }
+    changes = {k: after[k] for k in after if before[k] != after[k]}
+    db.session.flush()
+    audit.record(
+        "goal.updated",
+        goal,
+        actor=by,
+        institution_id=goal.agreement.partner_id,
+        code=goal.code,
+        changes=changes,
+    )
+    db.session.flush()
+    # Who owes it or when: only then are its future, untouched deliverables redone.
+    created = 0
+    if {"schedule", "responsible"} & changes.keys():
+        created = generation.regenerate_goal(goal, today)
+    db.session.flush()
+    return created

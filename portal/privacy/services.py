@@ -2,10 +2,15 @@
 
 from datetime import UTC, datetime
 
+from portal.audit.services import action_label
+from portal.auth.roles import ROLE_LABELS
 from portal.core import audit
 from portal.core.models import AuditEvent
 from portal.core.validators import format_cpf
 from portal.extensions import db
+from portal.focal_points.models import FocalPoint
+from portal.forum.models import Post, Topic
+from portal.notifications.models import Notification
 
 AUDIT_EVENTS_LIMIT = 1000
 
@@ -27,11 +32,6 @@ def _cpf(value: str | None) -> str | None:
 
 def export_personal_data(user) -> dict:
     """Everything about ``user`` (CPF in full: it is their own); records the export and commits."""
-    from portal.agreements.models import FocalPoint
-    from portal.auth.roles import ROLE_LABELS
-    from portal.forum.models import Post, Topic
-    from portal.notifications.models import Notification
-
     institution = user.institution
     conditions = [db.func.lower(FocalPoint.email) == user.email.lower()]
     if user.cpf:
@@ -124,7 +124,7 @@ def export_personal_data(user) -> dict:
                     "id": e.id,
                     "data_hora": _iso(e.created_at),
                     "acao": e.action,
-                    "acao_descricao": audit.action_label(e.action),
+                    "acao_descricao": action_label(e.action),
                     "objeto": e.object_type,
                     "objeto_id": e.object_id,
                     "ip": e.ip,
@@ -144,12 +144,5 @@ def export_personal_data(user) -> dict:
         notifications=len(notifications),
         audit_events=len(events),
     )
-    db.session.commit()
+    db.session.flush()
     return data
-
-
-def record_cpf_view(subject, *, by) -> None:
-    """Every display of an unmasked CPF in a form leaves a trail (LGPD)."""
-    if subject.cpf:
-        audit.record("user.cpf_viewed", subject, actor=by)
-        db.session.commit()

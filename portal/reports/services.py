@@ -41,16 +41,17 @@ import nh3
 from markupsafe import Markup
 from sqlalchemy import Integer, String, and_, case, cast, func, null, or_, union_all
 
-from portal.agreements.models import AXES, Agreement, Goal, Institution
+from portal.agreements.models import AXES, Agreement, Goal
 from portal.core import audit
 from portal.core.clock import local_date, start_of_local_day
-from portal.core.exceptions import DomainError
+from portal.core.exceptions import DomainError, NotFound
 from portal.core.markdown import render_markdown
 from portal.deliverables import deadlines, lifecycle
 from portal.deliverables.lifecycle import Source
 from portal.deliverables.models import Deliverable, Review, Submission
 from portal.events.models import Event, EventInvitation
 from portal.extensions import db
+from portal.institutions.models import Institution
 from portal.reports.models import AnnualReport
 from portal.training.models import TrainingRecord
 
@@ -253,7 +254,8 @@ def default_year(today: date) -> int:
 
 def check_year(year: int) -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise DomainError(f"Escolha um ano entre {MIN_YEAR} e {MAX_YEAR}.", field="ano")
+        raise NotFound(f"Não há relatório anual de {year}: escolha um ano entre {MIN_YEAR} e "
+                       f"{MAX_YEAR}.", field="ano")
 
 
 def years_with_data(today: date) -> list[int]:
@@ -790,5 +792,5 @@ def save_introduction(year: int, text: str, *, by) -> AnnualReport:
         chars_before=len(previous),
         chars_after=len(text),
     )
-    db.session.commit()
+    db.session.flush()
     return entry

@@ -1,25 +1,23 @@
 """Relatório Anual: the network's report (SEGES) and each partner's contribution, as a page,
 a PDF and an XLSX workbook compiled from the same data."""
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.agreements.models import Institution
 from portal.auth.policy import can, require
 from portal.core.clock import local_today
-from portal.core.exceptions import DomainError
 from portal.core.htmx import render
-from portal.core.spreadsheets import XLSX_MIMETYPE
+from portal.core.spreadsheets import XLSX_MIMETYPE, attachment
 from portal.extensions import db
-from portal.reports import bp, exports, services
+from portal.institutions.models import Institution
+from portal.reports import exports, services
 from portal.reports.forms import IntroductionForm
+
+bp = Blueprint("reports", __name__, url_prefix="/relatorio-anual")
 
 
 def _checked_year(year: int) -> int:
-    try:
-        services.check_year(year)
-    except DomainError:
-        abort(404)
+    services.check_year(year)  # a year out of range is a 404 (NotFound)
     return year
 
 
@@ -47,21 +45,9 @@ def _context(report: services.Report, endpoint: str, **url_args) -> dict:
     }
 
 
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
 def _pdf(report: services.Report, filename: str) -> Response:
     html = render_template("reports/print.html", **_context(report, ""), printing=True)
-    return _download(exports.to_pdf(html), "application/pdf", filename)
+    return attachment(exports.to_pdf(html), "application/pdf", filename)
 
 
 # The network's report (SEGES) ----------------------------------------------------------------
@@ -101,7 +87,7 @@ def annual_pdf(year: int):
 def annual_xlsx(year: int):
     require(current_user, "annual_report.view")
     report = services.compile_report(_checked_year(year), today=local_today())
-    return _download(
+    return attachment(
         exports.to_xlsx(report),
         XLSX_MIMETYPE,
         f"relatorio-anual-rede-de-parcerias-{year}.xlsx",
@@ -116,12 +102,8 @@ def edit_introduction(year: int):
     entry = services.introduction(year)
     form = IntroductionForm(obj=entry)
     if form.validate_on_submit():
-        try:
+        with form.refusals():
             services.save_introduction(year, form.introduction.data, by=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            form.fail(error)
-        else:
             flash(f"Introdução do relatório de {year} salva.", "success")
             return redirect(url_for("reports.annual", year=year))
     return render(
@@ -176,7 +158,7 @@ def contribution_pdf(year: int, institution_id: int):
 @login_required
 def contribution_xlsx(year: int, institution_id: int):
     report = _contribution(year, institution_id)
-    return _download(
+    return attachment(
         exports.to_xlsx(report),
         XLSX_MIMETYPE,
         f"contribuicao-relatorio-anual-{year}-{institution_id}.xlsx",

@@ -115,6 +115,8 @@ from typing import Any
 
 import holidays
 
+from portal.core.exceptions import DomainError
+
 __all__ = [
     "SCHEDULE_KINDS",
     "Period",
@@ -162,13 +164,11 @@ _PARAMS: dict[str, frozenset[str]] = {
 }
 
 
-class ScheduleError(ValueError):
+class ScheduleError(DomainError, ValueError):
     """An invalid schedule or schedule input; ``str(exc)`` is a pt-BR message."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field=field)
 
 
 @dataclass(frozen=True)

@@ -11,33 +11,23 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.core.forms import BrDateField, IntegerField, PortalForm, choices, strip
+from portal.core.forms import REQUIRED, BrDateField, IntegerField, PortalForm, choices, strip
 from portal.training.models import MAX_HOURS, MODALITIES
-
-REQUIRED = "Campo obrigatório."
-
-
-class PtIntegerField(IntegerField):
-    """An integer input whose parse error speaks Portuguese."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Informe um número inteiro.") from None
 
 
 class TrainingForm(PortalForm):
+    refusal_field = "file"  # the evidence file is what a refusal naming no field is about
+
     title = StringField("Curso ou ação de capacitação", filters=[strip],
                         validators=[DataRequired(REQUIRED), Length(max=300)])
     start_on = BrDateField("Início", validators=[InputRequired(REQUIRED)])
     end_on = BrDateField("Fim", validators=[InputRequired(REQUIRED)])
-    hours = PtIntegerField(
+    hours = IntegerField(
         "Carga horária (horas)",
         validators=[InputRequired(REQUIRED),
                     NumberRange(min=1, max=MAX_HOURS,
                                 message=f"Informe de 1 a {MAX_HOURS} horas.")])
-    participants = PtIntegerField(
+    participants = IntegerField(
         "Participantes", default=0,
         validators=[InputRequired(REQUIRED),
                     NumberRange(min=0, message="O número de participantes não pode ser negativo.")])

@@ -11,13 +11,15 @@ from datetime import date
 from sqlalchemy import String, cast, func
 from werkzeug.datastructures import FileStorage
 
-from portal.agreements.models import Goal, Institution
+from portal.agreements.models import Goal
 from portal.core import audit
 from portal.core.exceptions import DomainError
+from portal.core.formatting import format_date
 from portal.core.storage import max_upload_bytes, storage
 from portal.deliverables import services as deliverables
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
+from portal.institutions.models import Institution
 from portal.training.models import MAX_HOURS, MODALITIES, TrainingRecord
 
 # Reading ------------------------------------------------------------------------------
@@ -141,13 +143,7 @@ def save_record(record: TrainingRecord | None, *, institution_id: int, by, title
             stored.content_type, stored.size, stored.sha256)
     audit.record("training.created" if created else "training.updated", record, actor=by,
                  title=record.title, hours=hours, file=stored.original_name if stored else None)
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        if stored is not None:
-            store.delete(stored.stored_name)  # no file without its row
-        raise
+    db.session.flush()
     if replaced:
         store.delete(replaced)
     return record
@@ -157,7 +153,7 @@ def delete_record(record: TrainingRecord, *, by) -> None:
     stored_name = record.stored_name
     audit.record("training.deleted", record, actor=by, title=record.title, hours=record.hours)
     db.session.delete(record)
-    db.session.commit()
+    db.session.flush()
     if stored_name:
         storage().delete(stored_name)
 
@@ -171,8 +167,6 @@ def _cell(text: str) -> str:
 
 def report_markdown(deliverable: Deliverable) -> str:
     """A Markdown table of the period's records and the total against the goal."""
-    from portal.core.templating import format_date
-
     progress = progress_for(deliverable)
     records = db.session.scalars(
         db.select(TrainingRecord)

@@ -2,20 +2,22 @@
 
 from datetime import date
 
-from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.auth.policy import can, require
 from portal.core import audit
 from portal.core.clock import local_today
-from portal.core.exceptions import DomainError
+from portal.core.database import refusal
 from portal.core.htmx import is_htmx, render, toast
 from portal.core.storage import send_stored
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
-from portal.training import bp, services
+from portal.training import services
 from portal.training.forms import TrainingFilterForm, TrainingForm
 from portal.training.models import TrainingRecord
+
+bp = Blueprint("training", __name__)
 
 
 def today() -> date:
@@ -70,16 +72,12 @@ def edit_training(record_id: int):
 def _training_form(record: TrainingRecord | None):
     form = TrainingForm(obj=record)
     if form.validate_on_submit():
-        try:
+        with form.refusals():
             services.save_record(
                 record, institution_id=current_user.institution_id, by=current_user,
                 title=form.title.data, start_on=form.start_on.data, end_on=form.end_on.data,
                 hours=form.hours.data, participants=form.participants.data,
                 modality=form.modality.data, upload=form.file.data or None)
-        except DomainError as error:
-            db.session.rollback()
-            form.fail(error, None if error.field else "file")
-        else:
             flash("Capacitação salva.", "success")
             return redirect(url_for("training.trainings"))
     return render("training/training_form.html", "training/_training_form.html", form.status,
@@ -119,11 +117,10 @@ def prefill_report(deliverable_id: int):
     require(current_user, "deliverable.edit", deliverable)
     if not deliverable.goal.min_hours:
         abort(404)
-    try:
+    with refusal() as refused:
         services.prefill_report(deliverable, by=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
+    if refused.error:  # back to the deliverable, untouched, with the reason
+        flash(refused.message, "warning")
     else:
         flash("Relato preenchido com as capacitações registradas. Revise-o antes de enviar.",
               "success")

@@ -1,7 +1,9 @@
 """Login, logout, sessions and rate limits."""
 
+import time
 from datetime import timedelta
 
+from portal import create_app
 from portal.auth.models import User
 from portal.core.models import AuditEvent
 from portal.extensions import db
@@ -131,8 +133,6 @@ def test_session_cookie_flags(client, users):
 
 
 def test_session_cookie_is_secure_outside_development(app):
-    from portal import create_app
-
     production = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert production.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_SECURE"] is False  # testing
@@ -142,8 +142,6 @@ def test_idle_session_expires(app, client, users, login, monkeypatch):
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=60)
     login(users["partner_member"])
     assert client.get("/").status_code == 200
-    import time
-
     real_time = time.time
     monkeypatch.setattr(time, "time", lambda: real_time() + 3600)
     assert client.get("/").status_code == 302

@@ -9,6 +9,10 @@
   indirect parametrisation: ``@pytest.mark.parametrize("page", [True, False], indirect=True)``.
 - ``page_log``: console errors, page errors, failed requests and HTTP errors seen by the
   pages of the test; ``page_log.assert_clean()`` fails on any of them.
+- ``log_in``: ``log_in(page, email, password)`` signs in through the real form.
+- ``serve_site``: for data a whole module shares, an app of the module's own with that data
+  loaded once and served; gives a ``Site`` (URL, ids, each role's signed-in context).
+- ``screenshots_if_failed``: the screenshots below, for pages a module opens itself.
 
 On failure a screenshot of each open page goes to test-artifacts/screenshots/<test>.png; with
 step screenshots on (CI=true, or PORTAL_TEST_STEPS=1) each context is also traced, and a failure
@@ -17,6 +21,7 @@ Playwright trace in test-artifacts/traces/<test>.zip (``playwright show-trace`` 
 Without /usr/bin/chromium the tests are skipped locally, but fail when CI=true.
 """
 
+import contextvars
 import json
 import os
 import re
@@ -28,14 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
-from portal import create_app
-from portal.deliverables import services
-from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from tests import factories
-from tests.conftest import PortalClient, _empty_tables, _test_config
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -88,22 +90,17 @@ def _failed(node) -> bool:
 
 
 @pytest.fixture
-def app(database_uri, tmp_path):
-    config = _test_config(database_uri, tmp_path)
-    config["SERVER_NAME"] = None  # the live server answers on 127.0.0.1:<port>
-    app = create_app(config)
-    app.test_client_class = PortalClient
-    app.extensions["mail_outbox"] = []
-    with app.app_context():
+def app(database_uri, tmp_path, own_app):
+    # SERVER_NAME None: the live server answers on 127.0.0.1:<port>.
+    with own_app(database_uri, tmp_path, SERVER_NAME=None) as app:
         yield app
-        db.session.remove()
-        _empty_tables()
-        db.engine.dispose()
 
 
 @contextmanager
 def serving(app, name: str = "live-server") -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 (a free port) while the block runs; yields its base URL."""
+    """Serve ``app`` on 127.0.0.1 (a free port) while the block runs; yields its base URL.
+    What the test prepared so far is committed first: the server's requests must see it."""
+    db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True
@@ -117,21 +114,80 @@ def serving(app, name: str = "live-server") -> Iterator[str]:
         server.server_close()
 
 
-@contextmanager
-def module_app(database_uri: str, folder) -> Iterator:
-    """An app for data a whole module shares (loaded once, served by ``serving``); its
-    tables are emptied when the block ends."""
-    config = _test_config(database_uri, folder)
-    config["SERVER_NAME"] = None
-    app = create_app(config)
-    app.extensions["mail_outbox"] = []
-    with app.app_context():
-        try:
-            yield app
-        finally:
+def _log_in(page, email: str, password: str) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Senha").fill(password)
+    page.get_by_role("button", name="Entrar").click()
+
+
+@pytest.fixture(scope="session")
+def log_in():
+    """``log_in(page, email, password)``: sign in through the real form."""
+    return _log_in
+
+
+@dataclass
+class Site:
+    """An app served once for a whole module: its URL, the ids its data loader returned, and
+    each role's cookies (the demo's logins, signed in once through the real form)."""
+
+    url: str
+    ids: dict[str, int | str]
+    sessions: dict[str, dict] = field(default_factory=dict)
+
+    def storage_state(self, browser, role: str) -> dict:
+        if role not in self.sessions:
+            context = browser.new_context(base_url=self.url, locale="pt-BR")
+            context.set_default_timeout(TIMEOUT_MS)
+            login = context.new_page()
+            _log_in(login, factories.DEMO_LOGINS[role], factories.PASSWORD)
+            expect(login).to_have_url(f"{self.url}/")
+            self.sessions[role] = context.storage_state()
+            context.close()
+        return self.sessions[role]
+
+    def new_context(self, browser, role: str | None = None, **options):
+        """A browser context on the site, signed in as ``role`` (None: anonymous)."""
+        context = browser.new_context(
+            base_url=self.url,
+            locale="pt-BR",
+            storage_state=self.storage_state(browser, role) if role else None,
+            **options,
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        return context
+
+
+@pytest.fixture(scope="session")
+def serve_site(database_uri, own_app):
+    """Factory, for data a whole module shares: ``with serve_site(folder, load, name) as
+    site`` builds an app of its own, runs ``load()`` (in a request context: notifications
+    build URLs) for the ids, and serves the app while the block runs; its tables are emptied
+    when the block ends."""
+
+    @contextmanager
+    def serve(folder, load, name: str) -> Iterator[Site]:
+        with own_app(database_uri, folder, SERVER_NAME=None) as app:
+            with app.test_request_context("/"):
+                ids = load()
             db.session.remove()
-            _empty_tables()
-            db.engine.dispose()
+            with serving(app, name) as url:
+                yield Site(url, ids)
+
+    return serve
+
+
+@pytest.fixture
+def screenshots_if_failed(request):
+    """``screenshots_if_failed(pages)`` saves the pages' screenshots when the test failed
+    (call it before closing their contexts)."""
+
+    def save(pages) -> None:
+        if _failed(request.node):
+            _save_screenshots(request, pages)
+
+    return save
 
 
 @pytest.fixture
@@ -143,23 +199,13 @@ def live_server(app) -> Iterator[str]:
 
 @pytest.fixture
 def submitted(app):
+    """MG's 1.2 (Painel access), sent by its member and waiting for the reviewer."""
     network = factories.seed_network()
     seges, mg = network["seges"], network["mg"]
     factories.user("revisor@seges.test", "seges_reviewer", seges, name="Rafael Revisor")
     member = factories.user("membro@mg.test", "partner_member", mg, name="Marcos Membro")
-    deliverable = db.session.scalar(
-        db.select(Deliverable)
-        .join(Deliverable.goal)
-        .where(Deliverable.goal.has(code="1.2"), Deliverable.institution_id == mg.id)
-    )
-    services.save_draft(
-        deliverable,
-        by=member,
-        report="Indicamos a servidora Ana.",
-        covers_from=None,
-        covers_to=None,
-    )
-    services.submit(deliverable, by=member)
+    deliverable = factories.deliverable_of(network["act"], "1.2", mg.id)
+    factories.submitted(deliverable, member, "Indicamos a servidora Ana.")
     return deliverable
 
 
@@ -173,8 +219,6 @@ def browser():
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -250,6 +294,9 @@ def new_page(request, browser, live_server, page_log):
         context = browser.new_context(
             base_url=live_server, locale="pt-BR", java_script_enabled=java_script_enabled
         )
+        # Playwright calls handlers in a greenlet of its own: run them in the test's context.
+        test_context = contextvars.copy_context()
+        context.route("**/*", lambda route: _commit_then_continue(route, test_context))
         context.set_default_timeout(TIMEOUT_MS)
         if STEP_SCREENSHOTS:
             context.tracing.start(screenshots=True, snapshots=False)
@@ -270,6 +317,15 @@ def new_page(request, browser, live_server, page_log):
             context.tracing.stop(path=str(trace))
             _save_steps(trace, _artifact(request, "steps", number, ""))
         context.close()  # discards a trace still running
+
+
+def _commit_then_continue(route, test_context: contextvars.Context) -> None:
+    """Before the browser's request reaches the live server, commit what the test prepared
+    (through services, which only flush): to the server it is a finished earlier request, and
+    SQLite's write lock is free for it. Runs in the test's thread, while Playwright waits."""
+    if route.request.resource_type in ("document", "xhr", "fetch"):
+        test_context.run(db.session.commit)
+    route.continue_()
 
 
 def _save_screenshots(request, pages) -> None:

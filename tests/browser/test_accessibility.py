@@ -10,195 +10,29 @@ still its own test. The axe contexts use Playwright's ``bypass_csp`` only so tha
 script can be injected; the keyboard tests run under the real CSP.
 """
 
-from dataclasses import dataclass, field
-from datetime import date
-from io import BytesIO
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from werkzeug.datastructures import FileStorage
 
-from portal.agreements.models import Agreement, FocalPoint, Institution
-from portal.auth.models import User
-from portal.courses.models import Course
-from portal.deliverables import reviews, services
-from portal.deliverables.models import Deliverable
-from portal.dev import demo
-from portal.events.models import Event, InfoRequest
-from portal.extensions import db
-from portal.forum.models import Category, Post, Topic
-from portal.training.models import TrainingRecord
 from tests import factories
-from tests.browser.conftest import TIMEOUT_MS, module_app, serving
-from tests.browser.test_login_journey import log_in
-from tests.deliverables.conftest import PDF
 
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
-LOGINS = {
-    "seges_admin": "admin@seges.exemplo.gov.br",
-    "seges_reviewer": "revisor@seges.exemplo.gov.br",
-    "partner_manager": "gestor@mg.exemplo.gov.br",
-    "partner_member": "membro@mg.exemplo.gov.br",
-}
-
 
 # Data -----------------------------------------------------------------------------------
 
 
-def _mg_deliverables(mg_id: int, count: int) -> list[Deliverable]:
-    return list(
-        db.session.scalars(
-            db.select(Deliverable)
-            .where(Deliverable.institution_id == mg_id, Deliverable.status == "pending")
-            .order_by(Deliverable.due_on, Deliverable.id)
-            .limit(count)
-        )
-    )
-
-
-def _load() -> dict[str, int | str]:
-    """The demo, plus one deliverable in each state a page shows differently."""
-    demo.load_demo(factories.PASSWORD)
-    users = {
-        role: db.session.scalar(db.select(User).filter_by(email=e)) for role, e in LOGINS.items()
-    }
-    member, reviewer = users["partner_member"], users["seges_reviewer"]
-    mg = member.institution
-    draft, sent, resent, approved, waived = _mg_deliverables(mg.id, 5)
-
-    # An editable draft with a file and a link.
-    services.save_draft(
-        draft, by=member, report="Relato **parcial**.", covers_from=None, covers_to=None
-    )
-    services.add_files(
-        draft,
-        [FileStorage(BytesIO(PDF), filename="oficio.pdf", content_type="application/pdf")],
-        by=member,
-    )
-    services.add_link(draft, by=member, url="https://www.gov.br/gestao", title="Notícia")
-
-    # Submitted, waiting in the queue.
-    services.save_draft(
-        sent, by=member, report="Indicamos a servidora Ana.", covers_from=None, covers_to=None
-    )
-    services.add_link(sent, by=member, url="https://sei.mg.gov.br/oficio-1", title="Ofício")
-    services.submit(sent, by=member)
-
-    # Returned, corrected and sent again: the analysis page shows what changed.
-    services.save_draft(
-        resent, by=member, report="Primeira versão.", covers_from=None, covers_to=None
-    )
-    first = services.submit(resent, by=member)
-    reviews.decide(
-        first,
-        by=reviewer,
-        decision="returned",
-        reason_code="insufficient_evidence",
-        comment="Anexe o ofício assinado.",
-    )
-    services.save_draft(
-        resent,
-        by=member,
-        report="Segunda versão, com o ofício.",
-        covers_from=date(2025, 10, 1),
-        covers_to=date(2025, 12, 31),
-    )
-    services.add_link(resent, by=member, url="https://sei.mg.gov.br/oficio-2", title="Ofício")
-    services.submit(resent, by=member)
-
-    # Approved, and waived by SEGES.
-    services.save_draft(
-        approved, by=member, report="Relato aprovado.", covers_from=None, covers_to=None
-    )
-    reviews.decide(services.submit(approved, by=member), by=reviewer, decision="approved")
-    reviews.waive(waived, by=users["seges_admin"], reason="Não se aplica a este parceiro.")
-
-    # A forum report for the moderation page.
-    from portal.forum import services as forum
-
-    post = db.session.scalar(db.select(Post).order_by(Post.id.desc()).limit(1))
-    forum.report_post(post, by=users["partner_manager"], reason="Conteúdo fora do tema.")
-    question = db.session.scalar(
-        db.select(Post).where(Post.author_id == member.id).order_by(Post.id).limit(1)
-    )
-    forum.edit_post(question, by=member, body=question.body + "\n\nAtualização: já enviamos.")
-
-    # Links from e-mails: password reset for the member, activation for an invited user.
-    from portal.auth import tokens
-
-    invited = factories.user("convidado@mg.exemplo.gov.br", "partner_member", mg)
-    invited.activated_at = None
-    db.session.commit()
-    links = {
-        "reset_token": tokens.make_token(member, "reset"),
-        "activate_token": tokens.make_token(invited, "activate"),
-    }
-
-    agreement = db.session.scalar(
-        db.select(Agreement).where(Agreement.partner_id == mg.id, Agreement.parent_id.is_(None))
-    )
-    topic = db.session.scalar(db.select(Topic).order_by(Topic.id).limit(1))
-    ids = {
-        "mg": mg.id,
-        "seges": users["seges_admin"].institution_id,
-        "agreement": agreement.id,
-        "goal": draft.goal_id,
-        "draft": draft.id,
-        "sent": sent.id,
-        "resent": resent.id,
-        "approved": approved.id,
-        "waived": waived.id,
-        "topic": topic.id,
-        "post": post.id,
-        "edited_post": question.id,
-        "category": topic.category_id,
-        "member_user": member.id,
-        "focal_point": db.session.scalar(db.select(FocalPoint.id).limit(1)),
-        "training": db.session.scalar(db.select(TrainingRecord.id).limit(1)),
-        "event": db.session.scalar(db.select(Event.id).limit(1)),
-        "course": db.session.scalar(db.select(Course.id).limit(1)),
-        "info_request": db.session.scalar(db.select(InfoRequest.id).limit(1)),
-        "other_category": db.session.scalar(db.select(Category.id).order_by(Category.id.desc())),
-        "institution_count": db.session.scalar(db.select(db.func.count(Institution.id))),
-    }
-    db.session.commit()
-    return ids | links
-
-
-@dataclass
-class Site:
-    url: str
-    ids: dict[str, int | str]
-    sessions: dict[str, dict] = field(default_factory=dict)
-
-
 @pytest.fixture(scope="module")
-def site(database_uri, tmp_path_factory):
-    """The app with the demo data, served once for the whole module."""
-    with module_app(database_uri, tmp_path_factory.mktemp("a11y")) as app:
-        with app.test_request_context("/"):  # notifications build URLs
-            ids = _load()
-        db.session.remove()
-        with serving(app, "a11y-live-server") as url:
-            yield Site(url, ids)
-
-
-def _session(browser, site, role: str) -> dict:
-    """Cookies of ``role``, logged in once per module through the real form."""
-    if role not in site.sessions:
-        context = browser.new_context(base_url=site.url, locale="pt-BR")
-        context.set_default_timeout(TIMEOUT_MS)
-        login = context.new_page()
-        log_in(login, LOGINS[role], factories.PASSWORD)
-        expect(login).to_have_url(f"{site.url}/")
-        site.sessions[role] = context.storage_state()
-        context.close()
-    return site.sessions[role]
+def site(serve_site, tmp_path_factory):
+    """The app with the demo data (and one deliverable in each state), served once for the
+    whole module."""
+    folder = tmp_path_factory.mktemp("a11y")
+    with serve_site(folder, factories.demo_states, "a11y-live-server") as site:
+        yield site
 
 
 @pytest.fixture
@@ -208,13 +42,7 @@ def open_page(browser, site, page_log):
     contexts = []
 
     def make(role: str | None, *, bypass_csp: bool = True) -> Page:
-        context = browser.new_context(
-            base_url=site.url,
-            locale="pt-BR",
-            bypass_csp=bypass_csp,
-            storage_state=_session(browser, site, role) if role else None,
-        )
-        context.set_default_timeout(TIMEOUT_MS)
+        context = site.new_context(browser, role, bypass_csp=bypass_csp)
         contexts.append(context)
         page = context.new_page()
         page_log.watch(page)
@@ -233,13 +61,7 @@ def role_pages(browser, site):
 
     def get(role: str | None) -> Page:
         if role not in pages:
-            context = browser.new_context(
-                base_url=site.url,
-                locale="pt-BR",
-                bypass_csp=True,
-                storage_state=_session(browser, site, role) if role else None,
-            )
-            context.set_default_timeout(TIMEOUT_MS)
+            context = site.new_context(browser, role, bypass_csp=True)
             context.add_init_script(path=str(AXE))
             pages[role] = context.new_page()
         return pages[role]
@@ -305,127 +127,7 @@ def assert_no_violations(page: Page) -> None:
 
 # Pages ----------------------------------------------------------------------------------
 
-PARTNER_PAGES = [
-    ("home", "/", 200),
-    ("home-atrasadas", "/?grupo=atrasadas", 200),
-    ("home-proximas", "/?grupo=proximas", 200),
-    ("home-depois", "/?grupo=depois", 200),
-    ("home-concluidas", "/?grupo=concluidas", 200),
-    ("home-acompanhamento", "/?grupo=acompanhamento", 200),
-    ("home-devolvidas", "/?grupo=devolvidas", 200),
-    ("home-em-analise", "/?grupo=em_analise", 200),
-    ("deliverable-draft", "/entregas/{draft}", 200),
-    ("deliverable-submitted", "/entregas/{sent}", 200),
-    ("deliverable-resubmitted", "/entregas/{resent}", 200),
-    ("deliverable-approved", "/entregas/{approved}", 200),
-    ("deliverable-waived", "/entregas/{waived}", 200),
-    ("submit-confirmation", "/entregas/{draft}/enviar", 200),
-    ("agreement", "/acordos/{agreement}", 200),
-    ("institution", "/instituicoes/{mg}", 200),
-    ("focal-points", "/servidores", 200),
-    ("institution-focal-points", "/instituicoes/{mg}/servidores", 200),
-    ("trainings", "/capacitacoes", 200),
-    ("forum", "/forum/", 200),
-    ("forum-category", "/forum/categorias/{category}", 200),
-    ("forum-topic", "/forum/topicos/{topic}", 200),
-    ("forum-new-topic", "/forum/categorias/{category}/novo-topico", 200),
-    ("forum-reply", "/forum/topicos/{topic}/responder", 200),
-    ("forum-report-post", "/forum/mensagens/{post}/denunciar", 200),
-    ("forum-search", "/forum/busca?q=painel", 200),
-    ("forum-post-history", "/forum/mensagens/{edited_post}/historico", 200),
-    ("notifications", "/notificacoes", 200),
-    ("events", "/eventos", 200),
-    ("event", "/eventos/{event}", 200),
-    ("courses", "/cursos", 200),
-    ("course-catalog", "/cursos/catalogo", 200),
-    ("account", "/conta", 200),
-    ("change-password", "/conta/senha", 200),
-    ("not-found", "/nao-existe", 404),
-]
-
-MEMBER_ONLY_PAGES = [
-    ("forbidden", "/usuarios", 403),
-]
-
-MANAGER_ONLY_PAGES = [
-    ("users", "/usuarios", 200),
-    ("invite-user", "/instituicoes/{mg}/usuarios/convidar", 200),
-    ("edit-user", "/usuarios/{member_user}/editar", 200),
-    ("new-focal-point", "/instituicoes/{mg}/servidores/novo", 200),
-    ("edit-focal-point", "/servidores/{focal_point}/editar", 200),
-    ("new-training", "/capacitacoes/nova", 200),
-    ("edit-training", "/capacitacoes/{training}/editar", 200),
-    ("audit-trail", "/auditoria", 200),
-]
-
-SEGES_PAGES = [
-    ("home", "/", 200),
-    ("queue", "/analise", 200),
-    ("analysis", "/analise/{sent}", 200),
-    ("analysis-resubmission", "/analise/{resent}", 200),
-    ("analysis-approved", "/analise/{approved}", 200),
-    ("analysis-waived", "/analise/{waived}", 200),
-    ("deliverable", "/entregas/{sent}", 200),
-    ("panel", "/painel", 200),
-    ("panel-matrix", "/painel?visao=matriz", 200),
-    ("agreements", "/acordos", 200),
-    ("agreement", "/acordos/{agreement}", 200),
-    ("institutions", "/instituicoes", 200),
-    ("institution", "/instituicoes/{mg}", 200),
-    ("institution-focal-points", "/instituicoes/{mg}/servidores", 200),
-    ("painel-requests", "/servidores/painel", 200),
-    ("trainings", "/capacitacoes", 200),
-    ("forum", "/forum/", 200),
-    ("forum-topic", "/forum/topicos/{topic}", 200),
-    ("forum-reports", "/forum/denuncias", 200),
-    ("notifications", "/notificacoes", 200),
-    ("events", "/eventos", 200),
-    ("event", "/eventos/{event}", 200),
-    ("courses", "/cursos", 200),
-    ("info-requests", "/solicitacoes", 200),
-    ("info-request", "/solicitacoes/{info_request}", 200),
-    ("account", "/conta", 200),
-    ("deadline-settings", "/configuracoes/prazos", 200),
-    ("home-follow-ups", "/?grupo=acompanhamento", 200),
-]
-
-ADMIN_ONLY_PAGES = [
-    ("users", "/usuarios", 200),
-    ("import-agreement", "/acordos/importar", 200),
-    ("edit-agreement", "/acordos/{agreement}/editar", 200),
-    ("new-adhesion", "/acordos/{agreement}/adesoes/nova", 200),
-    ("edit-goal", "/acordos/{agreement}/metas/{goal}/editar", 200),
-    ("new-institution", "/instituicoes/nova", 200),
-    ("edit-institution", "/instituicoes/{mg}/editar", 200),
-    ("edit-user", "/usuarios/{member_user}/editar", 200),
-    ("forum-categories", "/forum/categorias", 200),
-    ("forum-new-category", "/forum/categorias/nova", 200),
-    ("forum-edit-category", "/forum/categorias/{category}/editar", 200),
-    ("forum-move-topic", "/forum/topicos/{topic}/mover", 200),
-    ("new-event", "/eventos/novo", 200),
-    ("new-info-request", "/solicitacoes/nova", 200),
-    ("new-course", "/cursos/novo", 200),
-    ("edit-course", "/cursos/{course}/editar", 200),
-    ("new-course-class", "/cursos/{course}/turmas/nova", 200),
-    ("forum-post-history", "/forum/mensagens/{edited_post}/historico", 200),
-    ("audit-trail", "/auditoria", 200),
-]
-
-ANONYMOUS_PAGES = [
-    ("login", "/login", 200),
-    ("forgot-password", "/senha/esqueci", 200),
-    ("reset-password", "/senha/redefinir/{reset_token}", 200),
-    ("activate-account", "/ativar/{activate_token}", 200),
-    ("not-found", "/nao-existe", 404),
-]
-
-PAGES = (
-    [(None, *p) for p in ANONYMOUS_PAGES]
-    + [("partner_member", *p) for p in PARTNER_PAGES + MEMBER_ONLY_PAGES]
-    + [("partner_manager", *p) for p in PARTNER_PAGES + MANAGER_ONLY_PAGES]
-    + [("seges_reviewer", *p) for p in SEGES_PAGES]
-    + [("seges_admin", *p) for p in SEGES_PAGES + ADMIN_ONLY_PAGES]
-)
+PAGES = factories.PAGE_TYPES  # every page type, for every role
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from playwright.sync_api import expect
 
 from portal.forum.services import ensure_default_categories
 from tests import factories
-from tests.browser.test_login_journey import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +30,9 @@ def forum(app):
 
 
 @pytest.mark.parametrize("page", [True, False], indirect=True, ids=["js", "nojs"])
-def test_question_answered_accepted_and_found_without_accents(live_server, page, page_log, forum):
+def test_question_answered_accepted_and_found_without_accents(
+    live_server, page, page_log, forum, log_in
+):
     log_in(page, "membro@mg.test", factories.PASSWORD)
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Fórum").click()
     page.get_by_role("link", name="Dúvidas gerais").first.click()
@@ -70,7 +71,7 @@ def test_question_answered_accepted_and_found_without_accents(live_server, page,
     page_log.assert_clean()
 
 
-def test_xss_corpus_renders_inert(live_server, page, forum):
+def test_xss_corpus_renders_inert(live_server, page, forum, log_in):
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     log_in(page, "membro@mg.test", factories.PASSWORD)

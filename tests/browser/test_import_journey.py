@@ -7,7 +7,6 @@ from playwright.sync_api import expect
 
 from portal.plans.importer import SEED_PLAN_FILENAME
 from tests import factories
-from tests.browser.test_login_journey import log_in
 
 pytestmark = pytest.mark.browser
 SEED = Path(__file__).resolve().parents[2] / "portal" / "data" / SEED_PLAN_FILENAME
@@ -33,7 +32,7 @@ def people(app):
 
 @pytest.mark.parametrize("page", [True, False], indirect=True, ids=["js", "nojs"])
 def test_admin_imports_the_seed_and_the_partner_sees_its_deliverables(
-    live_server, page, page_log, people
+    live_server, page, page_log, people, log_in
 ):
     log_in(page, "admin@seges.test", factories.PASSWORD)
     page.get_by_role("navigation", name="Menu principal").get_by_role(

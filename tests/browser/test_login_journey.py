@@ -30,13 +30,6 @@ def account(app) -> tuple[str, str]:
     return user.email, user.name
 
 
-def log_in(page: Page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Senha").fill(password)
-    page.get_by_role("button", name="Entrar").click()
-
-
 def assert_logged_in_as(page: Page, base_url: str, name: str) -> None:
     expect(page).to_have_url(f"{base_url}/")
     expect(page.get_by_role("banner")).to_contain_text(name)
@@ -52,7 +45,9 @@ def log_out(page: Page, base_url: str, name: str) -> None:
 
 
 @pytest.mark.parametrize("page_fixture", ["page", "page_nojs"], ids=["js", "nojs"])
-def test_log_in_and_out_through_the_form(request, live_server, page_fixture, account, page_log):
+def test_log_in_and_out_through_the_form(
+    request, live_server, page_fixture, account, page_log, log_in
+):
     page: Page = request.getfixturevalue(page_fixture)
     email, name = account
 
@@ -66,7 +61,9 @@ def test_log_in_and_out_through_the_form(request, live_server, page_fixture, acc
     page_log.assert_clean()
 
 
-def test_wrong_password_is_refused_and_keeps_the_email(live_server, page, account, page_log):
+def test_wrong_password_is_refused_and_keeps_the_email(
+    live_server, page, account, page_log, log_in
+):
     email, name = account
 
     log_in(page, email, "senha-errada-de-proposito")
@@ -80,7 +77,7 @@ def test_wrong_password_is_refused_and_keeps_the_email(live_server, page, accoun
     page_log.assert_clean(allowed_document_statuses=(422,))
 
 
-def test_every_demo_login_works_through_the_form(app, live_server, page, page_log):
+def test_every_demo_login_works_through_the_form(app, live_server, page, page_log, log_in):
     logins = demo.load_demo(factories.PASSWORD)
     assert [(email, role) for email, role, _ in logins] == DEMO_LOGINS
 

@@ -8,14 +8,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.test_login_journey import log_in
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("page", [True, False], indirect=True, ids=["js", "nojs"])
 def test_seges_sees_the_network_filters_it_and_opens_a_waiting_submission(
-    live_server, page, page_log, submitted
+    live_server, page, page_log, submitted, log_in
 ):
     log_in(page, "revisor@seges.test", factories.PASSWORD)
     page.get_by_role("navigation", name="Menu principal").get_by_role(

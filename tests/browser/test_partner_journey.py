@@ -6,8 +6,7 @@ from playwright.sync_api import Page, expect
 from portal.deliverables.models import Deliverable, Evidence
 from portal.extensions import db
 from tests import factories
-from tests.browser.test_login_journey import log_in
-from tests.deliverables.conftest import PDF, PNG
+from tests.factories import PDF, PNG
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +40,7 @@ def _open_overdue_painel(page: Page) -> None:
 
 
 def test_member_reports_an_overdue_deliverable_with_files_and_a_link(
-    live_server, page, page_log, mg, evidence_files
+    live_server, page, page_log, mg, evidence_files, log_in
 ):
     log_in(page, "membro@mg.test", factories.PASSWORD)
     _open_overdue_painel(page)
@@ -81,7 +80,7 @@ def test_member_reports_an_overdue_deliverable_with_files_and_a_link(
 
 
 def test_without_javascript_the_same_journey_works(
-    live_server, page_nojs, page_log, mg, evidence_files
+    live_server, page_nojs, page_log, mg, evidence_files, log_in
 ):
     page = page_nojs
     log_in(page, "membro@mg.test", factories.PASSWORD)
@@ -99,13 +98,7 @@ def test_without_javascript_the_same_journey_works(
     page_log.assert_clean()
 
 
-def test_another_state_cannot_open_or_download_it(live_server, page, mg, app):
-    from io import BytesIO
-
-    from werkzeug.datastructures import FileStorage
-
-    from portal.deliverables import services
-
+def test_another_state_cannot_open_or_download_it(live_server, page, mg, app, log_in):
     deliverable = db.session.scalar(
         db.select(Deliverable)
         .join(Deliverable.goal)
@@ -114,12 +107,8 @@ def test_another_state_cannot_open_or_download_it(live_server, page, mg, app):
             Deliverable.institution_id == mg["member"].institution_id,
         )
     )
-    services.save_draft(
-        deliverable, by=mg["member"], report="Sigiloso", covers_from=None, covers_to=None
-    )
-    [evidence] = services.add_files(
-        deliverable, [FileStorage(BytesIO(PDF), "a.pdf")], by=mg["member"]
-    )
+    factories.draft(deliverable, mg["member"], "Sigiloso")
+    evidence = factories.evidence(deliverable, mg["member"], "a.pdf", PDF)
     log_in(page, "gestor@es.test", factories.PASSWORD)
     for url in (f"/entregas/{deliverable.id}", f"/evidencias/{evidence.id}/arquivo"):
         response = page.request.get(url)

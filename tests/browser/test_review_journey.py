@@ -5,7 +5,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests import factories
-from tests.browser.test_login_journey import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +15,7 @@ def _log_out(page: Page) -> None:
 
 
 @pytest.mark.parametrize("page", [True, False], indirect=True, ids=["js", "nojs"])
-def test_return_fix_and_approve(live_server, page, page_log, submitted):
+def test_return_fix_and_approve(live_server, page, page_log, submitted, log_in):
     log_in(page, "revisor@seges.test", factories.PASSWORD)
     page.get_by_role("link", name="Fila de análise").click()
     page.get_by_role("link", name="Analisar meta 1.2 de SCC/MG").click()

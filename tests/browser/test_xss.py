@@ -25,8 +25,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from werkzeug.datastructures import FileStorage
 
-from portal.agreements import services as agreements
 from portal.agreements.models import Agreement, AgreementParty, Goal
+from portal.auth import services as accounts
 from portal.auth.models import User
 from portal.courses import services as courses
 from portal.deliverables import reviews, services
@@ -35,18 +35,11 @@ from portal.events import services as events
 from portal.extensions import db
 from portal.focal_points import services as focal_points
 from portal.forum import services as forum
+from portal.institutions import services as institutions
 from portal.notifications.services import notify
 from portal.training import services as training
-from tests import clock
-from tests.browser.conftest import (
-    TIMEOUT_MS,
-    _failed,
-    _save_screenshots,
-    module_app,
-    serving,
-)
-from tests.browser.test_accessibility import LOGINS, Site, _load, _session
-from tests.deliverables.conftest import PDF
+from tests import clock, factories
+from tests.factories import PDF
 
 pytestmark = pytest.mark.browser
 
@@ -152,16 +145,17 @@ def _pending(institution_id: int, count: int, skip: set[int]) -> list[Deliverabl
 
 def _load_hostile() -> dict[str, int]:
     """The demo, then hostile text in every free-text field, through the services."""
-    base = _load()
+    base = factories.demo_states()
     users = {
-        role: db.session.scalar(db.select(User).filter_by(email=e)) for role, e in LOGINS.items()
+        role: db.session.scalar(db.select(User).filter_by(email=e))
+        for role, e in factories.DEMO_LOGINS.items()
     }
     admin, reviewer = users["seges_admin"], users["seges_reviewer"]
     manager, member = users["partner_manager"], users["partner_member"]
     mg = member.institution
 
     # Institutions (a new one through the service; MG's name and acronym edited) and users.
-    hostile = agreements.save_institution(
+    hostile = institutions.save_institution(
         None,
         by=admin,
         name=_clip(LINE, 300),
@@ -172,7 +166,7 @@ def _load_hostile() -> dict[str, int]:
         uf="MG",
         parent_cnpj=mg.cnpj,
     )
-    agreements.save_institution(
+    institutions.save_institution(
         mg,
         by=admin,
         name="Governo de Minas Gerais " + SHORT,
@@ -182,8 +176,6 @@ def _load_hostile() -> dict[str, int]:
         acronym=TINY,
         uf=mg.uf,
     )
-    from portal.auth import services as accounts
-
     for user in (member, manager):
         accounts.update_user(user, by=admin, name=_clip(f"{user.name} {SHORT}", 200))
 
@@ -321,14 +313,10 @@ def _load_hostile() -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def site(database_uri, tmp_path_factory):
+def site(serve_site, tmp_path_factory):
     """The app with the hostile dataset, served once for the whole module."""
-    with module_app(database_uri, tmp_path_factory.mktemp("xss")) as app:
-        with app.test_request_context("/"):  # notifications build URLs
-            ids = _load_hostile()
-        db.session.remove()
-        with serving(app, "xss-live-server") as url:
-            yield Site(url, ids)
+    with serve_site(tmp_path_factory.mktemp("xss"), _load_hostile, "xss-live-server") as site:
+        yield site
 
 
 # The watchers -------------------------------------------------------------------------------
@@ -446,18 +434,12 @@ def watch() -> Watch:
 
 
 @pytest.fixture
-def open_as(browser, site, watch, request):
+def open_as(browser, site, watch, screenshots_if_failed):
     """Factory: a page logged in as ``role`` (None: anonymous), under the real CSP, watched."""
     contexts, pages = [], []
 
     def make(role: str | None, *, java_script_enabled: bool = True) -> Page:
-        context = browser.new_context(
-            base_url=site.url,
-            locale="pt-BR",
-            java_script_enabled=java_script_enabled,
-            storage_state=_session(browser, site, role) if role else None,
-        )
-        context.set_default_timeout(TIMEOUT_MS)
+        context = site.new_context(browser, role, java_script_enabled=java_script_enabled)
         context.expose_binding(
             "__reportViolation", lambda source, text: watch.violations.append(text)
         )
@@ -469,13 +451,12 @@ def open_as(browser, site, watch, request):
         return page
 
     yield make
-    if _failed(request.node):
-        _save_screenshots(request, pages)
+    screenshots_if_failed(pages)
     for context in contexts:
         context.close()
 
 
-def visit_all(page: Page, site: Site, watch: Watch, pages) -> None:
+def visit_all(page: Page, site, watch: Watch, pages) -> None:
     for path, shows_payload in pages:
         url = path.format(**site.ids)
         response = page.goto(url)

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import text
 
+import portal
 from portal import create_app
 from portal.extensions import db
 
@@ -111,8 +112,6 @@ def test_config_comes_from_prefixed_environment(monkeypatch, tmp_path):
 
 
 def test_secret_key_is_generated_once_in_the_instance_folder(monkeypatch, tmp_path):
-    import portal
-
     monkeypatch.setattr(portal, "PROJECT_ROOT", tmp_path)
     first = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["SECRET_KEY"]
     second = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["SECRET_KEY"]

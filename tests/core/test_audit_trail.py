@@ -8,10 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.exc import StatementError
 
-from portal.core import audit
+from portal.audit.services import action_label
 from portal.core.models import AuditEvent, AuditTrailIsAppendOnly
 from portal.extensions import db
 from portal.focal_points import services as focal_points
+from portal.forum import services as forum
+from portal.notifications.services import notify
+from tests import factories
 
 CPF = "529.982.247-25"
 
@@ -31,9 +34,9 @@ def _event(action="user.updated", *, actor=None, institution=None, at=None, **fi
 
 
 def _table(response) -> str:
-    """The results table only (the filter's select lists every action label)."""
-    html = response.get_data(as_text=True)
-    return html.split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in html else ""
+    """The text of the results table only (the filter's select lists every action label)."""
+    rows = factories.table_rows(response.get_data(as_text=True))
+    return "\n".join(" | ".join(row.values()) for row in rows)
 
 
 def _rows(response) -> list[list[str]]:
@@ -110,10 +113,10 @@ def test_unknown_actions_show_their_code_and_known_ones_a_portuguese_label(
 ):
     login(users["seges_admin"])
     html = client.get("/auditoria").get_data(as_text=True)
-    assert "Entrega enviada" in html
-    assert '<code class="portal-code-muted">deliverable.submitted' in html
-    assert "integration.synced" in html
-    assert audit.action_label("nada.conhecido") == "nada.conhecido"
+    assert factories.table_row(html, "Entrega enviada")["Ação"] == (
+        "Entrega enviada deliverable.submitted")  # the label, then the code
+    assert factories.table_row(html, "integration.synced")["Ação"] == "integration.synced"
+    assert action_label("nada.conhecido") == "nada.conhecido"
 
 
 def test_details_are_shown_as_compact_json(client, users, login, trail):
@@ -326,6 +329,17 @@ def test_csv_export_applies_every_filter_and_keeps_the_order(client, users, logi
     assert [row[2] for row in rows[1:]] == ["gestor@es.test"]
 
 
+def test_csv_export_streams_every_event_past_one_batch(client, users, login):
+    db.session.add_all(
+        AuditEvent(action="auth.login", actor_email=f"u{n}@mg.test") for n in range(1203)
+    )
+    db.session.commit()
+    login(users["seges_admin"])
+    rows = _rows(client.get("/auditoria.csv?acao=auth.login"))
+    emails = [row[2] for row in rows[1:]]
+    assert len(emails) == 1204 and len(set(emails)) == 1204  # with the admin's own login
+
+
 def test_export_link_carries_the_current_filters(client, users, login):
     login(users["seges_admin"])
     html = client.get("/auditoria?usuario=gestor").get_data(as_text=True)
@@ -378,9 +392,6 @@ def member(users):
 
 
 def test_user_downloads_own_personal_data_as_json_attachment(client, users, login, member):
-    from portal.forum import services as forum
-    from portal.notifications.services import notify
-
     manager = users["partner_manager"]
     own_fp = focal_points.create(
         manager.institution,

@@ -3,10 +3,12 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from portal.agreements.models import Institution
+from portal.agreements.models import Agreement
 from portal.auth.models import User
+from portal.core.validators import is_valid_nup, only_digits
 from portal.dev.demo import USERS
 from portal.extensions import db
+from portal.institutions.models import Institution
 
 DEMO_PASSWORD = "demonstracao-segura"
 
@@ -91,9 +93,6 @@ def _table_name(difference) -> str:
 
 
 def test_demo_agreements_have_their_own_sei_process_and_signature_date(app):
-    from portal.agreements.models import Agreement
-    from portal.core.validators import is_valid_nup, only_digits
-
     result = app.test_cli_runner().invoke(args=["demo", "--password", DEMO_PASSWORD])
     assert result.exit_code == 0, result.output
     by_number = {a.number: a for a in db.session.scalars(db.select(Agreement)) if a.number}

@@ -1,6 +1,6 @@
 """Issue 8: every page type is valid HTML, according to the W3C Nu HTML Checker (vnu).
 
-The pages are those of the accessibility test (tests/browser/test_accessibility.py: every
+The pages are those of the accessibility test (``PAGE_TYPES`` in tests/factories.py: every
 page type, for every role, with the demo data plus one deliverable in each state), fetched
 with the Flask test client, plus the forms re-rendered with their errors (HTTP 422). All
 documents are checked in ONE run of vnu.jar (its start-up is the slow part), shipped by the
@@ -20,11 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from portal import create_app
 from portal.extensions import db
 from tests import factories
-from tests.browser.test_accessibility import LOGINS, PAGES, _load
-from tests.conftest import PortalClient, _empty_tables, _test_config
 
 # Forms sent empty (or with the fields given) to get their 422 page: role, name, path, data.
 ERROR_STATES = [
@@ -80,50 +77,43 @@ def _name(role: str | None, name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def documents(database_uri, tmp_path_factory) -> dict[str, Path]:
+def documents(database_uri, tmp_path_factory, own_app) -> dict[str, Path]:
     """Every page of the list (and every form error state) saved as an .html file."""
     folder = tmp_path_factory.mktemp("html")
-    app = create_app(_test_config(database_uri, tmp_path_factory.mktemp("html-app")))
-    app.test_client_class = PortalClient
-    app.extensions["mail_outbox"] = []
     saved: dict[str, Path] = {}
     problems: list[str] = []
-    with app.app_context():
-        try:
-            with app.test_request_context("/"):
-                ids = _load()
-            db.session.remove()
-            clients: dict[str | None, PortalClient] = {}
+    with own_app(database_uri, tmp_path_factory.mktemp("html-app")) as app:
+        with app.test_request_context("/"):
+            ids = factories.demo_states()
+        db.session.remove()
+        clients = {}
 
-            def client(role: str | None) -> PortalClient:
-                if role not in clients:
-                    clients[role] = app.test_client()
-                    if role:
-                        response = clients[role].post(
-                            "/login", data={"email": LOGINS[role], "password": factories.PASSWORD}
-                        )
-                        assert response.status_code == 302, role
-                return clients[role]
+        def client(role: str | None):
+            if role not in clients:
+                clients[role] = app.test_client()
+                if role:
+                    response = clients[role].post(
+                        "/login",
+                        data={"email": factories.DEMO_LOGINS[role], "password": factories.PASSWORD},
+                    )
+                    assert response.status_code == 302, role
+            return clients[role]
 
-            def save(name: str, url: str, response, status: int) -> None:
-                if response.status_code != status:
-                    problems.append(f"{url}: HTTP {response.status_code}, expected {status}")
-                    return
-                path = folder / f"{name}.html"
-                path.write_bytes(response.get_data())
-                saved[name] = path
+        def save(name: str, url: str, response, status: int) -> None:
+            if response.status_code != status:
+                problems.append(f"{url}: HTTP {response.status_code}, expected {status}")
+                return
+            path = folder / f"{name}.html"
+            path.write_bytes(response.get_data())
+            saved[name] = path
 
-            for role, name, path, status in PAGES:
-                url = path.format(**ids)
-                response = client(role).get(url, follow_redirects=True)
-                save(_name(role, name), url, response, status)
-            for role, name, path, data in ERROR_STATES:
-                url = path.format(**ids)
-                save(_name(role, f"{name}-errors"), url, client(role).post(url, data=data), 422)
-        finally:
-            db.session.remove()
-            _empty_tables()
-            db.engine.dispose()
+        for role, name, path, status in factories.PAGE_TYPES:
+            url = path.format(**ids)
+            response = client(role).get(url, follow_redirects=True)
+            save(_name(role, name), url, response, status)
+        for role, name, path, data in ERROR_STATES:
+            url = path.format(**ids)
+            save(_name(role, f"{name}-errors"), url, client(role).post(url, data=data), 422)
     assert not problems, "\n".join(problems)
     return saved
 

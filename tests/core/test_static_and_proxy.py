@@ -9,11 +9,8 @@ from pathlib import Path
 import pytest
 from flask import request, url_for
 
-from portal import create_app
 from portal.core import assets
 from portal.core.security import CONTENT_SECURITY_POLICY, proxy_fix_counts
-from portal.extensions import db
-from tests.conftest import PortalClient, _test_config
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
@@ -22,21 +19,22 @@ def _version(relative: str) -> str:
     return hashlib.sha256((STATIC / relative).read_bytes()).hexdigest()[:12]
 
 
-@contextmanager
-def _app(database_uri, tmp_path, **config):
-    app = create_app({**_test_config(database_uri, tmp_path), **config})
-    app.test_client_class = PortalClient
+@pytest.fixture
+def echo_app(database_uri, own_app):
+    """Factory: ``with echo_app(folder, **config) as app`` gives an app of its own (``config``
+    on top of the test configuration) with a ``/_eco`` route telling what it saw."""
 
-    @app.get("/_eco")
-    def _echo():
-        return {"ip": request.remote_addr, "scheme": request.scheme, "host": request.host}
+    @contextmanager
+    def make(folder, **config):
+        with own_app(database_uri, folder, **config) as app:
 
-    with app.app_context():
-        try:
+            @app.get("/_eco")
+            def _echo():
+                return {"ip": request.remote_addr, "scheme": request.scheme, "host": request.host}
+
             yield app
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+
+    return make
 
 
 # Static files ------------------------------------------------------------------------------
@@ -99,17 +97,17 @@ FORWARDED = {
 }
 
 
-def test_without_proxy_fix_forwarded_headers_are_ignored(database_uri, tmp_path):
-    with _app(database_uri, tmp_path) as app:
+def test_without_proxy_fix_forwarded_headers_are_ignored(echo_app, tmp_path):
+    with echo_app(tmp_path) as app:
         response = app.test_client().get("/_eco", headers=FORWARDED)
     assert response.json == {"ip": "127.0.0.1", "scheme": "http", "host": "localhost"}
     assert "Strict-Transport-Security" not in response.headers
 
 
 def test_with_proxy_fix_client_address_scheme_and_host_come_from_the_proxy(
-    database_uri, tmp_path
+    echo_app, tmp_path
 ):
-    with _app(database_uri, tmp_path, PROXY_FIX=1, SERVER_NAME=None) as app:
+    with echo_app(tmp_path, PROXY_FIX=1, SERVER_NAME=None) as app:
         response = app.test_client().get("/_eco", headers=FORWARDED)
     assert response.json == {
         "ip": "203.0.113.7",
@@ -119,11 +117,11 @@ def test_with_proxy_fix_client_address_scheme_and_host_come_from_the_proxy(
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def test_per_header_keys_override_proxy_fix(database_uri, tmp_path):
+def test_per_header_keys_override_proxy_fix(echo_app, tmp_path):
     assert proxy_fix_counts({"PROXY_FIX": 1, "PROXY_FIX_X_HOST": 0}) == {
         "x_for": 1, "x_proto": 1, "x_host": 0, "x_port": 0, "x_prefix": 0
     }
-    with _app(database_uri, tmp_path, PROXY_FIX_X_FOR=2) as app:
+    with echo_app(tmp_path, PROXY_FIX_X_FOR=2) as app:
         response = app.test_client().get(
             "/_eco", headers={**FORWARDED, "X-Forwarded-For": "198.51.100.1, 203.0.113.7"}
         )
@@ -144,11 +142,11 @@ def _failed_logins(app, forwarded_for: list[str]) -> list[int]:
     return statuses
 
 
-def test_login_rate_limit_counts_the_forwarded_client_address(database_uri, tmp_path):
+def test_login_rate_limit_counts_the_forwarded_client_address(echo_app, tmp_path):
     limit = {"RATELIMIT_LOGIN_PER_IP": "2 per minute"}
     addresses = ["203.0.113.1", "203.0.113.1", "203.0.113.2", "203.0.113.2", "203.0.113.1"]
-    with _app(database_uri, tmp_path / "com", PROXY_FIX=1, **limit) as app:
+    with echo_app(tmp_path / "com", PROXY_FIX=1, **limit) as app:
         assert _failed_logins(app, addresses) == [422, 422, 422, 422, 429]
     # Without ProxyFix every request comes from the proxy's own address: one shared bucket.
-    with _app(database_uri, tmp_path / "sem", **limit) as app:
+    with echo_app(tmp_path / "sem", **limit) as app:
         assert _failed_logins(app, addresses) == [422, 422, 429, 429, 429]

@@ -1,9 +1,13 @@
 """CPF, CNPJ and SEI/NUP process numbers (portal.core.validators)."""
 
+from datetime import date
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from werkzeug.datastructures import MultiDict
 
+from portal.core.forms import BrDateField, PortalForm
 from portal.core.validators import (
     format_cnpj,
     format_cpf,
@@ -269,12 +273,6 @@ def test_generated_nups_validate(base):
 
 @pytest.mark.parametrize("typed", ["2025-12-25", "25/12/2025"])
 def test_date_field_takes_the_picker_and_the_typed_format(app, typed):
-    from datetime import date
-
-    from werkzeug.datastructures import MultiDict
-
-    from portal.core.forms import BrDateField, PortalForm
-
     class Form(PortalForm):
         class Meta:
             csrf = False
@@ -289,10 +287,6 @@ def test_date_field_takes_the_picker_and_the_typed_format(app, typed):
 
 
 def test_date_field_error_is_in_portuguese(app):
-    from werkzeug.datastructures import MultiDict
-
-    from portal.core.forms import BrDateField, PortalForm
-
     class Form(PortalForm):
         class Meta:
             csrf = False

@@ -1,16 +1,21 @@
 """Evidence files: nothing lost, nothing dangerous."""
 
 import io
+import os
 import shutil
 import zipfile
+from pathlib import Path
 
 import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from portal.core.models import AuditEvent
-from portal.core.storage import sniff
+from portal.core.storage import sniff, storage
+from portal.deliverables import services
 from portal.deliverables.models import Evidence
 from portal.extensions import db
-from tests.deliverables.conftest import PDF, PNG, upload
+from tests.factories import PDF, PNG, upload
 
 
 def _zip(entries: dict[str, bytes]) -> bytes:
@@ -87,9 +92,6 @@ def test_file_over_the_limit_is_413_with_a_clear_message(app, client, users, log
     login(users["partner_member"])
     big = PDF + b"0" * (1024 * 1024)
     # Encoded here: the test client spools bodies over 500 kB to a file it never closes.
-    from werkzeug.datastructures import FileStorage
-    from werkzeug.test import encode_multipart
-
     boundary, body = encode_multipart(
         {"csrf_token": client.csrf_token(), "files": FileStorage(io.BytesIO(big), "grande.pdf")}
     )
@@ -118,7 +120,9 @@ def test_at_most_20_files_per_version(client, users, login, painel):
     assert db.session.scalar(db.select(db.func.count(Evidence.id))) == 20
 
 
-def test_a_refused_file_keeps_the_report_text(client, users, login, painel):
+def test_a_refused_file_leaves_the_draft_as_it_was_and_keeps_what_was_typed(
+    client, users, login, painel
+):
     login(users["partner_member"])
     response = client.post(
         f"/entregas/{painel.id}/rascunho",
@@ -131,7 +135,9 @@ def test_a_refused_file_keeps_the_report_text(client, users, login, painel):
     body = response.get_data(as_text=True)
     assert "Relato importante" in body and "não é de um tipo permitido" in body
     page = client.get(f"/entregas/{painel.id}").get_data(as_text=True)
-    assert "Relato importante" in page and "bom.pdf" in page
+    assert "Relato importante" not in page and "bom.pdf" not in page
+    assert db.session.scalar(db.select(Evidence)) is None
+    assert [p for p in storage().root.rglob("*") if p.is_file()] == []
 
 
 @pytest.mark.parametrize(
@@ -154,8 +160,6 @@ def test_hostile_names_are_stored_and_shown_safely(app, client, users, login, pa
     assert len(evidence.original_name) <= 200
     if shown:
         assert evidence.original_name == shown
-    from portal.core.storage import storage
-
     assert storage().path(evidence.stored_name).parent.parent == storage().root
 
 
@@ -182,28 +186,21 @@ def test_download_is_an_audited_attachment_with_the_original_name(client, users,
     assert event.actor_id == users["seges_reviewer"].id
 
 
-def test_a_failed_database_write_leaves_no_orphan_file(app, users, painel, monkeypatch):
-    from portal.core.storage import storage
-    from portal.deliverables import services
-    from tests.deliverables.test_workspace import _file
+def test_a_transaction_that_rolls_back_leaves_no_orphan_file(app, users, painel):
+    services.add_files(painel, [FileStorage(io.BytesIO(PDF), "a.pdf")], by=users["partner_member"])
+    assert [p for p in storage().root.rglob("*") if p.is_file()] != []
+    db.session.rollback()  # the request failed after the file was stored
+    assert [p for p in storage().root.rglob("*") if p.is_file()] == []
 
-    def broken_commit():
-        raise RuntimeError("database went away")
 
-    monkeypatch.setattr(db.session, "commit", broken_commit)
-    with pytest.raises(RuntimeError):
-        services.add_files(painel, [_file("a.pdf", PDF)], by=users["partner_member"])
-    monkeypatch.undo()
-    root = storage().root
-    kept = [p for p in root.rglob("*") if p.is_file()]
-    assert kept == []
+def test_a_committed_file_stays(app, users, painel):
+    services.add_files(painel, [FileStorage(io.BytesIO(PDF), "a.pdf")], by=users["partner_member"])
+    db.session.commit()
+    db.session.rollback()  # a later transaction's rollback does not touch it
+    assert len([p for p in storage().root.rglob("*") if p.is_file()]) == 1
 
 
 def test_an_interrupted_stream_leaves_no_temporary_file(app, users, painel):
-    from werkzeug.datastructures import FileStorage
-
-    from portal.deliverables import services
-
     class Broken(io.BytesIO):
         def read(self, size=-1):
             if self.tell() > 10:
@@ -214,8 +211,6 @@ def test_an_interrupted_stream_leaves_no_temporary_file(app, users, painel):
         services.add_files(
             painel, [FileStorage(Broken(PDF * 10), "a.pdf")], by=users["partner_member"]
         )
-    from portal.core.storage import storage
-
     assert [p for p in storage().root.rglob("*") if p.is_file()] == []
 
 
@@ -233,9 +228,6 @@ EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 
 @pytest.fixture
 def antivirus(app):
-    import os
-    from pathlib import Path
-
     if CLAMSCAN is None:
         if os.environ.get("CI") == "true":
             pytest.fail("ClamAV (clamscan) is required in CI: apt-get install -y clamav")

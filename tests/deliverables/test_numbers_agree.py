@@ -16,9 +16,8 @@ from portal.deliverables import lifecycle, reviews, services
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from portal.panel import services as panel
-from portal.plans import services as plans
-from portal.plans.importer import parse_plan, read_seed_plan
 from portal.reports.services import compile_report
+from tests import factories
 
 DAYS = [date(2025, 12, 31), date(2026, 3, 2), date(2026, 3, 3), date(2026, 10, 1),
         date(2026, 12, 4), date(2027, 6, 30)]
@@ -26,10 +25,9 @@ DAYS = [date(2025, 12, 31), date(2026, 3, 2), date(2026, 3, 3), date(2026, 10, 1
 
 @pytest.fixture
 def network(users):
-    plan = parse_plan(read_seed_plan())
-    plans.import_plan(plan, start=date(2025, 10, 1), years=5)
-    plans.import_plan(plan, start=date(2026, 2, 16), years=5, number="161/2025",
-                      partner=users["other_manager"].institution)
+    factories.seed_agreement()
+    factories.seed_agreement(start=date(2026, 2, 16), number="161/2025",
+                             partner=users["other_manager"].institution)
     member, reviewer = users["partner_member"], users["seges_reviewer"]
     es_manager = users["other_manager"]
     chooser = random.Random(20261204)

@@ -3,12 +3,12 @@ against the plan, and a follow-up belongs to the year it reports on."""
 
 from datetime import date
 
-from portal.agreements import services as agreements
 from portal.deliverables import services
 from portal.deliverables.lifecycle import State
 from portal.deliverables.models import Deliverable, Submission
 from portal.extensions import db
-from tests.deliverables.conftest import deliverable_of
+from portal.plans import services as plans
+from tests.factories import deliverable_of
 
 
 def _keys(goal_id: int, institution_id: int) -> dict[str, str]:
@@ -24,10 +24,10 @@ def test_a_goal_made_continuous_keeps_nothing_late_and_no_work_is_lost(users, ac
     services.save_draft(worked, by=member, report="Cronograma em elaboração.",
                         covers_from=None, covers_to=None)
     goal = worked.goal
-    agreements.update_goal(goal, by=users["seges_admin"], today=date(2026, 12, 4),
-                           description=goal.description, deadline_text="Durante a vigência",
-                           responsible=goal.responsible, applies_to_adherents=True,
-                           schedule={"kind": "during_term"}, roles=[])
+    plans.update_goal(goal, by=users["seges_admin"], today=date(2026, 12, 4),
+                      description=goal.description, deadline_text="Durante a vigência",
+                      responsible=goal.responsible, applies_to_adherents=True,
+                      schedule={"kind": "during_term"}, roles=[])
     db.session.commit()
     keys = _keys(goal.id, mg)
     assert keys == {"Y1": "followup", **{f"R{y}": "followup" for y in range(2025, 2031)}}

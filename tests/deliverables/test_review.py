@@ -1,9 +1,10 @@
 """SEGES review: the queue, decisions (first wins), the diff after a return, waivers."""
 
 import re
+from datetime import UTC, date, datetime
 
 import pytest
-from werkzeug.datastructures import FileStorage
+import time_machine
 
 from portal.core.exceptions import DomainError
 from portal.core.models import AuditEvent
@@ -11,52 +12,45 @@ from portal.deliverables import reviews, services
 from portal.deliverables.models import Deliverable, Review, Submission
 from portal.extensions import db
 from portal.notifications.models import Notification
-from tests.deliverables.conftest import PDF, PNG, deliverable_of
-
-
-def _file(name, content):
-    import io
-
-    return FileStorage(io.BytesIO(content), name)
+from tests import factories
+from tests.factories import PDF, PNG, deliverable_of
 
 
 @pytest.fixture
 def submitted(users, painel):
-    member = users["partner_member"]
-    services.save_draft(
-        painel,
-        by=member,
-        report="Indicamos a servidora Ana para o Painel.",
-        covers_from=None,
-        covers_to=None,
+    """MG's 1.2 sent by its member, with a report, a PDF and a link."""
+    return factories.submitted(
+        painel, users["partner_member"], "Indicamos a servidora Ana para o Painel.",
+        files=[("oficio.pdf", PDF)], links=[("https://www.gov.br/a", "Notícia")],
     )
-    services.add_files(painel, [_file("oficio.pdf", PDF)], by=member)
-    services.add_link(painel, by=member, url="https://www.gov.br/a", title="Notícia")
-    return services.submit(painel, by=member)
+
+
+def _queued_goals(body: str) -> list[str]:
+    """The goal codes of the queue's rows, in the order shown (the \"Meta\" column)."""
+    return [row["Meta"].split(" — ")[0] for row in factories.table_rows(body) if "Meta" in row]
+
+
+def _waiting_cells(body: str) -> list[str]:
+    """The queue's \"Esperando\" column, row by row."""
+    return [row["Esperando"] for row in factories.table_rows(body) if "Esperando" in row]
 
 
 def test_queue_lists_submissions_oldest_first_with_filters(client, users, login, act, submitted):
     other = deliverable_of(act, "3.1", users["partner_manager"].institution_id)
-    services.save_draft(
-        other,
-        by=users["partner_member"],
-        report="Banner publicado.",
-        covers_from=None,
-        covers_to=None,
-    )
-    services.submit(other, by=users["partner_member"])
+    factories.submitted(other, users["partner_member"], "Banner publicado.")
     login(users["seges_reviewer"])
     body = client.get("/analise").get_data(as_text=True)
-    assert "2 entregas aguardando" in body
-    assert body.index("<strong>1.2</strong>") < body.index("<strong>3.1</strong>")
+    assert "2 entregas aguardando" in factories.page_text(body)
+    assert _queued_goals(body) == ["1.2", "3.1"]  # oldest first
     fragment = client.htmx("/analise?eixo=3").get_data(as_text=True)
-    assert "<strong>3.1</strong>" in fragment and "<strong>1.2</strong>" not in fragment
+    assert _queued_goals(fragment) == ["3.1"]
     assert "<html" not in fragment
-    assert "<strong>1.2</strong>" not in client.htmx("/analise?uf=ES").get_data(as_text=True)
-    assert "<strong>1.2</strong>" in client.htmx(
+    assert _queued_goals(client.htmx("/analise?uf=ES").get_data(as_text=True)) == []
+    assert _queued_goals(client.htmx(
         "/analise?codigo=1.2&elo=Estados&parceiro=mg"
-    ).get_data(as_text=True)
-    assert "Nenhuma entrega" in client.htmx("/analise?espera=30").get_data(as_text=True)
+    ).get_data(as_text=True)) == ["1.2"]
+    empty = client.htmx("/analise?espera=30").get_data(as_text=True)
+    assert _queued_goals(empty) == [] and "Nenhuma entrega" in factories.page_text(empty)
 
 
 def test_reviewer_approves_and_the_partner_is_notified(client, users, login, painel, submitted):
@@ -126,7 +120,7 @@ def test_return_resubmit_diff_and_approve(client, users, login, painel, submitte
         covers_from=None,
         covers_to=None,
     )
-    services.add_files(painel, [_file("oficio-assinado.png", PNG)], by=member)
+    services.add_files(painel, [factories.file_storage("oficio-assinado.png", PNG)], by=member)
     second = services.submit(painel, by=member)
     assert second.version == 2
     client.post("/logout")
@@ -145,8 +139,6 @@ def test_return_resubmit_diff_and_approve(client, users, login, painel, submitte
 
 def test_two_reviewers_at_once_first_wins_and_second_sees_who(app, users, painel, submitted):
     first, second = app.test_client(), app.test_client()
-    from tests import factories
-
     other = factories.user(
         "revisora2@seges.test",
         "seges_reviewer",
@@ -271,17 +263,7 @@ def test_nobody_reviews_what_they_sent(users, act):
     assert reviews.decide(submission, by=users["seges_reviewer"], decision="approved")
 
 
-def _waiting_cells(body: str) -> list[str]:
-    """The queue's "Esperando" column: the cell just before each "Analisar" button."""
-    cell = r'<td class="portal-nowrap[^"]*">([^<]*)</td>\s*<td><a class="br-button'
-    return re.findall(cell, body)
-
-
 def test_queue_counts_the_wait_in_brasilia_days_never_negative(client, users, login, painel):
-    from datetime import UTC, datetime
-
-    import time_machine
-
     member = users["partner_member"]
     # 21:01 in Brasília on 04/12 is already 00:01 UTC on 05/12.
     with time_machine.travel(datetime(2026, 12, 5, 0, 1, tzinfo=UTC)):
@@ -303,8 +285,6 @@ def test_queue_counts_the_wait_in_brasilia_days_never_negative(client, users, lo
 
 
 def test_waiting_days_uses_the_local_calendar_and_clamps_at_zero(app):
-    from datetime import UTC, date, datetime
-
     late_evening = datetime(2026, 12, 5, 0, 1, tzinfo=UTC)  # 04/12 21:01 in Brasília
     assert reviews.waiting_days(late_evening, date(2026, 12, 4)) == 0
     assert reviews.waiting_days(late_evening, date(2026, 12, 5)) == 1

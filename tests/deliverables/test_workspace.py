@@ -1,14 +1,17 @@
 """Minhas entregas, drafting, evidence and submitting, through services and views."""
 
+import hashlib
 from datetime import date
 
 import pytest
 
 from portal.core.models import AuditEvent
+from portal.core.storage import storage
 from portal.deliverables import services
 from portal.deliverables.models import Deliverable, Evidence, Submission
 from portal.extensions import db
-from tests.deliverables.conftest import PDF, PNG, deliverable_of, upload
+from tests import factories
+from tests.factories import PDF, PNG, deliverable_of, upload
 
 
 def test_home_groups_deliverables_with_counts(client, users, login, act, painel):
@@ -98,6 +101,7 @@ def test_member_drafts_uploads_links_and_submits(client, users, login, painel, a
         f"{url}/links", method="POST", data={"url": "https://www.gov.br/gestao", "title": "Notícia"}
     )
     assert response.status_code == 200 and "Notícia" in response.get_data(as_text=True)
+    assert "Salvar rascunho" in factories.buttons(client.get(url).get_data(as_text=True))
     confirm = client.get(f"{url}/enviar").get_data(as_text=True)
     assert "Confirmar envio" in confirm and "2 arquivo(s) e 1 link(s)" in confirm
     assert client.post(f"{url}/enviar").status_code == 302
@@ -105,28 +109,29 @@ def test_member_drafts_uploads_links_and_submits(client, users, login, painel, a
     assert deliverable.status == "submitted"
     page = client.get(url).get_data(as_text=True)
     assert "Enviada" in page and "<strong>Maria</strong>" in page
-    assert 'id="form-rascunho"' not in page  # read-only now
+    assert "Salvar rascunho" not in factories.buttons(page)  # read-only now
     assert client.post(f"{url}/rascunho", data={"report": "mudança"}).status_code == 409
     actions = set(db.session.scalars(db.select(AuditEvent.action)))
     assert {"deliverable.draft_started", "evidence.uploaded", "deliverable.submitted"} <= actions
 
 
-def test_files_are_stored_by_content_under_random_names(app, users, painel):
-    services.add_files(painel, [_file("relatório final.pdf", PDF)], by=users["partner_member"])
-    evidence = db.session.scalar(db.select(Evidence))
-    assert evidence.content_type == "application/pdf" and evidence.size == len(PDF)
-    assert len(evidence.stored_name) == 32 and "relat" not in evidence.stored_name
-    import hashlib
-
-    assert evidence.sha256 == hashlib.sha256(PDF).hexdigest()
-
-
-def _file(name, content):
-    import io
-
-    from werkzeug.datastructures import FileStorage
-
-    return FileStorage(stream=io.BytesIO(content), filename=name)
+def test_files_are_stored_by_content_under_random_names(client, users, login, painel):
+    member = users["partner_member"]
+    first = factories.evidence(painel, member, "relatório final.pdf", PDF)
+    again = factories.evidence(painel, member, "relatório final.pdf", PDF)
+    # The type and size come from the content; the user's name is kept only to show it.
+    assert (first.content_type, first.size) == ("application/pdf", len(PDF))
+    assert first.original_name == "relatório final.pdf"
+    assert first.sha256 == hashlib.sha256(PDF).hexdigest()
+    on_disk = storage().path(first.stored_name)
+    assert on_disk.read_bytes() == PDF
+    assert "relat" not in str(on_disk.relative_to(storage().root))  # nothing of the user's name
+    assert storage().path(again.stored_name) != on_disk  # random: never the same name twice
+    login(member)
+    download = client.get(f"/evidencias/{first.id}/arquivo")
+    content = download.get_data()
+    download.close()
+    assert download.status_code == 200 and content == PDF
 
 
 def test_submitting_without_a_report_is_refused(client, users, login, painel):
@@ -172,8 +177,6 @@ def test_remove_evidence_before_submitting_deletes_the_file(app, client, users, 
     login(users["partner_member"])
     client.post(f"/entregas/{painel.id}/evidencias", data={"files": [upload("a.pdf", PDF)]})
     evidence = db.session.scalar(db.select(Evidence))
-    from portal.core.storage import storage
-
     path = storage().path(evidence.stored_name)
     assert path.exists()
     response = client.htmx(f"/entregas/{painel.id}/evidencias/{evidence.id}/remover", method="POST")
@@ -184,7 +187,7 @@ def test_remove_evidence_before_submitting_deletes_the_file(app, client, users, 
 def test_returned_deliverable_is_edited_as_a_new_version(app, users, painel):
     member = users["partner_member"]
     services.save_draft(painel, by=member, report="v1", covers_from=None, covers_to=None)
-    services.add_files(painel, [_file("a.pdf", PDF)], by=member)
+    services.add_files(painel, [factories.file_storage("a.pdf", PDF)], by=member)
     first = services.submit(painel, by=member)
     first.status, painel.status = "returned", "returned"  # what a reviewer's return does
     db.session.commit()
@@ -192,28 +195,17 @@ def test_returned_deliverable_is_edited_as_a_new_version(app, users, painel):
     assert draft.version == 2 and draft.id != first.id
     assert [e.original_name for e in draft.files] == ["a.pdf"]  # carried over
     services.remove_evidence(draft.files[0], by=member)
-    from portal.core.storage import storage
-
     assert storage().exists(first.files[0].stored_name)  # v1 keeps its file
     assert db.session.get(Submission, first.id).report == "v1"
 
 
 def test_adherents_deliverables_are_read_only_for_the_first_layer(client, users, login, act):
-    from portal.plans import services as plans
-
-    adhesion = plans.register_adhesion(
-        act,
-        by=None,
-        name="Contagem",
-        cnpj="18715508000131",
-        sphere="municipal",
-        uf="MG",
-        signed_on=date(2026, 3, 16),
-    )
+    adhesion = factories.adhesion(act, name="Contagem", cnpj="18715508000131")
     theirs = deliverable_of(adhesion, "2.2", adhesion.partner_id)
     login(users["partner_manager"])
     page = client.get(f"/entregas/{theirs.id}")
-    assert page.status_code == 200 and 'id="form-rascunho"' not in page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Salvar rascunho" not in factories.buttons(page.get_data(as_text=True))
     assert client.post(f"/entregas/{theirs.id}/rascunho", data={"report": "x"}).status_code == 403
 
 
@@ -240,12 +232,8 @@ def test_other_state_cannot_open_or_download_anything(client, users, login, pain
 
 
 def test_deliverable_page_lists_questions_about_its_goal(client, users, login, act, painel):
-    from portal.forum import services as forum
-
-    category = next(c for c in forum.ensure_default_categories() if not c.seges_only)
-    forum.create_topic(
-        category,
-        by=users["partner_member"],
+    factories.topic(
+        users["partner_member"],
         title="Quem pode acessar o Painel Gerencial?",
         body="Dúvida sobre a 1.2",
         goal_id=painel.goal.id,

@@ -7,7 +7,7 @@ from sqlalchemy import event
 from portal.extensions import db
 from portal.forum import services
 from tests import factories
-from tests.forum.forum_helpers import category, topic
+from tests.factories import forum_category, topic
 
 
 @contextmanager
@@ -45,7 +45,7 @@ def _queries(client, url: str) -> int:
 
 def test_topic_list_query_count_does_not_grow_with_topics(client, users, login):
     login(users["partner_manager"])
-    cat = category()
+    cat = forum_category()
     _grow(users, 2, 1)
     small = (_queries(client, "/forum/"), _queries(client, f"/forum/categorias/{cat.id}"))
     _grow(users, 12, 3)

@@ -3,7 +3,7 @@
 from portal.extensions import db
 from portal.forum import search, services
 from portal.forum.models import Post
-from tests.forum.forum_helpers import category, topic
+from tests.factories import forum_category, topic
 
 
 def _ids(query: str, **filters) -> list[int]:
@@ -51,7 +51,7 @@ def test_filters_by_category_and_solved(app, users):
     b = topic(member, title="Ouvidoria e prazos", slug="duvidas-gerais")
     answer = services.reply(b, by=users["seges_reviewer"], body="Veja o manual")
     services.accept_answer(answer, by=member)
-    assert _ids("ouvidoria", category_id=category("boas-praticas").id) == [a.id]
+    assert _ids("ouvidoria", category_id=forum_category("boas-praticas").id) == [a.id]
     assert _ids("ouvidoria", solved=True) == [b.id]
     assert _ids("ouvidoria", solved=False) == [a.id]
 

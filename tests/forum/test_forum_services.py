@@ -1,14 +1,18 @@
 """Forum rules, exercised through the services."""
 
+from datetime import date
+
 import pytest
 
 from portal.core.exceptions import Conflict, DomainError
 from portal.core.models import AuditEvent
+from portal.dev.forum_demo import PRACTICE_TITLE, QUESTION_TITLE, load_forum_demo
 from portal.extensions import db
 from portal.forum import services
 from portal.forum.models import Category, Post, PostRevision, Report, Topic, Watch
 from portal.notifications.models import Notification
-from tests.forum.forum_helpers import category, topic
+from tests import factories
+from tests.factories import forum_category, topic
 
 
 def _notifications(user) -> list[Notification]:
@@ -39,7 +43,7 @@ def test_new_topic_counts_indexes_and_is_followed_by_its_author(app, users):
     member = users["partner_member"]
     t = topic(member)
     assert t.post_count == 1 and t.reply_count == 0 and t.last_poster_id == member.id
-    assert category().topic_count == 1
+    assert forum_category().topic_count == 1
     assert services.is_watching(member, topic=t)
     assert "forum.topic_created" in _actions()
 
@@ -125,7 +129,7 @@ def test_mentions_notify_known_users_and_ignore_unknown_ones(app, users):
 
 def test_followers_of_topic_and_category_are_notified_but_not_the_poster(app, users):
     member, manager = users["partner_member"], users["partner_manager"]
-    services.toggle_watch(users["other_manager"], category=category())
+    services.toggle_watch(users["other_manager"], category=forum_category())
     t = topic(member)
     assert [n.kind for n in _notifications(users["other_manager"])] == ["forum.post"]
     services.reply(t, by=manager, body="Respondendo")
@@ -164,7 +168,7 @@ def test_pinned_topics_come_first_then_latest_activity(app, users):
 
 def test_move_changes_category_and_counts(app, users):
     t = topic(users["partner_member"])
-    target = category("capacitacao")
+    target = forum_category("capacitacao")
     services.move_topic(t, target, by=users["seges_reviewer"])
     assert t.category_id == target.id
     counts = dict(db.session.execute(db.select(Category.slug, Category.topic_count)).all())
@@ -207,16 +211,9 @@ def test_unread_marker_follows_new_activity(app, users):
 
 
 def test_topics_for_goal_lists_linked_topics_solved_first(app, users):
-    from datetime import date
-
-    from portal.agreements.models import Agreement, Goal
-
     mg = users["partner_member"].institution
-    agreement = Agreement(kind="ACT", number="1/2025", partner=mg, term_start=date(2025, 1, 1))
-    goal = Goal(
-        agreement=agreement, code="1.2", description="Painel Gerencial", responsible="partner"
-    )
-    db.session.add_all([agreement, goal])
+    agreement = factories.agreement("1/2025", mg, date(2025, 1, 1), date(2029, 12, 31))
+    goal = factories.goal(agreement, "1.2", [1], 1, {})
     db.session.commit()
     open_topic = topic(users["partner_member"], title="Acesso ao painel", goal_id=goal.id)
     solved = topic(users["partner_manager"], title="Painel resolvido", goal_id=goal.id)
@@ -229,8 +226,6 @@ def test_topics_for_goal_lists_linked_topics_solved_first(app, users):
 
 
 def test_forum_demo_is_idempotent(app, users):
-    from portal.dev.forum_demo import PRACTICE_TITLE, QUESTION_TITLE, load_forum_demo
-
     demo_users = {
         "membro@mg.exemplo.gov.br": users["partner_member"],
         "revisor@seges.exemplo.gov.br": users["seges_reviewer"],

@@ -3,7 +3,7 @@
 from portal.extensions import db
 from portal.forum import services
 from portal.forum.models import Post, Topic
-from tests.forum.forum_helpers import category, topic
+from tests.factories import forum_category, topic
 
 
 def _posts(t) -> list[Post]:
@@ -39,7 +39,7 @@ def test_load_more_links_to_the_next_page(app, client, users, login):
 
 def test_new_topic_is_published_and_opens_its_page(client, users, login):
     login(users["partner_member"])
-    cat = category()
+    cat = forum_category()
     response = client.post(
         f"/forum/categorias/{cat.id}/novo-topico",
         data={"title": "Prazo da meta 1.1", "body": "Qual o **prazo**?", "goal_id": ""},
@@ -51,7 +51,7 @@ def test_new_topic_is_published_and_opens_its_page(client, users, login):
 
 def test_bad_topic_input_is_refused_with_clear_messages(client, users, login):
     login(users["partner_member"])
-    url = f"/forum/categorias/{category().id}/novo-topico"
+    url = f"/forum/categorias/{forum_category().id}/novo-topico"
     cases = [
         ({"title": "x" * 300, "body": "Texto"}, "entre 5 e 150 caracteres"),
         ({"title": "Título bom", "body": ""}, "Escreva a mensagem."),
@@ -65,7 +65,7 @@ def test_bad_topic_input_is_refused_with_clear_messages(client, users, login):
 
 
 def test_only_seges_opens_topics_in_seges_notices(client, users, login):
-    notices = category("avisos-da-seges")
+    notices = forum_category("avisos-da-seges")
     login(users["partner_manager"])
     assert client.get(f"/forum/categorias/{notices.id}/novo-topico").status_code == 403
     response = client.post(
@@ -226,7 +226,7 @@ def test_locked_topic_shows_no_reply_form_and_refuses_replies(client, users, log
 
 def test_reviewer_moves_a_topic(client, users, login):
     t = topic(users["partner_member"])
-    target = category("capacitacao")
+    target = forum_category("capacitacao")
     login(users["seges_reviewer"])
     response = client.post(f"/forum/topicos/{t.id}/mover", data={"category_id": str(target.id)})
     assert response.status_code == 302
@@ -279,7 +279,7 @@ def test_search_page_shows_highlighted_results_and_fragment(client, users, login
 
 
 def test_watching_a_category_from_its_page(client, users, login):
-    cat = category()
+    cat = forum_category()
     login(users["partner_manager"])
     client.post(f"/forum/categorias/{cat.id}/acompanhar")
     assert services.is_watching(users["partner_manager"], category=cat)

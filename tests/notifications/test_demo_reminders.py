@@ -28,7 +28,6 @@ from datetime import UTC, date, datetime
 from portal.agreements.models import Goal
 from portal.deliverables.models import Deliverable, Submission
 from portal.extensions import db
-from tests.notifications.conftest import freeze_demo_calendar
 
 DEMO_DAY = date(2026, 4, 1)
 RUN_DAY = "2026-04-14"
@@ -51,6 +50,21 @@ EXPECTED = sorted([
       for email in ("gestor@mg.exemplo.gov.br", "membro@mg.exemplo.gov.br")
       for _goal in FOLLOWUPS_OPEN],
 ])
+
+
+def freeze_demo_calendar(monkeypatch, day: date) -> None:
+    """The demo dates its meeting, request, courses and training from "today": fix it."""
+
+    class FrozenDate(date):
+        @classmethod
+        def today(cls):
+            return day
+
+    monkeypatch.setattr("portal.dev.demo.date", FrozenDate)
+    # The demo may read the portal's clock through its own name (``from … import``).
+    monkeypatch.setattr("portal.dev.demo.local_today", lambda: day, raising=False)
+    monkeypatch.setattr("portal.core.clock.local_today", lambda: day)
+    monkeypatch.setattr("portal.events.services.local_today", lambda: day)
 
 
 def _load_demo(app, monkeypatch):

@@ -7,7 +7,7 @@ from portal.extensions import db
 from portal.notifications import kinds
 from portal.notifications.models import Notification, NotificationPreference
 from portal.notifications.services import notify, save_preferences
-from tests.notifications.conftest import deliverable_of
+from tests.factories import deliverable_of
 
 
 def test_a_returned_submission_reaches_the_partner_in_the_portal_and_by_smtp(
@@ -21,6 +21,7 @@ def test_a_returned_submission_reaches_the_partner_in_the_portal_and_by_smtp(
     with app.test_request_context():
         reviews.decide(submission, by=users["seges_reviewer"], decision="returned",
                        reason_code="insufficient_evidence", comment="Falta o ofício assinado.")
+        db.session.commit()  # the request's commit decides and sends the e-mail copies
     in_app = db.session.scalars(
         db.select(Notification).where(Notification.kind == "submission_returned")).all()
     assert {n.user_id for n in in_app} == {member.id, manager.id}
@@ -84,8 +85,8 @@ def test_defaults_are_not_stored_and_unknown_choices_are_ignored(users):
 def test_an_smtp_failure_is_logged_and_never_breaks_the_request(
     app, client, users, login, caplog
 ):
-    app.extensions.pop("mail_outbox")
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=9, MAIL_TIMEOUT=1)  # nobody listens
+    # Nobody listens on port 9.
+    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=9, MAIL_TIMEOUT=1)
     member = users["partner_member"]
     with caplog.at_level(logging.ERROR, logger="portal.mail"):
         notify(member, "submission_returned", "Devolvida.")
@@ -97,8 +98,7 @@ def test_an_smtp_failure_is_logged_and_never_breaks_the_request(
 
 
 def test_without_a_mail_server_the_copy_is_written_to_the_log(app, users, caplog):
-    app.extensions.pop("mail_outbox")
-    app.config["MAIL_SERVER"] = None
+    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER=None)
     with caplog.at_level(logging.INFO, logger="portal.mail"):
         notify(users["partner_member"], "submission_returned", "Devolvida no log.")
         db.session.commit()

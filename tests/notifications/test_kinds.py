@@ -10,7 +10,6 @@ from portal.notifications import kinds, services
 from portal.notifications.models import Notification
 from portal.plans import services as plans
 from tests import factories
-from tests.forum import forum_helpers
 
 
 def _of_kind(kind: str) -> list[Notification]:
@@ -23,6 +22,7 @@ def test_seges_admins_hear_of_a_new_adhesion_by_e_mail(app, users, act, outbox):
         adhesion = plans.register_adhesion(
             act, by=users["partner_manager"], name="Prefeitura de Betim",
             cnpj=factories.valid_cnpj(), sphere="municipal", uf="MG", signed_on=date(2026, 3, 16))
+        db.session.commit()  # the request's commit sends the e-mail copies
     [notice] = _of_kind("adhesion.registered")
     assert notice.user_id == users["seges_admin"].id  # admins only, not reviewers
     assert notice.message == ("Gestor (SCC/MG) registrou a adesão de Prefeitura de Betim ao ACT nº "
@@ -35,7 +35,7 @@ def test_an_accepted_answer_reaches_its_author_and_the_topics_watchers(app, user
     member, manager, reviewer = (users["partner_member"], users["partner_manager"],
                                  users["seges_reviewer"])
     with app.test_request_context():
-        topic = forum_helpers.topic(member)
+        topic = factories.topic(member)
         answer = forum.reply(topic, by=manager, body="Conte as horas por turma.")
         forum.toggle_watch(reviewer, topic=topic)
         forum.accept_answer(answer, by=member)

@@ -14,7 +14,7 @@ from portal.notifications.models import Notification, ReminderLog
 from portal.notifications.services import notify
 from portal.plans import services as plans
 from tests import factories
-from tests.notifications.conftest import deliverable_of
+from tests.factories import deliverable_of
 
 
 def run(app, day: date, *args):

@@ -6,12 +6,15 @@ import tarfile
 import threading
 from pathlib import Path
 
+from flask_migrate import downgrade
+
 from portal.agreements.models import Goal
 from portal.auth.models import User
 from portal.deliverables.models import Deliverable, Evidence
 from portal.extensions import db
 from portal.ops.storage_check import expected_path, stored_files
-from tests.ops.conftest import add_evidence, empty_instance, invoke
+from tests import factories
+from tests.factories import invoke
 
 
 def _rows(target_app) -> dict[str, list[tuple]]:
@@ -107,6 +110,7 @@ def test_backup_during_a_stream_of_writes_is_self_consistent(app, act, users, se
         .order_by(Deliverable.id)
         .limit(10)
     ).all()
+    db.session.commit()  # the writer thread is another request: it sees committed rows
     stop, warmed_up = threading.Event(), threading.Event()
     written, errors = [0], []
 
@@ -116,7 +120,9 @@ def test_backup_during_a_stream_of_writes_is_self_consistent(app, act, users, se
                 by = db.session.get(User, member_id)
                 while not stop.is_set() and written[0] < 20 * len(deliverable_ids):
                     deliverable = db.session.get(Deliverable, deliverable_ids[written[0] // 20])
-                    add_evidence(deliverable, by, f"s{written[0]}")
+                    tag = f"s{written[0]}"
+                    factories.evidence(deliverable, by, f"relatorio-{tag}.pdf", factories.pdf(tag))
+                    db.session.commit()  # one upload request each
                     written[0] += 1
                     if written[0] >= 5:
                         warmed_up.set()
@@ -263,9 +269,7 @@ def test_non_empty_instance_is_refused_without_force(app, evidence, second_app, 
     assert len([p for p in aside[0].rglob("*") if p.is_file()]) == 4
 
 
-def test_older_archive_is_migrated_to_head(app, evidence, second_app, tmp_path):
-    from flask_migrate import downgrade
-
+def test_older_archive_is_migrated_to_head(app, evidence, second_app, empty_instance, tmp_path):
     head = _head(app)
     archive = tmp_path / "atual.tar.gz"
     assert invoke(app, "backup", archive).exit_code == 0
@@ -277,7 +281,7 @@ def test_older_archive_is_migrated_to_head(app, evidence, second_app, tmp_path):
     assert invoke(second_app, "backup", older).exit_code == 0
     assert _manifest(older)["schema_revision"] == "0006"
 
-    with empty_instance(app, tmp_path / "terceira") as third:
+    with empty_instance(tmp_path / "terceira") as third:
         result = invoke(third, "restore", older)
         assert result.exit_code == 0, result.output
         assert _head(third) == head

@@ -4,12 +4,14 @@ import os
 import time
 from pathlib import Path
 
+from portal.core.storage import storage
 from portal.ops import storage_check
-from tests.ops.conftest import invoke
+from tests.factories import invoke
 
 
-def _path(app, stored_name) -> Path:
-    return Path(app.config["UPLOAD_FOLDER"]) / stored_name[:2] / stored_name
+def _path(stored_name) -> Path:
+    """Where the portal's storage keeps the file."""
+    return storage().path(stored_name)
 
 
 def _old(path: Path) -> None:
@@ -25,12 +27,12 @@ def test_clean_storage_passes(app, evidence):
 
 def test_corrupted_missing_resized_and_orphan_files_are_reported(app, evidence):
     corrupted, missing, resized = evidence
-    path = _path(app, corrupted.stored_name)
+    path = _path(corrupted.stored_name)
     data = bytearray(path.read_bytes())
     data[5] ^= 0xFF  # same size, other bytes
     path.write_bytes(bytes(data))
-    _path(app, missing.stored_name).unlink()
-    _path(app, resized.stored_name).write_bytes(b"%PDF-1.4 curto")
+    _path(missing.stored_name).unlink()
+    _path(resized.stored_name).write_bytes(b"%PDF-1.4 curto")
     orphan = Path(app.config["UPLOAD_FOLDER"]) / "ff" / ("ff" + "0" * 30)
     orphan.parent.mkdir(parents=True, exist_ok=True)
     orphan.write_bytes(b"sem registro")

@@ -13,9 +13,10 @@ from datetime import date
 from pathlib import Path
 
 from portal import create_app
-from portal.agreements.models import Agreement, Goal, Institution
+from portal.agreements.models import Agreement, Goal
 from portal.deliverables import generation
 from portal.extensions import db
+from portal.institutions.models import Institution
 from portal.plans import services as plans
 from portal.plans.importer import parse_plan, read_seed_plan
 from tests.factories import valid_cnpj

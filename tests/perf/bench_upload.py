@@ -64,7 +64,8 @@ from flask_migrate import upgrade
 from portal import create_app
 from portal.plans import services as plans
 from portal.plans.importer import parse_plan, read_seed_plan
-from portal.agreements.models import Goal, Institution
+from portal.agreements.models import Goal
+from portal.institutions.models import Institution
 from portal.deliverables.models import Deliverable
 from portal.auth.services import create_user
 from portal.extensions import db

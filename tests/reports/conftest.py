@@ -17,16 +17,13 @@ total       10    6     80              1 (events: 2)                  2
 =========  ===  ===  =====  =====  ========  =========  =================
 """
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
-from portal.agreements.models import Agreement, Goal
-from portal.deliverables.models import Deliverable, Review, Submission
-from portal.events.models import Event, EventInvitation
 from portal.extensions import db
-from portal.training.models import TrainingRecord
 from tests import factories
+from tests.factories import agreement, attended_event, deliverable, goal, review, utc
 
 LONG_REPORT = (
     "Realizamos a **Semana da Transparência** em Gama, com oficinas abertas ao público "
@@ -41,94 +38,6 @@ BETA_REPORT = (
 )
 
 
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-def _agreement(number, partner, start, end, *, parent=None, signed_on=None, kind="ACT"):
-    agreement = Agreement(
-        kind=kind,
-        number=number,
-        partner_id=partner.id,
-        term_start=start,
-        term_end=end,
-        signed_on=signed_on or start,
-        parent_id=parent.id if parent else None,
-        axes=[1, 2, 3],
-    )
-    db.session.add(agreement)
-    db.session.flush()
-    return agreement
-
-
-def _goal(agreement, code, axes, position, schedule):
-    goal = Goal(
-        agreement_id=agreement.id,
-        code=code,
-        axes=axes,
-        position=position,
-        description=f"Meta {code} do plano",
-        schedule=schedule,
-        responsible="partner",
-        applies_to_adherents=True,
-    )
-    db.session.add(goal)
-    db.session.flush()
-    return goal
-
-
-def _deliverable(goal, institution, due_on, status="pending", key=None):
-    deliverable = Deliverable(
-        goal_id=goal.id,
-        institution_id=institution.id,
-        period_key=key or f"{goal.code}-{due_on.isoformat()}",
-        period_label=f"Período até {due_on:%d/%m/%Y}",
-        opens_on=date(due_on.year, 1, 1),
-        due_on=due_on,
-        status=status,
-    )
-    db.session.add(deliverable)
-    db.session.flush()
-    return deliverable
-
-
-def review(deliverable, decision, decided_at, *, report="Relato.", version=1):
-    """A submitted version of ``deliverable`` and SEGES's decision on it."""
-    submission = Submission(
-        deliverable_id=deliverable.id,
-        version=version,
-        status=decision,
-        report=report,
-        submitted_at=decided_at,
-    )
-    db.session.add(submission)
-    db.session.flush()
-    db.session.add(Review(submission_id=submission.id, decision=decision, created_at=decided_at,
-                          reason_code="other" if decision == "returned" else None))
-    if decision == "approved":
-        deliverable.status = "approved"
-    db.session.flush()
-    return submission
-
-
-def training(institution, start_on, hours, participants):
-    db.session.add(TrainingRecord(
-        institution_id=institution.id, title=f"Curso {start_on}", start_on=start_on,
-        end_on=start_on, hours=hours, participants=participants, modality="presencial"))
-
-
-def event(starts_at, invitations: dict):
-    """``invitations``: institution → attended."""
-    item = Event(kind="reuniao_tecnica", title=f"Reunião {starts_at:%d/%m/%Y}",
-                 starts_at=starts_at, ends_at=starts_at, place="Online", audience="escolhidos")
-    db.session.add(item)
-    db.session.flush()
-    for institution, attended in invitations.items():
-        db.session.add(EventInvitation(event_id=item.id, institution_id=institution.id,
-                                       attended=attended))
-    return item
-
-
 @pytest.fixture
 def network(users, seges):
     mg = users["partner_manager"].institution
@@ -140,60 +49,86 @@ def network(users, seges):
     delta = factories.institution(name="Delta Prefeitura", parent_id=alfa.id,
                                   sphere="municipal", elo="Municípios")
 
-    act_a = _agreement("1/2025", alfa, date(2025, 7, 1), date(2030, 6, 30))
-    act_b = _agreement("2/2025", beta, date(2026, 1, 1), date(2030, 12, 31))
-    _agreement("3/2026", gama, date(2026, 3, 16), date(2030, 6, 30), parent=act_a, kind="TA")
-    _agreement("4/2025", delta, date(2025, 11, 10), date(2030, 6, 30), parent=act_a, kind="TA")
-    act_s = _agreement("5/2025", seges, date(2025, 1, 1), date(2030, 12, 31))
+    act_a = agreement("1/2025", alfa, date(2025, 7, 1), date(2030, 6, 30))
+    act_b = agreement("2/2025", beta, date(2026, 1, 1), date(2030, 12, 31))
+    agreement("3/2026", gama, date(2026, 3, 16), date(2030, 6, 30), parent=act_a, kind="TA")
+    agreement("4/2025", delta, date(2025, 11, 10), date(2030, 6, 30), parent=act_a, kind="TA")
+    act_s = agreement("5/2025", seges, date(2025, 1, 1), date(2030, 12, 31))
 
     hours = {"kind": "annual", "min_hours": 60}
-    a11 = _goal(act_a, "1.1", [1], 1, {"kind": "periodic", "months": 6})
-    a22 = _goal(act_a, "2.2", [2], 2, hours)
-    a35 = _goal(act_a, "3.5", [3], 3, {"kind": "on_call", "trigger": "request"})
-    ac1 = _goal(act_a, "C.1", [1, 3], 4, {"kind": "during_term"})
-    b11 = _goal(act_b, "1.1", [1], 1, {"kind": "periodic", "months": 6})
-    b22 = _goal(act_b, "2.2", [2], 2, hours)
-    b35 = _goal(act_b, "3.5", [3], 3, {"kind": "on_call", "trigger": "request"})
-    s11 = _goal(act_s, "1.4", [1], 1, {"kind": "at_start"})
+    a11 = goal(act_a, "1.1", [1], 1, {"kind": "periodic", "months": 6})
+    a22 = goal(act_a, "2.2", [2], 2, hours)
+    a35 = goal(act_a, "3.5", [3], 3, {"kind": "on_call", "trigger": "request"})
+    ac1 = goal(act_a, "C.1", [1, 3], 4, {"kind": "during_term"})
+    b11 = goal(act_b, "1.1", [1], 1, {"kind": "periodic", "months": 6})
+    b22 = goal(act_b, "2.2", [2], 2, hours)
+    b35 = goal(act_b, "3.5", [3], 3, {"kind": "on_call", "trigger": "request"})
+    s11 = goal(act_s, "1.4", [1], 1, {"kind": "at_start"})
 
     d = {}
     # Alfa: 5 due in 2026, 3 met.
-    d["a1"] = _deliverable(a11, alfa, date(2026, 1, 31))
+    d["a1"] = deliverable(a11, alfa, date(2026, 1, 31))
     review(d["a1"], "approved", utc(2026, 2, 5, 14))
-    d["a2"] = _deliverable(a11, alfa, date(2026, 7, 31))
+    d["a2"] = deliverable(a11, alfa, date(2026, 7, 31))
     review(d["a2"], "returned", utc(2026, 8, 3, 14))
     review(d["a2"], "approved", utc(2026, 8, 20, 14), version=2)  # the second version counts
-    d["a3"] = _deliverable(a22, alfa, date(2026, 6, 30), status="submitted")
-    d["a4"] = _deliverable(a35, alfa, date(2026, 12, 20))
+    d["a3"] = deliverable(a22, alfa, date(2026, 6, 30), status="submitted")
+    d["a4"] = deliverable(a35, alfa, date(2026, 12, 20))
     review(d["a4"], "approved", utc(2027, 1, 15, 14),  # after year-end, before closing
            report="Publicamos o *painel de parcerias* no portal do Estado.")
-    d["a5"] = _deliverable(ac1, alfa, date(2026, 5, 10), status="waived")
-    d["a6"] = _deliverable(a11, alfa, date(2025, 12, 31))  # due in 2025
+    d["a5"] = deliverable(ac1, alfa, date(2026, 5, 10), status="waived")
+    d["a6"] = deliverable(a11, alfa, date(2025, 12, 31))  # due in 2025
     review(d["a6"], "approved", utc(2026, 1, 10, 14))
-    d["a7"] = _deliverable(a35, alfa, date(2026, 3, 10))  # overdue, never sent
+    d["a7"] = deliverable(a35, alfa, date(2026, 3, 10))  # overdue, never sent
     # Beta: 4 due, 2 met. The closing day is 31/03/2027 in Brasília (UTC-3):
-    d["b1"] = _deliverable(b11, beta, date(2026, 6, 30))
+    d["b1"] = deliverable(b11, beta, date(2026, 6, 30))
     review(d["b1"], "approved", utc(2027, 4, 1, 2, 30))  # 31/03 23:30 there: counts
-    d["b4"] = _deliverable(b11, beta, date(2026, 12, 31))
+    d["b4"] = deliverable(b11, beta, date(2026, 12, 31))
     review(d["b4"], "approved", utc(2027, 4, 1, 3, 30))  # 01/04 00:30 there: too late
-    d["b2"] = _deliverable(b35, beta, date(2026, 9, 30))
+    d["b2"] = deliverable(b35, beta, date(2026, 9, 30))
     review(d["b2"], "approved", utc(2026, 10, 5, 14), report=BETA_REPORT)
-    d["b3"] = _deliverable(b22, beta, date(2026, 12, 31))
+    d["b3"] = deliverable(b22, beta, date(2026, 12, 31))
     # Gama (adherent, deliverable of Alfa's goal): 1 due, 1 met.
-    d["c1"] = _deliverable(a35, gama, date(2026, 11, 30))
+    d["c1"] = deliverable(a35, gama, date(2026, 11, 30))
     review(d["c1"], "approved", utc(2026, 12, 1, 14), report=LONG_REPORT)
     # SEGES's own deliverable never counts.
-    d["s1"] = _deliverable(s11, seges, date(2026, 4, 1))
+    d["s1"] = deliverable(s11, seges, date(2026, 4, 1))
     review(d["s1"], "approved", utc(2026, 4, 2, 14))
 
-    training(alfa, date(2026, 3, 10), 24, 30)
-    training(alfa, date(2026, 9, 1), 40, 20)
-    training(alfa, date(2025, 12, 15), 10, 5)  # 2025
-    training(beta, date(2026, 5, 5), 16, 12)
+    for institution, day, hours_spent, participants in (
+        (alfa, date(2026, 3, 10), 24, 30),
+        (alfa, date(2026, 9, 1), 40, 20),
+        (alfa, date(2025, 12, 15), 10, 5),  # 2025
+        (beta, date(2026, 5, 5), 16, 12),
+    ):
+        factories.training_record(users["seges_admin"], institution_id=institution.id,
+                                  start_on=day, hours=hours_spent, participants=participants)
 
-    event(utc(2026, 4, 10, 16), {alfa: True, beta: False})
-    event(utc(2026, 1, 1, 2, 30), {alfa: True})  # 31/12/2025 23:30 in Brasília: 2025
-    event(utc(2027, 1, 1, 1), {beta: True})  # 31/12/2026 22:00 in Brasília: 2026
+    attended_event(utc(2026, 4, 10, 16), {alfa: True, beta: False})
+    attended_event(utc(2026, 1, 1, 2, 30), {alfa: True})  # 31/12/2025 23:30 in Brasília: 2025
+    attended_event(utc(2027, 1, 1, 1), {beta: True})  # 31/12/2026 22:00 in Brasília: 2026
     db.session.commit()
     return {"alfa": alfa, "beta": beta, "gama": gama, "delta": delta, "seges": seges,
-            "act_a": act_a, "goals": {"a35": a35, "a11": a11}, **d}
+            "admin": users["seges_admin"], "act_a": act_a, "goals": {"a35": a35, "a11": a11}, **d}
+
+
+@pytest.fixture
+def more_partners(network):
+    """Factory: ``more_partners(n)`` adds n municipalities to the network, each with an
+    approved 3.5, a 2.2 due at year-end, a training record and an attended meeting in 2026."""
+
+    def add(how_many: int) -> None:
+        for i in range(how_many):
+            partner = factories.institution(name=f"Município {i}", sphere="municipal", uf="BA")
+            act = agreement(f"{100 + i}/2026", partner, date(2026, 1, 1), date(2030, 12, 31))
+            request = goal(act, "3.5", [3], 1, {"kind": "on_call", "trigger": "request"})
+            hours = goal(act, "2.2", [2], 2, {"kind": "annual", "min_hours": 60})
+            done = deliverable(request, partner, date(2026, 5, 1))
+            review(done, "approved", utc(2026, 5, 2, 12), report=f"Relato do município {i}.")
+            deliverable(hours, partner, date(2026, 12, 31))
+            factories.training_record(network["admin"], institution_id=partner.id,
+                                      start_on=date(2026, 6, 1), hours=8, participants=10)
+            attended_event(utc(2026, 8, 1 + i, 15), {partner: True})
+        db.session.commit()
+
+    return add

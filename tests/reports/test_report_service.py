@@ -10,15 +10,7 @@ from portal.extensions import db
 from portal.reports import services
 from portal.reports.services import GoalLine
 from tests import factories
-from tests.reports.conftest import (
-    _agreement,
-    _deliverable,
-    _goal,
-    event,
-    review,
-    training,
-    utc,
-)
+from tests.factories import agreement, attended_event, deliverable, goal, review, utc
 
 
 def _by_name(report):
@@ -129,11 +121,11 @@ def test_follow_ups_of_continuous_goals_are_not_counted(network):
     the network report nor in a contribution — only listed in the partner's contribution."""
     before = services.compile_report(2026)
     alfa_before = services.compile_report(2026, network["alfa"])
-    continuous = _goal(network["act_a"], "1.5", [1], 5, {"kind": "per_regulation"})
-    sent = _deliverable(continuous, network["alfa"], date(2026, 3, 2), key="R2025")
+    continuous = goal(network["act_a"], "1.5", [1], 5, {"kind": "per_regulation"})
+    sent = deliverable(continuous, network["alfa"], date(2026, 3, 2), key="R2025")
     review(sent, "approved", utc(2026, 3, 1, 14), report="Seguimos a norma.")
-    other = _goal(network["act_a"], "3.7", [3], 6, {"kind": "during_term"})
-    late = _deliverable(other, network["alfa"], date(2026, 3, 2), key="R2025")
+    other = goal(network["act_a"], "3.7", [3], 6, {"kind": "during_term"})
+    late = deliverable(other, network["alfa"], date(2026, 3, 2), key="R2025")
     for followup in (sent, late):
         followup.deadline_source = "followup"
     db.session.commit()
@@ -183,15 +175,17 @@ def test_the_report_is_reproducible_whatever_is_recorded_later(network):
     alfa_first = services.compile_report(2026, network["alfa"])
 
     # Data of another year, and decisions on 2026 deliverables after the closing date.
-    later = _deliverable(network["goals"]["a35"], network["alfa"], date(2027, 2, 1))
+    later = deliverable(network["goals"]["a35"], network["alfa"], date(2027, 2, 1))
     review(later, "approved", utc(2027, 2, 3, 14), report="Ação de 2027.")
     review(network["a7"], "approved", utc(2027, 5, 10, 14), report="Enviado muito depois.")
-    training(network["alfa"], date(2027, 1, 5), 30, 10)
-    training(network["beta"], date(2025, 12, 31), 8, 3)
+    for partner, day, hours, participants in ((network["alfa"], date(2027, 1, 5), 30, 10),
+                                              (network["beta"], date(2025, 12, 31), 8, 3)):
+        factories.training_record(network["admin"], institution_id=partner.id, start_on=day,
+                                  hours=hours, participants=participants)
     epsilon = factories.institution(name="Épsilon Prefeitura", parent_id=network["alfa"].id)
-    _agreement("9/2027", epsilon, date(2027, 2, 1), date(2030, 6, 30),
+    agreement("9/2027", epsilon, date(2027, 2, 1), date(2030, 6, 30),
                parent=network["act_a"], kind="TA")
-    event(utc(2027, 6, 1, 15), {network["alfa"]: True, network["beta"]: True})
+    attended_event(utc(2027, 6, 1, 15), {network["alfa"]: True, network["beta"]: True})
     db.session.commit()
 
     assert services.compile_report(2026) == first
@@ -229,24 +223,10 @@ def _statements(fn) -> int:
     return len(count)
 
 
-def _more_partners(network, how_many: int) -> None:
-    for i in range(how_many):
-        partner = factories.institution(name=f"Município {i}", sphere="municipal", uf="BA")
-        act = _agreement(f"{100 + i}/2026", partner, date(2026, 1, 1), date(2030, 12, 31))
-        goal = _goal(act, "3.5", [3], 1, {"kind": "on_call", "trigger": "request"})
-        hours = _goal(act, "2.2", [2], 2, {"kind": "annual", "min_hours": 60})
-        done = _deliverable(goal, partner, date(2026, 5, 1))
-        review(done, "approved", utc(2026, 5, 2, 12), report=f"Relato do município {i}.")
-        _deliverable(hours, partner, date(2026, 12, 31))
-        training(partner, date(2026, 6, 1), 8, 10)
-        event(utc(2026, 8, 1 + i, 15), {partner: True})
-    db.session.commit()
-
-
-def test_query_count_does_not_grow_with_the_number_of_partners(network):
+def test_query_count_does_not_grow_with_the_number_of_partners(network, more_partners):
     small = _statements(lambda: services.compile_report(2026))
     small_one = _statements(lambda: services.compile_report(2026, network["alfa"]))
-    _more_partners(network, 6)
+    more_partners(6)
     report = services.compile_report(2026)
     assert report.totals.partners == 10 and len(report.highlights) == 9
     assert _statements(lambda: services.compile_report(2026)) == small

@@ -1,13 +1,13 @@
 """Hostile input into every form and every filter: never a 500.
 
 Nothing is listed by hand: every POST route of the URL map is fuzzed with the fields of the
-form that posts to it (found by GETting each page as each role, see ``surface.crawl``); every
+form that posts to it (found by GETting each page as each role, see ``crawl`` in conftest); every
 GET page with the filters of the GET forms it renders, plus the usual pagination keys.
 Each form is first filled the way a person would (so the other fields are valid and the
 hostile one reaches the service and the database), then:
 
-- a sweep puts each of ``hostile.EACH_FIELD`` (a number beyond INTEGER, NUL, 31/12/9999) into
-  each field in turn, then each of ``hostile.ALL_FIELDS`` (a number beyond a float, a
+- a sweep puts each of ``EACH_FIELD`` (a number beyond INTEGER, NUL, 31/12/9999) into
+  each field in turn, then each of ``ALL_FIELDS`` (a number beyond a float, a
   surrogate, 31/02/2026, 2026-13-45, two values for one) into all fields at once;
 - hypothesis replaces one or two fields by generated values: control characters, invalid
   UTF-8, very long strings, huge numbers, impossible dates (2026-13-45), lists where a single
@@ -17,12 +17,158 @@ A crash is raised by the test client (PROPAGATE_EXCEPTIONS); every route's failu
 collected and reported together.
 """
 
+from urllib.parse import quote_from_bytes
+
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.security import hostile, surface
-from tests.test_route_matrix import MATRIX, ROLES
+from tests.factories import (
+    MATRIX,
+    ROLES,
+    SESSION_ENDING,
+    UNSAFE_METHODS,
+    matrix_url,
+    routes_accepting,
+)
+
+# Hostile input -----------------------------------------------------------------------------
+# Hypothesis strategies producing raw form/query values.
+#
+# Values are ``bytes`` so that anything a browser (or an attacker's script) can put on the wire
+# can be sent: NUL and control characters, invalid UTF-8, UTF-8-encoded surrogates (CESU),
+# overlong encodings. ``encode(pairs)`` turns (name, value) pairs into an urlencoded body or
+# query string, repeating a name for a list (the "list instead of a scalar" case).
+
+# Deterministic and quick: CI sees the same examples on every run.
+FUZZ = settings(
+    max_examples=4,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+SPECIAL = [
+    b"",
+    b" ",
+    b"\x00",
+    b"a\x00b",
+    b"\r\n\r\n",
+    b"\x1b[31m\x07\x08\x7f",
+    "\u202e\u200b\ufeff".encode(),
+    "😀 ção ＡＢＣ İ ſ".encode(),
+    b"\xed\xa0\x80",  # a lone surrogate, UTF-8 encoded (invalid UTF-8)
+    b"\xed\xa0\xbd\xed\xb8\x80",  # a surrogate pair, CESU-8
+    b"\xc0\xaf",  # overlong "/"
+    b"\xff\xfe\xfd",
+    b"0",
+    b"-1",
+    b"1e309",
+    b"NaN",
+    b"-inf",
+    b"9" * 400,
+    b"9" * 20,
+    b"3000000000",
+    b"-" + b"9" * 30,
+    b"0x7fffffff",
+    b"1.5",
+    b"31/02/2026",
+    b"2026-13-45",
+    b"2026-02-31",
+    b"00/00/0000",
+    b"99/99/9999",
+    b"0001-01-01",
+    b"9999-12-31",
+    b"10000-01-01",
+    b"2026-01-01T25:61",
+    b"true",
+    b"null",
+    b"[]",
+    b"{\"a\": 1}",
+    b"<script>alert(1)</script>",
+    b"' OR '1'='1' --",
+    b"%_\\",
+    b"../../../etc/passwd",
+    b"javascript:alert(1)",
+    b"x" * 20_000,
+]
+
+scalar = st.one_of(
+    st.sampled_from(SPECIAL),
+    st.text(st.characters(codec="utf-8"), max_size=40).map(str.encode),
+    st.integers(min_value=-(2**80), max_value=2**80).map(lambda n: str(n).encode()),
+    st.dates().map(lambda d: d.strftime("%d/%m/%Y").encode()),
+    st.binary(max_size=20),
+)
+value = st.one_of(scalar, st.lists(scalar, min_size=2, max_size=3))
+
+
+# Values that pass a form's parsing but may break a column, by input type: tried in each field
+# in turn with the other fields valid, so that they reach the service and the database.
+EACH_FIELD = {
+    "number": [b"3000000000"],  # beyond PostgreSQL's INTEGER
+    "hidden": [b"3000000000"],
+    "date": [b"31/12/9999", b"9999-12-31"],  # the last day: any "+ n days" overflows
+    "month": [b"9999-12"],
+    "datetime-local": [b"9999-12-31T23:59"],
+    "text": [b"a\x00b"],  # PostgreSQL refuses NUL in text
+    "textarea": [b"a\x00b"],
+    "search": [b"a\x00b"],
+    "email": [b"a\x00b@mg.test"],
+    "url": [b"https://a\x00b.gov.br/"],
+    "tel": [b"a\x00b"],
+}
+# Values that break parsers: put in every field at once (parsing happens field by field).
+ALL_FIELDS = [
+    [b"9" * 400],  # beyond a float
+    [b"\xed\xa0\x80"],  # a UTF-8-encoded surrogate
+    [b"31/02/2026"],
+    [b"1", b"2"],  # a list where one value is expected
+]
+
+
+def pairs_of(data: dict) -> list[tuple[str, bytes]]:
+    """(name, value) pairs of a form's data, a list value repeating its name."""
+    return [
+        (name, v.encode() if isinstance(v, str) else v)
+        for name, value in data.items()
+        for v in ([value] if isinstance(value, (str, bytes)) else value)
+    ]
+
+
+def form_values(names: list[str], base: dict) -> st.SearchStrategy[list[tuple[str, bytes]]]:
+    """The form as a person fills it, with one or two fields replaced by a hostile value, a
+    list of them, or left out: the other fields stay valid, so deep code paths are reached."""
+    if not names:
+        return st.just([])
+    mutated = st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True)
+    replacement = st.one_of(
+        scalar.map(lambda v: [v]), st.lists(scalar, min_size=2, max_size=3), st.just([])
+    )
+
+    def build(chosen, values):
+        data = {n: v for n, v in base.items() if n not in chosen}
+        pairs = pairs_of(data)
+        for name, vs in zip(chosen, values, strict=True):
+            pairs += [(name, v) for v in vs]
+        return pairs
+
+    return mutated.flatmap(
+        lambda chosen: st.lists(replacement, min_size=len(chosen), max_size=len(chosen)).map(
+            lambda values: build(chosen, values)
+        )
+    )
+
+
+def encode(pairs: list[tuple[str, bytes | str]]) -> str:
+    def q(v):
+        return quote_from_bytes(v if isinstance(v, bytes) else v.encode(), safe="")
+
+    return "&".join(f"{q(k)}={q(v)}" for k, v in pairs)
+
+
+# Targets -------------------------------------------------------------------------------------
 
 FORM = "application/x-www-form-urlencoded"
 COMMON_QUERY_KEYS = ["page", "per_page", "q"]
@@ -43,8 +189,8 @@ def _post_targets(forms: dict, objects: dict) -> list[tuple[str, str, str, dict,
     """(endpoint, role, url, {field: input type}, plausible data) for every POST route but
     logout."""
     targets = []
-    for endpoint in surface.routes(surface.UNSAFE):
-        if endpoint in surface.SESSION_ENDING:
+    for endpoint in routes_accepting(UNSAFE_METHODS):
+        if endpoint in SESSION_ENDING:
             continue
         posted = [f for f in forms.get(endpoint, []) if f.method == "POST"]
         if posted:
@@ -53,7 +199,7 @@ def _post_targets(forms: dict, objects: dict) -> list[tuple[str, str, str, dict,
             kinds = {n: form.fields[n].kind for n in form.names()}
             targets.append((endpoint, form.role, path, kinds, form.plausible()))
         else:
-            url = surface.url(endpoint, objects)
+            url = matrix_url(endpoint, objects)
             targets.append((endpoint, _allowed_role(endpoint), url, {}, {}))
     return targets
 
@@ -68,7 +214,7 @@ def _get_targets(forms: dict, objects: dict) -> list[tuple[str, str, str, dict, 
         keys = sorted({n for f in forms.get(endpoint, []) if f.method == "GET" for n in f.names()})
         allowed = [r for r, s in zip(ROLES, statuses.split(), strict=True) if s == "200"]
         roles = [r for r in ("seges_admin", "partner_manager") if r in allowed]
-        url = surface.url(endpoint, objects)
+        url = matrix_url(endpoint, objects)
         if keys:
             names = dict.fromkeys([*keys, *COMMON_QUERY_KEYS], "search")
             targets += [(endpoint, role, url, names, {}) for role in roles]
@@ -81,9 +227,9 @@ def _send(client, method: str, path: str, pairs, htmx: bool = False):
     headers = {"HX-Request": "true"} if htmx else {}
     if method == "GET":
         separator = "&" if "?" in path else "?"
-        response = client.get(f"{path}{separator}{hostile.encode(pairs)}", headers=headers)
+        response = client.get(f"{path}{separator}{encode(pairs)}", headers=headers)
     else:
-        body = hostile.encode([("csrf_token", client.csrf_token()), *pairs])
+        body = encode([("csrf_token", client.csrf_token()), *pairs])
         response = client.open(
             path, method="POST", data=body, content_type=FORM, headers=headers, csrf=False
         )
@@ -93,13 +239,13 @@ def _send(client, method: str, path: str, pairs, htmx: bool = False):
 
 def _sweep(session, method, endpoint, role, path, kinds, base) -> None:
     for name, kind in kinds.items():
-        for value in hostile.EACH_FIELD.get(kind, []):
+        for value in EACH_FIELD.get(kind, []):
             session.be(role)
             data = {n: v for n, v in base.items() if n != name}
-            pairs = [*hostile.pairs_of(data), (name, value)]
+            pairs = [*pairs_of(data), (name, value)]
             response = _send(session.client, method, path, pairs, htmx=True)
             assert response.status_code < 500, f"{name}={value[:20]!r}"
-    for values in hostile.ALL_FIELDS if kinds else []:
+    for values in ALL_FIELDS if kinds else []:
         session.be(role)
         pairs = [(name, value) for name in kinds for value in values]
         response = _send(session.client, method, path, pairs, htmx=True)
@@ -107,8 +253,8 @@ def _sweep(session, method, endpoint, role, path, kinds, base) -> None:
 
 
 def _hypothesis(session, method, endpoint, role, path, kinds, base) -> None:
-    @hostile.FUZZ
-    @given(pairs=hostile.form_values(list(kinds), base), htmx=st.booleans())
+    @FUZZ
+    @given(pairs=form_values(list(kinds), base), htmx=st.booleans())
     def send(pairs, htmx):
         session.be(role)
         response = _send(session.client, method, path, pairs, htmx)
@@ -117,9 +263,8 @@ def _hypothesis(session, method, endpoint, role, path, kinds, base) -> None:
     send()
 
 
-def _fuzz(app, client, users, targets, method: str) -> None:
+def _fuzz(app, session, targets, method: str) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = True  # a crash surfaces as the exception itself
-    session = surface.Session(client, users)
     failures = []
     for target in targets:
         # Pages without filters of their own only get the parser-breaking sweep on ?page= & co.
@@ -132,19 +277,19 @@ def _fuzz(app, client, users, targets, method: str) -> None:
     assert not failures, "\n".join(failures)
 
 
-def test_hostile_form_input_never_answers_500(app, client, users, objects, forms, generous_limits):
-    missing = set(surface.routes(surface.UNSAFE)) - set(forms) - surface.SESSION_ENDING
+def test_hostile_form_input_never_answers_500(app, objects, forms, signed_in, generous_limits):
+    missing = set(routes_accepting(UNSAFE_METHODS)) - set(forms) - SESSION_ENDING
     assert missing <= UNDISCOVERED_OK, f"no rendered form posts to {sorted(missing)}"
     targets = _post_targets(forms, objects)
     assert sum(len(t[3]) for t in targets) >= 150, "the crawl found the forms' fields"
-    _fuzz(app, client, users, targets, "POST")
+    _fuzz(app, signed_in, targets, "POST")
 
 
-def test_hostile_filters_never_answer_500(app, client, users, objects, forms, generous_limits):
+def test_hostile_filters_never_answer_500(app, objects, forms, signed_in, generous_limits):
     targets = _get_targets(forms, objects)
     filters = {n for t in targets for n in t[3]}
     assert {"situacao", "ordem", "acao", "parceiro", "espera"} <= filters
-    _fuzz(app, client, users, targets, "GET")
+    _fuzz(app, signed_in, targets, "GET")
 
 
 @pytest.mark.parametrize(
@@ -155,7 +300,7 @@ def test_hostile_filters_never_answer_500(app, client, users, objects, forms, ge
 def test_hostile_ids_and_tokens_in_the_path_are_refused(app, client, users, login, value):
     app.config["PROPAGATE_EXCEPTIONS"] = True
     login(users["partner_manager"])
-    quoted = hostile.encode([("x", value)])[2:]
+    quoted = encode([("x", value)])[2:]
     for path in [
         f"/entregas/{quoted}",
         f"/forum/topicos/{quoted}",

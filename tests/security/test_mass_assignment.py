@@ -15,9 +15,7 @@ from portal.deliverables.models import Deliverable, Review, Submission
 from portal.extensions import db
 from portal.forum.models import Post, Topic
 from tests import factories
-from tests.deliverables.conftest import deliverable_of
-from tests.forum.forum_helpers import topic
-from tests.security import surface
+from tests.factories import deliverable_of, topic
 
 CANARY_INSTITUTION, CANARY_USER, CANARY_ID = 900_001, 900_002, 900_003
 INSTITUTION_COLUMNS = {"institution_id", "partner_id", "parent_id"}
@@ -59,9 +57,29 @@ BY_DESIGN = {
 }
 
 
+def snapshot() -> dict[str, dict[tuple, dict]]:
+    """Every row of every table, keyed by table and primary key."""
+    state = {}
+    with db.engine.connect() as connection:
+        for table in db.metadata.sorted_tables:
+            keys = [c.name for c in table.primary_key.columns]
+            rows = connection.execute(table.select()).mappings().all()
+            state[table.name] = {tuple(r[k] for k in keys): dict(r) for r in rows}
+    return state
+
+
+def changed_rows(before: dict, after: dict):
+    """(table, key, old row or None, new row) for every row a request added or changed."""
+    for table, rows in after.items():
+        for key, row in rows.items():
+            old = before.get(table, {}).get(key)
+            if old != row:
+                yield table, key, old, row
+
+
 def _violations(before: dict, after: dict, posted: set[str]) -> list[str]:
     found = []
-    for table, key, old, row in surface.changed_rows(before, after):
+    for table, key, old, row in changed_rows(before, after):
         def changed(column, old=old, row=row):
             return column in row and (old is None or old.get(column) != row[column])
 
@@ -118,19 +136,18 @@ def canaries(seges):
 
 
 def test_extra_fields_change_nothing_on_any_state_changing_route(
-    app, client, users, login, objects, forms, canaries, generous_limits
+    app, client, users, login, objects, forms, canaries, generous_limits, signed_in
 ):
-    session = surface.Session(client, users)
     checked, applied, violations = 0, 0, []
-    for endpoint in surface.routes(surface.UNSAFE):
+    for endpoint in factories.routes_accepting(factories.UNSAFE_METHODS):
         for form in [f for f in forms.get(endpoint, []) if f.method == "POST"][:1]:
-            session.be(form.role)
+            signed_in.be(form.role)
             data = form.plausible()
             extras = {k: v for k, v in EXTRA.items() if k not in form.fields}
             path = form.action + (f"?{form.query}" if form.query else "")
-            before = surface.snapshot()
+            before = snapshot()
             response = client.post(path, data={**data, **extras})
-            after = surface.snapshot()
+            after = snapshot()
             checked += 1
             if response.status_code in (200, 302) and before != after:
                 applied += 1
@@ -262,15 +279,11 @@ def test_forum_posts_cannot_set_author_acceptance_or_moderation(client, users, l
 def test_review_decision_cannot_set_the_reviewer_or_another_submission(
     client, users, login, act
 ):
-    from portal.deliverables import services
-
     member = users["partner_member"]
     painel = deliverable_of(act, "1.2", member.institution_id)
-    services.save_draft(painel, by=member, report="Relato.", covers_from=None, covers_to=None)
-    submission = services.submit(painel, by=member)
+    submission = factories.submitted(painel, member, "Relato.")
     other = deliverable_of(act, "3.1", member.institution_id)
-    services.save_draft(other, by=member, report="Outro.", covers_from=None, covers_to=None)
-    other_submission = services.submit(other, by=member)
+    other_submission = factories.submitted(other, member, "Outro.")
     login(users["seges_reviewer"])
     response = client.post(
         f"/analise/{painel.id}/decisao",

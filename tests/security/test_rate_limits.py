@@ -12,8 +12,7 @@ import pytest
 from portal import config
 from portal.auth import tokens
 from tests import factories
-from tests.deliverables.conftest import PDF
-from tests.forum.forum_helpers import topic
+from tests.factories import PDF, topic
 
 ENGLISH = ("per 1 minute", "per minute", "Too Many Requests", "rate limit")
 
@@ -74,16 +73,8 @@ def test_forum_posting_limit_sends_retry_after_and_an_htmx_fragment(app, client,
     _assert_429_in_portuguese(response, htmx=True, message="muitas mensagens")
 
 
-def test_uploads_are_limited_per_user(app, client, users, login):
-    from datetime import date
-
-    from portal.plans import services as plans
-    from portal.plans.importer import parse_plan, read_seed_plan
-    from tests.deliverables.conftest import deliverable_of
-
+def test_uploads_are_limited_per_user(app, client, users, login, painel):
     app.config["RATELIMIT_UPLOADS"] = "2 per minute"
-    act, _ = plans.import_plan(parse_plan(read_seed_plan()), start=date(2025, 10, 1), years=5)
-    painel = deliverable_of(act, "1.2", users["partner_member"].institution_id)
     login(users["partner_member"])
     url = f"/entregas/{painel.id}/evidencias"
 

@@ -7,13 +7,13 @@ ending the other sessions. Here: replaying cookies captured at each step, the Se
 the wire, a sliding (not absolute) idle window, and sign-out by link being impossible.
 """
 
+import time
 from datetime import timedelta
 
 from portal import create_app
 from portal.auth.models import User
 from portal.extensions import db
 from tests import factories
-from tests.auth.test_passwords import _link
 
 COOKIE = "portal_session"
 
@@ -70,7 +70,7 @@ def test_cookie_replayed_after_a_password_reset_fails(app, client, users, outbox
     victim.post("/login", data={"email": "membro@mg.test", "password": factories.PASSWORD})
     stolen = _cookie(victim)
     client.post("/senha/esqueci", data={"email": "membro@mg.test"})
-    path = _link(outbox)
+    path = factories.mailed_link(outbox)
     new = "outra-senha-bem-longa-2026"
     assert client.post(path, data={"new_password": new, "confirm": new}).status_code == 302
     assert _replay(app, stolen).status_code == 302
@@ -136,8 +136,6 @@ def test_secure_flag_follows_portal_session_cookie_secure(monkeypatch, tmp_path)
 def test_idle_window_slides_with_activity_and_expires_without_it(
     app, client, users, login, monkeypatch
 ):
-    import time
-
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=10)
     login(users["partner_member"])
     start = time.time()

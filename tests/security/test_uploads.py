@@ -15,10 +15,11 @@ import io
 import zipfile
 
 import pytest
+from werkzeug.http import parse_options_header
 
 from portal.deliverables.models import Evidence
 from portal.extensions import db
-from tests.deliverables.conftest import PDF, upload
+from tests.factories import PDF, matrix_url, upload
 
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 REFUSED = "não é de um tipo permitido"
@@ -95,8 +96,6 @@ def test_accepted_files_download_under_a_name_of_their_real_type(
 
 
 def test_quotes_in_the_name_cannot_add_header_parameters(client, users, login, painel):
-    from werkzeug.http import parse_options_header
-
     login(users["partner_member"])
     _post(client, painel, 'a"; filename="b.html', PDF)
     evidence = db.session.scalar(db.select(Evidence))
@@ -133,10 +132,8 @@ ATTACHMENT = {
 def test_every_file_route_serves_an_inert_uncached_attachment(
     client, users, login, objects, endpoint, role
 ):
-    from tests.security import surface
-
     login(users[role])
-    response = client.get(surface.url(endpoint, objects))
+    response = client.get(matrix_url(endpoint, objects))
     response.close()
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
@@ -147,10 +144,8 @@ def test_every_file_route_serves_an_inert_uncached_attachment(
 
 
 def test_preview_is_inline_only_in_a_sandboxed_same_origin_frame(client, users, login, objects):
-    from tests.security import surface
-
     login(users["seges_reviewer"])
-    response = client.get(surface.url("deliverables.preview", objects))
+    response = client.get(matrix_url("deliverables.preview", objects))
     response.close()
     assert response.headers["Content-Disposition"].startswith("inline;")
     csp = response.headers["Content-Security-Policy"]

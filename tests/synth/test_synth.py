@@ -3,16 +3,21 @@
 from datetime import date, datetime, time
 
 import pytest
+import time_machine
 from sqlalchemy import func, text
 
-from portal.agreements.models import Agreement, Goal, Institution
+from portal.agreements.models import Agreement, Goal
 from portal.auth.models import User
 from portal.core.exceptions import DomainError
+from portal.deliverables import reviews
+from portal.deliverables import services as workspace
 from portal.deliverables.models import DELIVERABLE_STATUS, Deliverable, Evidence, Review, Submission
 from portal.dev.synth import LOGINS, Sizes, synthesize
 from portal.extensions import db
 from portal.forum import search
 from portal.forum.models import Category, Post, Topic
+from portal.institutions.models import Institution
+from portal.panel import services as panel
 from tests import factories
 from tests.clock import ZONE
 
@@ -122,9 +127,6 @@ def _reviewed_deliverable(app) -> int:
     version was reviewed): with the plan's new deliverables, one size drew a submitted
     deliverable with a returned version, the other a draft. Here both sizes open the same
     kind of page."""
-    from portal.deliverables import reviews
-    from portal.deliverables import services as workspace
-
     member = db.session.scalar(db.select(User).where(User.email == "membro@mg.exemplo.gov.br"))
     admin = db.session.scalar(db.select(User).where(User.email == "admin@seges.exemplo.gov.br"))
     deliverable = db.session.scalar(
@@ -174,8 +176,6 @@ def _count_queries(app) -> dict[str, int]:
 
 
 def test_key_pages_query_count_does_not_grow_with_the_federation(app):
-    import time_machine
-
     # The pages read on the synthesis's day (a 2-year term would have ended in 2028).
     with time_machine.travel(datetime.combine(TODAY, time(12), tzinfo=ZONE)):
         _synth(Sizes(institutions=30, users=80, years=2, topics=20, posts=400))
@@ -189,8 +189,6 @@ def test_key_pages_query_count_does_not_grow_with_the_federation(app):
 @pytest.mark.parametrize("descending", [False, True])
 def test_panel_pages_by_name_match_the_whole_aggregate(app, descending):
     """The panel aggregates only the page's partners when sorted by name: same rows."""
-    from portal.panel import services as panel
-
     _synth()
     filters = panel.PanelFilters()
     whole = db.session.execute(panel.progress_query(filters, TODAY, "nome", descending)).all()

@@ -1,0 +1,1 @@
+"""Auditoria: SEGES and partner managers read, filter and export the audit trail."""

@@ -1,0 +1,186 @@
+"""Reading the audit trail (Auditoria): labels, filters, the query and exports."""
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_
+
+from portal.core.clock import start_of_local_day
+from portal.core.models import AuditEvent
+from portal.extensions import db
+from portal.institutions.models import Institution
+
+ACTION_LABELS = {
+    "auth.login": "Entrada no portal",
+    "auth.login_failed": "Tentativa de entrada recusada",
+    "auth.logout": "Saída do portal",
+    "auth.password_changed": "Senha alterada",
+    "auth.password_reset": "Senha redefinida",
+    "auth.password_reset_requested": "Redefinição de senha solicitada",
+    "notifications.preferences_saved": "Preferências de e-mail alteradas",
+    "auth.account_activated": "Conta ativada",
+    "user.created": "Usuário criado",
+    "user.invited": "Usuário convidado",
+    "user.updated": "Usuário alterado",
+    "user.deactivated": "Usuário desativado",
+    "user.reactivated": "Usuário reativado",
+    "user.password_set": "Senha definida",
+    "user.cpf_viewed": "CPF de usuário exibido",
+    "user.personal_data_exported": "Dados pessoais exportados (LGPD)",
+    "institution.created": "Instituição criada",
+    "institution.updated": "Instituição alterada",
+    "agreement.created": "Acordo criado",
+    "agreement.updated": "Acordo alterado",
+    "agreement.imported": "Plano de Trabalho importado",
+    "agreement.reimported": "Plano de Trabalho reimportado",
+    "adhesion.registered": "Adesão registrada",
+    "agreement.document_downloaded": "Termo assinado baixado",
+    "goal.updated": "Meta alterada",
+    "deliverable.draft_started": "Entrega iniciada",
+    "deliverable.draft_saved": "Rascunho salvo",
+    "deliverable.submitted": "Entrega enviada",
+    "deliverable.approved": "Entrega aprovada",
+    "deliverable.returned": "Entrega devolvida",
+    "deliverable.waived": "Entrega dispensada",
+    "deadline_settings.updated": "Prazos padrão da SEGES alterados",
+    "deliverable.unwaived": "Dispensa desfeita",
+    "deliverable.completed_by_seges": "Concluída pela SEGES (ato registrado)",
+    "evidence.uploaded": "Evidência anexada",
+    "evidence.link_added": "Link de evidência adicionado",
+    "evidence.removed": "Evidência removida",
+    "evidence.downloaded": "Evidência baixada",
+    "evidence.previewed": "Evidência visualizada",
+    "focal_point.created": "Servidor indicado",
+    "focal_point.updated": "Indicação alterada",
+    "focal_point.ended": "Indicação encerrada",
+    "focal_point.access_granted": "Acesso ao Painel Gerencial concedido",
+    "focal_point.cpf_viewed": "CPF de servidor indicado exibido",
+    "training.created": "Capacitação registrada",
+    "training.deleted": "Capacitação excluída",
+    "training.file_downloaded": "Lista de presença baixada",
+    "event.convened": "Reunião convocada",
+    "event.confirmed": "Presença confirmada",
+    "event.attendance_recorded": "Presença registrada",
+    "request.sent": "Solicitação enviada",
+    "course.created": "Curso criado",
+    "course_class.created": "Turma criada",
+    "forum.topic_created": "Tópico criado no fórum",
+    "forum.post_created": "Mensagem publicada no fórum",
+    "forum.post_edited": "Mensagem do fórum editada",
+    "forum.post_hidden": "Mensagem do fórum ocultada",
+    "forum.post_unhidden": "Mensagem do fórum reexibida",
+    "forum.post_deleted": "Mensagem do fórum excluída",
+    "forum.post_reported": "Mensagem do fórum denunciada",
+    "forum.report_resolved": "Denúncia resolvida",
+    "forum.answer_accepted": "Resposta aceita",
+    "forum.topic_locked": "Tópico trancado",
+    "forum.topic_pinned": "Tópico fixado",
+    "forum.topic_moved": "Tópico movido",
+    "forum.category_created": "Categoria do fórum criada",
+    "forum.category_updated": "Categoria do fórum alterada",
+    "annual_report.introduction_updated": "Introdução do relatório anual alterada",
+}
+
+OBJECT_TYPE_LABELS = {
+    "User": "Usuário",
+    "Institution": "Instituição",
+    "Agreement": "Acordo",
+    "Goal": "Meta",
+    "Deliverable": "Entrega",
+    "DeadlineSettings": "Prazos padrão da SEGES",
+    "Submission": "Envio",
+    "Evidence": "Evidência",
+    "Review": "Análise",
+    "FocalPoint": "Servidor indicado",
+    "TrainingRecord": "Capacitação",
+    "Event": "Evento",
+    "InfoRequest": "Solicitação",
+    "Course": "Curso",
+    "CourseClass": "Turma",
+    "Topic": "Tópico",
+    "Post": "Mensagem",
+    "Report": "Denúncia",
+    "AnnualReport": "Relatório anual",
+}
+
+
+def action_label(action: str) -> str:
+    """The pt-BR label of an action, or its code when there is none."""
+    return ACTION_LABELS.get(action, action)
+
+
+def known_actions(limit: int = 300) -> list[str]:
+    """Actions to offer in the filter: the labelled ones plus any others already recorded."""
+    recorded = db.session.scalars(
+        db.select(AuditEvent.action).distinct().order_by(AuditEvent.action).limit(limit)
+    )
+    return sorted({*ACTION_LABELS, *recorded}, key=lambda a: (action_label(a).lower(), a))
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    actor: str | None = None  # e-mail substring
+    institution: str | None = None  # name, acronym or CNPJ substring
+    action: str | None = None
+    object_type: str | None = None
+    object_id: int | None = None
+    since: date | None = None  # local dates (America/Sao_Paulo), both inclusive
+    until: date | None = None
+
+
+def utc_bounds(since: date | None, until: date | None) -> tuple[datetime | None, ...]:
+    """Local calendar days → [start, end) in UTC."""
+    return (
+        start_of_local_day(since) if since else None,
+        start_of_local_day(until + timedelta(days=1)) if until else None,
+    )
+
+
+def events_query(filters: AuditFilters, *, institution_id: int | None = None):
+    """Rows (event, institution name, acronym), newest first.
+
+    ``institution_id`` limits the trail to one institution (a partner manager's view).
+    """
+    query = (
+        db.select(AuditEvent, Institution.name, Institution.acronym)
+        .outerjoin(Institution, Institution.id == AuditEvent.institution_id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    )
+    if institution_id is not None:
+        query = query.where(AuditEvent.institution_id == institution_id)
+    if filters.actor:
+        query = query.where(
+            func.lower(AuditEvent.actor_email).contains(filters.actor.lower(), autoescape=True)
+        )
+    if filters.institution:
+        term = filters.institution.lower()
+        digits = "".join(ch for ch in term if ch.isdigit())
+        conditions = [
+            func.lower(Institution.name).contains(term, autoescape=True),
+            func.lower(Institution.acronym).contains(term, autoescape=True),
+        ]
+        if digits:
+            conditions.append(Institution.cnpj.contains(digits, autoescape=True))
+        query = query.where(or_(*conditions))
+    if filters.action:
+        query = query.where(AuditEvent.action == filters.action)
+    if filters.object_type:
+        query = query.where(AuditEvent.object_type == filters.object_type)
+    if filters.object_id is not None:
+        query = query.where(AuditEvent.object_id == filters.object_id)
+    start, end = utc_bounds(filters.since, filters.until)
+    if start is not None:
+        query = query.where(AuditEvent.created_at >= start)
+    if end is not None:
+        query = query.where(AuditEvent.created_at < end)
+    return query
+
+
+def details_json(details: dict | None) -> str:
+    """Compact, readable JSON of an event's details ("" when empty)."""
+    if not details:
+        return ""
+    return json.dumps(
+        details, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str
+    )

@@ -1,0 +1,265 @@
+"""Work-plan pages: an agreement's page and its editing, a goal's schedule, importing a
+Plano de Trabalho, and registering an adhesion."""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from portal.agreements import services as agreements
+from portal.agreements.models import AGREEMENT_KINDS, AXES, RESPONSIBLE, Agreement, Goal
+from portal.auth.policy import require
+from portal.core.clock import local_today
+from portal.core.htmx import render
+from portal.core.validators import format_nup
+from portal.deliverables import services as deliverables
+from portal.deliverables.models import Deliverable
+from portal.extensions import db
+from portal.plans import services
+from portal.plans.forms import AdhesionForm, AgreementForm, GoalForm, ImportPlanForm
+from portal.plans.importer import PlanParseError, decode_plan, parse_plan
+from portal.schedule import engine as schedule
+
+bp = Blueprint("plans", __name__)
+
+
+def _today() -> date:
+    return local_today()
+
+
+@bp.get("/acordos/<int:agreement_id>")
+@login_required
+def agreement(agreement_id: int):
+    agreement = db.session.scalar(
+        db.select(Agreement)
+        .where(Agreement.id == agreement_id)
+        .options(selectinload(Agreement.parties), selectinload(Agreement.goals))
+    )
+    if agreement is None:
+        abort(404)
+    require(current_user, "agreement.view", agreement)
+    today = _today()
+    owner = None if current_user.is_seges else current_user.institution_id
+    adhesions = db.session.scalars(
+        db.select(Agreement)
+        .where(Agreement.parent_id == agreement.id)
+        .order_by(Agreement.signed_on, Agreement.id)
+        .limit(500)
+    ).all()
+    return render(
+        "plans/agreement.html",
+        "plans/_agreement.html",
+        agreement=agreement,
+        today=today,
+        groups=agreements.goals_by_axis(agreement.goals),
+        next_due=deliverables.next_due_dates(agreement, today=today, institution_id=owner),
+        last_reports=deliverables.last_reports(agreement, institution_id=owner),
+        is_continuous=schedule.is_continuous,
+        adhesions=adhesions,
+        describe_schedule=schedule.describe_schedule,
+        axes=AXES,
+        responsible=RESPONSIBLE,
+        format_nup=format_nup,
+    )
+
+
+@bp.route("/acordos/<int:agreement_id>/editar", methods=["GET", "POST"])
+@login_required
+def edit_agreement(agreement_id: int):
+    agreement = db.get_or_404(Agreement, agreement_id)
+    require(current_user, "agreement.edit", agreement)
+    form = AgreementForm(obj=agreement)
+    if not form.is_submitted():
+        form.sei_process.data = format_nup(agreement.sei_process) if agreement.sei_process else ""
+    if form.validate_on_submit():
+        term_end = form.term_end.data
+        with form.refusals():  # also a term running past the year 9999 (ScheduleError)
+            if form.years.data:
+                term_end = schedule.term_end(form.term_start.data, form.years.data)
+            created = services.update_agreement(
+                agreement,
+                by=current_user,
+                number=form.number.data,
+                work_plan_number=form.work_plan_number.data,
+                sei_process=form.sei_process.data,
+                object=form.object.data,
+                signed_on=form.signed_on.data,
+                term_start=form.term_start.data,
+                term_end=term_end,
+            )
+            message = "Instrumento salvo."
+            if created > 0:
+                message += f" {_deliverables(created)} criada(s) para a nova vigência."
+            elif created < 0:
+                message += (f" {_deliverables(-created)} futura(s) e ainda não iniciada(s) "
+                            "removida(s): caíam fora da nova vigência.")
+            flash(message, "success")
+            return redirect(url_for("plans.agreement", agreement_id=agreement.id))
+    return render(
+        "plans/agreement_form.html",
+        "plans/_agreement_form.html",
+        form.status,
+        form=form,
+        agreement=agreement,
+    )
+
+
+def _deliverables(count: int) -> str:
+    return "1 entrega" if count == 1 else f"{count} entregas"
+
+
+@bp.route("/acordos/<int:agreement_id>/metas/<int:goal_id>/editar", methods=["GET", "POST"])
+@login_required
+def edit_goal(agreement_id: int, goal_id: int):
+    goal = db.get_or_404(Goal, goal_id)
+    if goal.agreement_id != agreement_id:
+        abort(404)
+    require(current_user, "goal.edit", goal)
+    form = GoalForm(obj=goal)
+    if not form.is_submitted():
+        form.load_schedule(goal.schedule or {})
+    if form.validate_on_submit():
+        with form.refusals():
+            goal_schedule = schedule.validate_schedule(form.schedule())
+            created = services.update_goal(
+                goal,
+                by=current_user,
+                today=_today(),
+                description=form.description.data,
+                deadline_text=form.deadline_text.data,
+                responsible=form.responsible.data,
+                applies_to_adherents=form.applies_to_adherents.data,
+                schedule=goal_schedule,
+                roles=form.roles.data or [],
+            )
+            flash(
+                f"Meta {goal.code} salva; {_deliverables(created)} gerada(s) a partir de hoje.",
+                "success",
+            )
+            return redirect(url_for("plans.agreement", agreement_id=agreement_id))
+    return render(
+        "plans/goal_form.html",
+        "plans/_goal_form.html",
+        form.status,
+        form=form,
+        goal=goal,
+        agreement=goal.agreement,
+        schedule_fields=GoalForm.SCHEDULE_FIELDS,
+    )
+
+
+@bp.route("/acordos/importar", methods=["GET", "POST"])
+@login_required
+def import_agreement():
+    require(current_user, "agreement.import")
+    form = ImportPlanForm()
+    plan = None
+    if form.validate_on_submit():
+        plan = _read_plan(form)
+        if plan is not None and request.form.get("confirm") == "1":
+            if form.start.data is None:
+                form.fail("Informe o início da vigência para importar.", field="start")
+            else:
+                with form.refusals():
+                    agreement, created = services.import_plan(
+                        plan,
+                        start=form.start.data,
+                        years=form.years.data or 5,
+                        by=current_user,
+                        number=form.number.data or None,
+                    )
+                    return redirect(_imported(agreement, created))
+    return render(
+        "plans/import.html",
+        "plans/_import.html",
+        form.status,
+        form=form,
+        plan=plan,
+        describe_schedule=schedule.describe_schedule,
+        groups=_plan_groups(plan) if plan else [],
+        kinds=AGREEMENT_KINDS,
+        responsible=RESPONSIBLE,
+    )
+
+
+def _read_plan(form: ImportPlanForm) -> dict | None:
+    """The plan from the uploaded file (decoded as the CLI does) or the pasted text."""
+    field = "file" if form.file.data else "text"
+    try:
+        if form.file.data:
+            form.text.data = decode_plan(form.file.data.read())
+        if not (form.text.data or "").strip():
+            form.fail("Envie o arquivo ou cole o texto do Plano de Trabalho.", field="text")
+            return None
+        return parse_plan(form.text.data)
+    except PlanParseError as error:
+        form.fail(str(error), field=field)
+        return None
+
+
+def _imported(agreement: Agreement, created: bool) -> str:
+    count = db.session.scalar(
+        db.select(db.func.count(Deliverable.id))
+        .join(Goal, Deliverable.goal_id == Goal.id)
+        .where(Goal.agreement_id == agreement.id)
+    )
+    if created:
+        flash(
+            f"{agreement.title} importado: {len(agreement.goals)} metas e "
+            f"{_deliverables(count)} criada(s).",
+            "success",
+        )
+    else:
+        flash(f"{agreement.title} já existia; nada foi duplicado.", "info")
+    return url_for("plans.agreement", agreement_id=agreement.id)
+
+
+def _plan_groups(plan: dict) -> list[tuple[str, list[dict]]]:
+    groups: dict[str, list[dict]] = {}
+    combined = []
+    for goal in plan["goals"]:
+        axes_ = goal.get("axes") or []
+        if len(axes_) == 1:
+            groups.setdefault(f"Eixo {axes_[0]} — {AXES.get(axes_[0], '')}", []).append(goal)
+        else:
+            combined.append(goal)
+    result = sorted(groups.items())
+    if combined:
+        result.append(("Eixos combinados", combined))
+    return result
+
+
+@bp.route("/acordos/<int:agreement_id>/adesoes/nova", methods=["GET", "POST"])
+@login_required
+def new_adhesion(agreement_id: int):
+    agreement = db.get_or_404(Agreement, agreement_id)
+    require(current_user, "adhesion.register", agreement)
+    form = AdhesionForm()
+    if form.validate_on_submit():
+        with form.refusals():
+            adhesion = services.register_adhesion(
+                agreement,
+                by=current_user,
+                name=form.name.data,
+                cnpj=form.cnpj.data,
+                sphere=form.sphere.data,
+                uf=form.uf.data or None,
+                signed_on=form.signed_on.data,
+                acronym=form.acronym.data or None,
+                document=form.document.data if form.document.data else None,
+            )
+            flash(
+                f"Adesão de {adhesion.partner.name} registrada, com {len(adhesion.goals)} metas.",
+                "success",
+            )
+            return redirect(url_for("plans.agreement", agreement_id=agreement.id))
+    return render(
+        "plans/adhesion_form.html",
+        "plans/_adhesion_form.html",
+        form.status,
+        form=form,
+        agreement=agreement,
+    )
+
+
