@@ -122,9 +122,9 @@ def _shared_app(database_uri, tmp_path_factory):
     lives on the engine) once instead of per test is most of what keeps the suite fast."""
     app = create_app(_test_config(database_uri, tmp_path_factory.mktemp("app")))
     app.test_client_class = PortalClient
+    yield app
     with app.app_context():
-        db.engine.dispose()
-    return app
+        db.engine.dispose()  # the pool's connections closed before the database is dropped
 
 
 @pytest.fixture

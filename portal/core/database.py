@@ -36,8 +36,10 @@ def is_postgresql() -> bool:
 
 def stream_rows(query, batch: int = 1000):
     """Every row of ``query``, fetched ``batch`` at a time rather than all at once (exports):
-    a server-side cursor on PostgreSQL, SQLite's own cursor elsewhere."""
-    yield from db.session.execute(query.execution_options(yield_per=batch))
+    a server-side cursor on PostgreSQL, SQLite's own cursor elsewhere. The cursor is closed
+    also when the reader stops early (a download the client abandons)."""
+    with db.session.execute(query.execution_options(yield_per=batch)) as result:
+        yield from result
 
 
 class IdConverter(IntegerConverter):
