@@ -32,5 +32,4 @@ def path_for(endpoint: str, **values) -> str:
     if has_request_context():
         return url_for(endpoint, **values)
     with current_app.test_request_context():
-        request.environ[OFFLINE] = True
         return url_for(endpoint, **values)

@@ -7,7 +7,6 @@ them together. Topic lists never count posts: ``post_count``/``last_post_at`` li
 import re
 from datetime import datetime
 
-from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, or_
 from sqlalchemy.orm import attributes, selectinload
 
@@ -19,6 +18,7 @@ from portal.core.formatting import format_number
 from portal.core.markdown import render_markdown
 from portal.core.models import utcnow
 from portal.core.search import fold
+from portal.core.urls import path_for
 from portal.extensions import db
 from portal.forum import search, signals
 from portal.forum.models import (
@@ -167,9 +167,7 @@ def mentioned_users(body: str) -> list[User]:
 
 def topic_url(topic_id: int, post_id: int | None = None) -> str:
     anchor = f"mensagem-{post_id}" if post_id else None
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for("forum.topic", topic_id=topic_id, _anchor=anchor)
-    return f"/forum/topicos/{topic_id}" + (f"#{anchor}" if anchor else "")
+    return path_for("forum.topic", topic_id=topic_id, _anchor=anchor)
 
 
 # Goals ----------------------------------------------------------------------------------

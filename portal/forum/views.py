@@ -191,7 +191,7 @@ def topic(topic_id: int):
         "form": PostForm(formdata=None),
     }
     response = render("forum/topic.html", "forum/_topic.html", **context)
-    services.mark_read(topic, me)  # after rendering: the commit would expire what it shows
+    services.mark_read(topic, me)  # after rendering: the page shows the visit's starting state
     return response
 
 

@@ -31,7 +31,7 @@ def _cpf(value: str | None) -> str | None:
 
 
 def export_personal_data(user) -> dict:
-    """Everything about ``user`` (CPF in full: it is their own); records the export and commits."""
+    """Everything about ``user`` (CPF in full: it is their own); records the export."""
     institution = user.institution
     conditions = [db.func.lower(FocalPoint.email) == user.email.lower()]
     if user.cpf:
