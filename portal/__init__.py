@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from portal.core import assets, database, errors, htmx, security, templating
+    from portal.core.access import check_rules
 
     assets.init_app(app)
     database.init_app(app)
@@ -41,12 +42,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from portal.agreements.views import bp as agreements_bp
     from portal.audit.views import bp as audit_bp
-    from portal.auth import sessions
+    from portal.auth import policy, sessions  # noqa: F401 - policy declares the rules
     from portal.auth.views import bp as auth_bp
     from portal.core.views import bp as core_bp
     from portal.courses.views import bp as courses_bp
     from portal.deliverables import review_views, settings_views  # noqa: F401 - their routes
     from portal.deliverables.views import bp as deliverables_bp
+    from portal.events import access  # noqa: F401 - declares the event rules
     from portal.events.views import bp as events_bp
     from portal.focal_points.views import bp as focal_points_bp
     from portal.forum.views import bp as forum_bp
@@ -59,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.reports.views import bp as reports_bp
     from portal.training.views import bp as training_bp
 
+    check_rules()
     sessions.init_app(app)
     app.register_blueprint(core_bp)
     app.register_blueprint(deliverables_bp)

@@ -6,7 +6,6 @@ from datetime import date
 from sqlalchemy import func, or_
 
 from portal.agreements.models import AXES, Agreement, Goal
-from portal.core.search import LIKE_ESCAPE, like_pattern
 from portal.core.validators import only_digits
 from portal.extensions import db
 from portal.institutions.models import Institution
@@ -27,12 +26,12 @@ def search_agreements(
         .order_by(Agreement.kind, Institution.name, Agreement.id)
     )
     if q:
-        term = like_pattern(q)
+        term = q.lower()
         conditions = [
-            func.lower(Agreement.number).like(term, escape=LIKE_ESCAPE),
-            func.lower(Institution.name).like(term, escape=LIKE_ESCAPE),
-            func.lower(Institution.acronym).like(term, escape=LIKE_ESCAPE),
-            Agreement.sei_process.like(f"%{q}%"),
+            func.lower(Agreement.number).contains(term, autoescape=True),
+            func.lower(Institution.name).contains(term, autoescape=True),
+            func.lower(Institution.acronym).contains(term, autoescape=True),
+            Agreement.sei_process.contains(q, autoescape=True),
         ]
         if only_digits(q):
             conditions.append(

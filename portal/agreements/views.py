@@ -1,7 +1,6 @@
 """Agreement pages: the filtered list and an adhesion's signed term (the agreement's own page
-is in ``portal.plans``), and the home page's ``agreements_of`` helper."""
+is in ``portal.plans``)."""
 
-from datetime import date
 
 from flask import Blueprint, abort, current_app, request
 from flask_login import current_user, login_required
@@ -9,8 +8,8 @@ from flask_login import current_user, login_required
 from portal.agreements import services
 from portal.agreements.forms import FilterAgreementsForm
 from portal.agreements.models import AGREEMENT_STATUS, Agreement
-from portal.auth.policy import require
 from portal.core import audit
+from portal.core.access import Action, authorise
 from portal.core.clock import local_today
 from portal.core.htmx import render
 from portal.core.storage import send_stored
@@ -19,17 +18,13 @@ from portal.extensions import db
 bp = Blueprint("agreements", __name__)
 
 
-def _today() -> date:
-    return local_today()
-
-
 @bp.get("/acordos")
 @login_required
+@authorise(Action.AGREEMENT_LIST)
 def agreements():
-    require(current_user, "agreement.list")
     filters = FilterAgreementsForm(request.args)
     filters.validate()
-    today = _today()
+    today = local_today()
     query = services.search_agreements(
         today=today,
         q=filters.q.data,
@@ -54,10 +49,9 @@ def agreements():
 
 @bp.get("/acordos/<int:agreement_id>/termo-assinado")
 @login_required
-def signed_document(agreement_id: int):
+@authorise(Action.AGREEMENT_VIEW, Agreement, "agreement_id")
+def signed_document(agreement: Agreement):
     """The signed term of an adhesion: authorised, audited, always as an attachment."""
-    agreement = db.get_or_404(Agreement, agreement_id)
-    require(current_user, "agreement.view", agreement)
     if not agreement.document_stored_name:
         abort(404)
     return send_stored(
@@ -65,9 +59,3 @@ def signed_document(agreement_id: int):
         mimetype="application/pdf",
         audit_event=lambda: audit.record("agreement.document_downloaded", agreement,
                                          actor=current_user, institution_id=agreement.partner_id))
-
-
-@bp.app_context_processor
-def _agreement_helpers() -> dict:
-    """``agreements_of(institution_id)`` for the home page's "Meu acordo" card."""
-    return {"agreements_of": services.agreements_of}

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from portal.audit import services as audit
 from portal.audit.forms import AuditFilterForm
-from portal.auth.policy import can, require
+from portal.core.access import Action, authorise, can
 from portal.core.clock import local_today
 from portal.core.database import stream_rows
 from portal.core.formatting import format_datetime
@@ -31,14 +31,14 @@ def _form() -> AuditFilterForm:
     form = AuditFilterForm(
         request.args,
         actions=audit.known_actions(),
-        all_institutions=can(current_user, "audit.view_all"),
+        all_institutions=can(current_user, Action.AUDIT_VIEW_ALL),
     )
     form.validate()
     return form
 
 
 def _query(form: AuditFilterForm):
-    own = None if can(current_user, "audit.view_all") else current_user.institution_id
+    own = None if can(current_user, Action.AUDIT_VIEW_ALL) else current_user.institution_id
     return audit.events_query(
         form.to_filters(), institution_id=own
     )
@@ -46,8 +46,8 @@ def _query(form: AuditFilterForm):
 
 @bp.get("/auditoria")
 @login_required
+@authorise(Action.AUDIT_VIEW)
 def events():
-    require(current_user, "audit.view")
     form = _form()
     return render(
         "audit/events.html",
@@ -68,8 +68,8 @@ def _institution(name: str | None, acronym: str | None) -> str:
 
 @bp.get("/auditoria.csv")
 @login_required
+@authorise(Action.AUDIT_VIEW)
 def events_csv():
-    require(current_user, "audit.view")
     form = _form()
     rows = (
         [

@@ -6,9 +6,9 @@ of their own (events) declare them in their own ``access`` module with the same 
 """
 
 from portal.auth.roles import PARTNER_ROLES, Role
-from portal.core.access import can, require, rule
+from portal.core.access import Action, rule
 
-__all__ = ["assignable_roles", "can", "require", "sees_institution"]
+__all__ = ["assignable_roles", "sees_institution"]
 
 
 def _is_admin(user) -> bool:
@@ -31,18 +31,18 @@ def sees_institution(user, institution) -> bool:
 # Institutions ---------------------------------------------------------------
 
 
-@rule("institution.list")
+@rule(Action.INSTITUTION_LIST)
 def _list_institutions(user, _obj) -> bool:
     return user.is_seges
 
 
-@rule("institution.create")
-@rule("institution.edit")
+@rule(Action.INSTITUTION_CREATE)
+@rule(Action.INSTITUTION_EDIT)
 def _manage_institutions(user, _obj) -> bool:
     return _is_admin(user)
 
 
-@rule("institution.view")
+@rule(Action.INSTITUTION_VIEW)
 def _view_institution(user, institution) -> bool:
     return sees_institution(user, institution)
 
@@ -50,12 +50,12 @@ def _view_institution(user, institution) -> bool:
 # Users ----------------------------------------------------------------------
 
 
-@rule("user.list")
+@rule(Action.USER_LIST)
 def _list_users(user, _obj) -> bool:
     return _is_admin(user) or user.role == Role.PARTNER_MANAGER
 
 
-@rule("user.invite")
+@rule(Action.USER_INVITE)
 def _invite_user(user, institution) -> bool:
     """``institution`` is where the new user will belong (None: any)."""
     if _is_admin(user):
@@ -63,14 +63,14 @@ def _invite_user(user, institution) -> bool:
     return institution is not None and _is_manager_of(user, institution.id)
 
 
-@rule("user.edit")
+@rule(Action.USER_EDIT)
 def _edit_user(user, target) -> bool:
     if _is_admin(user):
         return True
     return _is_manager_of(user, target.institution_id) and target.role in PARTNER_ROLES
 
 
-@rule("user.deactivate")
+@rule(Action.USER_DEACTIVATE)
 def _deactivate_user(user, target) -> bool:
     return target.id != user.id and _edit_user(user, target)
 
@@ -87,12 +87,12 @@ def assignable_roles(user) -> list[Role]:
 # Agreements -----------------------------------------------------------------
 
 
-@rule("agreement.list")
+@rule(Action.AGREEMENT_LIST)
 def _list_agreements(user, _obj) -> bool:
     return user.is_seges
 
 
-@rule("agreement.view")
+@rule(Action.AGREEMENT_VIEW)
 def _view_agreement(user, agreement) -> bool:
     """SEGES; the partner itself; the first-layer partner of an adhesion (read-only)."""
     if user.is_seges or agreement.partner_id == user.institution_id:
@@ -101,14 +101,14 @@ def _view_agreement(user, agreement) -> bool:
     return parent is not None and parent.partner_id == user.institution_id
 
 
-@rule("agreement.edit")
-@rule("agreement.import")
-@rule("goal.edit")
+@rule(Action.AGREEMENT_EDIT)
+@rule(Action.AGREEMENT_IMPORT)
+@rule(Action.GOAL_EDIT)
 def _manage_agreements(user, _obj) -> bool:
     return _is_admin(user)
 
 
-@rule("adhesion.register")
+@rule(Action.ADHESION_REGISTER)
 def _register_adhesion(user, agreement) -> bool:
     """On a first-layer agreement: SEGES admins, or the partner's own manager."""
     if agreement is None or agreement.is_adhesion:
@@ -119,57 +119,57 @@ def _register_adhesion(user, agreement) -> bool:
 # Forum ----------------------------------------------------------------------
 
 
-@rule("forum.view")
-@rule("forum.report")
-@rule("forum.watch")
+@rule(Action.FORUM_VIEW)
+@rule(Action.FORUM_REPORT)
+@rule(Action.FORUM_WATCH)
 def _use_forum(user, _obj) -> bool:
     return True
 
 
-@rule("forum.topic.create")
+@rule(Action.FORUM_TOPIC_CREATE)
 def _open_topic(user, category) -> bool:
     """``category`` None: in some category at all."""
     return category is None or not category.seges_only or user.is_seges
 
 
-@rule("forum.topic.reply")
+@rule(Action.FORUM_TOPIC_REPLY)
 def _reply(user, topic) -> bool:
     return not topic.locked
 
 
-@rule("forum.post.edit")
+@rule(Action.FORUM_POST_EDIT)
 def _edit_post(user, post) -> bool:
     return post.author_id == user.id and not post.hidden and not post.topic.locked
 
 
-@rule("forum.topic.accept")
+@rule(Action.FORUM_TOPIC_ACCEPT)
 def _accept_answer(user, topic) -> bool:
     return topic.author_id == user.id or user.is_seges
 
 
-@rule("forum.moderate")
+@rule(Action.FORUM_MODERATE)
 def _moderate_forum(user, _obj) -> bool:
     return user.is_seges
 
 
-@rule("forum.category.manage")
+@rule(Action.FORUM_CATEGORY_MANAGE)
 def _manage_categories(user, _obj) -> bool:
     return _is_admin(user)
 
 
-@rule("notification.read")
+@rule(Action.NOTIFICATION_READ)
 def _read_notification(user, notification) -> bool:
     return notification.user_id == user.id
 
 
 # Deliverables -----------------------------------------------------------------
 
-@rule("deliverable.view")
+@rule(Action.DELIVERABLE_VIEW)
 def _view_deliverable(user, deliverable) -> bool:
     return sees_institution(user, deliverable.institution)
 
 
-@rule("deliverable.edit")
+@rule(Action.DELIVERABLE_EDIT)
 def _edit_deliverable(user, deliverable) -> bool:
     """Partner staff draft and submit their own; SEGES staff those SEGES owes."""
     if user.is_partner:
@@ -179,147 +179,147 @@ def _edit_deliverable(user, deliverable) -> bool:
 
 # Focal points (servidores indicados) -----------------------------------------------
 
-@rule("focal_point.view")
+@rule(Action.FOCAL_POINT_VIEW)
 def _view_focal_points(user, institution) -> bool:
     return sees_institution(user, institution)
 
 
-@rule("focal_point.manage")
+@rule(Action.FOCAL_POINT_MANAGE)
 def _manage_focal_points(user, institution) -> bool:
     return _is_admin(user) or _is_manager_of(user, institution.id)
 
 
-@rule("focal_point.see_cpf")
+@rule(Action.FOCAL_POINT_SEE_CPF)
 def _see_focal_point_cpf(user, focal_point) -> bool:
     """Everyone else sees ***.982.247-**."""
     return _is_admin(user) or _is_manager_of(user, focal_point.institution_id)
 
 
-@rule("focal_point.attach")
+@rule(Action.FOCAL_POINT_ATTACH)
 def _attach_focal_points(user, institution) -> bool:
     """The CSV snapshot goes into the institution's own 1.1 draft."""
     return _is_manager_of(user, institution.id)
 
 
-@rule("focal_point.painel_requests")
+@rule(Action.FOCAL_POINT_PAINEL_REQUESTS)
 def _see_painel_requests(user, _obj) -> bool:
     return user.is_seges
 
 
-@rule("focal_point.grant_access")
+@rule(Action.FOCAL_POINT_GRANT_ACCESS)
 def _grant_painel_access(user, _obj) -> bool:
     return _is_admin(user)
 
 
 # Training records (meta 2.2) ----------------------------------------------------------
 
-@rule("training.list")
+@rule(Action.TRAINING_LIST)
 def _list_training(user, _obj) -> bool:
     return True
 
 
-@rule("training.list_all")
+@rule(Action.TRAINING_LIST_ALL)
 def _list_all_training(user, _obj) -> bool:
     return user.is_seges
 
 
-@rule("training.view")
+@rule(Action.TRAINING_VIEW)
 def _view_training(user, record) -> bool:
     return sees_institution(user, record.institution)
 
 
-@rule("training.create")
+@rule(Action.TRAINING_CREATE)
 def _create_training(user, institution) -> bool:
     """Each institution records the courses it delivered (SEGES its own)."""
     return institution is not None and institution.id == user.institution_id
 
 
-@rule("training.edit")
+@rule(Action.TRAINING_EDIT)
 def _edit_training(user, record) -> bool:
     return record.institution_id == user.institution_id
 
 
-@rule("review.queue")
+@rule(Action.REVIEW_QUEUE)
 def _see_review_queue(user, _obj) -> bool:
     return user.is_seges
 
 
-@rule("review.decide")
+@rule(Action.REVIEW_DECIDE)
 def _review(user, _deliverable) -> bool:
     return user.is_seges
 
 
-@rule("deliverable.waive")
+@rule(Action.DELIVERABLE_WAIVE)
 def _waive(user, _deliverable) -> bool:
     return _is_admin(user)
 
 
-@rule("network.panel")
+@rule(Action.NETWORK_PANEL)
 def _see_panel(user, _obj) -> bool:
     return user.is_seges
 
 
 # SEGES's default deadlines (Prazos padrão da SEGES) ------------------------------------------
 
-@rule("deadline_settings.view")
+@rule(Action.DEADLINE_SETTINGS_VIEW)
 def _view_deadline_settings(user, _obj) -> bool:
     """SEGES staff read the dates SEGES sets where the plan is silent (reviewers read-only)."""
     return user.is_seges
 
 
-@rule("deadline_settings.edit")
+@rule(Action.DEADLINE_SETTINGS_EDIT)
 def _edit_deadline_settings(user, _obj) -> bool:
     return _is_admin(user)
 
 
 # Events, requests and courses (metas 1.7, 3.2, 3.4, 3.5) ----------------------------------
 
-@rule("event.manage")
-@rule("request.manage")
-@rule("course.manage")
+@rule(Action.EVENT_MANAGE)
+@rule(Action.REQUEST_MANAGE)
+@rule(Action.COURSE_MANAGE)
 def _manage_events_and_courses(user, _obj) -> bool:
     return user.is_seges
 
 
-@rule("event.list")
-@rule("course.view")
+@rule(Action.EVENT_LIST)
+@rule(Action.COURSE_VIEW)
 def _see_events_and_courses(user, _obj) -> bool:
     return True
 
 
 # Audit trail (Auditoria) ------------------------------------------------------------
 
-@rule("audit.view")
+@rule(Action.AUDIT_VIEW)
 def _view_audit_trail(user, _obj) -> bool:
     """SEGES admins read the whole trail; a partner manager, its own institution's events."""
     return _is_admin(user) or user.role == Role.PARTNER_MANAGER
 
 
-@rule("audit.view_all")
+@rule(Action.AUDIT_VIEW_ALL)
 def _view_whole_audit_trail(user, _obj) -> bool:
     return _is_admin(user)
 
 
 # Annual report (Relatório Anual, metas 3.5 and 3.6) -----------------------------------------
 
-@rule("annual_report.view")
+@rule(Action.ANNUAL_REPORT_VIEW)
 def _view_annual_report(user, _obj) -> bool:
     """The whole network's report: SEGES."""
     return user.is_seges
 
 
-@rule("annual_report.edit")
+@rule(Action.ANNUAL_REPORT_EDIT)
 def _edit_annual_report(user, _obj) -> bool:
     """The introduction of a year's report: SEGES, who compiles it (admins and reviewers)."""
     return user.is_seges
 
 
-@rule("annual_report.own_contribution")
+@rule(Action.ANNUAL_REPORT_OWN_CONTRIBUTION)
 def _see_own_contribution(user, _obj) -> bool:
     return user.is_partner
 
 
-@rule("annual_report.contribution")
+@rule(Action.ANNUAL_REPORT_CONTRIBUTION)
 def _view_contribution(user, institution) -> bool:
     """One institution's contribution: whoever may see the institution."""
     return sees_institution(user, institution)

@@ -2,7 +2,7 @@
 
 from flask import session, url_for
 from flask_login import login_user, logout_user
-from sqlalchemy import func
+from sqlalchemy import func, or_
 
 from portal.auth import tokens
 from portal.auth.models import User
@@ -15,6 +15,7 @@ from portal.core.models import utcnow
 from portal.core.urls import external_url
 from portal.core.validators import is_valid_cpf, only_digits
 from portal.extensions import db
+from portal.institutions.models import Institution
 
 INVALID_LOGIN = "E-mail ou senha incorretos."
 # Verified when the e-mail is unknown, so both failures take the same time.
@@ -236,3 +237,21 @@ def record_cpf_view(subject, *, by) -> None:
     if subject.cpf:
         audit.record("user.cpf_viewed", subject, actor=by)
         db.session.flush()
+
+def users_query(viewer: User, q: str | None = None):
+    """The accounts ``viewer`` may list (an admin all, a manager its institution's), by name,
+    matching ``q`` in name, e-mail or institution."""
+    query = db.select(User).join(User.institution).order_by(User.name, User.id)
+    if not viewer.is_admin:
+        query = query.where(User.institution_id == viewer.institution_id)
+    if q:
+        term = q.lower()
+        query = query.where(
+            or_(
+                func.lower(User.name).contains(term, autoescape=True),
+                func.lower(User.email).contains(term, autoescape=True),
+                func.lower(Institution.name).contains(term, autoescape=True),
+                func.lower(Institution.acronym).contains(term, autoescape=True),
+            )
+        )
+    return query

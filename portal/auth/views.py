@@ -4,7 +4,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_
 
 from portal.auth import services, tokens
 from portal.auth.forms import (
@@ -17,7 +16,8 @@ from portal.auth.forms import (
     UserForm,
 )
 from portal.auth.models import User
-from portal.auth.policy import assignable_roles, require
+from portal.auth.policy import assignable_roles
+from portal.core.access import Action, authorise
 from portal.core.htmx import render
 from portal.extensions import db, limiter
 from portal.institutions.models import Institution
@@ -155,22 +155,10 @@ def _set_password_page(token: str, purpose: str):
 
 @bp.get("/usuarios")
 @login_required
+@authorise(Action.USER_LIST)
 def users():
-    require(current_user, "user.list")
     filters = FilterUsersForm(request.args)
-    query = db.select(User).join(User.institution).order_by(User.name)
-    if not current_user.is_admin:
-        query = query.where(User.institution_id == current_user.institution_id)
-    if filters.validate() and filters.q.data:
-        term = filters.q.data.lower()
-        query = query.where(
-            or_(
-                func.lower(User.name).contains(term, autoescape=True),
-                func.lower(User.email).contains(term, autoescape=True),
-                func.lower(Institution.name).contains(term, autoescape=True),
-                func.lower(Institution.acronym).contains(term, autoescape=True),
-            )
-        )
+    query = services.users_query(current_user, filters.q.data if filters.validate() else None)
     page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     return render("auth/users.html", "auth/_users_table.html", page=page, filters=filters)
 
@@ -181,9 +169,8 @@ def _get_user(user_id: int) -> User:
 
 @bp.route("/instituicoes/<int:institution_id>/usuarios/convidar", methods=["GET", "POST"])
 @login_required
-def invite_user(institution_id: int):
-    institution = db.get_or_404(Institution, institution_id)
-    require(current_user, "user.invite", institution)
+@authorise(Action.USER_INVITE, Institution, "institution_id")
+def invite_user(institution: Institution):
     roles = assignable_roles(current_user)
     if not institution.is_secretariat:
         roles = [r for r in roles if r.startswith("partner")]
@@ -215,9 +202,8 @@ def invite_user(institution_id: int):
 
 @bp.route("/usuarios/<int:user_id>/editar", methods=["GET", "POST"])
 @login_required
-def edit_user(user_id: int):
-    user = _get_user(user_id)
-    require(current_user, "user.edit", user)
+@authorise(Action.USER_EDIT, _get_user, "user_id")
+def edit_user(user: User):
     roles = assignable_roles(current_user)
     if not user.institution.is_secretariat:
         roles = [r for r in roles if r.startswith("partner")]
@@ -248,9 +234,8 @@ def edit_user(user_id: int):
 
 @bp.post("/usuarios/<int:user_id>/desativar")
 @login_required
-def deactivate_user(user_id: int):
-    user = _get_user(user_id)
-    require(current_user, "user.deactivate", user)
+@authorise(Action.USER_DEACTIVATE, _get_user, "user_id")
+def deactivate_user(user: User):
     services.deactivate(user, by=current_user)
     flash(f"{user.name} foi desativado(a) e suas sessões foram encerradas.", "success")
     return redirect(url_for("auth.users"))
@@ -258,9 +243,8 @@ def deactivate_user(user_id: int):
 
 @bp.post("/usuarios/<int:user_id>/reativar")
 @login_required
-def reactivate_user(user_id: int):
-    user = _get_user(user_id)
-    require(current_user, "user.deactivate", user)
+@authorise(Action.USER_DEACTIVATE, _get_user, "user_id")
+def reactivate_user(user: User):
     services.reactivate(user, by=current_user)
     flash(f"{user.name} foi reativado(a).", "success")
     return redirect(url_for("auth.users"))
@@ -268,9 +252,8 @@ def reactivate_user(user_id: int):
 
 @bp.post("/usuarios/<int:user_id>/reenviar-convite")
 @login_required
-def resend_invitation(user_id: int):
-    user = _get_user(user_id)
-    require(current_user, "user.edit", user)
+@authorise(Action.USER_EDIT, _get_user, "user_id")
+def resend_invitation(user: User):
     if not user.is_pending_activation:
         abort(409, "Esta conta já foi ativada.")
     services.send_activation(user)

@@ -1,9 +1,10 @@
-"""Matching text the way people type it: accents and case ignored, LIKE wildcards literal."""
+"""Matching text the way people type it: accents and case ignored.
+
+In SQL, match with ``func.lower(column).contains(text.lower(), autoescape=True)``: LIKE
+wildcards in what people type stay literal."""
 
 import functools
 import unicodedata
-
-LIKE_ESCAPE = "\\"
 
 
 @functools.lru_cache(maxsize=8192)
@@ -22,18 +23,3 @@ def fold(text: str) -> str:
     """``text`` in lower case without accents, as long as ``text``: a match found in the folded
     copy slices the original with its accents and case intact."""
     return "".join(map(fold_char, text))
-
-
-def like_pattern(text: str) -> str:
-    """``%text%`` in lower case, with ``%``, ``_`` and the escape character escaped.
-
-    Use with ``column.like(like_pattern(q), escape=LIKE_ESCAPE)``. New code: prefer
-    ``func.lower(column).contains(q.lower(), autoescape=True)``.
-    """
-    escaped = (
-        text.lower()
-        .replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
-        .replace("%", LIKE_ESCAPE + "%")
-        .replace("_", LIKE_ESCAPE + "_")
-    )
-    return f"%{escaped}%"

@@ -3,7 +3,7 @@
 from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from portal.auth.policy import can, require
+from portal.core.access import Action, authorise, can, require
 from portal.core.htmx import render
 from portal.courses import services as courses
 from portal.courses.forms import CourseClassForm, CourseFilterForm, CourseForm
@@ -27,18 +27,18 @@ def _filtered():
 
 @bp.get("/cursos")
 @login_required
+@authorise(Action.COURSE_VIEW)
 def courses_page():
-    require(current_user, "course.view")
     filters, query, today = _filtered()
     page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     return render("courses/courses.html", "courses/_courses.html", page=page, filters=filters,
-                  today=today, manage=can(current_user, "course.manage"))
+                  today=today, manage=can(current_user, Action.COURSE_MANAGE))
 
 
 @bp.get("/cursos.ics")
 @login_required
+@authorise(Action.COURSE_VIEW)
 def courses_ics():
-    require(current_user, "course.view")
     _filters, query, _today = _filtered()
     classes = list(db.session.scalars(query.limit(courses.ICS_LIMIT)))
     return Response(courses.schedule_calendar(classes), mimetype="text/calendar", headers={
@@ -48,26 +48,25 @@ def courses_ics():
 
 @bp.get("/cursos/catalogo")
 @login_required
+@authorise(Action.COURSE_VIEW)
 def course_catalog():
-    require(current_user, "course.view")
     page = db.paginate(courses.courses_query(), per_page=current_app.config["ITEMS_PER_PAGE"],
                        error_out=False)
     return render("courses/course_catalog.html", "courses/_course_catalog.html", page=page,
-                  manage=can(current_user, "course.manage"))
+                  manage=can(current_user, Action.COURSE_MANAGE))
 
 
 @bp.route("/cursos/novo", methods=["GET", "POST"])
 @login_required
+@authorise(Action.COURSE_MANAGE)
 def new_course():
-    require(current_user, "course.manage")
     return _course_form(None)
 
 
 @bp.route("/cursos/<int:course_id>/editar", methods=["GET", "POST"])
 @login_required
-def edit_course(course_id: int):
-    course = db.get_or_404(Course, course_id)
-    require(current_user, "course.manage", course)
+@authorise(Action.COURSE_MANAGE, Course, "course_id")
+def edit_course(course: Course):
     return _course_form(course)
 
 
@@ -88,9 +87,8 @@ def _course_form(course: Course | None):
 
 @bp.route("/cursos/<int:course_id>/turmas/nova", methods=["GET", "POST"])
 @login_required
-def new_course_class(course_id: int):
-    course = db.get_or_404(Course, course_id)
-    require(current_user, "course.manage", course)
+@authorise(Action.COURSE_MANAGE, Course, "course_id")
+def new_course_class(course: Course):
     return _class_form(course, None)
 
 
@@ -98,7 +96,7 @@ def new_course_class(course_id: int):
 @login_required
 def edit_course_class(class_id: int):
     klass = db.get_or_404(CourseClass, class_id)
-    require(current_user, "course.manage", klass)
+    require(current_user, Action.COURSE_MANAGE, klass)
     return _class_form(klass.course, klass)
 
 

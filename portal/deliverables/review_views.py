@@ -3,14 +3,15 @@
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from portal.auth.policy import require
 from portal.core import audit
+from portal.core.access import Action, authorise, require
+from portal.core.clock import local_today
 from portal.core.htmx import render
 from portal.core.storage import send_stored
 from portal.deliverables import reviews, services
 from portal.deliverables.forms import DecisionForm, QueueFilterForm, WaiveForm
 from portal.deliverables.models import Deliverable, Evidence, Submission
-from portal.deliverables.views import bp, today
+from portal.deliverables.views import bp
 from portal.extensions import db
 
 bp.add_app_template_global(reviews.waiting_days)
@@ -20,8 +21,8 @@ PREVIEWABLE = frozenset({"application/pdf", "image/png", "image/jpeg"})
 
 @bp.get("/analise")
 @login_required
+@authorise(Action.REVIEW_QUEUE)
 def queue():
-    require(current_user, "review.queue")
     filters = QueueFilterForm(request.args)
     filters.validate()
     query = reviews.queue_query(
@@ -31,7 +32,7 @@ def queue():
         axis=filters.clean("eixo", int),
         goal_code=filters.clean("codigo"),
         waiting_days=filters.clean("espera", int),
-        today=today(),
+        today=local_today(),
     )
     page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     return render(
@@ -40,7 +41,7 @@ def queue():
         page=page,
         filters=filters,
         total=reviews.waiting_count(),
-        today=today(),
+        today=local_today(),
     )
 
 
@@ -64,24 +65,22 @@ def _analysis(
         form=form,
         waive_form=waive_form or WaiveForm(),
         changes=reviews.changes_since_return(current) if current else None,
-        today=today(),
+        today=local_today(),
         previewable=PREVIEWABLE,
     )
 
 
 @bp.get("/analise/<int:deliverable_id>")
 @login_required
-def analysis(deliverable_id: int):
-    deliverable = db.get_or_404(Deliverable, deliverable_id)
-    require(current_user, "review.decide", deliverable)
+@authorise(Action.REVIEW_DECIDE, Deliverable, "deliverable_id")
+def analysis(deliverable: Deliverable):
     return _analysis(deliverable)
 
 
 @bp.post("/analise/<int:deliverable_id>/decisao")
 @login_required
-def decide(deliverable_id: int):
-    deliverable = db.get_or_404(Deliverable, deliverable_id)
-    require(current_user, "review.decide", deliverable)
+@authorise(Action.REVIEW_DECIDE, Deliverable, "deliverable_id")
+def decide(deliverable: Deliverable):
     form = DecisionForm()
     if not form.validate():
         return _analysis(deliverable, form=form, status=422)
@@ -98,7 +97,7 @@ def decide(deliverable_id: int):
         )
     if isinstance(form.refused, reviews.AlreadyDecided):  # another reviewer decided first
         flash(form.refused.message, "warning")
-        return _analysis(db.session.get(Deliverable, deliverable_id), status=409)
+        return _analysis(db.session.get(Deliverable, deliverable.id), status=409)
     if form.refused:
         return _analysis(deliverable, form=form, status=form.status)
     flash(
@@ -111,9 +110,8 @@ def decide(deliverable_id: int):
 
 @bp.post("/entregas/<int:deliverable_id>/dispensar")
 @login_required
-def waive(deliverable_id: int):
-    deliverable = db.get_or_404(Deliverable, deliverable_id)
-    require(current_user, "deliverable.waive", deliverable)
+@authorise(Action.DELIVERABLE_WAIVE, Deliverable, "deliverable_id")
+def waive(deliverable: Deliverable):
     form = WaiveForm()
     if form.validate():
         with form.refusals():
@@ -126,9 +124,8 @@ def waive(deliverable_id: int):
 
 @bp.post("/entregas/<int:deliverable_id>/desfazer-dispensa")
 @login_required
-def undo_waiver(deliverable_id: int):
-    deliverable = db.get_or_404(Deliverable, deliverable_id)
-    require(current_user, "deliverable.waive", deliverable)
+@authorise(Action.DELIVERABLE_WAIVE, Deliverable, "deliverable_id")
+def undo_waiver(deliverable: Deliverable):
     reviews.undo_waiver(deliverable, by=current_user)
     flash("Dispensa desfeita: a entrega voltou à situação anterior.", "success")
     return redirect(url_for("deliverables.analysis", deliverable_id=deliverable.id))
@@ -141,7 +138,7 @@ def preview(evidence_id: int):
     evidence = db.get_or_404(Evidence, evidence_id)
     if evidence.kind != "file" or evidence.content_type not in PREVIEWABLE:
         abort(404)
-    require(current_user, "deliverable.view", evidence.submission.deliverable)
+    require(current_user, Action.DELIVERABLE_VIEW, evidence.submission.deliverable)
     deliverable = evidence.submission.deliverable
     return send_stored(
         evidence.stored_name, name=evidence.original_name, mimetype=evidence.content_type,

@@ -13,7 +13,7 @@ from portal.agreements.models import AXES, Agreement, Goal
 from portal.core import audit
 from portal.core.clock import local_date
 from portal.core.exceptions import Conflict, DomainError
-from portal.core.models import utcnow
+from portal.core.models import AuditEvent, utcnow
 from portal.core.storage import max_upload_bytes, storage
 from portal.deliverables import lifecycle
 from portal.deliverables.lifecycle import (
@@ -37,6 +37,20 @@ from portal.extensions import db
 from portal.forum.models import Topic
 
 GROUPS = lifecycle.GROUP_LABELS
+
+# The audit actions shown on a deliverable's timeline, with their labels.
+TIMELINE_LABELS = {
+    "deliverable.draft_started": "Rascunho iniciado",
+    "deliverable.submitted": "Enviada para análise",
+    "deliverable.returned": "Devolvida pela SEGES",
+    "deliverable.approved": "Aprovada pela SEGES",
+    "deliverable.waived": "Dispensada pela SEGES",
+    "deliverable.unwaived": "Dispensa desfeita",
+    "deliverable.completed_by_seges": "Concluída pela SEGES (ato registrado)",
+    "evidence.uploaded": "Arquivo anexado",
+    "evidence.link_added": "Link adicionado",
+    "evidence.removed": "Evidência removida",
+}
 
 
 # What is due ------------------------------------------------------------------
@@ -156,6 +170,22 @@ def years_of(institution_id: int) -> list[int]:
         )
     ).one()
     return list(range(first.year, last.year + 1)) if first else []
+
+
+def timeline(deliverable: Deliverable, limit: int = 200) -> list[AuditEvent]:
+    """The deliverable's lifecycle as the audit trail recorded it, oldest first."""
+    return list(
+        db.session.scalars(
+            db.select(AuditEvent)
+            .where(
+                AuditEvent.object_type == "Deliverable",
+                AuditEvent.object_id == deliverable.id,
+                AuditEvent.action.in_(TIMELINE_LABELS),
+            )
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+            .limit(limit)
+        )
+    )
 
 
 def questions_about(goal: Goal, limit: int = 5) -> list:

@@ -4,7 +4,7 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.auth.models import User
-from portal.auth.policy import require
+from portal.core.access import Action, authorise, require
 from portal.core.htmx import render
 from portal.deliverables import deadlines
 from portal.deliverables.settings_forms import DeadlineSettingsForm
@@ -14,12 +14,12 @@ from portal.extensions import db
 
 @bp.route("/configuracoes/prazos", methods=["GET", "POST"])
 @login_required
+@authorise(Action.DEADLINE_SETTINGS_VIEW)
 def deadline_settings():
-    require(current_user, "deadline_settings.view")
     settings = deadlines.current()
     form = DeadlineSettingsForm(obj=settings)
     if request.method == "POST":
-        require(current_user, "deadline_settings.edit")
+        require(current_user, Action.DEADLINE_SETTINGS_EDIT)
         if form.validate():
             with form.refusals():
                 deadlines.update_settings(by=current_user, **form.values())

@@ -1,40 +1,23 @@
 """Minhas entregas, a deliverable with its draft and evidence, and evidence downloads."""
 
-from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from portal.auth.policy import can, require
+from portal.agreements.services import agreements_of
 from portal.core import audit
+from portal.core.access import Action, authorise, can, require
 from portal.core.clock import local_today
 from portal.core.database import refusal
 from portal.core.htmx import is_htmx, render, toast
-from portal.core.models import AuditEvent
 from portal.core.storage import send_stored
 from portal.deliverables import lifecycle, services
 from portal.deliverables.forms import DraftForm, FilterForm, LinkForm
 from portal.deliverables.models import MAX_FILES_PER_VERSION, Deliverable, Evidence
+from portal.deliverables.signals import deliverable_sections, home_sections, sections
 from portal.extensions import db, limiter
 
 bp = Blueprint("deliverables", __name__)
-
-EVENT_LABELS = {
-    "deliverable.draft_started": "Rascunho iniciado",
-    "deliverable.submitted": "Enviada para análise",
-    "deliverable.returned": "Devolvida pela SEGES",
-    "deliverable.approved": "Aprovada pela SEGES",
-    "deliverable.waived": "Dispensada pela SEGES",
-    "deliverable.unwaived": "Dispensa desfeita",
-    "deliverable.completed_by_seges": "Concluída pela SEGES (ato registrado)",
-    "evidence.uploaded": "Arquivo anexado",
-    "evidence.link_added": "Link adicionado",
-    "evidence.removed": "Evidência removida",
-}
-
-
-def today() -> date:
-    return local_today()
 
 
 @bp.app_template_filter("deliverable_status")
@@ -60,9 +43,9 @@ def home():
         status=filters.clean("situacao"),
         year=filters.clean("ano", int),
     )
-    counts = services.group_counts(base, today())
+    counts = services.group_counts(base, local_today())
     group = filters.clean("grupo") or next((g for g in services.GROUPS if counts[g]), "proximas")
-    query = base.where(services.group_condition(group, today()))
+    query = base.where(services.group_condition(group, local_today()))
     order = db.desc(Deliverable.due_on) if group == "concluidas" else Deliverable.due_on
     page = db.paginate(
         query.order_by(order, Deliverable.id),
@@ -77,29 +60,11 @@ def home():
         group=group,
         groups=services.GROUPS,
         page=page,
-        progress=services.progress_by_axis(institution_id, today()),
-        today=today(),
-    )
-
-
-def _deliverable(deliverable_id: int, action: str = "deliverable.view") -> Deliverable:
-    deliverable = db.get_or_404(Deliverable, deliverable_id)
-    require(current_user, action, deliverable)
-    return deliverable
-
-
-def _timeline(deliverable: Deliverable) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            db.select(AuditEvent)
-            .where(
-                AuditEvent.object_type == "Deliverable",
-                AuditEvent.object_id == deliverable.id,
-                AuditEvent.action.in_(EVENT_LABELS),
-            )
-            .order_by(AuditEvent.created_at, AuditEvent.id)
-            .limit(200)
-        )
+        progress=services.progress_by_axis(institution_id, local_today()),
+        today=local_today(),
+        my_agreement=next(iter(agreements_of(institution_id)), None)
+        if current_user.is_partner else None,
+        sections=sections(home_sections, current_user._get_current_object()),
     )
 
 
@@ -111,7 +76,7 @@ def _page(
 ):
     versions = services.versions(deliverable)
     editable = services.is_editable(deliverable) and can(
-        current_user, "deliverable.edit", deliverable
+        current_user, Action.DELIVERABLE_EDIT, deliverable
     )
     draft = versions[0] if versions and versions[0].is_draft else None
     if editable and draft_form is None:
@@ -126,24 +91,26 @@ def _page(
         editable=editable,
         draft_form=draft_form,
         link_form=link_form or LinkForm(),
-        timeline=_timeline(deliverable),
-        event_labels=EVENT_LABELS,
-        today=today(),
+        timeline=services.timeline(deliverable),
+        event_labels=services.TIMELINE_LABELS,
+        today=local_today(),
         questions=services.questions_about(deliverable.goal),
         max_files=MAX_FILES_PER_VERSION,
+        sections=sections(deliverable_sections, deliverable, editable=editable),
     )
 
 
 @bp.get("/entregas/<int:deliverable_id>")
 @login_required
-def deliverable(deliverable_id: int):
-    return _page(_deliverable(deliverable_id))
+@authorise(Action.DELIVERABLE_VIEW, Deliverable, "deliverable_id")
+def deliverable(deliverable: Deliverable):
+    return _page(deliverable)
 
 
 @bp.post("/entregas/<int:deliverable_id>/rascunho")
 @login_required
-def save_draft(deliverable_id: int):
-    deliverable = _deliverable(deliverable_id, "deliverable.edit")
+@authorise(Action.DELIVERABLE_EDIT, Deliverable, "deliverable_id")
+def save_draft(deliverable: Deliverable):
     form = DraftForm()
     if not form.validate():
         return _page(deliverable, draft_form=form, status=422)
@@ -169,9 +136,9 @@ def save_draft(deliverable_id: int):
     lambda: current_app.config["RATELIMIT_UPLOADS"],
     key_func=lambda: f"upload:{current_user.get_id()}",
 )
-def upload(deliverable_id: int):
+@authorise(Action.DELIVERABLE_EDIT, Deliverable, "deliverable_id")
+def upload(deliverable: Deliverable):
     """One file per request from the page's progress-bar uploader, or several without JS."""
-    deliverable = _deliverable(deliverable_id, "deliverable.edit")
     files = [f for f in request.files.getlist("files") if f and f.filename]
     if not files:
         return _evidence_response(deliverable, "Escolha ao menos um arquivo.", 422)
@@ -202,8 +169,8 @@ def _evidence_response(deliverable: Deliverable, message: str, status: int):
 
 @bp.post("/entregas/<int:deliverable_id>/links")
 @login_required
-def add_link(deliverable_id: int):
-    deliverable = _deliverable(deliverable_id, "deliverable.edit")
+@authorise(Action.DELIVERABLE_EDIT, Deliverable, "deliverable_id")
+def add_link(deliverable: Deliverable):
     form = LinkForm()
     if form.validate():
         with form.refusals():
@@ -228,8 +195,8 @@ def add_link(deliverable_id: int):
 
 @bp.post("/entregas/<int:deliverable_id>/evidencias/<int:evidence_id>/remover")
 @login_required
-def remove_evidence(deliverable_id: int, evidence_id: int):
-    deliverable = _deliverable(deliverable_id, "deliverable.edit")
+@authorise(Action.DELIVERABLE_EDIT, Deliverable, "deliverable_id")
+def remove_evidence(deliverable: Deliverable, evidence_id: int):
     evidence = db.get_or_404(Evidence, evidence_id)
     if evidence.submission.deliverable_id != deliverable.id:
         abort(404)
@@ -241,9 +208,9 @@ def remove_evidence(deliverable_id: int, evidence_id: int):
 
 @bp.route("/entregas/<int:deliverable_id>/enviar", methods=["GET", "POST"])
 @login_required
-def submit(deliverable_id: int):
+@authorise(Action.DELIVERABLE_EDIT, Deliverable, "deliverable_id")
+def submit(deliverable: Deliverable):
     """GET shows what will be sent and asks for confirmation; POST sends it."""
-    deliverable = _deliverable(deliverable_id, "deliverable.edit")
     draft = services.latest_version(deliverable)
     if request.method == "POST":
         with refusal() as refused:
@@ -273,7 +240,7 @@ def download(evidence_id: int):
     evidence = db.get_or_404(Evidence, evidence_id)
     if evidence.kind != "file":
         abort(404)
-    require(current_user, "deliverable.view", evidence.submission.deliverable)
+    require(current_user, Action.DELIVERABLE_VIEW, evidence.submission.deliverable)
     deliverable = evidence.submission.deliverable
     return send_stored(
         evidence.stored_name, name=evidence.original_name, mimetype=evidence.content_type,

@@ -292,6 +292,21 @@ def seges_side(event_key: str) -> Deliverable | None:
         Deliverable.institution_id == secretariat().id))
 
 
+def invitations_for(events: list[Event], institution_id: int) -> dict[int, EventInvitation]:
+    """The institution's invitation to each of ``events``, by event id."""
+    if not events:
+        return {}
+    return {
+        invitation.event_id: invitation
+        for invitation in db.session.scalars(
+            db.select(EventInvitation).where(
+                EventInvitation.institution_id == institution_id,
+                EventInvitation.event_id.in_([event.id for event in events]),
+            )
+        )
+    }
+
+
 def is_invited(event: Event, institution_id: int | None) -> bool:
     if institution_id is None:
         return False

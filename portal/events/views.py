@@ -3,15 +3,14 @@
 from flask import Blueprint, Response, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from portal.auth.policy import can, require
+from portal.core.access import Action, authorise, can, require
 from portal.core.database import refusal
 from portal.core.forms import bounded_int
 from portal.core.htmx import is_htmx, render, toast
 from portal.core.models import utcnow
-from portal.events import access  # noqa: F401 - declares the event rules
 from portal.events import services as events
 from portal.events.forms import EventForm, RequestForm
-from portal.events.models import Event, EventInvitation, InfoRequest
+from portal.events.models import Event, InfoRequest
 from portal.extensions import db
 
 bp = Blueprint("events", __name__)
@@ -21,34 +20,25 @@ def _per_page() -> int:
     return current_app.config["ITEMS_PER_PAGE"]
 
 
-def _event(event_id: int, action: str = "event.view") -> Event:
-    event = db.get_or_404(Event, event_id)
-    require(current_user, action, event)
-    return event
-
-
 # Events -------------------------------------------------------------------------------------
 
 @bp.get("/eventos")
 @login_required
+@authorise(Action.EVENT_LIST)
 def events_page():
-    require(current_user, "event.list")
-    manage = can(current_user, "event.manage")
+    manage = can(current_user, Action.EVENT_MANAGE)
     page = db.paginate(events.events_query(None if manage else current_user.institution_id),
                        per_page=_per_page(), error_out=False)
-    invitations = {}
-    if not manage and page.items:
-        invitations = {i.event_id: i for i in db.session.scalars(db.select(EventInvitation).where(
-            EventInvitation.institution_id == current_user.institution_id,
-            EventInvitation.event_id.in_([e.id for e in page.items])))}
+    invitations = {} if manage else events.invitations_for(page.items,
+                                                          current_user.institution_id)
     return render("events/events.html", "events/_events.html", page=page, manage=manage,
                   invitations=invitations, now=utcnow())
 
 
 @bp.route("/eventos/novo", methods=["GET", "POST"])
 @login_required
+@authorise(Action.EVENT_MANAGE)
 def new_event():
-    require(current_user, "event.manage")
     form = EventForm()
     if form.validate_on_submit():
         with form.refusals():
@@ -65,24 +55,25 @@ def new_event():
 
 
 def _event_page(event: Event, status: int = 200):
-    manage = can(current_user, "event.manage")
+    manage = can(current_user, Action.EVENT_MANAGE)
     page = db.paginate(events.invitations_query(event), per_page=_per_page(), error_out=False)
     return render("events/event.html", "events/_event.html", status, event=event,
                   page=page, manage=manage, counts=events.invitation_counts(event),
                   invitation=events.invitation_of(event, current_user.institution_id),
-                  can_confirm=can(current_user, "event.confirm", event))
+                  can_confirm=can(current_user, Action.EVENT_CONFIRM, event))
 
 
 @bp.get("/eventos/<int:event_id>")
 @login_required
-def event(event_id: int):
-    return _event_page(_event(event_id))
+@authorise(Action.EVENT_VIEW, Event, "event_id")
+def event(event: Event):
+    return _event_page(event)
 
 
 @bp.get("/eventos/<int:event_id>.ics")
 @login_required
-def event_ics(event_id: int):
-    event = _event(event_id)
+@authorise(Action.EVENT_VIEW, Event, "event_id")
+def event_ics(event: Event):
     return Response(events.event_calendar(event), mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="evento-{event.id}.ics"',
         "Cache-Control": "private, no-store"})
@@ -90,8 +81,8 @@ def event_ics(event_id: int):
 
 @bp.post("/eventos/<int:event_id>/confirmar")
 @login_required
-def confirm_event(event_id: int):
-    event = _event(event_id, "event.confirm")
+@authorise(Action.EVENT_CONFIRM, Event, "event_id")
+def confirm_event(event: Event):
     events.confirm(event, by=current_user)
     message = "Presença confirmada."
     if is_htmx():
@@ -102,8 +93,8 @@ def confirm_event(event_id: int):
 
 @bp.post("/eventos/<int:event_id>/presencas")
 @login_required
-def record_attendance(event_id: int):
-    event = _event(event_id, "event.manage")
+@authorise(Action.EVENT_MANAGE, Event, "event_id")
+def record_attendance(event: Event):
     shown = request.form.getlist("exibidos", type=bounded_int)
     present = request.form.getlist("presentes", type=bounded_int)
     with refusal() as refused:
@@ -122,8 +113,8 @@ def record_attendance(event_id: int):
 
 @bp.get("/solicitacoes")
 @login_required
+@authorise(Action.REQUEST_MANAGE)
 def info_requests():
-    require(current_user, "request.manage")
     page = db.paginate(events.requests_query(), per_page=_per_page(), error_out=False)
     answered = events.status_counts_by_request(page.items)
     return render("events/requests.html", "events/_requests.html", page=page,
@@ -132,8 +123,8 @@ def info_requests():
 
 @bp.route("/solicitacoes/nova", methods=["GET", "POST"])
 @login_required
+@authorise(Action.REQUEST_MANAGE)
 def new_info_request():
-    require(current_user, "request.manage")
     form = RequestForm()
     if form.validate_on_submit():
         with form.refusals():
@@ -154,7 +145,7 @@ def new_info_request():
 @login_required
 def info_request(request_id: int):
     info = db.get_or_404(InfoRequest, request_id)
-    require(current_user, "request.manage", info)
+    require(current_user, Action.REQUEST_MANAGE, info)
     page = db.paginate(events.request_deliverables_query(info), per_page=_per_page(),
                        error_out=False)
     return render("events/request.html", "events/_request.html", info=info, page=page,

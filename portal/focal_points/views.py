@@ -2,12 +2,11 @@
 naming, replacing and ending one, attaching the list to the goal's report, and SEGES's
 Painel Gerencial requests."""
 
-from datetime import date
 
 from flask import Blueprint, current_app, flash, make_response, redirect, url_for
 from flask_login import current_user, login_required
 
-from portal.auth.policy import can, require
+from portal.core.access import Action, authorise, can, require
 from portal.core.clock import local_today
 from portal.core.database import refusal
 from portal.core.htmx import is_htmx, render, toast
@@ -21,17 +20,7 @@ from portal.institutions.models import Institution
 bp = Blueprint("focal_points", __name__)
 
 
-def _today() -> date:
-    return local_today()
-
-
-def _institution_for(institution_id: int, action: str) -> Institution:
-    institution = db.get_or_404(Institution, institution_id)
-    require(current_user, action, institution)
-    return institution
-
-
-def _focal_point_for(focal_point_id: int, action: str) -> FocalPoint:
+def _focal_point_for(focal_point_id: int, action: Action) -> FocalPoint:
     focal_point = db.get_or_404(FocalPoint, focal_point_id)
     require(current_user, action, focal_point.institution)
     return focal_point
@@ -39,7 +28,7 @@ def _focal_point_for(focal_point_id: int, action: str) -> FocalPoint:
 
 def _unmasked(items) -> set[int]:
     """Ids whose CPF this user may read in full; each such display is audited."""
-    shown = [item for item in items if can(current_user, "focal_point.see_cpf", item)]
+    shown = [item for item in items if can(current_user, Action.FOCAL_POINT_SEE_CPF, item)]
     if shown:
         focal_points.record_cpf_views(shown, by=current_user)
     return {item.id for item in shown}
@@ -49,7 +38,7 @@ def _unmasked(items) -> set[int]:
 @login_required
 def my_focal_points():
     """Menu entry: partners go to their own list; SEGES to the Painel Gerencial requests."""
-    if can(current_user, "focal_point.painel_requests"):
+    if can(current_user, Action.FOCAL_POINT_PAINEL_REQUESTS):
         return redirect(url_for("focal_points.painel_requests"))
     return redirect(
         url_for("focal_points.focal_point_list", institution_id=current_user.institution_id)
@@ -58,8 +47,8 @@ def my_focal_points():
 
 @bp.get("/instituicoes/<int:institution_id>/servidores")
 @login_required
-def focal_point_list(institution_id: int):
-    institution = _institution_for(institution_id, "focal_point.view")
+@authorise(Action.FOCAL_POINT_VIEW, Institution, "institution_id")
+def focal_point_list(institution: Institution):
     return _focal_point_list(institution)
 
 
@@ -71,8 +60,8 @@ def _focal_point_list(institution: Institution, status: int = 200):
         error_out=False,
     )
     snapshot_target = None
-    if can(current_user, "focal_point.attach", institution):
-        snapshot_target = focal_points.snapshot_deliverable(institution.id, _today())
+    if can(current_user, Action.FOCAL_POINT_ATTACH, institution):
+        snapshot_target = focal_points.snapshot_deliverable(institution.id, local_today())
     return render(
         "focal_points/focal_points.html",
         "focal_points/_focal_points.html",
@@ -88,15 +77,15 @@ def _focal_point_list(institution: Institution, status: int = 200):
 
 @bp.route("/instituicoes/<int:institution_id>/servidores/novo", methods=["GET", "POST"])
 @login_required
-def new_focal_point(institution_id: int):
-    institution = _institution_for(institution_id, "focal_point.manage")
+@authorise(Action.FOCAL_POINT_MANAGE, Institution, "institution_id")
+def new_focal_point(institution: Institution):
     return _focal_point_form(institution, None)
 
 
 @bp.route("/servidores/<int:focal_point_id>/editar", methods=["GET", "POST"])
 @login_required
 def edit_focal_point(focal_point_id: int):
-    focal_point = _focal_point_for(focal_point_id, "focal_point.manage")
+    focal_point = _focal_point_for(focal_point_id, Action.FOCAL_POINT_MANAGE)
     if not focal_point.is_current:
         flash("Esta indicação já foi encerrada; ela só aparece no histórico.", "warning")
         return redirect(
@@ -138,7 +127,7 @@ def _focal_point_form(institution: Institution, focal_point: FocalPoint | None):
 @bp.post("/servidores/<int:focal_point_id>/encerrar")
 @login_required
 def end_focal_point(focal_point_id: int):
-    focal_point = _focal_point_for(focal_point_id, "focal_point.manage")
+    focal_point = _focal_point_for(focal_point_id, Action.FOCAL_POINT_MANAGE)
     institution = focal_point.institution
     with refusal() as refused:
         focal_points.end(focal_point, by=current_user)
@@ -153,11 +142,11 @@ def end_focal_point(focal_point_id: int):
 
 @bp.post("/instituicoes/<int:institution_id>/servidores/anexar")
 @login_required
-def attach_focal_points(institution_id: int):
+@authorise(Action.FOCAL_POINT_ATTACH, Institution, "institution_id")
+def attach_focal_points(institution: Institution):
     """One click: the current list (CPFs masked) as a CSV in the focal-points goal's draft."""
-    institution = _institution_for(institution_id, "focal_point.attach")
     back = url_for("focal_points.focal_point_list", institution_id=institution.id)
-    deliverable = focal_points.snapshot_deliverable(institution.id, _today())
+    deliverable = focal_points.snapshot_deliverable(institution.id, local_today())
     if deliverable is None:
         flash(
             "Não há relato aberto da meta de indicação de servidores: a lista não foi "
@@ -165,9 +154,9 @@ def attach_focal_points(institution_id: int):
             "warning",
         )
         return redirect(back)
-    require(current_user, "deliverable.edit", deliverable)
+    require(current_user, Action.DELIVERABLE_EDIT, deliverable)
     with refusal() as refused:
-        evidence = focal_points.attach_snapshot(deliverable, by=current_user, today=_today())
+        evidence = focal_points.attach_snapshot(deliverable, by=current_user, today=local_today())
     if refused.error:
         flash(refused.message, "danger")
         return redirect(back)
@@ -181,8 +170,8 @@ def attach_focal_points(institution_id: int):
 
 @bp.get("/servidores/painel")
 @login_required
+@authorise(Action.FOCAL_POINT_PAINEL_REQUESTS)
 def painel_requests():
-    require(current_user, "focal_point.painel_requests")
     page = db.paginate(
         focal_points.pending_painel_query(),
         per_page=current_app.config["ITEMS_PER_PAGE"],
@@ -199,9 +188,8 @@ def painel_requests():
 
 @bp.post("/servidores/<int:focal_point_id>/acesso-concedido")
 @login_required
-def grant_painel_access(focal_point_id: int):
-    focal_point = db.get_or_404(FocalPoint, focal_point_id)
-    require(current_user, "focal_point.grant_access", focal_point)
+@authorise(Action.FOCAL_POINT_GRANT_ACCESS, FocalPoint, "focal_point_id")
+def grant_painel_access(focal_point: FocalPoint):
     with refusal() as refused:
         focal_points.grant_access(focal_point, by=current_user)
     if refused.error:

@@ -523,3 +523,8 @@ def resolve_report(report: Report, *, by: User) -> None:
         report.resolved_at, report.resolved_by_id = utcnow(), by.id
         audit.record("forum.report_resolved", report, actor=by, post_id=report.post_id)
         db.session.flush()
+
+
+def topics_by_id(ids: list[int]) -> dict[int, Topic]:
+    topics = db.session.scalars(db.select(Topic).where(Topic.id.in_(ids)))
+    return {topic.id: topic for topic in topics}

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.auth.policy import require
+from portal.core.access import Action, authorise, require
 from portal.core.forms import bounded_int
 from portal.core.htmx import is_htmx, render
 from portal.core.markdown import render_markdown
@@ -76,8 +76,8 @@ def _topic_list(category: Category | None):
 
 @bp.get("/")
 @login_required
+@authorise(Action.FORUM_VIEW)
 def index():
-    require(current_user, "forum.view")
     page, unread = _topic_list(None)
     return render(
         "forum/index.html",
@@ -91,9 +91,8 @@ def index():
 
 @bp.get("/categorias/<int:category_id>")
 @login_required
-def category(category_id: int):
-    category = db.get_or_404(Category, category_id)
-    require(current_user, "forum.view", category)
+@authorise(Action.FORUM_VIEW, Category, "category_id")
+def category(category: Category):
     page, unread = _topic_list(category)
     return render(
         "forum/category.html",
@@ -107,8 +106,8 @@ def category(category_id: int):
 
 @bp.get("/busca")
 @login_required
+@authorise(Action.FORUM_VIEW)
 def search_page():
-    require(current_user, "forum.view")
     categories = services.categories()
     filters = SearchForm(request.args, categories=categories)
     filters.validate()
@@ -124,9 +123,7 @@ def search_page():
         )
         if results is not None:
             ids = [topic_id for topic_id, _score in results.items]
-            topics = {
-                t.id: t for t in db.session.scalars(db.select(Topic).where(Topic.id.in_(ids)))
-            }
+            topics = services.topics_by_id(ids)
             snippets = search.snippets(ids, filters.q.data, posts=results.best_posts)
     return render(
         "forum/search.html",
@@ -153,9 +150,8 @@ def _post_or_404(post_id: int) -> Post:
 @bp.route("/categorias/<int:category_id>/novo-topico", methods=["GET", "POST"])
 @post_rate_limit
 @login_required
-def new_topic(category_id: int):
-    category = db.get_or_404(Category, category_id)
-    require(current_user, "forum.topic.create", category)
+@authorise(Action.FORUM_TOPIC_CREATE, Category, "category_id")
+def new_topic(category: Category):
     goal_id = request.args.get("meta", type=bounded_int)
     form = TopicForm(goals=services.goal_choices(_me(), include_id=goal_id))
     if not form.is_submitted() and goal_id:
@@ -178,9 +174,8 @@ def new_topic(category_id: int):
 
 @bp.get("/topicos/<int:topic_id>")
 @login_required
-def topic(topic_id: int):
-    topic = _topic_or_404(topic_id)
-    require(current_user, "forum.view", topic)
+@authorise(Action.FORUM_VIEW, _topic_or_404, "topic_id")
+def topic(topic: Topic):
     me = _me()
     page = services.posts_page(topic, _page(), POSTS_PER_PAGE)
     context = {
@@ -198,9 +193,8 @@ def topic(topic_id: int):
 @bp.route("/topicos/<int:topic_id>/responder", methods=["GET", "POST"])
 @post_rate_limit
 @login_required
-def reply(topic_id: int):
-    topic = _topic_or_404(topic_id)
-    require(current_user, "forum.topic.reply", topic)
+@authorise(Action.FORUM_TOPIC_REPLY, _topic_or_404, "topic_id")
+def reply(topic: Topic):
     form = PostForm()
     quoted = request.args.get("citar", type=bounded_int)
     if not form.is_submitted() and quoted:
@@ -239,17 +233,16 @@ def _post_url(post: Post) -> str:
 
 @bp.post("/previa")
 @login_required
+@authorise(Action.FORUM_VIEW)
 def preview():
-    require(current_user, "forum.view")
     body = (request.form.get("body") or "")[:BODY_MAX]
     return render("forum/preview.html", "forum/_preview.html", html=render_markdown(body))
 
 
 @bp.route("/mensagens/<int:post_id>/editar", methods=["GET", "POST"])
 @login_required
-def edit_post(post_id: int):
-    post = _post_or_404(post_id)
-    require(current_user, "forum.post.edit", post)
+@authorise(Action.FORUM_POST_EDIT, _post_or_404, "post_id")
+def edit_post(post: Post):
     form = PostForm(obj=post)
     if form.validate_on_submit():
         with form.refusals():
@@ -265,9 +258,8 @@ def edit_post(post_id: int):
 
 @bp.get("/mensagens/<int:post_id>/historico")
 @login_required
-def post_history(post_id: int):
-    post = _post_or_404(post_id)
-    require(current_user, "forum.view", post)
+@authorise(Action.FORUM_VIEW, _post_or_404, "post_id")
+def post_history(post: Post):
     return render(
         "forum/history.html",
         "forum/_history.html",
@@ -280,7 +272,7 @@ def post_history(post_id: int):
 @login_required
 def accept_answer(post_id: int):
     post = _post_or_404(post_id)
-    require(current_user, "forum.topic.accept", post.topic)
+    require(current_user, Action.FORUM_TOPIC_ACCEPT, post.topic)
     services.accept_answer(post, by=_me())
     flash("Resposta marcada como aceita: o tópico está resolvido.", "success")
     return redirect(_post_url(post))
@@ -288,9 +280,8 @@ def accept_answer(post_id: int):
 
 @bp.post("/topicos/<int:topic_id>/acompanhar")
 @login_required
-def watch_topic(topic_id: int):
-    topic = _topic_or_404(topic_id)
-    require(current_user, "forum.watch", topic)
+@authorise(Action.FORUM_WATCH, _topic_or_404, "topic_id")
+def watch_topic(topic: Topic):
     following = services.toggle_watch(_me(), topic=topic)
     flash(
         "Você passou a acompanhar este tópico."
@@ -303,9 +294,8 @@ def watch_topic(topic_id: int):
 
 @bp.post("/categorias/<int:category_id>/acompanhar")
 @login_required
-def watch_category(category_id: int):
-    category = db.get_or_404(Category, category_id)
-    require(current_user, "forum.watch", category)
+@authorise(Action.FORUM_WATCH, Category, "category_id")
+def watch_category(category: Category):
     following = services.toggle_watch(_me(), category=category)
     flash(
         "Você passou a acompanhar esta categoria."
@@ -321,9 +311,8 @@ def watch_category(category_id: int):
 
 @bp.route("/mensagens/<int:post_id>/denunciar", methods=["GET", "POST"])
 @login_required
-def report_post(post_id: int):
-    post = _post_or_404(post_id)
-    require(current_user, "forum.report", post)
+@authorise(Action.FORUM_REPORT, _post_or_404, "post_id")
+def report_post(post: Post):
     form = ReportForm()
     if form.validate_on_submit():
         with form.refusals():
@@ -335,8 +324,8 @@ def report_post(post_id: int):
 
 @bp.get("/denuncias")
 @login_required
+@authorise(Action.FORUM_MODERATE)
 def reports():
-    require(current_user, "forum.moderate")
     page = db.paginate(
         services.open_reports_query(),
         page=_page(),
@@ -348,9 +337,8 @@ def reports():
 
 @bp.post("/denuncias/<int:report_id>/resolver")
 @login_required
-def resolve_report(report_id: int):
-    report = db.get_or_404(Report, report_id)
-    require(current_user, "forum.moderate", report)
+@authorise(Action.FORUM_MODERATE, Report, "report_id")
+def resolve_report(report: Report):
     services.resolve_report(report, by=_me())
     flash("Denúncia marcada como resolvida.", "success")
     return redirect(url_for("forum.reports"))
@@ -358,7 +346,7 @@ def resolve_report(report_id: int):
 
 def _moderate_post(post_id: int, action, message: str):
     post = _post_or_404(post_id)
-    require(current_user, "forum.moderate", post)
+    require(current_user, Action.FORUM_MODERATE, post)
     action(post, by=_me())
     flash(message, "success")
     return redirect(url_for("forum.topic", topic_id=post.topic_id))
@@ -384,9 +372,8 @@ def delete_post(post_id: int):
 
 @bp.post("/topicos/<int:topic_id>/trancar")
 @login_required
-def lock_topic(topic_id: int):
-    topic = _topic_or_404(topic_id)
-    require(current_user, "forum.moderate", topic)
+@authorise(Action.FORUM_MODERATE, _topic_or_404, "topic_id")
+def lock_topic(topic: Topic):
     services.set_locked(topic, not topic.locked, by=_me())
     flash("Tópico trancado." if topic.locked else "Tópico destrancado.", "success")
     return redirect(url_for("forum.topic", topic_id=topic.id))
@@ -394,9 +381,8 @@ def lock_topic(topic_id: int):
 
 @bp.post("/topicos/<int:topic_id>/fixar")
 @login_required
-def pin_topic(topic_id: int):
-    topic = _topic_or_404(topic_id)
-    require(current_user, "forum.moderate", topic)
+@authorise(Action.FORUM_MODERATE, _topic_or_404, "topic_id")
+def pin_topic(topic: Topic):
     services.set_pinned(topic, not topic.pinned, by=_me())
     flash("Tópico fixado no topo." if topic.pinned else "Tópico desafixado.", "success")
     return redirect(url_for("forum.topic", topic_id=topic.id))
@@ -404,9 +390,8 @@ def pin_topic(topic_id: int):
 
 @bp.route("/topicos/<int:topic_id>/mover", methods=["GET", "POST"])
 @login_required
-def move_topic(topic_id: int):
-    topic = _topic_or_404(topic_id)
-    require(current_user, "forum.moderate", topic)
+@authorise(Action.FORUM_MODERATE, _topic_or_404, "topic_id")
+def move_topic(topic: Topic):
     form = MoveTopicForm(categories=services.categories())
     if not form.is_submitted():
         form.category_id.data = str(topic.category_id)
@@ -424,8 +409,8 @@ def move_topic(topic_id: int):
 
 @bp.get("/categorias")
 @login_required
+@authorise(Action.FORUM_CATEGORY_MANAGE)
 def categories():
-    require(current_user, "forum.category.manage")
     return render(
         "forum/categories.html", "forum/_categories_table.html", categories=services.categories()
     )
@@ -433,16 +418,15 @@ def categories():
 
 @bp.route("/categorias/nova", methods=["GET", "POST"])
 @login_required
+@authorise(Action.FORUM_CATEGORY_MANAGE)
 def new_category():
-    require(current_user, "forum.category.manage")
     return _category_form(None)
 
 
 @bp.route("/categorias/<int:category_id>/editar", methods=["GET", "POST"])
 @login_required
-def edit_category(category_id: int):
-    category = db.get_or_404(Category, category_id)
-    require(current_user, "forum.category.manage", category)
+@authorise(Action.FORUM_CATEGORY_MANAGE, Category, "category_id")
+def edit_category(category: Category):
     return _category_form(category)
 
 

@@ -5,7 +5,6 @@ from sqlalchemy import func, or_
 
 from portal.core import audit
 from portal.core.exceptions import DomainError
-from portal.core.search import LIKE_ESCAPE, like_pattern
 from portal.core.validators import only_digits
 from portal.extensions import db
 from portal.institutions.models import Institution
@@ -24,10 +23,10 @@ def search_institutions(
 ):
     query = db.select(Institution).order_by(Institution.name)
     if q:
-        term = like_pattern(q)
+        term = q.lower()
         conditions = [
-            func.lower(Institution.name).like(term, escape=LIKE_ESCAPE),
-            func.lower(Institution.acronym).like(term, escape=LIKE_ESCAPE),
+            func.lower(Institution.name).contains(term, autoescape=True),
+            func.lower(Institution.acronym).contains(term, autoescape=True),
         ]
         if only_digits(q):
             conditions.append(Institution.cnpj.like(f"%{only_digits(q)}%"))

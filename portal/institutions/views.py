@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from portal.core.access import require
+from portal.core.access import Action, authorise
 from portal.core.htmx import render
 from portal.core.validators import format_cnpj
 from portal.extensions import db
@@ -16,8 +16,8 @@ bp = Blueprint("institutions", __name__)
 
 @bp.get("/instituicoes")
 @login_required
+@authorise(Action.INSTITUTION_LIST)
 def institutions():
-    require(current_user, "institution.list")
     filters = FilterInstitutionsForm(request.args)
     filters.validate()
     query = services.search_institutions(
@@ -34,9 +34,8 @@ def institutions():
 
 @bp.get("/instituicoes/<int:institution_id>")
 @login_required
-def institution(institution_id: int):
-    institution = db.get_or_404(Institution, institution_id)
-    require(current_user, "institution.view", institution)
+@authorise(Action.INSTITUTION_VIEW, Institution, "institution_id")
+def institution(institution: Institution):
     return render(
         "institutions/institution.html",
         "institutions/_institution.html",
@@ -48,16 +47,15 @@ def institution(institution_id: int):
 
 @bp.route("/instituicoes/nova", methods=["GET", "POST"])
 @login_required
+@authorise(Action.INSTITUTION_CREATE)
 def new_institution():
-    require(current_user, "institution.create")
     return _institution_form(None)
 
 
 @bp.route("/instituicoes/<int:institution_id>/editar", methods=["GET", "POST"])
 @login_required
-def edit_institution(institution_id: int):
-    institution = db.get_or_404(Institution, institution_id)
-    require(current_user, "institution.edit", institution)
+@authorise(Action.INSTITUTION_EDIT, Institution, "institution_id")
+def edit_institution(institution: Institution):
     return _institution_form(institution)
 
 

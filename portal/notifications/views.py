@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
-from portal.auth.policy import require
+from portal.core.access import Action, authorise
 from portal.core.htmx import is_htmx, render, toast
 from portal.extensions import db, login_manager
 from portal.notifications import services
@@ -62,9 +62,8 @@ def bell():
 
 @bp.post("/notificacoes/<int:notification_id>/lida")
 @login_required
-def mark_read(notification_id: int):
-    notification = db.get_or_404(Notification, notification_id)
-    require(current_user, "notification.read", notification)
+@authorise(Action.NOTIFICATION_READ, Notification, "notification_id")
+def mark_read(notification: Notification):
     services.mark_read(notification)
     return redirect(url_for("notifications.index"))
 

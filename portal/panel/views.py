@@ -3,7 +3,7 @@
 from flask import Blueprint, request
 from flask_login import current_user, login_required
 
-from portal.auth.policy import require
+from portal.core.access import Action, authorise, require
 from portal.core.clock import local_today
 from portal.core.database import stream_rows
 from portal.core.htmx import render
@@ -47,8 +47,8 @@ def _query(form: PanelFilterForm):
 
 @bp.get("/painel")
 @login_required
+@authorise(Action.NETWORK_PANEL)
 def panel_page():
-    require(current_user, "network.panel")
     form = _form()
     page = panel.progress_page(
         form.to_filters(),
@@ -91,7 +91,7 @@ def _export_rows(form: PanelFilterForm):
 
 
 def _export(fmt: str):
-    require(current_user, "network.panel")
+    require(current_user, Action.NETWORK_PANEL)
     # Built whole inside the request (not streamed): one row per partner, 6,000 at most.
     return send_table(
         _export_rows(_form()), COLUMNS, f"painel-da-rede-{local_today()}", fmt,

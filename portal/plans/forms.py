@@ -16,40 +16,22 @@ from wtforms.validators import (
 )
 
 from portal.agreements.models import GOAL_ROLES, RESPONSIBLE
-from portal.core.forms import CNPJ, REQUIRED, PortalForm, choices, strip
-from portal.core.forms import IntegerField as BoundedIntegerField
+from portal.core.forms import (
+    CNPJ,
+    REQUIRED,
+    BrDateField,
+    IntegerField,
+    PortalForm,
+    choices,
+    strip,
+)
 from portal.core.validators import is_valid_nup
 from portal.institutions.models import SPHERES, UFS
 from portal.schedule.engine import ScheduleError
 
 YEARS_MESSAGE = "A vigência deve ter de 1 a 20 anos."
 MAX_PLAN_BYTES = 2 * 1024 * 1024
-INVALID_DATE = "Data inválida: informe o dia, o mês e o ano (dd/mm/aaaa)."
-INVALID_NUMBER = "Informe um número inteiro."
 
-
-class DateField(wtforms.DateField):
-    """A date input (type=date) that also accepts dd/mm/aaaa, with pt-BR messages."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
-
-    def process_formdata(self, valuelist):
-        if valuelist and not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(INVALID_DATE) from error
-
-
-class IntegerField(BoundedIntegerField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(INVALID_NUMBER) from error
 
 
 class NUP:
@@ -80,14 +62,14 @@ class AgreementForm(PortalForm):
         validators=[Optional(), Length(max=25), NUP()],
     )
     object = TextAreaField("Objeto", filters=[strip], validators=[Optional(), Length(max=5000)])
-    signed_on = DateField("Data de assinatura", validators=[Optional()])
-    term_start = DateField("Início da vigência", validators=[InputRequired(REQUIRED)])
+    signed_on = BrDateField("Data de assinatura", validators=[Optional()])
+    term_start = BrDateField("Início da vigência", validators=[InputRequired(REQUIRED)])
     years = IntegerField(
         "Vigência em anos",
         validators=[Optional(), NumberRange(1, 20, YEARS_MESSAGE)],
         description="Preencha os anos ou a data de fim da vigência.",
     )
-    term_end = DateField("Fim da vigência", validators=[Optional()])
+    term_end = BrDateField("Fim da vigência", validators=[Optional()])
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -216,7 +198,7 @@ class ImportPlanForm(PortalForm):
         validators=[Optional(), Length(max=MAX_PLAN_BYTES)],
         description="Cole o texto do plano, ou envie o arquivo acima.",
     )
-    start = DateField("Início da vigência", validators=[Optional()])
+    start = BrDateField("Início da vigência", validators=[Optional()])
     years = IntegerField(
         "Vigência em anos", default=5, validators=[Optional(), NumberRange(1, 20, YEARS_MESSAGE)]
     )
@@ -248,7 +230,7 @@ class AdhesionForm(PortalForm):
         validators=[DataRequired(REQUIRED)],
     )
     uf = SelectField("UF", choices=choices([("", "—"), *UFS.items()]), validators=[Optional()])
-    signed_on = DateField("Data de assinatura do termo", validators=[InputRequired(REQUIRED)])
+    signed_on = BrDateField("Data de assinatura do termo", validators=[InputRequired(REQUIRED)])
     document = FileField(
         "Termo de adesão assinado (PDF, opcional)",
         description="O arquivo é verificado pelo conteúdo; só PDF é aceito.",

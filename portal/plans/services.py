@@ -5,10 +5,11 @@ import re
 from datetime import date
 
 from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 
 from portal.agreements.models import ADHESION_KINDS, GOAL_ROLES, Agreement, AgreementParty, Goal
 from portal.core import audit, clock
-from portal.core.exceptions import DomainError
+from portal.core.exceptions import DomainError, NotFound
 from portal.core.storage import UploadRefused, max_upload_bytes, storage
 from portal.core.validators import format_nup, is_valid_cnpj, only_digits
 from portal.deliverables import generation
@@ -26,6 +27,38 @@ ELO_BY_SPHERE = {
     "municipal": "Municípios",
 }
 ADHESION_GOAL_CODE = "C.4"
+
+
+def agreement_with_goals(agreement_id: int) -> Agreement:
+    """The agreement for its page, parties and goals loaded with it (404 when missing)."""
+    agreement = db.session.scalar(
+        db.select(Agreement)
+        .where(Agreement.id == agreement_id)
+        .options(selectinload(Agreement.parties), selectinload(Agreement.goals))
+    )
+    if agreement is None:
+        raise NotFound("Acordo não encontrado.")
+    return agreement
+
+
+def adhesions_of(agreement: Agreement, limit: int = 500) -> list[Agreement]:
+    """The second-layer adhesions to ``agreement``, in the order they were signed."""
+    return list(
+        db.session.scalars(
+            db.select(Agreement)
+            .where(Agreement.parent_id == agreement.id)
+            .order_by(Agreement.signed_on, Agreement.id)
+            .limit(limit)
+        )
+    )
+
+
+def deliverable_count(agreement: Agreement) -> int:
+    return db.session.scalar(
+        db.select(func.count(Deliverable.id))
+        .join(Goal, Deliverable.goal_id == Goal.id)
+        .where(Goal.agreement_id == agreement.id)
+    )
 
 
 def guess_uf(name: str) -> str | None:

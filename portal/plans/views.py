@@ -1,20 +1,17 @@
 """Work-plan pages: an agreement's page and its editing, a goal's schedule, importing a
 Plano de Trabalho, and registering an adhesion."""
 
-from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
 
 from portal.agreements import services as agreements
 from portal.agreements.models import AGREEMENT_KINDS, AXES, RESPONSIBLE, Agreement, Goal
-from portal.auth.policy import require
+from portal.core.access import Action, authorise, require
 from portal.core.clock import local_today
 from portal.core.htmx import render
 from portal.core.validators import format_nup
 from portal.deliverables import services as deliverables
-from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from portal.plans import services
 from portal.plans.forms import AdhesionForm, AgreementForm, GoalForm, ImportPlanForm
@@ -24,29 +21,12 @@ from portal.schedule import engine as schedule
 bp = Blueprint("plans", __name__)
 
 
-def _today() -> date:
-    return local_today()
-
-
 @bp.get("/acordos/<int:agreement_id>")
 @login_required
-def agreement(agreement_id: int):
-    agreement = db.session.scalar(
-        db.select(Agreement)
-        .where(Agreement.id == agreement_id)
-        .options(selectinload(Agreement.parties), selectinload(Agreement.goals))
-    )
-    if agreement is None:
-        abort(404)
-    require(current_user, "agreement.view", agreement)
-    today = _today()
+@authorise(Action.AGREEMENT_VIEW, services.agreement_with_goals, "agreement_id")
+def agreement(agreement: Agreement):
+    today = local_today()
     owner = None if current_user.is_seges else current_user.institution_id
-    adhesions = db.session.scalars(
-        db.select(Agreement)
-        .where(Agreement.parent_id == agreement.id)
-        .order_by(Agreement.signed_on, Agreement.id)
-        .limit(500)
-    ).all()
     return render(
         "plans/agreement.html",
         "plans/_agreement.html",
@@ -56,7 +36,7 @@ def agreement(agreement_id: int):
         next_due=deliverables.next_due_dates(agreement, today=today, institution_id=owner),
         last_reports=deliverables.last_reports(agreement, institution_id=owner),
         is_continuous=schedule.is_continuous,
-        adhesions=adhesions,
+        adhesions=services.adhesions_of(agreement),
         describe_schedule=schedule.describe_schedule,
         axes=AXES,
         responsible=RESPONSIBLE,
@@ -66,9 +46,8 @@ def agreement(agreement_id: int):
 
 @bp.route("/acordos/<int:agreement_id>/editar", methods=["GET", "POST"])
 @login_required
-def edit_agreement(agreement_id: int):
-    agreement = db.get_or_404(Agreement, agreement_id)
-    require(current_user, "agreement.edit", agreement)
+@authorise(Action.AGREEMENT_EDIT, Agreement, "agreement_id")
+def edit_agreement(agreement: Agreement):
     form = AgreementForm(obj=agreement)
     if not form.is_submitted():
         form.sei_process.data = format_nup(agreement.sei_process) if agreement.sei_process else ""
@@ -115,7 +94,7 @@ def edit_goal(agreement_id: int, goal_id: int):
     goal = db.get_or_404(Goal, goal_id)
     if goal.agreement_id != agreement_id:
         abort(404)
-    require(current_user, "goal.edit", goal)
+    require(current_user, Action.GOAL_EDIT, goal)
     form = GoalForm(obj=goal)
     if not form.is_submitted():
         form.load_schedule(goal.schedule or {})
@@ -125,7 +104,7 @@ def edit_goal(agreement_id: int, goal_id: int):
             created = services.update_goal(
                 goal,
                 by=current_user,
-                today=_today(),
+                today=local_today(),
                 description=form.description.data,
                 deadline_text=form.deadline_text.data,
                 responsible=form.responsible.data,
@@ -151,8 +130,8 @@ def edit_goal(agreement_id: int, goal_id: int):
 
 @bp.route("/acordos/importar", methods=["GET", "POST"])
 @login_required
+@authorise(Action.AGREEMENT_IMPORT)
 def import_agreement():
-    require(current_user, "agreement.import")
     form = ImportPlanForm()
     plan = None
     if form.validate_on_submit():
@@ -199,11 +178,7 @@ def _read_plan(form: ImportPlanForm) -> dict | None:
 
 
 def _imported(agreement: Agreement, created: bool) -> str:
-    count = db.session.scalar(
-        db.select(db.func.count(Deliverable.id))
-        .join(Goal, Deliverable.goal_id == Goal.id)
-        .where(Goal.agreement_id == agreement.id)
-    )
+    count = services.deliverable_count(agreement)
     if created:
         flash(
             f"{agreement.title} importado: {len(agreement.goals)} metas e "
@@ -232,9 +207,8 @@ def _plan_groups(plan: dict) -> list[tuple[str, list[dict]]]:
 
 @bp.route("/acordos/<int:agreement_id>/adesoes/nova", methods=["GET", "POST"])
 @login_required
-def new_adhesion(agreement_id: int):
-    agreement = db.get_or_404(Agreement, agreement_id)
-    require(current_user, "adhesion.register", agreement)
+@authorise(Action.ADHESION_REGISTER, Agreement, "agreement_id")
+def new_adhesion(agreement: Agreement):
     form = AdhesionForm()
     if form.validate_on_submit():
         with form.refusals():

@@ -4,7 +4,7 @@ a PDF and an XLSX workbook compiled from the same data."""
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.auth.policy import can, require
+from portal.core.access import Action, authorise, can, require
 from portal.core.clock import local_today
 from portal.core.htmx import render
 from portal.core.spreadsheets import XLSX_MIMETYPE, attachment
@@ -39,7 +39,7 @@ def _context(report: services.Report, endpoint: str, **url_args) -> dict:
         "provisional": today <= report.closing_date,
         "year_endpoint": endpoint,
         "url_args": url_args,
-        "can_edit": can(current_user, "annual_report.edit"),
+        "can_edit": can(current_user, Action.ANNUAL_REPORT_EDIT),
         "highlight_chars": services.HIGHLIGHT_CHARS,
         "highlights_limit": services.HIGHLIGHTS_LIMIT,
     }
@@ -55,15 +55,15 @@ def _pdf(report: services.Report, filename: str) -> Response:
 
 @bp.get("")
 @login_required
+@authorise(Action.ANNUAL_REPORT_VIEW)
 def index():
-    require(current_user, "annual_report.view")
     return _annual_page(services.default_year(local_today()))
 
 
 @bp.get("/<int:year>")
 @login_required
+@authorise(Action.ANNUAL_REPORT_VIEW)
 def annual(year: int):
-    require(current_user, "annual_report.view")
     return _annual_page(_checked_year(year))
 
 
@@ -76,16 +76,16 @@ def _annual_page(year: int):
 
 @bp.get("/<int:year>.pdf")
 @login_required
+@authorise(Action.ANNUAL_REPORT_VIEW)
 def annual_pdf(year: int):
-    require(current_user, "annual_report.view")
     report = services.compile_report(_checked_year(year), today=local_today())
     return _pdf(report, f"relatorio-anual-rede-de-parcerias-{year}.pdf")
 
 
 @bp.get("/<int:year>.xlsx")
 @login_required
+@authorise(Action.ANNUAL_REPORT_VIEW)
 def annual_xlsx(year: int):
-    require(current_user, "annual_report.view")
     report = services.compile_report(_checked_year(year), today=local_today())
     return attachment(
         exports.to_xlsx(report),
@@ -96,8 +96,8 @@ def annual_xlsx(year: int):
 
 @bp.route("/<int:year>/introducao", methods=["GET", "POST"])
 @login_required
+@authorise(Action.ANNUAL_REPORT_EDIT)
 def edit_introduction(year: int):
-    require(current_user, "annual_report.edit")
     _checked_year(year)
     entry = services.introduction(year)
     form = IntroductionForm(obj=entry)
@@ -121,8 +121,8 @@ def edit_introduction(year: int):
 
 @bp.get("/minha-instituicao")
 @login_required
+@authorise(Action.ANNUAL_REPORT_OWN_CONTRIBUTION)
 def my_contribution():
-    require(current_user, "annual_report.own_contribution")
     year = request.args.get("ano", type=int) or services.default_year(local_today())
     return redirect(
         url_for("reports.contribution", year=year, institution_id=current_user.institution_id)
@@ -132,7 +132,7 @@ def my_contribution():
 def _contribution(year: int, institution_id: int) -> services.Report:
     _checked_year(year)
     institution = _partner_or_404(institution_id)
-    require(current_user, "annual_report.contribution", institution)
+    require(current_user, Action.ANNUAL_REPORT_CONTRIBUTION, institution)
     return services.compile_report(year, institution, today=local_today())
 
 

@@ -1,17 +1,27 @@
 """Capacitações: the training an institution delivered (meta 2.2), its evidence and progress."""
 
-from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
-from portal.auth.policy import can, require
 from portal.core import audit
+from portal.core.access import Action, authorise, can, require
 from portal.core.clock import local_today
 from portal.core.database import refusal
 from portal.core.htmx import is_htmx, render, toast
 from portal.core.storage import send_stored
 from portal.deliverables.models import Deliverable
+from portal.deliverables.signals import deliverable_sections, home_sections
 from portal.extensions import db
 from portal.training import services
 from portal.training.forms import TrainingFilterForm, TrainingForm
@@ -20,25 +30,15 @@ from portal.training.models import TrainingRecord
 bp = Blueprint("training", __name__)
 
 
-def today() -> date:
-    return local_today()
-
-
-def _record(record_id: int, action: str) -> TrainingRecord:
-    record = db.get_or_404(TrainingRecord, record_id)
-    require(current_user, action, record)
-    return record
-
-
 @bp.get("/capacitacoes")
 @login_required
+@authorise(Action.TRAINING_LIST)
 def trainings():
-    require(current_user, "training.list")
     return _trainings()
 
 
 def _trainings(status: int = 200):
-    see_all = can(current_user, "training.list_all")
+    see_all = can(current_user, Action.TRAINING_LIST_ALL)
     own = current_user.institution_id
     filters = TrainingFilterForm(
         request.args, years=services.years_of(None if see_all else own),
@@ -53,20 +53,21 @@ def _trainings(status: int = 200):
     progress_of = institution_id if institution_id is not None else own
     return render("training/trainings.html", "training/_trainings.html", status, page=page,
                   filters=filters, see_all=see_all,
-                  progress=services.current_progress(progress_of, today()))
+                  progress=services.current_progress(progress_of, local_today()))
 
 
 @bp.route("/capacitacoes/nova", methods=["GET", "POST"])
 @login_required
 def new_training():
-    require(current_user, "training.create", current_user.institution)
+    require(current_user, Action.TRAINING_CREATE, current_user.institution)
     return _training_form(None)
 
 
 @bp.route("/capacitacoes/<int:record_id>/editar", methods=["GET", "POST"])
 @login_required
-def edit_training(record_id: int):
-    return _training_form(_record(record_id, "training.edit"))
+@authorise(Action.TRAINING_EDIT, TrainingRecord, "record_id")
+def edit_training(record: TrainingRecord):
+    return _training_form(record)
 
 
 def _training_form(record: TrainingRecord | None):
@@ -86,8 +87,8 @@ def _training_form(record: TrainingRecord | None):
 
 @bp.post("/capacitacoes/<int:record_id>/excluir")
 @login_required
-def delete_training(record_id: int):
-    record = _record(record_id, "training.edit")
+@authorise(Action.TRAINING_EDIT, TrainingRecord, "record_id")
+def delete_training(record: TrainingRecord):
     title = record.title
     services.delete_record(record, by=current_user)
     message = f"Capacitação “{title}” excluída."
@@ -99,8 +100,8 @@ def delete_training(record_id: int):
 
 @bp.get("/capacitacoes/<int:record_id>/arquivo")
 @login_required
-def training_file(record_id: int):
-    record = _record(record_id, "training.view")
+@authorise(Action.TRAINING_VIEW, TrainingRecord, "record_id")
+def training_file(record: TrainingRecord):
     if not record.stored_name:
         abort(404)
     return send_stored(
@@ -111,10 +112,9 @@ def training_file(record_id: int):
 
 @bp.post("/entregas/<int:deliverable_id>/relato-capacitacoes")
 @login_required
-def prefill_report(deliverable_id: int):
+@authorise(Action.DELIVERABLE_EDIT, Deliverable, "deliverable_id")
+def prefill_report(deliverable: Deliverable):
     """Fill the 2.2 draft with a table of the period's records and the total vs the target."""
-    deliverable = db.get_or_404(Deliverable, deliverable_id)
-    require(current_user, "deliverable.edit", deliverable)
     if not deliverable.goal.min_hours:
         abort(404)
     with refusal() as refused:
@@ -127,11 +127,21 @@ def prefill_report(deliverable_id: int):
     return redirect(url_for("deliverables.deliverable", deliverable_id=deliverable.id))
 
 
-@bp.app_context_processor
-def _training_helpers() -> dict:
-    """Progress bars on "Minhas entregas" and on the 2.2 deliverable page."""
-    return {
-        "training_progress_now": lambda institution_id: services.current_progress(
-            institution_id, today()),
-        "training_progress_of": services.progress_for,
-    }
+@home_sections.connect
+def _home_progress(user) -> str | None:
+    """The current training year's hours on "Minhas entregas"."""
+    progress = services.current_progress(user.institution_id, local_today())
+    return progress and render_template("training/_training_home.html", progress=progress)
+
+
+@deliverable_sections.connect
+def _deliverable_progress(deliverable: Deliverable, editable: bool) -> str | None:
+    """The period's hours against the target on an hours goal's deliverable (2.2)."""
+    if not deliverable.goal.min_hours:
+        return None
+    return render_template(
+        "training/_training_deliverable.html",
+        deliverable=deliverable,
+        editable=editable,
+        progress=services.progress_for(deliverable),
+    )

@@ -252,6 +252,7 @@ def test_2_2_deliverable_page_shows_progress_and_prefills_the_report(client, use
     body = client.get(f"/entregas/{year_one.id}").get_data(as_text=True)
     assert "24 h em 1 capacitação" in body and "de 60 h exigidas" in body
     assert "Preencher relato com as capacitações registradas" in body
+    assert f'action="/entregas/{year_one.id}/relato-capacitacoes"' in body  # a form, not text
     other = deliverable_of(act, "1.2", mg)
     assert "Preencher relato" not in client.get(f"/entregas/{other.id}").get_data(as_text=True)
     response = client.post(f"/entregas/{year_one.id}/relato-capacitacoes")
