@@ -23,7 +23,10 @@ The demo is loaded as if today were 01/04/2026 (its meeting, request and course 
   due (C.4 of March: 4 days; SEGES's Relatório Anual 2025, due 31/03: 14 days).
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+
+import pytest
+import time_machine
 
 from portal.agreements.models import Goal
 from portal.deliverables.models import Deliverable, Submission
@@ -52,23 +55,16 @@ EXPECTED = sorted([
 ])
 
 
-def freeze_demo_calendar(monkeypatch, day: date) -> None:
-    """The demo dates its meeting, request, courses and training from "today": fix it."""
-
-    class FrozenDate(date):
-        @classmethod
-        def today(cls):
-            return day
-
-    monkeypatch.setattr("portal.dev.demo.date", FrozenDate)
-    # The demo may read the portal's clock through its own name (``from … import``).
-    monkeypatch.setattr("portal.dev.demo.local_today", lambda: day, raising=False)
-    monkeypatch.setattr("portal.core.clock.local_today", lambda: day)
-    monkeypatch.setattr("portal.events.services.local_today", lambda: day)
+@pytest.fixture
+def demo_day():
+    """The demo dates its meeting, request, courses and training from "today", and the
+    digests gather what happened in the last day: the test lives on DEMO_DAY (the run's
+    own date is given by --today)."""
+    with time_machine.travel(datetime.combine(DEMO_DAY, time(15, 0), tzinfo=UTC)):
+        yield
 
 
-def _load_demo(app, monkeypatch):
-    freeze_demo_calendar(monkeypatch, DEMO_DAY)
+def _load_demo(app):
     result = app.test_cli_runner().invoke(args=["demo", "--password", "demonstracao-segura"])
     assert result.exit_code == 0, result.output
     painel = db.session.scalar(
@@ -78,8 +74,8 @@ def _load_demo(app, monkeypatch):
     db.session.commit()
 
 
-def test_demo_reminders_arrive_once_through_smtp(app, monkeypatch, smtp):
-    _load_demo(app, monkeypatch)
+def test_demo_reminders_arrive_once_through_smtp(app, demo_day, smtp):
+    _load_demo(app)
     app.config["PUBLIC_URL"] = "https://rede.exemplo.gov.br"
     smtp.messages.clear()  # the demo's own immediate notifications
 
@@ -116,8 +112,8 @@ def test_demo_reminders_arrive_once_through_smtp(app, monkeypatch, smtp):
     assert len(smtp.messages) == len(EXPECTED)
 
 
-def test_dry_run_on_the_demo_lists_the_same_and_sends_nothing(app, monkeypatch, smtp):
-    _load_demo(app, monkeypatch)
+def test_dry_run_on_the_demo_lists_the_same_and_sends_nothing(app, demo_day, smtp):
+    _load_demo(app)
     smtp.messages.clear()
     result = app.test_cli_runner().invoke(
         args=["reminders", "send", "--dry-run", "--today", RUN_DAY])
