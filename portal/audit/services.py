@@ -4,8 +4,10 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import case, func, or_
+from sqlalchemy.orm import aliased
 
+from portal.auth.models import User
 from portal.core.clock import start_of_local_day
 from portal.core.models import AuditEvent
 from portal.extensions import db
@@ -138,12 +140,21 @@ def utc_bounds(since: date | None, until: date | None) -> tuple[datetime | None,
 
 
 def events_query(filters: AuditFilters, *, institution_id: int | None = None):
-    """Rows (event, institution name, acronym), newest first.
+    """Rows (event, institution name, acronym, IP shown), newest first.
 
-    ``institution_id`` limits the trail to one institution (a partner manager's view).
+    ``institution_id`` limits the trail to one institution (a partner manager's view); there
+    the IP address is shown only for the institution's own staff, never for SEGES's or
+    another party's (LGPD: no more personal data than the partner needs).
     """
+    ip = AuditEvent.ip
+    if institution_id is not None:
+        actor = aliased(User)
+        own_staff = db.select(actor.id).where(
+            actor.id == AuditEvent.actor_id, actor.institution_id == institution_id
+        )
+        ip = case((own_staff.exists(), AuditEvent.ip), else_=None)
     query = (
-        db.select(AuditEvent, Institution.name, Institution.acronym)
+        db.select(AuditEvent, Institution.name, Institution.acronym, ip.label("shown_ip"))
         .outerjoin(Institution, Institution.id == AuditEvent.institution_id)
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     )

@@ -79,9 +79,9 @@ def events_csv():
             _institution(name, acronym),
             audit.OBJECT_TYPE_LABELS.get(event.object_type, event.object_type or ""),
             event.object_id if event.object_id is not None else "",
-            event.ip or "",
+            ip or "",
             audit.details_json(event.details),
         ]
-        for event, name, acronym in stream_rows(_query(form))
+        for event, name, acronym, ip in stream_rows(_query(form))
     )
     return send_table(rows, CSV_COLUMNS, f"auditoria-{local_today()}", "csv", stream=True)

@@ -56,7 +56,13 @@ def new_event():
 
 def _event_page(event: Event, status: int = 200):
     manage = can(current_user, Action.EVENT_MANAGE)
-    page = db.paginate(events.invitations_query(event), per_page=_per_page(), error_out=False)
+    # Who else was invited, confirmed and attended is SEGES's to see; a partner sees the
+    # counts and its own invitation (another partner's attendance is its compliance record).
+    page = (
+        db.paginate(events.invitations_query(event), per_page=_per_page(), error_out=False)
+        if current_user.is_seges
+        else None
+    )
     return render("events/event.html", "events/_event.html", status, event=event,
                   page=page, manage=manage, counts=events.invitation_counts(event),
                   invitation=events.invitation_of(event, current_user.institution_id),

@@ -173,8 +173,13 @@ def topic_url(topic_id: int, post_id: int | None = None) -> str:
 # Goals ----------------------------------------------------------------------------------
 
 
+def goal(goal_id: int) -> Goal | None:
+    return db.session.get(Goal, goal_id)
+
+
 def goal_choices(user, include_id: int | None = None) -> list[Goal]:
-    """Goals a user may link a topic to: those of their institution's agreements."""
+    """Goals a user may link a topic to: those of their institution's agreements, and
+    ``include_id``, a goal the caller has checked the user may see."""
     query = (
         db.select(Goal)
         .join(Goal.agreement)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.core.access import Action, authorise, require
+from portal.core.access import Action, authorise, can, require
 from portal.core.forms import bounded_int
 from portal.core.htmx import is_htmx, render
 from portal.core.markdown import render_markdown
@@ -147,12 +147,21 @@ def _post_or_404(post_id: int) -> Post:
     return db.get_or_404(Post, post_id)
 
 
+def _offered_goal_id(goal_id: int | None) -> int | None:
+    """The goal a link pre-selects (``?meta=``), if this user may see its agreement: another
+    institution's goal is neither offered nor named."""
+    goal = services.goal(goal_id) if goal_id else None
+    if goal is None or not can(current_user, Action.AGREEMENT_VIEW, goal.agreement):
+        return None
+    return goal.id
+
+
 @bp.route("/categorias/<int:category_id>/novo-topico", methods=["GET", "POST"])
 @post_rate_limit
 @login_required
 @authorise(Action.FORUM_TOPIC_CREATE, Category, "category_id")
 def new_topic(category: Category):
-    goal_id = request.args.get("meta", type=bounded_int)
+    goal_id = _offered_goal_id(request.args.get("meta", type=bounded_int))
     form = TopicForm(goals=services.goal_choices(_me(), include_id=goal_id))
     if not form.is_submitted() and goal_id:
         form.goal_id.data = str(goal_id)

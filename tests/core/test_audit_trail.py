@@ -242,6 +242,24 @@ def test_partner_manager_sees_only_own_institutions_events(client, users, login,
     assert 'name="instituicao"' not in page.get_data(as_text=True)
 
 
+def test_a_partner_reads_only_its_own_staffs_ip_addresses(client, users, login, trail):
+    """SEGES's (or anyone else's) address on the partner's objects is not the partner's to
+    know: the actor and institution are named, the IP is not."""
+    _event("deliverable.approved", actor=users["seges_reviewer"], institution=users[
+        "partner_manager"].institution, object_type="Deliverable", object_id=42,
+        ip="192.0.2.99", at=datetime(2025, 3, 11, 12, 0, tzinfo=UTC))
+    login(users["partner_manager"])
+    rows = factories.table_rows(client.get("/auditoria").get_data(as_text=True))
+    by_actor = {row["Usuário"]: row["IP"] for row in rows}
+    assert by_actor["revisor@seges.test"] == "—" and by_actor["gestor@mg.test"] == "10.0.0.7"
+    exported = {row[2]: row[6] for row in _rows(client.get("/auditoria.csv"))[1:]}
+    assert exported["revisor@seges.test"] == "" and exported["gestor@mg.test"] == "10.0.0.7"
+    client.post("/logout")
+    login(users["seges_admin"])
+    rows = factories.table_rows(client.get("/auditoria").get_data(as_text=True))
+    assert {row["Usuário"]: row["IP"] for row in rows}["revisor@seges.test"] == "192.0.2.99"
+
+
 def test_another_states_events_never_appear_for_a_manager_whatever_the_filters(
     client, users, login, trail
 ):

@@ -380,3 +380,28 @@ def test_request_form_list_and_detail(client, users, login, network):
     detail = client.get(f"/solicitacoes/{info.id}").get_data(as_text=True)
     assert "Governo do Espírito Santo" in detail and "A fazer" in detail
     assert db.session.scalar(db.select(db.func.count(Goal.id))) > 0
+
+
+def test_partners_see_others_participation_only_as_counts(client, users, login, network):
+    event = factories.event(users["seges_admin"])  # MG and Contagem (its adherent)
+    invitations = db.session.scalars(
+        db.select(EventInvitation).where(EventInvitation.event_id == event.id)).all()
+    for invitation in invitations:
+        invitation.confirmed_at = datetime.now(UTC)
+        invitation.attended = True
+    db.session.commit()
+    others = [i.institution.display_name for i in invitations
+              if i.institution_id != users["partner_member"].institution_id]
+    assert others, "another institution was invited"
+
+    login(users["partner_member"])
+    page = factories.page_text(client.get(f"/eventos/{event.id}").get_data(as_text=True))
+    assert f"{len(invitations)} instituições · {len(invitations)} confirmaram" in page
+    assert "Presença registrada pela SEGES" in page  # its own attendance
+    assert not any(name in page for name in others)
+    assert "Instituições convidadas" not in page
+    client.post("/logout")
+
+    login(users["seges_reviewer"])
+    page = factories.page_text(client.get(f"/eventos/{event.id}").get_data(as_text=True))
+    assert "Instituições convidadas" in page and all(name in page for name in others)

@@ -3,7 +3,7 @@
 from portal.extensions import db
 from portal.forum import services
 from portal.forum.models import Post, Topic
-from tests.factories import forum_category, topic
+from tests.factories import deliverable_of, forum_category, page_text, topic
 
 
 def _posts(t) -> list[Post]:
@@ -300,3 +300,19 @@ def test_admin_creates_a_category_and_partners_cannot(client, users, login):
     assert "Contratações públicas" in client.get("/forum/categorias").get_data(as_text=True)
     again = client.post("/forum/categorias/nova", data={"name": "Contratações públicas"})
     assert again.status_code == 422
+
+
+def test_a_goal_of_another_institution_is_neither_offered_nor_named(client, users, login, act):
+    mg_goal = deliverable_of(act, "1.1", users["partner_member"].institution_id).goal
+    url = f"/forum/categorias/{forum_category().id}/novo-topico"
+    login(users["other_manager"])  # Espírito Santo
+    page = page_text(client.get(f"{url}?meta={mg_goal.id}").get_data(as_text=True))
+    assert mg_goal.description[:40] not in page
+    refused = client.post(url, data={"title": "Sobre a meta de MG", "body": "Texto.",
+                                     "goal_id": str(mg_goal.id)})
+    assert refused.status_code == 422
+    assert db.session.scalar(db.select(Topic).where(Topic.goal_id == mg_goal.id)) is None
+    client.post("/logout")
+    login(users["partner_member"])  # Minas Gerais: its own goal is offered and chosen
+    page = client.get(f"{url}?meta={mg_goal.id}").get_data(as_text=True)
+    assert mg_goal.description[:40] in page_text(page)
