@@ -37,9 +37,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e ".[dev]"
 	touch $@
 
+# Outside debug mode the app needs its public address (PORTAL_PUBLIC_URL): the development one.
+DEV_PUBLIC_URL := $${PORTAL_PUBLIC_URL:-http://$(HOST):$(PORT)}
+
 run: $(STAMP)
-	$(BIN)/portal db upgrade
-	$(BIN)/portal demo --password '$(DEMO_PASSWORD)' --if-empty
+	PORTAL_PUBLIC_URL="$(DEV_PUBLIC_URL)" $(BIN)/portal db upgrade
+	PORTAL_PUBLIC_URL="$(DEV_PUBLIC_URL)" $(BIN)/portal demo --password '$(DEMO_PASSWORD)' --if-empty
 	@echo "Portal em http://$(HOST):$(PORT)/ (Ctrl+C para parar)"
 	$(BIN)/portal run --debug --host $(HOST) --port $(PORT)
 

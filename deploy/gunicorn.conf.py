@@ -22,6 +22,7 @@ import os
 import re
 
 from gunicorn.glogging import Logger
+from gunicorn.http import wsgi as gunicorn_wsgi
 
 wsgi_app = "portal:create_app()"
 proc_name = "portal"
@@ -77,3 +78,22 @@ class PortalLogger(Logger):
 
 
 logger_class = PortalLogger
+
+
+# The Server header names no software version. gunicorn sends its own ("gunicorn", and a version
+# in older releases) besides the app's ("portal", portal/core/security.py): it says "portal"
+# too, and leaves the header to the app when the app sets one (never two Server headers).
+# nginx in front replaces it with its own, versionless (server_tokens off).
+SERVER_HEADER = "portal"
+gunicorn_wsgi.SERVER = SERVER_HEADER
+
+
+class PortalResponse(gunicorn_wsgi.Response):
+    def default_headers(self):
+        headers = super().default_headers()
+        if any(name.lower() == "server" for name, _value in self.headers):
+            headers = [line for line in headers if not line.lower().startswith("server:")]
+        return headers
+
+
+gunicorn_wsgi.Response = PortalResponse

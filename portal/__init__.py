@@ -9,6 +9,7 @@ from flask.cli import FlaskGroup
 
 from portal import config as default_config
 from portal import models  # noqa: F401 - every table in the metadata (Alembic, tests)
+from portal.core import urls
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     _configure(app, test_config)
+    urls.init_app(app)  # refuses to start in production without PUBLIC_URL
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))

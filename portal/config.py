@@ -27,6 +27,9 @@ WTF_I18N_ENABLED = False  # WTForms' bundled pt translations (PortalForm.Meta), 
 
 # Rate limits (Flask-Limiter).
 RATELIMIT_STORAGE_URI = "memory://"
+# Redis down → count in each process's memory meanwhile (logged; /healthz says "degraded")
+# instead of failing every rate-limited page.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 RATELIMIT_HEADERS_ENABLED = True
 RATELIMIT_LOGIN_PER_IP = "30 per minute"
 RATELIMIT_LOGIN_PER_ACCOUNT = "10 per 15 minutes"
@@ -51,8 +54,13 @@ MAIL_PASSWORD = None
 MAIL_DEFAULT_SENDER = "Rede de Parcerias <nao-responda@rededeparcerias.gov.br>"
 MAIL_TIMEOUT = 10
 # The portal's public address: every link in an e-mail (reset, activation, notifications,
-# reminders) is built on it. Set it in production; without it links follow the request's host.
+# reminders) is built on it, never on a request's Host header. Required in production (the app
+# refuses to start without it outside debug/testing). Requests for any other host name are
+# refused with 400: TRUSTED_HOSTS (Flask) is derived from it plus EXTRA_TRUSTED_HOSTS (a list,
+# or one comma-separated string, e.g. "portal-interno.gestao.gov.br,10.0.0.5"), unless
+# TRUSTED_HOSTS itself is set.
 PUBLIC_URL = None  # e.g. "https://rededeparcerias.gestao.gov.br"
+EXTRA_TRUSTED_HOSTS: list[str] = []
 
 # Reminders (portal reminders send): SEGES is told of submissions waiting longer than this.
 REVIEW_SLA_DAYS = 10

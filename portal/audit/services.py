@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "auth.account_activated": "Conta ativada",
     "user.created": "Usuário criado",
     "user.invited": "Usuário convidado",
+    "user.invited_existing": "Convite a e-mail já cadastrado (pessoa avisada)",
     "user.updated": "Usuário alterado",
     "user.deactivated": "Usuário desativado",
     "user.reactivated": "Usuário reativado",

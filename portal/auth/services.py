@@ -1,6 +1,6 @@
 """Account rules: authentication, sessions, passwords, invitations."""
 
-from flask import session, url_for
+from flask import current_app, session, url_for
 from flask_login import login_user, logout_user
 from sqlalchemy import func, or_
 
@@ -18,7 +18,9 @@ from portal.extensions import db
 from portal.institutions.models import Institution
 
 INVALID_LOGIN = "E-mail ou senha incorretos."
-# Verified when the e-mail is unknown, so both failures take the same time.
+# Verified when the account has no password (unknown e-mail, invitation pending), so every
+# failure costs one hash verification: the time taken says nothing of the account.
+# One per hash method (the configuration may change it), made on first use.
 _DUMMY_HASH: dict[str, str] = {}
 
 
@@ -33,19 +35,22 @@ def find_user(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User:
+    """The account for ``email`` and ``password``. Unknown, pending, inactive and active
+    accounts do the same work (one hash verification) and fail alike: no login oracle."""
     user = find_user(email)
-    if user is None:
-        verify_password(_dummy_hash(), password)
-    if user is None or not verify_password(user.password_hash, password) or not user.active:
+    stored = user.password_hash if user is not None else None
+    matches = verify_password(stored or _dummy_hash(), password) and stored is not None
+    if not matches or user is None or not user.active:
         audit.record_now("auth.login_failed", user, email=normalise_email(email)[:254])
         raise DomainError(INVALID_LOGIN)
     return user
 
 
 def _dummy_hash() -> str:
-    if "hash" not in _DUMMY_HASH:
-        _DUMMY_HASH["hash"] = hash_password("portal-dummy-password")
-    return _DUMMY_HASH["hash"]
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = hash_password("portal-dummy-password")
+    return _DUMMY_HASH[method]
 
 
 def bump_session_version(user: User) -> None:
@@ -141,6 +146,12 @@ def _check_profile(email: str, cpf: str | None, *, exclude_id: int | None = None
         raise DomainError("CPF inválido.", field="cpf")
 
 
+def _hidden_from(by: User | None, existing: User, institution) -> bool:
+    """Whether ``by`` may not learn that ``existing`` has an account: only SEGES's admins and
+    the CLI see every account; a manager sees its own institution's."""
+    return by is not None and not by.is_admin and existing.institution_id != institution.id
+
+
 def invite_user(
     *,
     by: User | None,
@@ -150,9 +161,20 @@ def invite_user(
     institution,
     cpf: str | None = None,
     phone: str | None = None,
-) -> User:
-    """Create an account pending activation and mail the activation link."""
+) -> User | None:
+    """Create an account pending activation and mail the activation link.
+
+    An address that already has an account in another institution is not revealed to a
+    partner manager (no oracle of who has an account anywhere): the invitation is answered
+    alike, no account is created, and the existing person is told instead (None returned).
+    """
     email = normalise_email(email)
+    existing = find_user(email)
+    if existing is not None and _hidden_from(by, existing, institution):
+        audit.record("user.invited_existing", existing, actor=by, institution_id=institution.id)
+        send_mail(existing.email, "Convite recebido — Portal da Rede de Parcerias",
+                  "auth/email/invited_elsewhere", user=existing, by=by, institution=institution)
+        return None
     _check_profile(email, cpf)
     user = User(
         email=email,
@@ -237,6 +259,7 @@ def record_cpf_view(subject, *, by) -> None:
     if subject.cpf:
         audit.record("user.cpf_viewed", subject, actor=by)
         db.session.flush()
+
 
 def users_query(viewer: User, q: str | None = None):
     """The accounts ``viewer`` may list (an admin all, a manager its institution's), by name,

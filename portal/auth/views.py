@@ -177,7 +177,7 @@ def invite_user(institution: Institution):
     form = UserForm(roles=roles)
     if form.validate_on_submit():
         with form.refusals():
-            user = services.invite_user(
+            services.invite_user(
                 by=current_user,
                 email=form.email.data,
                 name=form.name.data,
@@ -187,7 +187,8 @@ def invite_user(institution: Institution):
                 phone=form.phone.data,
             )
             flash(
-                f"Convite enviado para {user.email}. A conta fica pendente até a ativação.",
+                f"Convite enviado para {services.normalise_email(form.email.data)}. "
+                "A conta fica pendente até a ativação.",
                 "success",
             )
             return redirect(url_for("institutions.institution", institution_id=institution.id))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from flask import Flask, Response
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
@@ -32,6 +34,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def is_postgresql() -> bool:
     return db.engine.dialect.name == "postgresql"
+
+
+def insert_once(model, keys: list[str], **values) -> bool:
+    """``INSERT … ON CONFLICT (keys) DO NOTHING``: True when this call inserted the row.
+
+    Of concurrent transactions inserting the same key exactly one does; the others wait for
+    it (PostgreSQL) or run after it (SQLite serialises writers), insert nothing and read the
+    winner's row afterwards — no IntegrityError, no aborted transaction, no savepoint.
+    """
+    insert = postgresql_insert if is_postgresql() else sqlite_insert
+    statement = (insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+                 .returning(*(getattr(model, key) for key in keys)))
+    # RETURNING, not rowcount: psycopg reports -1 for it. A skipped row returns nothing.
+    return db.session.execute(statement).first() is not None
 
 
 def stream_rows(query, batch: int = 1000):

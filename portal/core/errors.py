@@ -1,15 +1,18 @@
 """Error pages in Portuguese, as full pages and as htmx fragments."""
 
+import logging
 import time
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from portal.core.exceptions import DomainError
 from portal.core.htmx import is_htmx
 from portal.extensions import db, limiter
+
+log = logging.getLogger("portal.security")
 
 MESSAGES = {
     400: ("Requisição inválida", "Não foi possível entender o pedido enviado."),
@@ -60,6 +63,19 @@ def _safe_referrer() -> str | None:
 
 
 def init_app(app: Flask) -> None:
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(error: SecurityError):
+        """A Host (or trusted X-Forwarded-Host) outside TRUSTED_HOSTS: no URL can be built for
+        it, so the answer is plain text, and the log says which host and what is allowed."""
+        log.warning(
+            "Pedido recusado: host %r fora de TRUSTED_HOSTS %s (PUBLIC_URL e "
+            "EXTRA_TRUSTED_HOSTS); %s %s de %s",
+            request.environ.get("HTTP_HOST"), current_app.config.get("TRUSTED_HOSTS"),
+            request.method, request.environ.get("PATH_INFO"), request.remote_addr,
+        )
+        return ("Requisição inválida: endereço (host) desconhecido.", 400,
+                {"Content-Type": "text/plain; charset=utf-8"})
+
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
         return render_error(400, CSRF_MESSAGE)

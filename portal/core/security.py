@@ -20,6 +20,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+SERVER_HEADER = "portal"
+
+
 def proxy_fix_counts(config) -> dict[str, int]:
     """How many proxies to trust per X-Forwarded-* header (ProxyFix's keyword arguments)."""
     default = int(config.get("PROXY_FIX") or 0)
@@ -39,6 +42,9 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
+        # No software or version (Werkzeug's dev server would say "Werkzeug/3.x Python/3.x";
+        # deploy/gunicorn.conf.py sends this one instead of its own).
+        headers["Server"] = SERVER_HEADER
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "same-origin"

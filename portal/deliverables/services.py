@@ -12,6 +12,7 @@ from werkzeug.datastructures import FileStorage
 from portal.agreements.models import AXES, Agreement, Goal
 from portal.core import audit
 from portal.core.clock import local_date
+from portal.core.database import insert_once
 from portal.core.exceptions import Conflict, DomainError
 from portal.core.models import AuditEvent, utcnow
 from portal.core.storage import max_upload_bytes, storage
@@ -344,27 +345,55 @@ def open_draft(deliverable: Deliverable, *, by) -> Submission:
     elif latest is not None:
         draft = start_new_version(latest)
     else:
-        draft = Submission(deliverable=deliverable, version=1, status="draft",
-                           author_id=by.id if by else None)
-        db.session.add(draft)
+        draft, _created = _create_version(deliverable.id, 1, author_id=by.id if by else None)
     lifecycle.start_draft(deliverable, by=by, version=draft.version)
     return draft
 
 
+# Another request finished first with something other than a draft (it sent the version).
+RACE_LOST = ("Esta entrega acabou de ser alterada por outra pessoa. Recarregue a página e "
+             "confira antes de continuar.")
+
+
+def _create_version(deliverable_id: int, version: int, **values) -> tuple[Submission, bool]:
+    """Version ``version`` of the deliverable, created once however many requests race to
+    create it (the unique ``(deliverable_id, version)``): a request that loses the race uses
+    the row the winner committed, and sees the deliverable as the winner left it.
+    Returns the draft and whether this request created it."""
+    created = insert_once(Submission, ["deliverable_id", "version"], deliverable_id=deliverable_id,
+                          version=version, status="draft", **values)
+    draft = db.session.scalar(
+        db.select(Submission)
+        .where(Submission.deliverable_id == deliverable_id, Submission.version == version)
+        .execution_options(populate_existing=True)
+    )
+    if draft is None:  # the winner rolled back after our insert gave way: try again
+        raise Conflict(RACE_LOST)
+    if not created:
+        deliverable = db.session.get(Deliverable, deliverable_id)
+        if deliverable is not None:
+            db.session.refresh(deliverable)
+        if not draft.is_draft:
+            raise Conflict(RACE_LOST)
+    return draft, created
+
+
 def start_new_version(previous: Submission) -> Submission:
-    """A returned version's successor: same text, period and evidence, ready to be corrected.
+    """A returned version's successor: same text, period and evidence, ready to be corrected
+    (created once, like the first draft, however many requests race to create it).
 
     Files are shared, not copied: a stored file is deleted only when no version uses it.
     """
-    draft = Submission(
-        deliverable_id=previous.deliverable_id,
-        version=previous.version + 1,
-        status="draft",
+    draft, created = _create_version(
+        previous.deliverable_id,
+        previous.version + 1,
         author_id=previous.author_id,
         report=previous.report,
         covers_from=previous.covers_from,
         covers_to=previous.covers_to,
     )
+    if not created:  # the winner copied the evidence
+        return draft
     for item in previous.evidence:
         draft.evidence.append(
             Evidence(
@@ -379,7 +408,7 @@ def start_new_version(previous: Submission) -> Submission:
                 uploaded_by_id=item.uploaded_by_id,
             )
         )
-    db.session.add(draft)
+    db.session.flush()
     return draft
 
 

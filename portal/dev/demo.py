@@ -6,6 +6,7 @@ from portal.agreements.models import Agreement, Goal
 from portal.auth import services as accounts
 from portal.auth.models import User
 from portal.core.clock import local_today
+from portal.core.urls import public_base
 from portal.courses import services as courses
 from portal.courses.models import Course
 from portal.deliverables import reviews, services
@@ -110,7 +111,8 @@ def load_demo(password: str) -> list[tuple[str, str, bool]]:
     load_forum_demo({email: accounts.find_user(email) for email, *_ in USERS})
     from flask import current_app
 
-    with current_app.test_request_context():  # notifications link to pages (url_for)
+    # Notifications link to pages (url_for), on the public address (TRUSTED_HOSTS).
+    with current_app.test_request_context(base_url=public_base()):
         _load_reviews(institutions["mg"])
     return logins
 

@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 
 from portal.core.clock import local_today
 from portal.core.formatting import format_date
-from portal.core.urls import OFFLINE
+from portal.core.urls import OFFLINE, public_base
 from portal.extensions import db
 from portal.notifications import reminders
 
@@ -26,19 +26,22 @@ WHAT = {
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Roda como se hoje fosse AAAA-MM-DD (padrão: hoje em Brasília).")
 def send_command(dry_run, today):
-    """Envia os lembretes do dia (idempotente: rodar de novo no mesmo dia não repete)."""
+    """Envia os lembretes do dia e dos dias perdidos desde a última execução bem-sucedida
+    (idempotente: rodar de novo não repete nada)."""
     day = today.date() if today else local_today()
-    public_url = current_app.config.get("PUBLIC_URL")
-    if not public_url and not dry_run:
-        click.echo("Aviso: PORTAL_PUBLIC_URL não configurado; os e-mails sairão sem links.",
-                   err=True)
+    if not current_app.config.get("PUBLIC_URL") and not dry_run:  # development only
+        click.echo("Aviso: PORTAL_PUBLIC_URL não configurado; os links dos e-mails usarão "
+                   f"{public_base()}.", err=True)
     # Notifications link to pages: build their URLs as the public site would.
     with current_app.test_request_context(
-        "/", base_url=public_url or "http://localhost/", environ_overrides={OFFLINE: True}
+        "/", base_url=public_base(), environ_overrides={OFFLINE: True}
     ):
         report = reminders.send(day, dry_run=dry_run)
         db.session.commit()
     prefix = "[simulação] " if dry_run else ""
+    if report.since and report.since < day:
+        click.echo(f"{prefix}Recuperando os dias sem execução: de {format_date(report.since)} "
+                   f"a {format_date(day)}.")
     for line in report.lines:
         click.echo(f"{prefix}{line}")
     summary = ", ".join(f"{report.counts[key]} {label}" for key, label in WHAT.items()

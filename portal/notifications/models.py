@@ -67,3 +67,17 @@ class ReminderLog(db.Model):
     run_on: Mapped[date]  # the day the reminder was for (``--today``)
     recipients: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+
+class ReminderRun(db.Model):
+    """One row per successful ``reminders send`` (dry runs excluded). The next run starts from
+    the day after the latest ``run_on``: days the job missed (server down, timer stopped) are
+    caught up in one run, and the sent log keeps it from sending anything twice."""
+
+    __tablename__ = "reminder_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_on: Mapped[date] = mapped_column(index=True)  # the day it ran as (``--today``)
+    covered_from: Mapped[date]  # the first day whose reminders it sent (missed days included)
+    sent: Mapped[int] = mapped_column(default=0)  # reminders, notices and digests sent
+    finished_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)

@@ -5,8 +5,11 @@ Every reminder has a key in :class:`ReminderLog` (unique). The key is inserted i
 transaction as the reminder's notifications, and the e-mails leave only after that commit:
 running twice on the same day sends nothing twice, and of two runs at the same time only the
 one whose insert wins sends. Keys are tied to the day's position in the schedule (30, 7 and
-1 days before the due date; 1, 8, 15… days after it), so the job should run every day; a
-missed day can be run later with ``--today``.
+1 days before the due date; 1, 8, 15… days after it). Each successful run is recorded
+(:class:`ReminderRun`), and the next one covers every day since: a day the job missed is
+caught up by the next run — one notice per reminder, worded as of the day it runs, under the
+keys of every missed day, so nothing is lost and nothing is sent twice. ``--today`` runs as
+another day.
 """
 
 import logging
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import exists
+from sqlalchemy import exists, func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -28,7 +31,7 @@ from portal.deliverables import lifecycle
 from portal.deliverables.models import Deliverable, Review, Submission
 from portal.extensions import db
 from portal.notifications import services
-from portal.notifications.models import ReminderLog
+from portal.notifications.models import ReminderLog, ReminderRun
 
 log = logging.getLogger("portal.reminders")
 
@@ -37,6 +40,7 @@ OPEN_STATUSES = (*lifecycle.OPEN_STATUSES, lifecycle.Status.RETURNED)
 DAYS_BEFORE = (30, 7, 1)
 OVERDUE_EVERY = 7
 OVERDUE_WEEKS_MAX = 520  # weekly overdue reminders stop after ten years
+CATCH_UP_DAYS_MAX = 366  # a run catches up at most this many days the job missed
 ADHESION_KEY_PREFIX = "Eadesoes-"  # period key of the C.4 deliverables (see agreements.plans)
 
 
@@ -57,6 +61,7 @@ class RunSummary:
     """What one run did (or, dry, would do): a line per reminder and counts per sort."""
 
     dry_run: bool
+    since: date | None = None  # the first day covered (before today: missed days caught up)
     lines: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -66,24 +71,53 @@ class RunSummary:
 
 
 def send(today: date, *, dry_run: bool = False) -> RunSummary:
-    """Do (or with ``dry_run`` only list) everything due on ``today``."""
-    report = RunSummary(dry_run)
+    """Do (or with ``dry_run`` only list) everything due on ``today`` and on the days since
+    the last successful run; record this run (the caller commits)."""
+    since = catch_up_from(today)
+    report = RunSummary(dry_run, since)
     prefill_adhesion_reports(today, report)
     for what, reminders in [
-        ("prazo", deadline_reminders(today)),
-        ("atraso", overdue_reminders(today)),
-        ("análise", review_reminders(today)),
+        ("prazo", deadline_reminders(today, since)),
+        ("atraso", overdue_reminders(today, since)),
+        ("análise", review_reminders(today, since)),
     ]:
         for reminder in reminders:
             if _send(reminder, today, dry_run):
                 report.add(what, reminder.label)
     send_digests(today, report)
+    if not dry_run:
+        db.session.add(ReminderRun(run_on=today, covered_from=since,
+                                   sent=sum(report.counts.values())))
+        db.session.flush()
     return report
+
+
+def last_run() -> date | None:
+    """The day the last successful run ran as."""
+    return db.session.scalar(db.select(func.max(ReminderRun.run_on)))
+
+
+def catch_up_from(today: date) -> date:
+    """The first day a run on ``today`` covers: the day after the last successful run (at
+    most CATCH_UP_DAYS_MAX days back), or ``today`` itself."""
+    last = last_run()
+    if last is None or last >= today - timedelta(days=1):
+        return today
+    return max(last + timedelta(days=1), today - timedelta(days=CATCH_UP_DAYS_MAX))
+
+
+def _days(since: date, today: date) -> list[date]:
+    return [since + timedelta(days=n) for n in range((today - since).days + 1)]
 
 
 def _already_sent(keys: list[str]) -> bool:
     return db.session.scalar(db.select(ReminderLog.id).where(ReminderLog.key.in_(keys)).limit(1)) \
         is not None
+
+
+def _unsent(keys: list[str]) -> list[str]:
+    sent = set(db.session.scalars(db.select(ReminderLog.key).where(ReminderLog.key.in_(keys))))
+    return [key for key in keys if key not in sent]
 
 
 def _claimed(keys: list[str], today: date, recipients: int, work) -> bool:
@@ -106,7 +140,8 @@ def _claimed(keys: list[str], today: date, recipients: int, work) -> bool:
 
 
 def _send(reminder: Reminder, today: date, dry_run: bool) -> bool:
-    if not reminder.recipients or _already_sent(reminder.keys):
+    keys = _unsent(reminder.keys) if reminder.recipients else []
+    if not keys:
         return False
     if dry_run:
         return True
@@ -115,7 +150,7 @@ def _send(reminder: Reminder, today: date, dry_run: bool) -> bool:
         for user_id in reminder.recipients:
             services.notify(user_id, reminder.kind, reminder.message, reminder.url)
 
-    return _claimed(reminder.keys, today, len(reminder.recipients), work)
+    return _claimed(keys, today, len(reminder.recipients), work)
 
 
 def _users_of(institution_ids) -> dict[int, list[int]]:
@@ -149,24 +184,31 @@ def _goal_text(deliverable: Deliverable) -> str:
 # Deadlines ----------------------------------------------------------------------------
 
 
-def deadline_reminders(today: date) -> list[Reminder]:
-    """30, 7 and 1 day before the due date of every deliverable still owed."""
-    days_left = {today + timedelta(days=n): n for n in DAYS_BEFORE}
+def deadline_reminders(today: date, since: date | None = None) -> list[Reminder]:
+    """30, 7 and 1 day before the due date of every deliverable still owed. Days missed
+    since ``since``: one reminder, as of ``today``, for every mark passed meanwhile (none once
+    the date has passed: the overdue notice takes over)."""
+    marks: dict[date, list[int]] = {}  # due date → the marks (days before) in the window
+    for day in _days(since or today, today):
+        for n in DAYS_BEFORE:
+            if day + timedelta(days=n) >= today:
+                marks.setdefault(day + timedelta(days=n), []).append(n)
     deliverables = list(db.session.scalars(
         db.select(Deliverable)
-        .where(Deliverable.status.in_(OPEN_STATUSES), Deliverable.due_on.in_(days_left))
+        .where(Deliverable.status.in_(OPEN_STATUSES), Deliverable.due_on.in_(marks))
         .options(*_LABEL_LOADS)
         .order_by(Deliverable.due_on.desc(), Deliverable.id)
     ))
     users = _users_of(d.institution_id for d in deliverables)
     reminders = []
     for deliverable in deliverables:
-        n = days_left[deliverable.due_on]
-        when = "amanhã" if n == 1 else f"em {n} dias"
+        passed = marks[deliverable.due_on]
+        n = (deliverable.due_on - today).days
+        when = {0: "hoje", 1: "amanhã"}.get(n, f"em {n} dias")
         what = (f"o relato de acompanhamento pedido pela SEGES da {_goal_text(deliverable)}"
                 if deliverable.is_followup else f"a {_goal_text(deliverable)}")
         reminders.append(Reminder(
-            keys=[f"prazo:{deliverable.id}:{n}"],
+            keys=[f"prazo:{deliverable.id}:{mark}" for mark in sorted(passed, reverse=True)],
             kind="deliverable.reminder",
             message=f"Lembrete: {what} vence {when}, em {format_date(deliverable.due_on)}.",
             url=_deliverable_url(deliverable.id),
@@ -177,19 +219,36 @@ def deadline_reminders(today: date) -> list[Reminder]:
     return reminders
 
 
-def overdue_reminders(today: date) -> list[Reminder]:
-    """The day after the due date, then every week while it is still owed."""
-    due_dates = [today - timedelta(days=1 + OVERDUE_EVERY * week)
-                 for week in range(OVERDUE_WEEKS_MAX)]
+def _overdue_steps(due_on: date, days: list[date]) -> list[date]:
+    """The days among ``days`` that are an overdue notice's: 1, 8, 15… days after ``due_on``."""
+    return [day for day in days
+            if 0 < (day - due_on).days <= 1 + OVERDUE_EVERY * (OVERDUE_WEEKS_MAX - 1)
+            and ((day - due_on).days - 1) % OVERDUE_EVERY == 0]
+
+
+def overdue_reminders(today: date, since: date | None = None) -> list[Reminder]:
+    """The day after the due date, then every week while it is still owed. Days missed
+    since ``since``: one notice, as of ``today``, under the keys of every step passed."""
+    days = _days(since or today, today)
+    if len(days) < OVERDUE_EVERY:
+        due = db.select(Deliverable).where(Deliverable.due_on.in_(sorted({
+            day - timedelta(days=1 + OVERDUE_EVERY * week)
+            for day in days for week in range(OVERDUE_WEEKS_MAX)})))
+    else:  # a week or more: every due date in the range has a step in the window
+        due = db.select(Deliverable).where(Deliverable.due_on.between(
+            days[0] - timedelta(days=1 + OVERDUE_EVERY * (OVERDUE_WEEKS_MAX - 1)),
+            today - timedelta(days=1)))
     deliverables = list(db.session.scalars(
-        db.select(Deliverable)
-        .where(Deliverable.status.in_(OPEN_STATUSES), Deliverable.due_on.in_(due_dates))
+        due.where(Deliverable.status.in_(OPEN_STATUSES))
         .options(*_LABEL_LOADS)
         .order_by(Deliverable.due_on, Deliverable.id)
     ))
     users = _users_of(d.institution_id for d in deliverables)
     reminders = []
     for deliverable in deliverables:
+        steps = _overdue_steps(deliverable.due_on, days)
+        if not steps:
+            continue
         late = (today - deliverable.due_on).days
         since = "ontem" if late == 1 else f"há {late} dias"
         if deliverable.status == lifecycle.Status.RETURNED:
@@ -206,7 +265,7 @@ def overdue_reminders(today: date) -> list[Reminder]:
             message = (f"A {_goal_text(deliverable)} está atrasada: venceu {since}, em "
                        f"{format_date(deliverable.due_on)}{origin}. Envie assim que possível.")
         reminders.append(Reminder(
-            keys=[f"atraso:{deliverable.id}:{today.isoformat()}"],
+            keys=[f"atraso:{deliverable.id}:{step.isoformat()}" for step in steps],
             kind="followup.pending" if deliverable.is_followup else "deliverable.overdue",
             message=message,
             url=_deliverable_url(deliverable.id),
@@ -220,11 +279,13 @@ def overdue_reminders(today: date) -> list[Reminder]:
 # Review SLA -------------------------------------------------------------------------
 
 
-def review_reminders(today: date) -> list[Reminder]:
+def review_reminders(today: date, since: date | None = None) -> list[Reminder]:
     """SEGES is told of submissions waiting more than REVIEW_SLA_DAYS (then every week).
 
-    One notification per run lists them all.
+    One notification per run lists them all; days missed since ``since`` are caught up (a
+    submission whose weekly step fell on one of them is listed, as of ``today``).
     """
+    days = _days(since or today, today)
     sla = int(current_app.config["REVIEW_SLA_DAYS"])
     waiting = []
     rows = db.session.execute(
@@ -239,18 +300,22 @@ def review_reminders(today: date) -> list[Reminder]:
         .order_by(Submission.submitted_at, Submission.id)
     ).all()
     for submission, deliverable in rows:
-        days = (today - local_date(submission.submitted_at)).days
-        if days > sla and (days - sla - 1) % OVERDUE_EVERY == 0:
-            waiting.append((submission, deliverable, days))
+        sent_on = local_date(submission.submitted_at)
+        steps = [(day - sent_on).days for day in days
+                 if (day - sent_on).days > sla
+                 and ((day - sent_on).days - sla - 1) % OVERDUE_EVERY == 0]
+        keys = _unsent([f"analise:{submission.id}:{step}" for step in steps]) if steps else []
+        if keys:
+            waiting.append((submission, deliverable, (today - sent_on).days, keys))
     if not waiting:
         return []
     reviewers = list(db.session.scalars(
         db.select(User.id).where(User.role.in_(list(SEGES_ROLES)), User.active.is_(True))
         .order_by(User.id)
     ))
-    keys = [f"analise:{s.id}:{days}" for s, _d, days in waiting]
+    keys = [key for *_rest, step_keys in waiting for key in step_keys]
     if len(waiting) == 1:
-        _s, deliverable, days = waiting[0]
+        _s, deliverable, days, _keys = waiting[0]
         who = deliverable.institution.acronym or deliverable.institution.name
         message = (f"O envio da {_goal_text(deliverable)} de {who} aguarda análise há {days} "
                    f"dias (prazo: {sla} dias).")
@@ -258,7 +323,7 @@ def review_reminders(today: date) -> list[Reminder]:
     else:
         items = "; ".join(
             f"{d.institution.acronym or d.institution.name} — meta {d.goal.code} ({days} dias)"
-            for _s, d, days in waiting
+            for _s, d, days, _keys in waiting
         )
         message = f"{len(waiting)} envios aguardam análise há mais de {sla} dias: {items}."
         url = url_for("deliverables.queue")

@@ -133,7 +133,8 @@ def test_session_cookie_flags(client, users):
 
 
 def test_session_cookie_is_secure_outside_development(app):
-    production = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    production = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                             "PUBLIC_URL": "https://rede.exemplo.gov.br"})
     assert production.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_SECURE"] is False  # testing
 

@@ -108,6 +108,27 @@ def test_duplicate_email_is_refused(client, users, login):
     assert "Já existe um usuário com este e-mail." in response.get_data(as_text=True)
 
 
+def test_inviting_an_address_of_another_institution_reveals_nothing(client, users, login, outbox):
+    """A manager cannot probe who has an account elsewhere: the answer is the usual one, no
+    account is made, and the existing person is told."""
+    login(users["partner_manager"])
+    mg = users["partner_manager"].institution_id
+    url = f"/instituicoes/{mg}/usuarios/convidar"
+    known = client.post(url, data={"name": "Gestor ES", "email": "GESTOR@es.test",
+                                   "role": "partner_member"}, follow_redirects=True)
+    unknown = client.post(url, data={"name": "Pessoa Nova", "email": "nova@mg.test",
+                                     "role": "partner_member"}, follow_redirects=True)
+    assert known.status_code == unknown.status_code == 200
+    assert "Convite enviado para gestor@es.test" in known.get_data(as_text=True)
+    assert "Já existe" not in known.get_data(as_text=True)
+    es_manager = db.session.get(User, users["other_manager"].id)
+    assert es_manager.institution_id != mg  # untouched, still ES's
+    notice = next(m for m in outbox if m["To"] == "gestor@es.test")
+    assert "tentou convidar" in notice.get_body(("plain",)).get_content()
+    assert db.session.scalar(
+        db.select(AuditEvent).where(AuditEvent.action == "user.invited_existing"))
+
+
 def test_manager_deactivates_a_member_and_their_session_ends(app, client, users, login):
     member = app.test_client()
     member.post("/login", data={"email": "membro@mg.test", "password": "senha-de-teste-longa"})

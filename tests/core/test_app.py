@@ -105,7 +105,7 @@ def test_413_is_in_portuguese(app, client):
 def test_config_comes_from_prefixed_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("PORTAL_ITEMS_PER_PAGE", "7")
     monkeypatch.setenv("PORTAL_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/x.db")
-    app = create_app({"SECRET_KEY": "x"})
+    app = create_app({"SECRET_KEY": "x", "PUBLIC_URL": "https://rede.exemplo.gov.br"})
     assert app.config["ITEMS_PER_PAGE"] == 7
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("x.db")
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -113,8 +113,9 @@ def test_config_comes_from_prefixed_environment(monkeypatch, tmp_path):
 
 def test_secret_key_is_generated_once_in_the_instance_folder(monkeypatch, tmp_path):
     monkeypatch.setattr(portal, "PROJECT_ROOT", tmp_path)
-    first = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["SECRET_KEY"]
-    second = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["SECRET_KEY"]
+    config = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "PUBLIC_URL": "https://rede.exemplo.gov.br"}
+    first = create_app(dict(config)).config["SECRET_KEY"]
+    second = create_app(dict(config)).config["SECRET_KEY"]
     assert first == second and len(first) == 64
     assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
 

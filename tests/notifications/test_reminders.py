@@ -185,7 +185,8 @@ def test_seges_is_told_of_submissions_waiting_longer_than_the_sla(app, users, ac
 
     def waiting_notices():
         return list(db.session.scalars(
-            db.select(Notification).where(Notification.kind == "review.waiting")))
+            db.select(Notification).where(Notification.kind == "review.waiting")
+            .order_by(Notification.id)))
 
     seen = {}
     for day in [14, 15, 16, 21, 22, 23, 29]:

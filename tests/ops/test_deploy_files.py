@@ -21,7 +21,8 @@ ENV_EXAMPLE = DEPLOY / "portal.env.example"
 
 def test_gunicorn_config_is_valid():
     env = {**os.environ, "GUNICORN_BIND": "127.0.0.1:0", "PORTAL_SECRET_KEY": "x",
-           "PORTAL_SQLALCHEMY_DATABASE_URI": "sqlite://"}
+           "PORTAL_SQLALCHEMY_DATABASE_URI": "sqlite://",
+           "PORTAL_PUBLIC_URL": "https://rededeparcerias.exemplo.gov.br"}
     result = subprocess.run(
         [str(BIN / "gunicorn"), "--config", str(DEPLOY / "gunicorn.conf.py"), "--check-config"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
@@ -93,7 +94,7 @@ def test_env_example_sets_only_real_configuration_keys():
 EXAMPLES = {
     "SQLALCHEMY_ENGINE_OPTIONS", "UPLOAD_FOLDER", "AV_COMMAND", "MAIL_USERNAME",
     "MAIL_PASSWORD", "RATELIMIT_KEY_PREFIX", "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
-    "PROXY_FIX_X_FOR", "PROXY_FIX_X_PROTO", "PROXY_FIX_X_HOST",
+    "PROXY_FIX_X_FOR", "PROXY_FIX_X_PROTO", "PROXY_FIX_X_HOST", "EXTRA_TRUSTED_HOSTS",
 }
 
 
@@ -132,7 +133,8 @@ def test_env_example_reads_the_same_through_sh_and_keeps_the_defaults(tmp_path):
                                "RATELIMIT_STORAGE_URI", "PUBLIC_URL"})
     seen = _config_through_portal_cli(env_file, keys)
 
-    baseline = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "x"}).config
+    baseline = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "x",
+                           "PUBLIC_URL": "https://rededeparcerias.exemplo.gov.br"}).config
     for key in commented:
         assert seen[key] == json.loads(json.dumps(baseline[key], default=str)), key
     assert seen["PROXY_FIX"] == 1 and seen["MAIL_PORT"] == 587 and seen["MAIL_USE_TLS"] is True

@@ -264,6 +264,8 @@ def cluster(postgres_database, redis_prefix, tmp_path_factory):
         PORTAL_RATELIMIT_LOGIN_PER_ACCOUNT="4 per 15 minutes",
         PORTAL_PASSWORD_HASH_METHOD="scrypt:1024:8:1",
         PORTAL_PROXY_FIX="1",  # as behind nginx; production defaults otherwise
+        PORTAL_PUBLIC_URL=f"https://{PUBLIC_HOST}",
+        PORTAL_EXTRA_TRUSTED_HOSTS="127.0.0.1",  # the servers reached directly
     )
     (folder / "logs").mkdir()
     cluster = Cluster(
@@ -484,6 +486,7 @@ def test_nginx_forwards_https_and_the_client_address(nginx, cluster):
     assert page.headers["Strict-Transport-Security"].startswith("max-age=")
     assert "Content-Security-Policy" in page.headers
     assert "Secure" in page.headers["Set-Cookie"]
+    assert page.headers.get_all("Server") == ["nginx"]  # server_tokens off: no version
     # A client cannot choose its address: nginx appends the one it saw, ProxyFix takes that.
     spoofed = {"X-Forwarded-For": "198.51.100.66"}
     token = browser.token(front, "/login")

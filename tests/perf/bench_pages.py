@@ -55,7 +55,8 @@ def build(uri: str, scale: str, seed: int) -> None:
     from portal.extensions import db
 
     _create_database_if_missing(uri)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench",
+                      "PUBLIC_URL": "http://127.0.0.1"})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:
@@ -76,7 +77,8 @@ def pages(uri: str) -> list[tuple[str, str, str]]:
     from portal.extensions import db
     from portal.forum.models import Topic
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench",
+                      "PUBLIC_URL": "http://127.0.0.1"})
     with app.app_context():
         partner = "gestor@mg.exemplo.gov.br"
         mg = db.session.scalar(db.select(User.institution_id).where(User.email == partner))
@@ -139,7 +141,8 @@ def serve(uri: str, workers: int, folder: Path, log: Path | None = None
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "PORTAL_SQLALCHEMY_DATABASE_URI": uri, "PORTAL_SECRET_KEY": "bench",
-           "PORTAL_SESSION_COOKIE_SECURE": "false", "PORTAL_UPLOAD_FOLDER": str(folder)}
+           "PORTAL_SESSION_COOKIE_SECURE": "false", "PORTAL_UPLOAD_FOLDER": str(folder),
+           "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     output = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync",

@@ -69,7 +69,8 @@ from portal.institutions.models import Institution
 from portal.deliverables.models import Deliverable
 from portal.auth.services import create_user
 from portal.extensions import db
-app = create_app({{"SQLALCHEMY_DATABASE_URI": "{database}", "UPLOAD_FOLDER": "{uploads}"}})
+app = create_app({{"SQLALCHEMY_DATABASE_URI": "{database}", "UPLOAD_FOLDER": "{uploads}",
+                  "PUBLIC_URL": "http://127.0.0.1"}})
 with app.app_context(), app.test_request_context():
     upgrade()
     agreement, _ = plans.import_plan(parse_plan(read_seed_plan()), start=date(2025, 10, 1), years=5)
@@ -93,7 +94,8 @@ def main() -> None:
     port = 8700 + secrets.randbelow(200)
     env = {**os.environ, "PORTAL_SQLALCHEMY_DATABASE_URI": database,
            "PORTAL_UPLOAD_FOLDER": uploads, "PORTAL_MAX_UPLOAD_MB": str(args.mb + 10),
-           "PORTAL_SESSION_COOKIE_SECURE": "false", "PORTAL_SECRET_KEY": "bench"}
+           "PORTAL_SESSION_COOKIE_SECURE": "false", "PORTAL_SECRET_KEY": "bench",
+           "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
          "--timeout", "600", "portal:create_app()"], cwd=ROOT, env=env,

@@ -36,7 +36,7 @@ def check(database: str, uploads: str, acks_path: str) -> tuple[Counter, list[st
     acks = [json.loads(line) for line in Path(acks_path).read_text().splitlines() if line]
     kinds, problems = Counter(a["kind"] for a in acks), []
     app = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "check",
-                      "UPLOAD_FOLDER": uploads})
+                      "UPLOAD_FOLDER": uploads, "PUBLIC_URL": "http://127.0.0.1"})
     store = LocalStorage(uploads)
     with app.app_context():
         emails = {email: user_id

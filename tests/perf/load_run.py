@@ -42,7 +42,8 @@ def accounts(uri: str) -> dict:
     from portal.extensions import db
     from portal.forum.models import Category
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "load"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "load",
+                      "PUBLIC_URL": "http://127.0.0.1"})
     with app.app_context():
         managers = db.session.execute(
             db.select(User.email, User.institution_id).where(User.role == "partner_manager")

@@ -72,6 +72,7 @@ export PORTAL_UPLOAD_FOLDER="$WORK/uploads"
 PORTAL_SECRET_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export PORTAL_SECRET_KEY
 export PORTAL_SESSION_COOKIE_SECURE=false          # plain HTTP on 127.0.0.1
+export PORTAL_PUBLIC_URL="http://127.0.0.1:$SCAN_PORT"  # required; other hosts get a 400
 export PORTAL_MAIL_SERVER=null                      # mail goes to the log
 # Scanners send thousands of requests: the limits would answer 429 and hide the app.
 export PORTAL_RATELIMIT_LOGIN_PER_IP="100000 per minute"

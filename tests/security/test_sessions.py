@@ -109,6 +109,7 @@ def test_cookie_flags_on_the_wire_in_production(database_uri, tmp_path):
         "SECRET_KEY": "k" * 32, "SQLALCHEMY_DATABASE_URI": database_uri,
         "UPLOAD_FOLDER": str(tmp_path), "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "SERVER_NAME": "localhost",
+        "PUBLIC_URL": "https://localhost",
     })
     try:
         header = _set_cookie_header(app)
@@ -126,7 +127,8 @@ def test_cookie_flags_on_the_wire_in_production(database_uri, tmp_path):
 
 def test_secure_flag_follows_portal_session_cookie_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("PORTAL_SESSION_COOKIE_SECURE", "false")
-    assert create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"}).config[
+    assert create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                       "PUBLIC_URL": "https://rede.exemplo.gov.br"}).config[
         "SESSION_COOKIE_SECURE"] is False
     monkeypatch.setenv("PORTAL_SESSION_COOKIE_SECURE", "true")
     assert create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
