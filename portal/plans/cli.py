@@ -32,6 +32,7 @@ _SPHERES = {
     "outra": "outra",
 }
 _RESPONSIBLE = {"seges": "SEGES", "partner": "partícipe", "both": "SEGES e partícipe"}
+NEEDS_REVIEW_EXIT = 3  # ``plan import --strict``: some row of the cronograma needs review
 
 
 def _or_dash(value: Any) -> str:
@@ -84,10 +85,13 @@ def format_summary(result: dict[str, Any]) -> str:
         f" ambos: {counts['both']})"
     )
     for goal in goals:
+        review = " [revisar]" if goal["needs_review"] else ""
         lines.append(
             f"  {goal['code']:<5} {describe_schedule(goal['schedule'])}"
-            f" — {_RESPONSIBLE[goal['responsible']]}"
+            f" — {_RESPONSIBLE[goal['responsible']]}{review}"
         )
+    flagged = sum(1 for goal in goals if goal["needs_review"])
+    lines.append(f"Metas a revisar: {flagged}")
     adherent = ", ".join(result["adherent_goal_codes"]) or "—"
     lines.append(f"Metas do aderente: {adherent}")
     if result["warnings"]:
@@ -123,6 +127,22 @@ def _fail(message: str) -> NoReturn:
     raise click.exceptions.Exit(2)
 
 
+def _refuse_unsure_rows(parsed: dict[str, Any]) -> None:
+    """``--strict``: nothing is imported while any row of the cronograma needs review."""
+    flagged = [goal for goal in parsed["goals"] if goal["needs_review"]]
+    if not flagged:
+        return
+    db.session.rollback()
+    click.echo(
+        f"Erro: {len(flagged)} meta(s) precisam de revisão; nada foi importado (--strict).",
+        err=True,
+    )
+    for goal in flagged:
+        for warning in goal["warnings"]:
+            click.echo(f"  Meta {goal['code']}: {warning}", err=True)
+    raise click.exceptions.Exit(NEEDS_REVIEW_EXIT)
+
+
 @plan.command("parse", with_appcontext=False)
 @click.argument("file", metavar="ARQUIVO")
 @click.option("--json", "as_json", is_flag=True, help="Imprime a estrutura completa em JSON.")
@@ -153,10 +173,18 @@ def parse_command(file: str, as_json: bool) -> None:
 )
 @click.option("--years", default=5, show_default=True, type=int, help="Duração em anos.")
 @click.option("--number", default=None, help="Número do acordo, se diferente do documento.")
-def import_command(file: str, start, years: int, number: str | None) -> None:
+@click.option(
+    "--strict",
+    is_flag=True,
+    help=f"Não importa nada (código de saída {NEEDS_REVIEW_EXIT}) se alguma meta precisar de "
+    "revisão.",
+)
+def import_command(file: str, start, years: int, number: str | None, strict: bool) -> None:
     """Importa ARQUIVO: cria instituições, acordo e metas e gera as entregas (sem duplicar)."""
     try:
         parsed = parse_plan(_read(file))
+        if strict:
+            _refuse_unsure_rows(parsed)
         agreement, created = import_plan(parsed, start=start.date(), years=years, number=number)
         db.session.commit()
     except _Unreadable as error:

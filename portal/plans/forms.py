@@ -1,6 +1,7 @@
 """Work-plan forms: editing an agreement's data and a goal's schedule, importing a plan, and
 registering an adhesion (with the date, integer and NUP fields they share)."""
 
+from datetime import date
 from typing import ClassVar
 
 import wtforms
@@ -80,7 +81,7 @@ class AgreementForm(PortalForm):
 
 
 SCHEDULE_KIND_LABELS = {
-    "once_after_start": "Uma vez, dias após o início ou a assinatura",
+    "once_after_start": "Uma vez, dias ou meses após o início, a assinatura ou a publicação",
     "at_start": "Contínua, a partir do início da vigência (sem data no plano)",
     "annual": "Anual",
     "periodic": "Periódica (a cada N meses)",
@@ -88,6 +89,11 @@ SCHEDULE_KIND_LABELS = {
     "per_regulation": "Contínua, conforme a norma vigente (sem data no plano)",
     "on_call": "Quando convocado ou solicitado",
     "monthly_after_event": "Mensal, após cada adesão",
+    "after_event": "Uma vez por adesão, dias após cada adesão",
+    "before_end": "Uma vez, antes do fim da vigência",
+    "after_end": "Uma vez, após o fim da vigência",
+    "fixed_date": "Uma vez, em data fixa",
+    "annual_date": "Todo ano, em dia e mês fixos",
     "manual": "Definir manualmente",
 }
 
@@ -119,17 +125,36 @@ class GoalForm(PortalForm):
     business_days = BooleanField("Contar em dias úteis")
     origin = SelectField(
         "Contar a partir de",
-        choices=choices([("start", "Início da vigência"), ("signature", "Assinatura")]),
+        choices=choices([
+            ("start", "Início da vigência"),
+            ("signature", "Assinatura"),
+            ("publication", "Publicação do extrato"),
+        ]),
         default="start",
         validate_choice=False,
     )
-    months = StringField("Periodicidade em meses", filters=[strip], validators=[Length(max=10)])
+    months = StringField(
+        "Número de meses (periodicidade ou prazo)", filters=[strip], validators=[Length(max=10)]
+    )
+    due_day = StringField(
+        "Vence no dia do mês seguinte a cada período", filters=[strip], validators=[Length(max=10)]
+    )
+    days_after = StringField(
+        "Vence dias após o fim de cada período", filters=[strip], validators=[Length(max=10)]
+    )
+    fixed_date = BrDateField("Data do prazo", validators=[Optional()])
+    month = StringField("Mês (1 a 12)", filters=[strip], validators=[Length(max=10)])
     min_hours = StringField(
         "Carga horária mínima anual (horas)", filters=[strip], validators=[Length(max=10)]
     )
     also_on = SelectField(
         "Também gera entrega",
-        choices=choices([("", "Não"), ("course_schedule_change", "A cada alteração nos cursos")]),
+        choices=choices([
+            ("", "Não"),
+            ("course_schedule_change", "A cada alteração nos cursos"),
+            ("request", "Sempre que a SEGES solicitar"),
+            ("meeting", "A cada reunião convocada"),
+        ]),
         default="",
         validate_choice=False,
     )
@@ -139,26 +164,42 @@ class GoalForm(PortalForm):
         default="meeting",
         validate_choice=False,
     )
-    day = StringField("Dia do mês seguinte", filters=[strip], validators=[Length(max=10)])
+    day = StringField(
+        "Dia do mês (mensal após adesão; dia do prazo anual)",
+        filters=[strip],
+        validators=[Length(max=10)],
+    )
 
     # Which fields describe each kind of schedule, and where a schedule key lives in the form.
     SCHEDULE_FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {
-        "once_after_start": ("days", "business_days", "origin"),
+        "once_after_start": ("days", "months", "business_days", "origin", "also_on"),
+        "at_start": ("origin", "also_on"),
         "annual": ("min_hours", "also_on"),
-        "periodic": ("months",),
+        "periodic": ("months", "due_day", "business_days", "days_after", "also_on"),
+        "during_term": ("also_on",),
+        "per_regulation": ("also_on",),
         "on_call": ("trigger",),
         "monthly_after_event": ("day",),
+        "after_event": ("days", "business_days"),
+        "before_end": ("days", "months", "business_days", "also_on"),
+        "after_end": ("days", "months", "business_days", "also_on"),
+        "fixed_date": ("fixed_date", "also_on"),
+        "annual_date": ("month", "day", "also_on"),
     }
-    _KEY_OF_FIELD: ClassVar[dict[str, str]] = {"origin": "from"}
-    _FIELD_OF_KEY: ClassVar[dict[str, str]] = {"from": "origin", "event": "day"}
-    _NUMBERS = frozenset({"days", "months", "min_hours", "day"})
+    _KEY_OF_FIELD: ClassVar[dict[str, str]] = {"origin": "from", "fixed_date": "date"}
+    _FIELD_OF_KEY: ClassVar[dict[str, str]] = {
+        "from": "origin", "event": "day", "date": "fixed_date"
+    }
+    _NUMBERS = frozenset({"days", "months", "min_hours", "day", "due_day", "days_after", "month"})
 
     def schedule(self) -> dict:
         """The schedule dict this form describes (``validate_schedule`` checks it)."""
         result: dict = {"kind": self.kind.data}
         for name in self.SCHEDULE_FIELDS.get(self.kind.data, ()):
             value = self[name].data
-            if isinstance(value, str):
+            if isinstance(value, date):
+                value = value.isoformat()
+            elif isinstance(value, str):
                 value = value.strip()
                 if not value:
                     continue
@@ -176,6 +217,8 @@ class GoalForm(PortalForm):
         self.origin.data = goal_schedule.get("from") or "start"
         self.also_on.data = goal_schedule.get("also_on") or ""
         self.trigger.data = goal_schedule.get("trigger") or "meeting"
+        if goal_schedule.get("date"):
+            self.fixed_date.data = date.fromisoformat(goal_schedule["date"])
 
     def fail(self, error, field: str | None = None) -> None:
         """A schedule refusal names a schedule key: shown at its field (else at the kind)."""

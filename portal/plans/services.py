@@ -296,7 +296,7 @@ def register_adhesion(
         _store_signed_document(adhesion, document)
     db.session.flush()
     generation.generate_deliverables(adhesion)
-    _inform_adhesion_deliverable(parent, signed_on)
+    _inform_adhesion_deliverables(parent, adhesion, signed_on)
     audit.record(
         "adhesion.registered",
         adhesion,
@@ -312,16 +312,28 @@ def register_adhesion(
     return adhesion
 
 
-def _inform_adhesion_deliverable(parent: Agreement, signed_on: date) -> None:
-    """The parent owes SEGES the list of the month's adhesions by the 10th of the next (C.4)."""
+def _inform_adhesion_deliverables(parent: Agreement, adhesion: Agreement, signed_on: date) -> None:
+    """What the parent owes because of an adhesion, per its plan: the month's list by a day
+    of the next month (``monthly_after_event``, C.4: one deliverable a month, whatever the
+    number of adhesions) or a task N days after each adhesion (``after_event``)."""
     for goal in parent.goals:
-        if goal.schedule.get("kind") == "monthly_after_event":
+        kind = goal.schedule.get("kind")
+        if kind == "monthly_after_event":
             generation.add_event_deliverable(
                 goal,
                 parent.partner_id,
                 event_key=f"adesoes-{signed_on:%Y-%m}",
                 event_date=signed_on.replace(day=1),
                 label=f"Adesões de {signed_on:%m/%Y}",
+            )
+        elif kind == "after_event":
+            generation.add_event_deliverable(
+                goal,
+                parent.partner_id,
+                event_key=f"adesao-{adhesion.id}",
+                event_date=signed_on,
+                label=f"Adesão de {adhesion.partner.acronym or adhesion.partner.name}"[:120]
+                + f" em {signed_on:%d/%m/%Y}",
             )
 
 

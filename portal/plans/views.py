@@ -14,7 +14,13 @@ from portal.core.validators import format_nup
 from portal.deliverables import services as deliverables
 from portal.extensions import db
 from portal.plans import services
-from portal.plans.forms import AdhesionForm, AgreementForm, GoalForm, ImportPlanForm
+from portal.plans.forms import (
+    SCHEDULE_KIND_LABELS,
+    AdhesionForm,
+    AgreementForm,
+    GoalForm,
+    ImportPlanForm,
+)
 from portal.plans.importer import PlanParseError, decode_plan, parse_plan
 from portal.schedule import engine as schedule
 
@@ -125,6 +131,7 @@ def edit_goal(agreement_id: int, goal_id: int):
         goal=goal,
         agreement=goal.agreement,
         schedule_fields=GoalForm.SCHEDULE_FIELDS,
+        kind_labels=SCHEDULE_KIND_LABELS,
     )
 
 

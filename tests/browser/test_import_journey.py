@@ -44,7 +44,7 @@ def test_admin_imports_the_seed_and_the_partner_sees_its_deliverables(
 
     preview = page.locator("#conteudo")
     expect(preview).to_contain_text("160/2025")
-    expect(preview).to_contain_text("'21' read as goal 2.1")
+    expect(preview).to_contain_text("“21” na lista de metas dos aderentes foi lido como 2.1")
     expect(preview.locator("tbody tr")).to_have_count(23)
     page.get_by_label("Início da vigência").fill("2025-10-01")
     page.get_by_label("Vigência em anos").fill("5")

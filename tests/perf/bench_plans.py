@@ -21,6 +21,8 @@ from portal.plans import services as plans
 from portal.plans.importer import parse_plan, read_seed_plan
 from tests.factories import valid_cnpj
 
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "plans"
+
 
 def bench_parse(repeat: int = 50) -> None:
     data = read_seed_plan()
@@ -32,6 +34,15 @@ def bench_parse(repeat: int = 50) -> None:
         runs.append((time.perf_counter() - started) * 1000)
     print(f"parse seed: median {statistics.median(runs):.1f} ms, max {max(runs):.1f} ms "
           f"({repeat} runs)")
+    corpus = [path.read_bytes() for path in sorted(CORPUS.iterdir())
+              if path.suffix in (".txt", ".html")]
+    runs = []
+    for plan in corpus:
+        started = time.perf_counter()
+        parse_plan(plan)
+        runs.append((time.perf_counter() - started) * 1000)
+    print(f"parse corpus ({len(corpus)} plans, tests/data/plans): median "
+          f"{statistics.median(runs):.1f} ms, max {max(runs):.1f} ms")
 
 
 def bench_generation(uri: str, institutions: int) -> None:

@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.institutions.models import Institution
 from portal.plans import services as plans
 from portal.plans.importer import parse_plan, read_seed_plan
+from portal.schedule import engine as schedule
 from portal.schedule.engine import describe_schedule
 from tests import clock, factories
 
@@ -545,7 +546,8 @@ def test_import_preview_with_pasted_text(client, users, login):
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "Pré-visualização" in body and "Metas (23)" in body
-    assert "br-message warning" in body and "&#39;21&#39; read as goal 2.1" in body
+    assert "br-message warning" in body
+    assert "“21” na lista de metas dos aderentes foi lido como 2.1" in body
     assert "Eixos combinados" in body and "CNPJ válido" in body
     assert "Uma vez, até 15 dias após o início" in body
     assert "Confirmar importação" in body and "Processo SEI-MGI nº" in body  # text kept
@@ -780,3 +782,65 @@ def test_shortening_the_term_removes_only_future_untouched_deliverables(client, 
     assert db.session.get(Deliverable, started.id).status == "draft"  # work is never dropped
     # The partner's follow-ups of 1.1 now stop at the last year the term touches, 2027.
     assert [d.period_key for d in rows("1.1")] == ["R2025", "R2026", "R2027"]
+
+
+def _form_as_sent(markup: str) -> dict:
+    """What a browser submits from the page's form untouched: inputs' values, checked boxes,
+    each select's selected option (or its first)."""
+    root = factories.parse_html(markup)
+    form = next(f for f in root.iter("form") if f.attrs.get("method") == "post"
+                and "/metas/" in f.attrs.get("action", ""))
+    data: dict = {}
+    for control in form.iter("input", "select", "textarea"):
+        name = control.attrs.get("name")
+        if not name:
+            continue
+        if control.tag == "select":
+            options = list(control.iter("option"))
+            chosen = [o for o in options if "selected" in o.attrs] or options[:1]
+            data[name] = [o.attrs.get("value", o.text) for o in chosen]
+        elif control.attrs.get("type") == "checkbox":
+            if "checked" in control.attrs:
+                data.setdefault(name, []).append(control.attrs.get("value", "y"))
+        elif control.tag == "textarea":
+            data[name] = control.text
+        else:
+            data[name] = control.attrs.get("value", "")
+    return data
+
+
+@pytest.mark.parametrize("goal_schedule", [
+    {"kind": "after_event", "days": 30, "business_days": False, "event": "adhesion"},
+    {"kind": "before_end", "days": 60, "business_days": False},
+    {"kind": "after_end", "months": 2, "business_days": False},
+    {"kind": "fixed_date", "date": "2026-03-31"},
+    {"kind": "annual_date", "month": 3, "day": 15, "also_on": "request"},
+    {"kind": "periodic", "months": 4, "due_day": 5, "business_days": True},
+    {"kind": "periodic", "months": 3, "days_after": 20, "also_on": "meeting"},
+    {"kind": "once_after_start", "months": 6, "business_days": False, "from": "publication"},
+    {"kind": "at_start", "from": "signature"},
+])
+def test_every_schedule_kind_round_trips_through_the_goal_form(
+    client, users, login, act, goal_schedule
+):
+    goal = _goal(act, "1.5")
+    goal.schedule = schedule.validate_schedule(goal_schedule)
+    db.session.commit()
+    login(users["seges_admin"])
+    url = f"/acordos/{act.id}/metas/{goal.id}/editar"
+    page = client.get(url).get_data(as_text=True)
+    response = client.post(url, data=_form_as_sent(page))
+    assert response.status_code == 302, factories.page_text(response.get_data(as_text=True))
+    assert db.session.get(Goal, goal.id).schedule == schedule.validate_schedule(goal_schedule)
+
+
+def test_a_fixed_date_the_engine_refuses_is_shown_at_its_field(client, users, login, act):
+    goal = _goal(act, "1.5")
+    login(users["seges_admin"])
+    response = client.post(f"/acordos/{act.id}/metas/{goal.id}/editar", data={
+        "description": goal.description, "deadline_text": "Até 31/03/1990",
+        "responsible": "partner", "kind": "fixed_date", "fixed_date": "31/03/1990"})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "A data fixa deve estar no formato AAAA-MM-DD" in body and 'id="fixed_date-erro"' in body
+    assert factories.labelled(body, "Prazo (texto do plano)") == "Até 31/03/1990"

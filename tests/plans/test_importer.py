@@ -22,6 +22,7 @@ from portal.plans.importer import (
     parse_plan,
     read_seed_plan,
 )
+from portal.schedule.engine import validate_schedule
 
 DATA = Path(__file__).parent / "data"
 SEED_SHA256 = "4bdb19ee4aa1444c3078888ecbdb9cf787770dbc2f34c441b3c24134d1176929"
@@ -109,6 +110,9 @@ EXPECTED_GOALS = [
      "de interesse mútuo."),
 ]
 
+ADHERENT_21 = "“21” na lista de metas dos aderentes foi lido como 2.1; confira"
+GOAL_WARNINGS = {"2.1": [ADHERENT_21]}  # the seed misprints 2.1 as "21" in the adherent list
+
 EXPECTED = {
     "agreement": {
         "kind": "ACT",
@@ -156,11 +160,13 @@ EXPECTED = {
             "deadline_text": deadline,
             "schedule": schedule,
             "responsible": responsible,
+            "warnings": GOAL_WARNINGS.get(code, []),
+            "needs_review": code in GOAL_WARNINGS,
         }
         for code, axes, responsible, deadline, schedule, description in EXPECTED_GOALS
     ],
     "adherent_goal_codes": ["1.1", "1.5", "1.6", "2.1", "2.2", "2.3", "3.2", "3.3", "3.4", "3.5"],
-    "warnings": ["'21' read as goal 2.1 in the adherent list"],
+    "warnings": [f"Meta 2.1: {ADHERENT_21}"],
 }
 
 
@@ -227,6 +233,7 @@ def test_seed_has_the_contract_keys(seed_result):
     for goal in seed_result["goals"]:
         assert list(goal) == [
             "code", "axes", "description", "deadline_text", "schedule", "responsible",
+            "warnings", "needs_review",
         ]
 
 
@@ -252,6 +259,8 @@ def test_seed_goal(seed_result, code, axes, responsible, deadline, schedule, des
         "deadline_text": deadline,
         "schedule": schedule,
         "responsible": responsible,
+        "warnings": GOAL_WARNINGS.get(code, []),
+        "needs_review": code in GOAL_WARNINGS,
     }
 
 
@@ -279,10 +288,12 @@ def test_seed_parties(seed_result):
     assert scc["signatory"]["registration"] == "MASP 1489235-0"
 
 
-def test_seed_adherent_list_reads_the_misprinted_21_as_2_1(seed_result):
+def test_seed_adherent_list_reads_the_misprinted_21_as_2_1_and_flags_the_goal(seed_result):
     assert "2.1" in seed_result["adherent_goal_codes"]
     assert "21" not in seed_result["adherent_goal_codes"]
-    assert seed_result["warnings"] == ["'21' read as goal 2.1 in the adherent list"]
+    flagged = [goal["code"] for goal in seed_result["goals"] if goal["needs_review"]]
+    assert flagged == ["2.1"]
+    assert seed_result["warnings"] == [f"Meta 2.1: {ADHERENT_21}"]
 
 
 def test_seed_parses_well_under_100_ms(seed_bytes):
@@ -399,7 +410,7 @@ def test_double_encoded_utf8_is_repaired_with_a_warning(seed_text):
             mojibake.append(chr(byte))
     result = parse_plan("".join(mojibake))
     assert result["warnings"] == [
-        "text was UTF-8 read as Windows-1252 (double-encoded); repaired",
+        "o texto estava em UTF-8 lido como Windows-1252 (codificação dupla) e foi corrigido",
         *EXPECTED["warnings"],
     ]
     assert {**result, "warnings": EXPECTED["warnings"]} == EXPECTED
@@ -556,10 +567,10 @@ def test_unknown_deadline_becomes_manual_with_a_warning(seed_text):
     goal = next(goal for goal in result["goals"] if goal["code"] == "1.2")
     assert goal["schedule"] == {"kind": "manual"}
     assert goal["deadline_text"] == "Assim que possível"
-    assert result["warnings"] == [
-        "goal 1.2: deadline 'Assim que possível' not understood; schedule set to manual",
-        *EXPECTED["warnings"],
-    ]
+    assert goal["needs_review"] is True
+    unread = "prazo “Assim que possível” não foi reconhecido; ficou para definir manualmente"
+    assert goal["warnings"] == [unread]
+    assert result["warnings"] == [f"Meta 1.2: {unread}", *EXPECTED["warnings"]]
 
 
 def test_invalid_check_digits_are_reported_not_fatal(seed_text):
@@ -573,15 +584,22 @@ def test_invalid_check_digits_are_reported_not_fatal(seed_text):
     assert agreement["sei_process"] == "19973.011749/2025-71"
     assert agreement["sei_process_valid"] is False
     assert agreement["parties"][1]["cnpj_valid"] is False
-    assert "party 2: CNPJ 50.941.185/0001-08 has invalid check digits" in result["warnings"]
-    assert "SEI process 19973.011749/2025-71 has invalid check digits" in result["warnings"]
+    assert (
+        "partícipe 2: CNPJ 50.941.185/0001-08 com dígitos verificadores inválidos"
+        in result["warnings"]
+    )
+    assert "processo SEI 19973.011749/2025-71 com dígitos verificadores inválidos" in result[
+        "warnings"]
 
 
 def test_adherent_list_with_a_code_not_in_the_cronograma(seed_text):
     text = replace_once(seed_text, "3.4 e 3.5, no âmbito", "3.4, 3.5 e 4.1, no âmbito")
     result = parse_plan(text)
     assert result["adherent_goal_codes"][-1] == "4.1"
-    assert "adherent list names goal 4.1, which is not in the cronograma" in result["warnings"]
+    assert (
+        "a lista de metas dos aderentes cita a meta 4.1, que não está no cronograma"
+        in result["warnings"]
+    )
 
 
 # ------------------------------------------------------------------ non-plans
@@ -665,6 +683,25 @@ def test_damaged_seed_either_parses_or_raises_plan_parse_error(data):
 
 DEADLINES = [
     ("Até 15 dias após o início da vigência", {"kind": "once_after_start", "days": 15}),
+    ("Quadrimestral", {"kind": "periodic", "months": 4}),
+    ("Até 15 dias após a publicação", {"kind": "once_after_start", "days": 15,
+                                       "from": "publication"}),
+    ("Até 15 dias após a celebração do Acordo de Adesão",
+     {"kind": "after_event", "days": 15, "event": "adhesion"}),
+    ("60 (sessenta) dias antes do término da vigência do ACT", {"kind": "before_end", "days": 60}),
+    ("Até 30/06/2026", {"kind": "fixed_date", "date": "2026-06-30"}),
+    ("Até o dia dez de cada mês", {"kind": "periodic", "months": 1, "due_day": 10}),
+    ("Anual, 60h", {"kind": "annual", "min_hours": 60}),
+    ("Ao longo da vigência", {"kind": "during_term"}),
+    ("Sob demanda da SEGES", {"kind": "on_call", "trigger": "request"}),
+    ("Conforme cronograma da SEGES", {"kind": "per_regulation"}),
+    ("Anual e sempre que solicitado", {"kind": "annual", "also_on": "request"}),
+    ("Quando convocado(a) pela SEGES", {"kind": "on_call", "trigger": "meeting"}),
+    ("Sempre que solicitado pela SEGES, no prazo por ela fixado",
+     {"kind": "on_call", "trigger": "request"}),
+    ("Até o 10º (décimo) dia útil após a assinatura",
+     {"kind": "once_after_start", "days": 10, "business_days": True, "from": "signature"}),
+    ("Três vezes ao ano", {"kind": "periodic", "months": 4}),
     ("10 dias a partir do início da vigência", {"kind": "once_after_start", "days": 10}),
     ("Até 30 (trinta) dias úteis da assinatura",
      {"kind": "once_after_start", "days": 30, "business_days": True, "from": "signature"}),
@@ -716,9 +753,7 @@ def test_parse_deadline(text, schedule):
 
 
 MANUAL = [
-    "Quadrimestral",  # months 4 is not a periodic kind of the contract
-    "Até 15 dias após a publicação",
-    "Até 15 dias após a celebração do Acordo de Adesão",  # not the agreement's signature
+    "Bianual",  # twice a year or every two years: the word is used both ways
     "Até 30 (quinze) dias úteis da assinatura",  # digits and words disagree
     "Até dez e cinco dias após a assinatura",  # not a number in Portuguese
     "0 dias após o início da vigência",
@@ -728,6 +763,11 @@ MANUAL = [
     "Imediato",
     "15 dias",
     "A definir",
+    "Conforme cronograma a ser definido pela SEGES",
+    "Até 31/02/2026",  # no such date
+    "Mínimo de 60 horas",  # per year, per term? not said
+    "Anual e, após, trimestral",  # two rhythms
+    "Até 30 dias após a assinatura e anualmente",  # a date and a rhythm
 ]
 
 
@@ -740,7 +780,9 @@ def test_unknown_deadlines_are_manual_with_a_warning(text):
 
 @pytest.mark.parametrize("text", ["", "   ", None])
 def test_empty_deadline_is_manual(text):
-    assert parse_deadline(text) == ({"kind": "manual"}, "deadline is empty; schedule set to manual")
+    assert parse_deadline(text) == (
+        {"kind": "manual"}, "prazo em branco; ficou para definir manualmente"
+    )
 
 
 DEADLINE_WORDS = [
@@ -757,14 +799,156 @@ DEADLINE_WORDS = [
 @given(st.text())
 def test_parse_deadline_never_raises_on_arbitrary_text(text):
     schedule, warning = parse_deadline(text)
-    assert schedule["kind"] in SCHEDULE_KINDS
-    assert (schedule["kind"] == "manual") == (warning is not None)
+    assert validate_schedule(schedule)["kind"] in SCHEDULE_KINDS
+    assert schedule["kind"] != "manual" or warning is not None
 
 
 @NO_DB
 @given(st.lists(st.sampled_from(DEADLINE_WORDS), max_size=14).map(" ".join))
 def test_parse_deadline_never_raises_on_deadline_like_text(text):
     schedule, warning = parse_deadline(text)
-    assert schedule["kind"] in SCHEDULE_KINDS
-    assert (schedule["kind"] == "manual") == (warning is not None)
+    assert validate_schedule(schedule)["kind"] in SCHEDULE_KINDS
+    assert schedule["kind"] != "manual" or warning is not None
     json.dumps(schedule)
+
+
+# ------------------------------------------------------------------ structure
+
+def plan_with(table: str, after: str = "") -> str:
+    """A minimal plan whose cronograma is ``table`` (text export)."""
+    return (
+        "ACT Nº 9/2026\n\nPLANO DE TRABALHO Nº 1/2026\n\n1. DADOS CADASTRAIS\n\n"
+        "<p>Órgão: Município de Pedra Branca do Amapari (PMPBA)</p> <p>CNPJ: 18.715.508/0001-31"
+        "</p> <p>Esfera Administrativa: Municipal</p>\n\n2. OBJETO\n\nAdesão à Rede.\n\n"
+        f"4. CRONOGRAMA FÍSICO\n\n{table}\n\n{after}\n"
+    )
+
+
+def goals_by_code(result: dict) -> dict:
+    return {goal["code"]: goal for goal in result["goals"]}
+
+
+def test_any_institution_name_is_a_party():
+    party = parse_plan(plan_with("Meta\tDescrição\tPrazo\tResponsável\n1.1\tX\tAnual\tMunicípio"))[
+        "agreement"]["parties"][0]
+    assert (party["name"], party["acronym"], party["sphere"]) == (
+        "Município de Pedra Branca do Amapari", "PMPBA", "municipal"
+    )
+
+
+def test_pipe_table_with_prefixed_codes_and_eixo_headings():
+    table = (
+        "| Meta/Etapa | Descrição | Prazo/Periodicidade | Responsável |\n|---|---|---|---|\n"
+        "| EIXO 1 – MELHORIA DA GESTÃO | | | |\n"
+        "| Meta 1.1 | Indicar servidores | Permanente | Município |\n"
+        "| Etapa 1.1.1. | Enviar a lista | Até quinze (15) dias contados da publicação do "
+        "extrato no DOU | Município |\n"
+        "| Eixo III - Comunicação e Transparência | | | |\n"
+        "| 3.1. | Divulgar | Até 31 de março de cada ano | SEGES/MGI e Município |\n"
+    )
+    goals = goals_by_code(parse_plan(plan_with(table)))
+    assert list(goals) == ["1.1", "1.1.1", "3.1"]
+    assert goals["1.1"]["schedule"] == {"kind": "during_term"}
+    assert goals["1.1.1"]["schedule"] == {
+        "kind": "once_after_start", "days": 15, "from": "publication"
+    }
+    assert goals["3.1"]["axes"] == [3] and goals["3.1"]["responsible"] == "both"
+    assert goals["3.1"]["schedule"] == {"kind": "annual_date", "month": 3, "day": 31}
+    assert not any(goal["needs_review"] for goal in goals.values())
+
+
+def test_a_sub_etapa_without_its_meta_and_a_code_twice_are_flagged():
+    table = (
+        "Meta\tDescrição\tPrazo\tResponsável\n1.1\tA\tAnual\tMunicípio\n"
+        "1.1\tB\tAnual\tMunicípio\n1.2.1\tC\tMensal\tMunicípio\n"
+    )
+    result = parse_plan(plan_with(table))
+    first, second, step = result["goals"]
+    assert first["warnings"] == second["warnings"] == ["o código 1.1 aparece 2 vezes no cronograma"]
+    assert step["warnings"] == ["sub-etapa sem a meta 1.2 no cronograma"]
+    assert all(goal["needs_review"] for goal in result["goals"])
+    assert "Meta 1.2.1: sub-etapa sem a meta 1.2 no cronograma" in result["warnings"]
+
+
+def test_a_wrapped_cell_is_joined_but_another_rows_text_is_flagged():
+    header = "Meta        Descrição                   Prazo                      Responsável"
+    wrapped = (
+        f"{header}\n"
+        "1.1         Indicar servidores          Até 15 dias após o         Município\n"
+        "                                        início da vigência\n"
+    )
+    goal = parse_plan(plan_with(wrapped))["goals"][0]
+    assert goal["schedule"] == {"kind": "once_after_start", "days": 15}
+    assert goal["needs_review"] is False
+    bleeding = (
+        f"{header}\n"
+        "1.1         Indicar servidores          Durante a vigência         Município\n"
+        "                                        Anual\n"
+    )
+    goal = parse_plan(plan_with(bleeding))["goals"][0]
+    assert goal["needs_review"] is True
+    assert "juntou o texto de uma linha seguinte (“Anual”)" in goal["warnings"][0]
+
+
+def test_html_merged_prazo_cell_is_flagged_on_the_rows_it_covers():
+    rows = (
+        "<tr><td>Eixo</td><td>Meta</td><td>Descrição</td><td>Prazo</td><td>Responsável</td></tr>"
+        '<tr><td rowspan="3">Eixo I</td><td>1.1</td><td>A</td><td rowspan="2">Semestral</td>'
+        "<td>Município</td></tr><tr><td>1.2</td><td>B</td><td>Município</td></tr>"
+        "<tr><td>1.3</td><td>C</td><td>Anual</td><td>SEGES</td></tr>"
+    )
+    document = (
+        "<html><body><p>ACT Nº 9/2026</p><p>PLANO DE TRABALHO Nº 1/2026</p>"
+        f"<p>4. CRONOGRAMA FÍSICO</p><table>{rows}</table></body></html>"
+    )
+    goals = goals_by_code(parse_plan(document))
+    assert {code: goal["schedule"] for code, goal in goals.items()} == {
+        "1.1": {"kind": "periodic", "months": 6}, "1.2": {"kind": "periodic", "months": 6},
+        "1.3": {"kind": "annual"},
+    }
+    assert [goal["needs_review"] for goal in goals.values()] == [False, True, False]
+    assert "célula mesclada com a linha da meta 1.1" in goals["1.2"]["warnings"][0]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Os órgãos e entidades que aderirem ao presente Acordo executarão as Metas 1.1 e 2.1, "
+        "no âmbito de suas competências.",
+        "Metas a serem executadas pelos partícipes aderentes: 1.1; 2.1.",
+        "Caso haja adesão de municípios ao presente ACT, estes executarão as metas nº 1.1 e 2.1.",
+    ],
+)
+def test_adherent_metas_in_other_sentences(sentence):
+    table = "Meta\tDescrição\tPrazo\tResponsável\n1.1\tA\tAnual\tX\n2.1\tB\tMensal\tX\n"
+    assert parse_plan(plan_with(table, sentence))["adherent_goal_codes"] == ["1.1", "2.1"]
+
+
+def test_hours_stated_in_the_description_are_the_target():
+    table = (
+        "Meta\tDescrição\tPrazo\tResponsável\n"
+        "2.2\tRealizar cursos, com carga horária mínima de 60 horas anuais\tAnual\tX\n"
+        "2.3\tRealizar oficinas de no mínimo 20 horas por ano\tDurante a vigência\tX\n"
+    )
+    courses, workshops = parse_plan(plan_with(table))["goals"]
+    assert courses["schedule"] == {"kind": "annual", "min_hours": 60}
+    assert not courses["needs_review"]
+    assert workshops["schedule"] == {"kind": "during_term"}
+    assert workshops["warnings"] == [
+        "a descrição cita 20 horas, mas o prazo não é anual; a meta de horas não foi registrada"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "schedule", "note"),
+    [
+        ("Anual e sempre que houver nova turma", {"kind": "annual"},
+         "a condição “sempre que houver nova turma” não gera entregas próprias; confira"),
+        ("Semestral, com no mínimo 30 horas por semestre", {"kind": "periodic", "months": 6},
+         "a carga de 30 horas não é anual; a meta de horas não foi registrada"),
+    ],
+)
+def test_a_prazo_read_in_part_keeps_the_reading_and_says_what_was_left(text, schedule, note):
+    read, warning = parse_deadline(text)
+    assert read == schedule
+    assert warning == f"prazo “{text}”: {note}"

@@ -1,4 +1,5 @@
-"""``plan parse`` (portal.plans.cli), invoked directly, without an app."""
+"""``plan parse`` (portal.plans.cli), invoked directly, without an app; ``plan import
+--strict`` through the application's CLI runner."""
 
 import json
 from pathlib import Path
@@ -6,7 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from flask.cli import AppGroup
+from sqlalchemy import func
 
+from portal.agreements.models import Agreement
+from portal.extensions import db
 from portal.plans.cli import plan
 from portal.plans.importer import parse_plan, read_seed_plan
 
@@ -31,6 +35,9 @@ def test_parse_json_prints_the_importer_structure(seed_file):
     result = make_runner().invoke(plan, ["parse", str(seed_file), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == parse_plan(read_seed_plan())
+    goals = json.loads(result.stdout)["goals"]
+    assert all(isinstance(goal["warnings"], list) for goal in goals)
+    assert [goal["code"] for goal in goals if goal["needs_review"]] == ["2.1"]
     assert "Secretaria de Gestão e Inovação" in result.stdout  # ensure_ascii=False
     assert '\n  "agreement": {' in result.stdout  # indent=2
     assert result.stderr == ""
@@ -54,7 +61,9 @@ def test_parse_prints_a_portuguese_summary(seed_file):
     assert "Metas: 23 (SEGES: 5, partícipe: 7, ambos: 11)" in out
     assert "Uma vez, até 15 dias após o início — partícipe" in out
     assert "Metas do aderente: 1.1, 1.5, 1.6, 2.1, 2.2, 2.3, 3.2, 3.3, 3.4, 3.5" in out
-    assert "'21' read as goal 2.1 in the adherent list" in out
+    assert "2.1   Anual — SEGES e partícipe [revisar]" in out
+    assert "Metas a revisar: 1" in out
+    assert "Meta 2.1: “21” na lista de metas dos aderentes foi lido como 2.1; confira" in out
 
 
 def test_parse_reads_standard_input():
@@ -105,3 +114,35 @@ def test_group_is_a_flask_app_group_with_parse():
     assert isinstance(plan, AppGroup)
     assert plan.name == "plan"
     assert "parse" in plan.commands
+
+
+# ``plan import --strict`` (needs the application: it writes to the database) ------------
+
+
+def _agreements() -> int:
+    return db.session.scalar(db.select(func.count(Agreement.id)))
+
+
+def test_import_strict_refuses_a_plan_with_rows_to_review_and_writes_nothing(
+    app, users, seed_file
+):
+    before = _agreements()
+    result = app.test_cli_runner().invoke(
+        args=["plan", "import", str(seed_file), "--start", "2025-10-01", "--strict"]
+    )
+    assert result.exit_code == 3, result.output
+    assert "1 meta(s) precisam de revisão; nada foi importado (--strict)" in result.output
+    assert "Meta 2.1: “21” na lista de metas dos aderentes foi lido como 2.1" in result.output
+    db.session.rollback()
+    assert _agreements() == before
+
+
+def test_import_strict_imports_a_plan_read_with_certainty(app, users, tmp_path):
+    clean_plan = tmp_path / "plano.txt"
+    clean_plan.write_bytes(read_seed_plan().replace(b"1.6, 21, 2.2", b"1.6, 2.1, 2.2"))
+    assert not any(goal["needs_review"] for goal in parse_plan(clean_plan.read_bytes())["goals"])
+    result = app.test_cli_runner().invoke(
+        args=["plan", "import", str(clean_plan), "--start", "2025-10-01", "--strict"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "ACT nº 160/2025 importado: 23 metas" in result.output

@@ -397,7 +397,7 @@ def test_plan_import_command_imports_once(app, users, tmp_path):
     first = runner.invoke(args=args)
     assert first.exit_code == 0, first.output
     assert "ACT nº 160/2025 importado: 23 metas" in first.output
-    assert "'21' read as goal 2.1" in first.output
+    assert "“21” na lista de metas dos aderentes foi lido como 2.1" in first.output
     before = _count()
     second = runner.invoke(args=args)
     assert second.exit_code == 0 and "já existia" in second.output
@@ -481,3 +481,24 @@ def test_adhesion_keeps_the_signed_pdf_and_refuses_anything_else(act, users):
                                 document=html)
     files = [p for p in storage().root.rglob("*") if p.is_file()]
     assert len(files) == 1  # the refused one left nothing behind
+
+
+def test_a_goal_due_days_after_each_adhesion_gets_a_deliverable_per_adhesion(act, users):
+    """"Encaminhar o termo à SEGES em até 30 dias após cada adesão": one deliverable of the
+    first-layer partner for each adhesion, due 30 days after its signature."""
+    goal = next(g for g in act.goals if g.code == "1.6")
+    goal.schedule = {"kind": "after_event", "days": 30, "business_days": False,
+                     "event": "adhesion"}
+    db.session.flush()
+    for name, cnpj, signed in [("Prefeitura X", "18.715.383/0001-40", date(2026, 3, 20)),
+                               ("Prefeitura Y", "18.715.508/0001-31", date(2026, 3, 25))]:
+        plans.register_adhesion(act, by=None, name=name, cnpj=cnpj, sphere="municipal",
+                                uf="MG", signed_on=signed)
+    owed = db.session.scalars(
+        db.select(Deliverable).where(Deliverable.goal_id == goal.id,
+                                     Deliverable.period_key.like("Eadesao-%"))
+        .order_by(Deliverable.due_on)).all()
+    assert [(d.institution_id, d.due_on, d.period_label) for d in owed] == [
+        (act.partner_id, date(2026, 4, 19), "Adesão de Prefeitura X em 20/03/2026"),
+        (act.partner_id, date(2026, 4, 24), "Adesão de Prefeitura Y em 25/03/2026"),
+    ]

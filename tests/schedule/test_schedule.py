@@ -570,6 +570,11 @@ def test_schedule_kinds():
         "per_regulation",
         "on_call",
         "monthly_after_event",
+        "after_event",
+        "before_end",
+        "after_end",
+        "fixed_date",
+        "annual_date",
         "manual",
     )
 
@@ -628,8 +633,8 @@ def test_validate_schedule_normalises(given_schedule, normalised):
         ({"kind": "once_after_start", "days": 5, "business_days": "sim"}, "business_days", "úteis"),
         ({"kind": "once_after_start", "days": 5, "from": "end"}, "from", "assinatura"),
         ({"kind": "periodic"}, "months", "meses"),
-        ({"kind": "periodic", "months": 0}, "months", "entre 1 e 12"),
-        ({"kind": "periodic", "months": 13}, "months", "entre 1 e 12"),
+        ({"kind": "periodic", "months": 0}, "months", "entre 1 e 120"),
+        ({"kind": "periodic", "months": 121}, "months", "entre 1 e 120"),
         ({"kind": "monthly_after_event"}, "day", "dia"),
         ({"kind": "monthly_after_event", "day": 29}, "day", "entre 1 e 28"),
         ({"kind": "monthly_after_event", "day": 0}, "day", "entre 1 e 28"),
