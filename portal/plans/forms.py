@@ -98,24 +98,10 @@ SCHEDULE_KIND_LABELS = {
 }
 
 
-class GoalForm(PortalForm):
-    description = TextAreaField(
-        "Descrição", filters=[strip], validators=[DataRequired(REQUIRED), Length(max=5000)]
-    )
-    deadline_text = StringField(
-        "Prazo (texto do plano)", filters=[strip], validators=[Optional(), Length(max=300)]
-    )
-    responsible = SelectField(
-        "Responsável", choices=choices(RESPONSIBLE.items()), validators=[DataRequired(REQUIRED)]
-    )
-    applies_to_adherents = BooleanField("Aplica-se às instituições aderentes")
-    roles = wtforms.SelectMultipleField(
-        "Papéis da meta no portal",
-        choices=choices(GOAL_ROLES.items()),
-        widget=wtforms.widgets.ListWidget(prefix_label=False),
-        option_widget=wtforms.widgets.CheckboxInput(),
-        validators=[Optional()],
-    )
+class ScheduleFields:
+    """The structured-prazo editor: one field per schedule parameter, and the mapping between
+    a schedule dict and those fields. Mixed into the goal form and the import review."""
+
     kind = SelectField(
         "Tipo de prazo",
         choices=choices(SCHEDULE_KIND_LABELS.items()),
@@ -220,11 +206,44 @@ class GoalForm(PortalForm):
         if goal_schedule.get("date"):
             self.fixed_date.data = date.fromisoformat(goal_schedule["date"])
 
+    def fail_schedule(self, error: ScheduleError) -> None:
+        """Show a schedule refusal at the field of the key it names (else at the kind)."""
+        name = self._FIELD_OF_KEY.get(error.field, error.field) or "kind"
+        field = self[name] if name in self._fields else self.kind
+        field.errors = [*field.errors, str(error)]
+
+
+class GoalForm(ScheduleFields, PortalForm):
+    description = TextAreaField(
+        "Descrição", filters=[strip], validators=[DataRequired(REQUIRED), Length(max=5000)]
+    )
+    deadline_text = StringField(
+        "Prazo (texto do plano)", filters=[strip], validators=[Optional(), Length(max=300)]
+    )
+    responsible = SelectField(
+        "Responsável", choices=choices(RESPONSIBLE.items()), validators=[DataRequired(REQUIRED)]
+    )
+    applies_to_adherents = BooleanField("Aplica-se às instituições aderentes")
+    roles = wtforms.SelectMultipleField(
+        "Papéis da meta no portal",
+        choices=choices(GOAL_ROLES.items()),
+        widget=wtforms.widgets.ListWidget(prefix_label=False),
+        option_widget=wtforms.widgets.CheckboxInput(),
+        validators=[Optional()],
+    )
     def fail(self, error, field: str | None = None) -> None:
         """A schedule refusal names a schedule key: shown at its field (else at the kind)."""
         if isinstance(error, ScheduleError) and field is None:
             field = self._FIELD_OF_KEY.get(error.field, error.field) or "kind"
         super().fail(error, field)
+
+
+class GoalReviewForm(ScheduleFields, wtforms.Form):
+    """One meta of a plan being imported, as SEGES confirms or corrects it: its schedule and
+    whether adherents execute it (the code ties it to the plan's row)."""
+
+    code = wtforms.HiddenField(filters=[strip], validators=[Length(max=12)])
+    adherent = BooleanField("Executada pelas instituições aderentes")
 
 
 class ImportPlanForm(PortalForm):
@@ -251,6 +270,7 @@ class ImportPlanForm(PortalForm):
         validators=[Optional(), Length(max=40)],
         description="Substitui o número lido do documento (mesmo plano, outro partícipe).",
     )
+    goals = wtforms.FieldList(wtforms.FormField(GoalReviewForm), max_entries=500)
 
 
 class AdhesionForm(PortalForm):

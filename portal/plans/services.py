@@ -2,6 +2,7 @@
 editing an agreement's data and its goals, which regenerates their future deliverables."""
 
 import re
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func
@@ -13,7 +14,7 @@ from portal.core.exceptions import DomainError, NotFound
 from portal.core.storage import UploadRefused, max_upload_bytes, storage
 from portal.core.validators import format_nup, is_valid_cnpj, only_digits
 from portal.deliverables import generation
-from portal.deliverables.models import Deliverable
+from portal.deliverables.models import Deliverable, Submission
 from portal.extensions import db
 from portal.institutions.models import UFS, Institution
 from portal.institutions.services import find_by_cnpj
@@ -106,11 +107,14 @@ def import_plan(
     by=None,
     number: str | None = None,
     partner: Institution | None = None,
+    corrected: dict[str, dict] | None = None,
 ) -> tuple[Agreement, bool]:
     """Create institutions, agreement and goals from ``parse_plan`` output; generate deliverables.
 
     ``number`` and ``partner`` override the document (one plan model signed by several
-    partners). Importing the same agreement again reuses it and never duplicates.
+    partners). Importing the same agreement again never duplicates: its goals are brought in
+    line with the plan (see :func:`plan_changes`). ``corrected`` (code → what SEGES changed in
+    the reading) is recorded with who confirmed the import.
     Returns the agreement and whether it was created.
     """
     if not 1 <= years <= 20:
@@ -163,6 +167,9 @@ def import_plan(
             agreement.parties.append(
                 AgreementParty(institution=partner, position=len(agreement.parties) + 1)
             )
+    changes = None if created else plan_changes(agreement, plan)
+    if changes is not None:
+        _apply_changes(agreement, plan, changes, by=by, today=clock.local_today())
     known = {goal.code for goal in agreement.goals}
     adherent_codes = set(plan.get("adherent_goal_codes") or [])
     for position, item in enumerate(plan.get("goals", []), start=1):
@@ -191,9 +198,159 @@ def import_plan(
         institution_id=partner.id,
         deliverables_created=count,
         warnings=plan.get("warnings", []),
+        corrected=corrected or {},
+        confirmed_needing_review=[g["code"] for g in plan["goals"] if g.get("needs_review")],
+        **({"added": changes.added, "changed": changes.changed, "removed": changes.removed,
+            "kept": changes.kept} if changes is not None else {}),
     )
     db.session.flush()
     return agreement, created
+
+
+# Reviewing a plan before it is imported ------------------------------------------
+
+
+def reviewed_plan(plan: dict, corrections: dict[str, dict]) -> tuple[dict, dict[str, dict]]:
+    """``plan`` with SEGES's corrections applied, and the corrections that changed something.
+
+    ``corrections`` maps a goal code to ``{"schedule": <validated>, "adherent": bool}``; a
+    corrected schedule clears the goal's need for review (SEGES read it).
+    """
+    adherents = set(plan.get("adherent_goal_codes") or [])
+    goals, changed = [], {}
+    for goal in plan["goals"]:
+        correction = corrections.get(goal["code"])
+        if correction is None:
+            goals.append(goal)
+            continue
+        new_schedule = correction["schedule"]
+        was_adherent = goal["code"] in adherents
+        if correction["adherent"] != was_adherent:
+            changed.setdefault(goal["code"], {})["adherent"] = correction["adherent"]
+            (adherents.add if correction["adherent"] else adherents.discard)(goal["code"])
+        if new_schedule != schedule.validate_schedule(goal["schedule"]):
+            changed.setdefault(goal["code"], {})["schedule"] = new_schedule
+            goal = {**goal, "schedule": new_schedule, "needs_review": False}
+        goals.append(goal)
+    ordered = [g["code"] for g in goals if g["code"] in adherents]
+    return {**plan, "goals": goals, "adherent_goal_codes": ordered}, changed
+
+
+def first_due_dates(plan: dict, goal_schedule: dict, *, start: date, years: int,
+                    count: int = 3) -> list[date]:
+    """The first ``count`` due dates the goal would get for a term starting on ``start``
+    (none for a goal whose deliverables come from events or that has no date)."""
+    signed_on = _date(plan["agreement"].get("signed_on"))
+    try:
+        periods = schedule.periods_for(
+            goal_schedule, start=start, end=schedule.term_end(start, years), signed_on=signed_on
+        )
+    except schedule.ScheduleError:
+        return []
+    return [period.due_on for period in periods[:count]]
+
+
+@dataclass
+class PlanChanges:
+    """How a plan differs from the agreement already imported with its number."""
+
+    agreement: Agreement
+    added: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)  # code → what changed
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # removed from the plan, but worked on
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.changed or self.removed or self.kept)
+
+
+_COMPARED = {
+    "description": "descrição",
+    "deadline_text": "texto do prazo",
+    "schedule": "prazo estruturado",
+    "responsible": "responsável",
+    "applies_to_adherents": "execução pelas aderentes",
+}
+
+
+def existing_agreement(plan: dict, number: str | None = None) -> Agreement | None:
+    data = plan["agreement"]
+    return db.session.scalar(
+        db.select(Agreement).where(
+            Agreement.kind == (data.get("kind") or "ACT"),
+            Agreement.number == (number or data.get("number")),
+        )
+    )
+
+
+def plan_changes(agreement: Agreement, plan: dict) -> PlanChanges:
+    """Goals the plan adds, changes and removes against ``agreement``; a removed goal whose
+    deliverables have submissions is kept (its history stays), and listed as such."""
+    changes = PlanChanges(agreement)
+    adherents = set(plan.get("adherent_goal_codes") or [])
+    planned = {goal["code"]: goal for goal in plan["goals"]}
+    current = {goal.code: goal for goal in agreement.goals}
+    for code, item in planned.items():
+        goal = current.get(code)
+        if goal is None:
+            changes.added.append(code)
+            continue
+        new = {
+            "description": item["description"],
+            "deadline_text": item.get("deadline_text") or "",
+            "schedule": schedule.validate_schedule(item["schedule"]),
+            "responsible": item["responsible"],
+            "applies_to_adherents": code in adherents,
+        }
+        differs = [label for key, label in _COMPARED.items() if getattr(goal, key) != new[key]]
+        if differs:
+            changes.changed[code] = differs
+    worked_on = _goals_with_submissions([g for c, g in current.items() if c not in planned])
+    for code, goal in current.items():
+        if code not in planned:
+            (changes.kept if goal.id in worked_on else changes.removed).append(code)
+    return changes
+
+
+def _goals_with_submissions(goals: list[Goal]) -> set[int]:
+    if not goals:
+        return set()
+    return set(
+        db.session.scalars(
+            db.select(Deliverable.goal_id)
+            .join(Submission, Submission.deliverable_id == Deliverable.id)
+            .where(Deliverable.goal_id.in_([goal.id for goal in goals]))
+            .distinct()
+        )
+    )
+
+
+def _apply_changes(agreement: Agreement, plan: dict, changes: PlanChanges, *, by,
+                   today: date) -> None:
+    """Bring the goals of ``agreement`` in line with ``plan`` (re-import): changed goals are
+    saved (their future, untouched deliverables redone), removed ones deleted with their
+    deliverables — never one that has a submission."""
+    adherents = set(plan.get("adherent_goal_codes") or [])
+    planned = {goal["code"]: goal for goal in plan["goals"]}
+    for goal in list(agreement.goals):
+        if goal.code in changes.changed:
+            item = planned[goal.code]
+            update_goal(
+                goal,
+                by=by,
+                today=today,
+                description=item["description"],
+                deadline_text=item.get("deadline_text") or "",
+                responsible=item["responsible"],
+                applies_to_adherents=goal.code in adherents,
+                schedule=schedule.validate_schedule(item["schedule"]),
+            )
+        elif goal.code in changes.removed:
+            db.session.execute(db.delete(Deliverable).where(Deliverable.goal_id == goal.id))
+            audit.record("goal.removed", goal, actor=by, institution_id=agreement.partner_id,
+                         code=goal.code)
+            agreement.goals.remove(goal)
 
 
 def _date(value: str | None) -> date | None:

@@ -1,6 +1,7 @@
 """Work-plan pages: an agreement's page and its editing, a goal's schedule, importing a
 Plano de Trabalho, and registering an adhesion."""
 
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
@@ -139,34 +140,101 @@ def edit_goal(agreement_id: int, goal_id: int):
 @login_required
 @authorise(Action.AGREEMENT_IMPORT)
 def import_agreement():
+    """Upload or paste a plan → each meta as read, unsure ones to correct in place → confirm.
+    Nothing is written before the confirmation."""
     form = ImportPlanForm()
-    plan = None
-    if form.validate_on_submit():
-        plan = _read_plan(form)
-        if plan is not None and request.form.get("confirm") == "1":
-            if form.start.data is None:
-                form.fail("Informe o início da vigência para importar.", field="start")
-            else:
-                with form.refusals():
-                    agreement, created = services.import_plan(
-                        plan,
-                        start=form.start.data,
-                        years=form.years.data or 5,
-                        by=current_user,
-                        number=form.number.data or None,
-                    )
-                    return redirect(_imported(agreement, created))
+    plan = changes = None
+    corrected: dict[str, dict] = {}
+    if form.is_submitted():
+        valid = form.validate()
+        if not (form.file.errors or form.text.errors):
+            plan = _read_plan(form)
+        if plan is not None:
+            plan, corrected, review_ok = _apply_review(form, plan)
+            existing = services.existing_agreement(plan, form.number.data or None)
+            changes = services.plan_changes(existing, plan) if existing else None
+            if review_ok and request.form.get("confirm") == "1":
+                if valid and form.start.data is None:
+                    form.fail("Informe o início da vigência para importar.", field="start")
+                elif valid:
+                    with form.refusals():
+                        agreement, created = services.import_plan(
+                            plan,
+                            start=form.start.data,
+                            years=form.years.data or 5,
+                            by=current_user,
+                            number=form.number.data or None,
+                            corrected=corrected,
+                        )
+                        return redirect(_imported(agreement, created, changes))
+            if review_ok:
+                _load_review(form, plan)
     return render(
         "plans/import.html",
         "plans/_import.html",
         form.status,
         form=form,
         plan=plan,
+        changes=changes,
+        reviews={entry.form.code.data: entry.form for entry in form.goals},
+        due_dates=_due_dates(form, plan) if plan else {},
         describe_schedule=schedule.describe_schedule,
         groups=_plan_groups(plan) if plan else [],
         kinds=AGREEMENT_KINDS,
         responsible=RESPONSIBLE,
+        kind_labels=SCHEDULE_KIND_LABELS,
+        schedule_fields=GoalForm.SCHEDULE_FIELDS,
     )
+
+
+def _apply_review(form: ImportPlanForm, plan: dict) -> tuple[dict, dict, bool]:
+    """The plan with the corrections typed on the preview, what they changed, and whether
+    every correction could be read (else the entries keep what was typed, with errors)."""
+    codes = {goal["code"] for goal in plan["goals"]}
+    corrections, ok = {}, True
+    for entry in form.goals:
+        review = entry.form
+        if review.code.data not in codes:
+            continue
+        if review.errors:
+            ok = False
+            continue
+        try:
+            goal_schedule = schedule.validate_schedule(review.schedule())
+        except schedule.ScheduleError as error:
+            review.fail_schedule(error)  # at the field, and in the summary above the form
+            form.form_errors.append(f"Meta {review.code.data}: {error.message}")
+            ok = False
+            continue
+        corrections[review.code.data] = {
+            "schedule": goal_schedule, "adherent": review.adherent.data
+        }
+    plan, changed = services.reviewed_plan(plan, corrections)
+    return plan, changed, ok
+
+
+def _load_review(form: ImportPlanForm, plan: dict) -> None:
+    """One correction entry per meta, holding the current reading."""
+    while form.goals.entries:
+        form.goals.pop_entry()
+    adherents = set(plan.get("adherent_goal_codes") or [])
+    for goal in plan["goals"]:
+        entry = form.goals.append_entry(
+            {"code": goal["code"], "adherent": goal["code"] in adherents}
+        )
+        entry.form.load_schedule(goal["schedule"])
+
+
+def _due_dates(form: ImportPlanForm, plan: dict) -> dict[str, list[date]]:
+    if form.start.data is None or form.start.errors:
+        return {}
+    years = form.years.data if form.years.data and not form.years.errors else 5
+    return {
+        goal["code"]: services.first_due_dates(
+            plan, goal["schedule"], start=form.start.data, years=years
+        )
+        for goal in plan["goals"]
+    }
 
 
 def _read_plan(form: ImportPlanForm) -> dict | None:
@@ -184,7 +252,7 @@ def _read_plan(form: ImportPlanForm) -> dict | None:
         return None
 
 
-def _imported(agreement: Agreement, created: bool) -> str:
+def _imported(agreement: Agreement, created: bool, changes) -> str:
     count = services.deliverable_count(agreement)
     if created:
         flash(
@@ -192,8 +260,13 @@ def _imported(agreement: Agreement, created: bool) -> str:
             f"{_deliverables(count)} criada(s).",
             "success",
         )
+    elif changes is not None and changes.any:
+        parts = [f"{len(changes.added)} meta(s) incluída(s)", f"{len(changes.changed)} alterada(s)",
+                 f"{len(changes.removed)} removida(s)"]
+        kept = f"; {len(changes.kept)} mantida(s) por já terem envios" if changes.kept else ""
+        flash(f"{agreement.title} atualizado pelo plano: {', '.join(parts)}{kept}.", "success")
     else:
-        flash(f"{agreement.title} já existia; nada foi duplicado.", "info")
+        flash(f"{agreement.title} já existia e o plano não mudou; nada foi duplicado.", "info")
     return url_for("plans.agreement", agreement_id=agreement.id)
 
 

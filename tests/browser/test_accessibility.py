@@ -315,3 +315,15 @@ def test_draft_with_an_invalid_period_focuses_the_field_and_describes_it(open_pa
     # the htmx post is answered 422 with the form and its errors, as designed
     page_log.http_errors[:] = [e for e in page_log.http_errors if e[0] != 422]
     page_log.assert_clean()
+
+
+def test_plan_import_preview_with_corrections_has_no_wcag_violations(role_pages):
+    """The preview holds a table per eixo, flagged rows and a correction per meta."""
+    plan = Path(__file__).resolve().parents[1] / "data" / "plans" / "02-estado-ceara.txt"
+    page = role_pages("seges_admin")
+    page.goto("/acordos/importar")
+    page.get_by_label("Arquivo do Plano de Trabalho").set_input_files(str(plan))
+    page.get_by_role("button", name="Pré-visualizar").click()
+    expect(page.locator("#corrigir-3-7")).to_have_attribute("open", "")
+    page.wait_for_load_state("load")
+    assert_no_violations(page)

@@ -2,6 +2,7 @@
 
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event as sa_event
@@ -613,9 +614,8 @@ def test_confirm_imports_once(client, users, login):
     assert again.status_code == 302
     assert db.session.scalar(db.select(db.func.count(Agreement.id))) == 1
     assert db.session.scalar(db.select(db.func.count(Deliverable.id))) == count
-    assert "já existia; nada foi duplicado" in client.get(again.headers["Location"]).get_data(
-        as_text=True
-    )
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "já existia e o plano não mudou; nada foi duplicado" in page
 
 
 def test_number_override_creates_another_agreement(client, users, login, act):
@@ -844,3 +844,125 @@ def test_a_fixed_date_the_engine_refuses_is_shown_at_its_field(client, users, lo
     body = response.get_data(as_text=True)
     assert "A data fixa deve estar no formato AAAA-MM-DD" in body and 'id="fixed_date-erro"' in body
     assert factories.labelled(body, "Prazo (texto do plano)") == "Até 31/03/1990"
+
+
+# Reviewing an import (issue 16, part 4) ----------------------------------------------------
+
+CEARA = Path(__file__).parents[1] / "data" / "plans" / "02-estado-ceara.txt"
+
+
+def _ceara_text() -> str:
+    return CEARA.read_text(encoding="utf-8")
+
+
+def _preview(client, **data):
+    return client.post("/acordos/importar", data={"text": _ceara_text(), "years": "5", **data})
+
+
+def test_preview_highlights_unsure_metas_with_their_correction_open(client, users, login):
+    login(users["seges_admin"])
+    response = _preview(client, start="2026-01-05")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    text = factories.page_text(body)
+    assert "1 meta precisa de revisão" in text
+    assert "Conforme cronograma a ser definido" in text and "ficou para definir manualmente" in text
+    root = factories.parse_html(body)
+    opened = [d.attrs["id"] for d in root.iter("details") if "open" in d.attrs]
+    assert opened == ["corrigir-3-7"]
+    # "Até 30 dias após a publicação do extrato": counted from the start given, 05/01/2026
+    assert factories.table_row(body, "Painel Gerencial do")["Primeiras datas"] == "04/02/2026"
+    assert db.session.scalar(db.select(Agreement)) is None  # nothing written by a preview
+
+
+def _form_of(markup: str) -> dict:
+    root = factories.parse_html(markup)
+    form = next(f for f in root.iter("form") if f.attrs.get("action", "").endswith("/importar"))
+    data: dict = {}
+    for control in form.iter("input", "select", "textarea"):
+        name = control.attrs.get("name")
+        if not name or control.attrs.get("type") in ("file", "submit"):
+            continue
+        if control.tag == "select":
+            options = list(control.iter("option"))
+            chosen = [o for o in options if "selected" in o.attrs] or options[:1]
+            data[name] = chosen[0].attrs.get("value", chosen[0].text)
+        elif control.attrs.get("type") == "checkbox":
+            if "checked" in control.attrs:
+                data[name] = control.attrs.get("value", "y")
+        elif control.tag == "textarea":
+            data[name] = "".join(c for c in control.children if isinstance(c, str)).lstrip("\n")
+        else:
+            data[name] = control.attrs.get("value", "")
+    return data
+
+
+def _entry(data: dict, code: str) -> str:
+    return next(k.removesuffix("-code") for k, v in data.items()
+                if k.endswith("-code") and v == code)
+
+
+def test_seges_corrects_an_unsure_meta_in_place_and_the_import_records_it(
+    client, users, login
+):
+    login(users["seges_admin"])
+    data = _form_of(_preview(client, start="2026-01-05").get_data(as_text=True))
+    prefix = _entry(data, "3.7")
+    data.update({f"{prefix}-kind": "annual", f"{prefix}-also_on": "request"})
+    corrected = client.post("/acordos/importar", data=data)
+    assert corrected.status_code == 200
+    text = factories.page_text(corrected.get_data(as_text=True))
+    assert "precisa de revisão" not in text and "Anual e sempre que solicitado" in text
+
+    data = {**_form_of(corrected.get_data(as_text=True)), "confirm": "1"}
+    response = client.post("/acordos/importar", data=data)
+    assert response.status_code == 302
+    agreement = db.session.scalar(db.select(Agreement))
+    goal = next(g for g in agreement.goals if g.code == "3.7")
+    assert goal.schedule == {"kind": "annual", "also_on": "request"}
+    assert goal.deadline_text == "Conforme cronograma a ser definido"  # the plan's words kept
+    event = db.session.scalar(
+        db.select(AuditEvent).where(AuditEvent.action == "agreement.imported"))
+    assert event.actor_id == users["seges_admin"].id
+    assert event.details["corrected"] == {"3.7": {"schedule": {"kind": "annual",
+                                                               "also_on": "request"}}}
+
+
+def test_a_bad_correction_is_422_keeps_what_was_typed_and_writes_nothing(client, users, login):
+    login(users["seges_admin"])
+    data = _form_of(_preview(client, start="2026-01-05").get_data(as_text=True))
+    prefix = _entry(data, "3.7")
+    data.update({f"{prefix}-kind": "once_after_start", f"{prefix}-days": "quinze", "confirm": "1"})
+    response = client.post("/acordos/importar", data=data)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "O número de dias deve ser um inteiro" in body and 'value="quinze"' in body
+    assert db.session.scalar(db.select(Agreement)) is None
+
+
+def test_reimporting_a_changed_plan_shows_and_applies_the_difference(client, users, login):
+    login(users["seges_admin"])
+    data = {"text": _ceara_text(), "start": "2026-01-05", "years": "5", "confirm": "1"}
+    assert client.post("/acordos/importar", data=data).status_code == 302
+    agreement = db.session.scalar(db.select(Agreement))
+    worked = next(g for g in agreement.goals if g.code == "1.2")
+    first = db.session.scalars(db.select(Deliverable).where(
+        Deliverable.goal_id == worked.id).order_by(Deliverable.due_on)).first()
+    factories.submitted(first, users["seges_admin"], "Enviado antes da revisão do plano.")
+    db.session.commit()
+
+    lines = _ceara_text().splitlines()
+    without = [line for line in lines if line.split("\t")[1:2] not in (["1.2"], ["1.3"])]
+    assert len(without) < len(lines), "the plan has rows 1.2 and 1.3"
+    changed = "\n".join(without)
+    preview = client.post("/acordos/importar", data={**data, "text": changed, "confirm": ""})
+    text = factories.page_text(preview.get_data(as_text=True))
+    assert "Este plano já foi importado" in text
+    assert "removidas, com as suas entregas ainda sem envio: 1.3" in text
+    assert "mantidas porque já têm envios: 1.2" in text
+
+    response = client.post("/acordos/importar", data={**data, "text": changed})
+    assert response.status_code == 302
+    codes = {g.code for g in db.session.get(Agreement, agreement.id).goals}
+    assert "1.2" in codes and "1.3" not in codes
+    assert db.session.get(Deliverable, first.id) is not None  # its submission's history stays
