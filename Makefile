@@ -1,6 +1,7 @@
 # Portal da Rede de Parcerias — developer tasks. Only Python 3.11 is needed to start.
 #
 #   make run          create .venv, migrate, load the demo if the database is empty, serve
+#                     (with the e-mail worker beside the server)
 #   make test         the full suite (SQLite; browser tests need /usr/bin/chromium)
 #   make test-pg      the full suite on PostgreSQL ($(PG_TEST_URI))
 #   make test-browser only tests/browser (Playwright + Debian's Chromium)
@@ -43,7 +44,9 @@ DEV_PUBLIC_URL := $${PORTAL_PUBLIC_URL:-http://$(HOST):$(PORT)}
 run: $(STAMP)
 	PORTAL_PUBLIC_URL="$(DEV_PUBLIC_URL)" $(BIN)/portal db upgrade
 	PORTAL_PUBLIC_URL="$(DEV_PUBLIC_URL)" $(BIN)/portal demo --password '$(DEMO_PASSWORD)' --if-empty
-	@echo "Portal em http://$(HOST):$(PORT)/ (Ctrl+C para parar)"
+	@echo "Portal em http://$(HOST):$(PORT)/ (Ctrl+C para parar); e-mails pelo portal worker"
+	PORTAL_PUBLIC_URL="$(DEV_PUBLIC_URL)" $(BIN)/portal worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/portal run --debug --host $(HOST) --port $(PORT)
 
 test: $(STAMP)

@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.institutions.views import bp as institutions_bp
     from portal.notifications import subscribers  # noqa: F401 - connects to the features' signals
     from portal.notifications.views import bp as notifications_bp
+    from portal.ops.views import bp as ops_bp
     from portal.panel.views import bp as panel_bp
     from portal.plans.views import bp as plans_bp
     from portal.privacy.views import bp as privacy_bp
@@ -81,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(reports_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(ops_bp)
 
     from portal.cli import register_commands
 

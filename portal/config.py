@@ -53,6 +53,14 @@ MAIL_USERNAME = None
 MAIL_PASSWORD = None
 MAIL_DEFAULT_SENDER = "Rede de Parcerias <nao-responda@rededeparcerias.gov.br>"
 MAIL_TIMEOUT = 10
+# E-mail leaves through the outbox: send_mail writes a row in the request's transaction and
+# `portal worker` sends it, retrying after MAIL_RETRY_MINUTES (the last value repeats) up to
+# MAIL_MAX_ATTEMPTS, then marks it failed (listed, with a resend, at /administracao/emails).
+# MAIL_DELIVERY = "immediate" hands messages to the backend right after the commit instead
+# (tests and demos without a worker: never in production, it puts SMTP inside the request).
+MAIL_DELIVERY = "outbox"
+MAIL_MAX_ATTEMPTS = 6
+MAIL_RETRY_MINUTES = (1, 5, 25, 60, 180)
 # The portal's public address: every link in an e-mail (reset, activation, notifications,
 # reminders) is built on it, never on a request's Host header. Required in production (the app
 # refuses to start without it outside debug/testing). Requests for any other host name are

@@ -102,6 +102,7 @@ def _test_config(uri: str, tmp_path) -> dict:
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "MAIL_BACKEND": "memory",
+        "MAIL_DELIVERY": "immediate",  # the outbox tests set "outbox" and run the worker
     }
 
 

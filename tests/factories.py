@@ -12,18 +12,23 @@ types every role sees); reading a page as a user does; counting SQL statements; 
 import html.parser
 import io
 import itertools
+import os
 import re
+import secrets
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
+import sqlalchemy as sa
 from flask import current_app, url_for
 from sqlalchemy import event as sa_event
+from sqlalchemy.pool import NullPool
 from werkzeug.datastructures import FileStorage
 
 from portal.agreements.models import Agreement, AgreementParty, Goal
 from portal.auth import tokens
 from portal.auth.models import User
 from portal.auth.passwords import hash_password
-from portal.core.models import utcnow
+from portal.core.models import OutboxMessage, utcnow
 from portal.courses import services as courses
 from portal.courses.models import Course, CourseClass
 from portal.deliverables import reviews
@@ -604,6 +609,8 @@ MATRIX = {
     "audit.events": ("GET", {}, "302 200 403 200 403"),
     "audit.events_csv": ("GET", {}, "302 200 403 200 403"),
     "privacy.personal_data": ("GET", {}, "302 200 200 200 200"),
+    "ops.outbox_page": ("GET", {}, "302 200 403 403 403"),
+    "ops.resend": ("POST", {"message_id": "outbox_message"}, "302 302 403 403 403"),
 }
 
 
@@ -670,6 +677,17 @@ def _network_objects(users) -> dict:
             "course_class": klass.id, **{k: v for k, v in network.items() if k != "act"}}
 
 
+def failed_email(recipient: str = "fora-do-ar@mg.test") -> OutboxMessage:
+    """An e-mail the worker gave up on (the server refused it every time)."""
+    message = OutboxMessage(recipient=recipient, subject="Lembrete de prazo · Rede de Parcerias",
+                            raw=f"To: {recipient}\nSubject: Lembrete\n\nTexto.\n",
+                            status=OutboxMessage.FAILED, attempts=6,
+                            last_error="ConnectionRefusedError: [Errno 111] Connection refused")
+    db.session.add(message)
+    db.session.commit()
+    return message
+
+
 def resolve(arguments: dict, users) -> dict:
     """The matrix's url arguments with each placeholder replaced by a real id (objects built
     on first use, reused after)."""
@@ -685,6 +703,8 @@ def resolve(arguments: dict, users) -> dict:
         objects.update(_mg_network(users))
     if {"event", "info_request", "course", "course_class"} & wanted:
         objects.update(_network_objects(users))
+    if "outbox_message" in wanted:
+        objects["outbox_message"] = failed_email().id
     return {key: objects.get(value, value) for key, value in arguments.items()}
 
 
@@ -906,6 +926,7 @@ ADMIN_ONLY_PAGES = [
     ("new-course-class", "/cursos/{course}/turmas/nova", 200),
     ("forum-post-history", "/forum/mensagens/{edited_post}/historico", 200),
     ("audit-trail", "/auditoria", 200),
+    ("email-outbox", "/administracao/emails", 200),
 ]
 
 ANONYMOUS_PAGES = [
@@ -1116,3 +1137,24 @@ def invoke(target_app, *args):
 def mailed_link(outbox, index: int = -1) -> str:
     """The path of the portal link in the ``index``-th message of the outbox."""
     return re.search(r"http://localhost(/\S+)", outbox[index].get_content()).group(1)
+
+
+@contextmanager
+def scratch_database_uri(tmp_path):
+    """A database of its own for a migration test: a SQLite file, or a new PostgreSQL
+    database beside PORTAL_TEST_DATABASE_URI (dropped afterwards)."""
+    base = os.environ.get("PORTAL_TEST_DATABASE_URI")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'migration.sqlite3'}"
+        return
+    url = sa.make_url(base)
+    name = f"{url.database}_migration_{os.getpid()}_{secrets.token_hex(3)}"
+    server = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with server.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()

@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "user.created": "Usuário criado",
     "user.invited": "Usuário convidado",
     "user.invited_existing": "Convite a e-mail já cadastrado (pessoa avisada)",
+    "outbox.resent": "E-mail reenviado",
     "user.updated": "Usuário alterado",
     "user.deactivated": "Usuário desativado",
     "user.reactivated": "Usuário reativado",
@@ -87,6 +88,7 @@ ACTION_LABELS = {
 
 OBJECT_TYPE_LABELS = {
     "User": "Usuário",
+    "OutboxMessage": "E-mail",
     "Institution": "Instituição",
     "Agreement": "Acordo",
     "Goal": "Meta",

@@ -289,6 +289,13 @@ def _see_events_and_courses(user, _obj) -> bool:
 
 # Audit trail (Auditoria) ------------------------------------------------------------
 
+@rule(Action.OUTBOX_VIEW)
+@rule(Action.OUTBOX_RESEND)
+def _manage_outbox(user, _obj) -> bool:
+    """The e-mail queue holds messages to anyone: SEGES admins only."""
+    return _is_admin(user)
+
+
 @rule(Action.AUDIT_VIEW)
 def _view_audit_trail(user, _obj) -> bool:
     """SEGES admins read the whole trail; a partner manager, its own institution's events."""

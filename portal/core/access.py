@@ -66,6 +66,8 @@ class Action(StrEnum):
     INSTITUTION_LIST = "institution.list"
     INSTITUTION_VIEW = "institution.view"
     NETWORK_PANEL = "network.panel"
+    OUTBOX_RESEND = "outbox.resend"
+    OUTBOX_VIEW = "outbox.view"
     NOTIFICATION_READ = "notification.read"
     REQUEST_MANAGE = "request.manage"
     REVIEW_DECIDE = "review.decide"

@@ -1,8 +1,8 @@
-"""Cross-cutting models: the append-only audit trail."""
+"""Cross-cutting models: the append-only audit trail and the e-mail outbox."""
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, event
+from sqlalchemy import JSON, ForeignKey, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.extensions import db
@@ -49,3 +49,29 @@ def _forbid_audit_changes(session: Session, _context, _instances) -> None:
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
             raise AuditTrailIsAppendOnly("Registros de auditoria não podem ser alterados.")
+
+
+class OutboxMessage(db.Model):
+    """An e-mail waiting to be sent, written in the transaction of the change that causes
+    it (a rollback drops it with the change); the worker sends it, retrying with backoff."""
+
+    __tablename__ = "outbox_messages"
+
+    QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    raw: Mapped[str] = mapped_column(Text)  # the whole message (RFC 5322), as it will go out
+    status: Mapped[str] = mapped_column(String(8), default=QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        db.DateTime(timezone=True), default=utcnow
+    )
+    claimed_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (db.Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
+

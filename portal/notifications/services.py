@@ -16,7 +16,7 @@ from werkzeug.routing import BuildError
 
 from portal.auth.models import User
 from portal.core import audit
-from portal.core.mail import build_message, send_after_commit
+from portal.core.mail import build_message, queue
 from portal.core.models import utcnow
 from portal.core.urls import external_url
 from portal.extensions import db
@@ -208,7 +208,7 @@ def _decide_deliveries(session) -> None:
             notification.emailed_at = now
             outgoing.append(_notification_mail(user, _item(notification), preferences_link))
     for message in outgoing:
-        send_after_commit(message, session)
+        queue(message, session)
 
 
 def _alive(notification: Notification, session) -> bool:
@@ -264,4 +264,4 @@ def queue_digest(user: User, notifications: list[Notification]) -> None:
         if len(items) == 1
         else f"Resumo diário: {len(items)} notificações · Rede de Parcerias"
     )
-    send_after_commit(build_message(user.email, subject, text, html))
+    queue(build_message(user.email, subject, text, html))

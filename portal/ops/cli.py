@@ -1,11 +1,15 @@
-"""Commands ``portal backup``, ``portal restore`` and ``portal storage check``."""
+"""Commands ``portal backup``, ``portal restore``, ``portal storage check`` and
+``portal worker``."""
 
+import signal
+import time
 from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from portal.core.mail import deliver_due
 from portal.ops.backup import OpsError, create_backup, restore_backup
 from portal.ops.storage_check import check_storage
 
@@ -84,7 +88,35 @@ def storage_check_command(repair_orphans):
         raise click.exceptions.Exit(1)
 
 
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Envia o que estiver pendente e termina.")
+@click.option("--interval", default=5.0, show_default=True,
+              help="Segundos entre as verificações da fila.")
+@with_appcontext
+def worker_command(once: bool, interval: float):
+    """Envia os e-mails da fila (tabela outbox_messages), com novas tentativas.
+
+    Sem --once, fica em execução até receber SIGTERM ou SIGINT (systemd, Ctrl+C) e termina
+    depois do e-mail em andamento.
+    """
+    stopping = []
+    if not once:
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, lambda *_: stopping.append(True))
+    while True:
+        report = deliver_due()
+        if report.sent or report.retried or report.failed or once:
+            click.echo(f"E-mails: {report.sent} enviado(s), {report.retried} a tentar de novo, "
+                       f"{report.failed} com falha definitiva.")
+        if once or stopping:
+            return
+        time.sleep(interval)
+        if stopping:
+            return
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(worker_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(storage_cli)

@@ -3,20 +3,16 @@ run (``reminder_runs``, migration 0014) and the next run covers every day since:
 job misses days, one run sends what fell due on them — once, worded as of the day it runs —
 and stays idempotent."""
 
-import os
-import secrets
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 import time_machine
 from flask_migrate import downgrade, upgrade
-from sqlalchemy.pool import NullPool
 
 from portal import create_app
 from portal.extensions import db
 from portal.notifications.models import Notification, ReminderLog, ReminderRun
-from tests.factories import deliverable_of
+from tests.factories import deliverable_of, scratch_database_uri
 
 
 def run_now(app) -> str:
@@ -94,28 +90,9 @@ def test_a_dry_run_lists_the_missed_days_but_records_nothing(app, act, users):
     assert db.session.scalar(db.select(sa.func.count()).select_from(ReminderRun)) == 1
 
 
-@contextmanager
-def _scratch_uri(tmp_path):
-    base = os.environ.get("PORTAL_TEST_DATABASE_URI")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'migration.sqlite3'}"
-        return
-    url = sa.make_url(base)
-    name = f"{url.database}_m0014_{os.getpid()}_{secrets.token_hex(3)}"
-    server = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with server.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
-
-
 def test_migration_0014_adds_and_removes_the_runs_table(app_config, tmp_path):
     """On SQLite, and on PostgreSQL with PORTAL_TEST_DATABASE_URI."""
-    with _scratch_uri(tmp_path) as uri:
+    with scratch_database_uri(tmp_path) as uri:
         other = create_app(app_config(uri, tmp_path))
         with other.app_context():
             try:

@@ -31,7 +31,7 @@ def test_gunicorn_config_is_valid():
 
 
 UNITS = ["portal.socket", "portal.service", "portal-reminders.service", "portal-reminders.timer",
-         "portal-backup.service", "portal-backup.timer"]
+         "portal-backup.service", "portal-backup.timer", "portal-worker.service"]
 
 
 def test_systemd_units_are_valid(tmp_path):
