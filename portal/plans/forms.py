@@ -189,7 +189,7 @@ class ScheduleFields:
                 value = value.strip()
                 if not value:
                     continue
-                if value.isdigit() and name in self._NUMBERS:
+                if value.isascii() and value.isdigit() and name in self._NUMBERS:
                     value = int(value)
             result[self._KEY_OF_FIELD.get(name, name)] = value
         return result

@@ -474,8 +474,13 @@ def _inform_adhesion_deliverables(parent: Agreement, adhesion: Agreement, signed
     of the next month (``monthly_after_event``, C.4: one deliverable a month, whatever the
     number of adhesions) or a task N days after each adhesion (``after_event``)."""
     for goal in parent.goals:
-        kind = goal.schedule.get("kind")
-        if kind == "monthly_after_event":
+        try:
+            trigger = schedule.event_trigger(goal.schedule or {})
+        except schedule.ScheduleError:
+            continue
+        if trigger != "adhesion":
+            continue
+        if goal.schedule.get("kind") == "monthly_after_event":
             generation.add_event_deliverable(
                 goal,
                 parent.partner_id,
@@ -483,7 +488,7 @@ def _inform_adhesion_deliverables(parent: Agreement, adhesion: Agreement, signed
                 event_date=signed_on.replace(day=1),
                 label=f"Adesões de {signed_on:%m/%Y}",
             )
-        elif kind == "after_event":
+        else:
             generation.add_event_deliverable(
                 goal,
                 parent.partner_id,

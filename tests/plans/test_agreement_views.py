@@ -819,6 +819,8 @@ def _form_as_sent(markup: str) -> dict:
     {"kind": "periodic", "months": 3, "days_after": 20, "also_on": "meeting"},
     {"kind": "once_after_start", "months": 6, "business_days": False, "from": "publication"},
     {"kind": "at_start", "from": "signature"},
+    {"kind": "monthly_after_event", "day": 10, "event": "adhesion"},
+    {"kind": "before_end", "days": 10, "business_days": True, "also_on": "course_schedule_change"},
 ])
 def test_every_schedule_kind_round_trips_through_the_goal_form(
     client, users, login, act, goal_schedule
@@ -966,3 +968,15 @@ def test_reimporting_a_changed_plan_shows_and_applies_the_difference(client, use
     codes = {g.code for g in db.session.get(Agreement, agreement.id).goals}
     assert "1.2" in codes and "1.3" not in codes
     assert db.session.get(Deliverable, first.id) is not None  # its submission's history stays
+
+
+def test_a_bad_annual_date_is_422_in_portuguese_and_keeps_the_input(client, users, login, act):
+    goal = _goal(act, "1.5")
+    login(users["seges_admin"])
+    response = client.post(f"/acordos/{act.id}/metas/{goal.id}/editar", data={
+        "description": goal.description, "deadline_text": "Todo 31 de fevereiro",
+        "responsible": "partner", "kind": "annual_date", "month": "2", "day": "²"})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "O dia deve ser um inteiro entre 1 e 28 para esse mês." in body
+    assert 'id="day-erro"' in body and 'value="²"' in body

@@ -502,3 +502,18 @@ def test_a_goal_due_days_after_each_adhesion_gets_a_deliverable_per_adhesion(act
         (act.partner_id, date(2026, 4, 19), "Adesão de Prefeitura X em 20/03/2026"),
         (act.partner_id, date(2026, 4, 24), "Adesão de Prefeitura Y em 25/03/2026"),
     ]
+
+
+def test_an_adhesion_deliverable_is_not_duplicated_when_informed_twice(act, users):
+    goal = next(g for g in act.goals if g.code == "1.6")
+    goal.schedule = {"kind": "after_event", "days": 5, "business_days": True,
+                     "event": "adhesion"}
+    db.session.flush()
+    adhesion = plans.register_adhesion(act, by=None, name="Prefeitura X",
+                                       cnpj="18.715.383/0001-40", sphere="municipal",
+                                       uf="MG", signed_on=date(2026, 3, 20))
+    plans._inform_adhesion_deliverables(act, adhesion, date(2026, 3, 20))
+    db.session.flush()
+    owed = db.session.scalars(db.select(Deliverable).where(
+        Deliverable.goal_id == goal.id, Deliverable.period_key.like("Eadesao-%"))).all()
+    assert [d.due_on for d in owed] == [date(2026, 3, 27)]  # 5 business days after Fri 20/03
