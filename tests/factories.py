@@ -779,6 +779,7 @@ def demo_states() -> dict[str, int | str]:
         db.select(Post).where(Post.author_id == member.id).order_by(Post.id).limit(1)
     )
     forum.edit_post(question, by=member, body=question.body + "\n\nAtualização: já enviamos.")
+    failed_email()  # the e-mail queue lists it, with its resend button
 
     # Links from e-mails: password reset for the member, activation for an invited user.
     invited = user("convidado@mg.exemplo.gov.br", "partner_member", mg)

@@ -1,6 +1,7 @@
 """Commands ``portal backup``, ``portal restore``, ``portal storage check`` and
 ``portal worker``."""
 
+import logging
 import signal
 import time
 from pathlib import Path
@@ -10,8 +11,11 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from portal.core.mail import deliver_due
+from portal.extensions import db
 from portal.ops.backup import OpsError, create_backup, restore_backup
 from portal.ops.storage_check import check_storage
+
+log = logging.getLogger("portal.worker")
 
 
 class _Refused(click.ClickException):
@@ -99,20 +103,39 @@ def worker_command(once: bool, interval: float):
     Sem --once, fica em execução até receber SIGTERM ou SIGINT (systemd, Ctrl+C) e termina
     depois do e-mail em andamento.
     """
-    stopping = []
+    stopping = []  # set by the signal handler: only a flag, nothing that takes a lock
     if not once:
         for number in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(number, lambda *_: stopping.append(True))
+            signal.signal(number, lambda signum, _frame: stopping.append(signum))
+        click.echo(f"Envio de e-mails em execução (verifica a fila a cada {interval:g} s).")
     while True:
-        report = deliver_due()
-        if report.sent or report.retried or report.failed or once:
+        try:
+            report = deliver_due()
+        except Exception:  # the database away for a moment: try again, never die of it
+            if once:
+                raise
+            log.exception("Falha ao ler a fila de e-mails; nova tentativa em %g s.", interval)
+            db.session.remove()
+            report = None
+        if report is not None and (report.sent or report.retried or report.failed or once):
             click.echo(f"E-mails: {report.sent} enviado(s), {report.retried} a tentar de novo, "
                        f"{report.failed} com falha definitiva.")
         if once or stopping:
-            return
-        time.sleep(interval)
+            break
+        if report is None or not report.more:
+            _sleep(interval, stopping)
         if stopping:
-            return
+            break
+    db.session.remove()
+    if not once:
+        click.echo("Envio de e-mails encerrado.")
+
+
+def _sleep(seconds: float, stopping: list) -> None:
+    """Wait up to ``seconds``, in short steps, so that a signal ends the wait at once."""
+    deadline = time.monotonic() + seconds
+    while not stopping and (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(left, 0.2))
 
 
 def register(app: Flask) -> None:
