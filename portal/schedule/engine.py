@@ -379,25 +379,22 @@ def _span(schedule: dict) -> dict[str, Any]:
     return {"days": days, "business_days": business_days}
 
 
-def _once_after_start(schedule: dict) -> dict[str, Any]:
-    origin = _choice_param(
+def _origin_param(schedule: dict) -> str | None:
+    return _choice_param(
         schedule,
         "from",
         ORIGINS,
         "O campo “from” deve ser “start” (início da vigência), “signature” (assinatura) "
         "ou “publication” (publicação do extrato).",
     )
-    return {**_span(schedule), "from": origin or "start"}
+
+
+def _once_after_start(schedule: dict) -> dict[str, Any]:
+    return {**_span(schedule), "from": _origin_param(schedule) or "start"}
 
 
 def _at_start(schedule: dict) -> dict[str, Any]:
-    origin = _choice_param(
-        schedule,
-        "from",
-        ORIGINS,
-        "O campo “from” deve ser “start” (início da vigência), “signature” (assinatura) "
-        "ou “publication” (publicação do extrato).",
-    )
+    origin = _origin_param(schedule)
     return {"from": origin} if origin not in (None, "start") else {}
 
 

@@ -5,8 +5,6 @@ of the current code have columns that revision 0012 does not), then upgraded to 
 SQLite by default; PostgreSQL too when PORTAL_TEST_DATABASE_URI is set.
 """
 
-import os
-import secrets
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
@@ -14,10 +12,10 @@ import holidays
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
-from sqlalchemy.pool import NullPool
 
 from portal import create_app
 from portal.extensions import db
+from tests.factories import scratch_database_uri
 
 TERM_START = date(2025, 10, 1)
 TERM_END = date(2030, 9, 30)
@@ -68,25 +66,6 @@ TERM_YEARS = [
 ]
 
 
-@contextmanager
-def _scratch_uri(tmp_path):
-    """A database of this test's own: a SQLite file, or a fresh PostgreSQL database created
-    next to PORTAL_TEST_DATABASE_URI's and dropped afterwards."""
-    base = os.environ.get("PORTAL_TEST_DATABASE_URI")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'migration.sqlite3'}"
-        return
-    url = sa.make_url(base)
-    name = f"{url.database}_m0013_{os.getpid()}_{secrets.token_hex(3)}"
-    server = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with server.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
 
 
 def _config(uri, tmp_path):
@@ -237,7 +216,7 @@ def _keys(goal_id, institution_id):
 @contextmanager
 def _old_database(tmp_path):
     """An app on a scratch database at revision 0012, filled; yields (app, ids)."""
-    with _scratch_uri(tmp_path) as uri:
+    with scratch_database_uri(tmp_path) as uri:
         app = create_app(_config(uri, tmp_path))
         with app.app_context():
             try:
