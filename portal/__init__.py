@@ -10,7 +10,7 @@ from flask.cli import FlaskGroup
 from portal import config as default_config
 from portal import models  # noqa: F401 - every table in the metadata (Alembic, tests)
 from portal.core import urls
-from portal.extensions import csrf, db, limiter, login_manager, migrate
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +29,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
+    babel.init_app(app, default_locale="pt_BR",
+                   default_timezone=app.config["DISPLAY_TIMEZONE"])
     limiter.init_app(app)
     login_manager.init_app(app)
 

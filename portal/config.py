@@ -19,6 +19,7 @@ SESSION_COOKIE_SECURE = None  # None → on, except in debug/testing (decided in
 SESSION_IDLE_MINUTES = 120
 PERMANENT_SESSION_LIFETIME = timedelta(minutes=SESSION_IDLE_MINUTES)
 SESSION_REFRESH_EACH_REQUEST = True
+SESSION_MAX_DAYS = 30  # however active, a session signs in again after this many days
 
 # CSRF (Flask-WTF): tokens live as long as the session.
 WTF_CSRF_TIME_LIMIT = None

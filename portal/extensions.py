@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and bound in the app factory."""
 
 from flask import request
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -39,4 +40,5 @@ db = PortalSQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+babel = Babel()  # pt_BR only: plurals (ngettext) and formats in templates and messages
 limiter = Limiter(key_func=_client_ip)

@@ -21,6 +21,8 @@ HTMX_VERSION="2.0.11"
 GOVBR_DS_VERSION="3.7.0"
 FONTAWESOME_VERSION="6.7.2"
 AXE_CORE_VERSION="4.14.1"
+PDFJS_VERSION="6.5.438"
+RALEWAY_VERSION="5.3.0"
 
 mode="write"
 case "${1:-}" in
@@ -81,11 +83,38 @@ put "$src" css/all.min.css "${fa_fonts[@]}" LICENSE.txt "$stage/static/vendor/fo
 src="$(fetch axe-core "$AXE_CORE_VERSION")"
 put "$src" axe.min.js LICENSE LICENSE-3RD-PARTY.txt "$stage/tests/browser/vendor/axe-core-$AXE_CORE_VERSION"
 
+# 5. PDF.js (the reviewer's PDF preview): the legacy build, which polyfills what Firefox ESR
+#    and older Chromium/Edge lack.
+src="$(fetch pdfjs-dist "$PDFJS_VERSION")"
+put "$src/legacy/build" pdf.min.mjs pdf.worker.min.mjs "$stage/static/vendor/pdfjs-dist-$PDFJS_VERSION"
+put "$src" LICENSE "$stage/static/vendor/pdfjs-dist-$PDFJS_VERSION"
+
+# 6. Raleway (the DS's fallback after Rawline): the latin woff2 files of the weights the DS
+#    uses, and one stylesheet of the package's @font-face rules with their woff2 source only.
+src="$(fetch @fontsource/raleway "$RALEWAY_VERSION")"
+raleway="$stage/static/vendor/raleway-$RALEWAY_VERSION"
+faces=(300-normal 400-normal 400-italic 500-normal 600-normal 700-normal)
+fonts=()
+for face in "${faces[@]}"; do fonts+=("files/raleway-latin-$face.woff2"); done
+put "$src" LICENSE "${fonts[@]}" "$raleway"
+{
+  echo "/* Raleway $RALEWAY_VERSION (@fontsource/raleway, SIL OFL 1.1: see LICENSE): the latin subset only, in the"
+  echo "   weights the gov.br Design System uses. Generated from the package's latin-<weight>[-italic].css"
+  echo "   files, keeping only the woff2 sources (static/vendor/README.md, \"Raleway\"). */"
+  for face in "${faces[@]}"; do
+    echo
+    sed -E "s/, url\([^)]*\.woff\) format\('woff'\)//" "$src/latin-${face%-normal}.css"
+    echo
+  done
+} > "$raleway/raleway.css"
+
 dirs=(
   "static/vendor/htmx-$HTMX_VERSION"
   "static/vendor/govbr-ds-core-$GOVBR_DS_VERSION"
   "static/vendor/fontawesome-free-$FONTAWESOME_VERSION"
   "tests/browser/vendor/axe-core-$AXE_CORE_VERSION"
+  "static/vendor/pdfjs-dist-$PDFJS_VERSION"
+  "static/vendor/raleway-$RALEWAY_VERSION"
 )
 
 if [[ "$mode" == "check" ]]; then
@@ -104,7 +133,8 @@ fi
 # Replace older vendored versions of the same packages.
 shopt -s nullglob
 for old in "$repo_root"/static/vendor/htmx-* "$repo_root"/static/vendor/govbr-ds-core-* \
-           "$repo_root"/static/vendor/fontawesome-free-* "$repo_root"/tests/browser/vendor/axe-core-*; do
+           "$repo_root"/static/vendor/fontawesome-free-* "$repo_root"/tests/browser/vendor/axe-core-* \
+           "$repo_root"/static/vendor/pdfjs-dist-* "$repo_root"/static/vendor/raleway-*; do
   rm -rf "$old"
 done
 for d in "${dirs[@]}"; do

@@ -468,7 +468,7 @@ def partner_network(users) -> dict:
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Routes that end the caller's own session (tests/security/test_sessions.py checks them).
-SESSION_ENDING = {"auth.logout"}
+SESSION_ENDING = {"auth.logout", "auth.logout_everywhere"}
 
 ROLES = ["anonymous", "seges_admin", "seges_reviewer", "partner_manager", "partner_member"]
 
@@ -479,6 +479,7 @@ MATRIX = {
     "deliverables.home": ("GET", {}, "302 200 200 200 200"),
     "deliverables.deliverable": ("GET", {"deliverable_id": "deliverable"}, "302 200 200 200 200"),
     "deliverables.save_draft": ("POST", {"deliverable_id": "deliverable"}, "302 403 403 302 302"),
+    "deliverables.autosave": ("POST", {"deliverable_id": "deliverable"}, "302 403 403 200 200"),
     "deliverables.upload": ("POST", {"deliverable_id": "deliverable"}, "302 403 403 302 302"),
     "deliverables.add_link": ("POST", {"deliverable_id": "deliverable"}, "302 403 403 422 422"),
     "deliverables.remove_evidence": (
@@ -512,6 +513,7 @@ MATRIX = {
     "auth.login": ("GET", {}, "200 302 302 302 302"),
     "auth.logout": ("POST", {}, "302 302 302 302 302"),
     "auth.account": ("GET", {}, "302 200 200 200 200"),
+    "auth.logout_everywhere": ("GET", {}, "302 200 200 200 200"),
     "auth.change_password": ("GET", {}, "302 200 200 200 200"),
     "auth.forgot_password": ("GET", {}, "200 200 200 200 200"),
     "auth.reset_password": ("GET", {"token": "invalido"}, "302 302 302 302 302"),
@@ -527,6 +529,8 @@ MATRIX = {
     "institutions.new_institution": ("GET", {}, "302 200 403 403 403"),
     "institutions.edit_institution": ("GET", {"institution_id": "mg"}, "302 200 403 403 403"),
     "agreements.agreements": ("GET", {}, "302 200 200 403 403"),
+    "agreements.axes": ("GET", {}, "302 200 403 403 403"),
+    "agreements.edit_axis": ("GET", {"axis_id": 3}, "302 200 403 403 403"),
     "plans.agreement": ("GET", {"agreement_id": "agreement"}, "302 200 200 200 200"),
     "plans.edit_agreement": ("GET", {"agreement_id": "agreement"}, "302 200 403 403 403"),
     "plans.edit_goal": (
@@ -566,6 +570,9 @@ MATRIX = {
         "POST", {"notification_id": "forum_notification"}, "302 403 403 403 302"
     ),
     "notifications.mark_all_read": ("POST", {}, "302 302 302 302 302"),
+    "notifications.open_notification": (
+        "POST", {"notification_id": "forum_notification"}, "302 403 403 403 303"
+    ),
     "notifications.bell": ("GET", {}, "302 302 302 302 302"),
     "notifications.preferences": ("GET", {}, "302 200 200 200 200"),
     "focal_points.my_focal_points": ("GET", {}, "302 302 302 302 302"),
@@ -858,6 +865,7 @@ PARTNER_PAGES = [
     ("course-catalog", "/cursos/catalogo", 200),
     ("account", "/conta", 200),
     ("change-password", "/conta/senha", 200),
+    ("logout-everywhere", "/conta/sair-de-todos", 200),
     ("not-found", "/nao-existe", 404),
 ]
 
@@ -886,6 +894,10 @@ SEGES_PAGES = [
     ("deliverable", "/entregas/{sent}", 200),
     ("panel", "/painel", 200),
     ("panel-matrix", "/painel?visao=matriz", 200),
+    ("panel-map-overdue", "/painel?medida=atrasadas&uf=MG", 200),
+    ("annual-reports", "/relatorio-anual", 200),
+    ("annual-report", "/relatorio-anual/2026", 200),
+    ("annual-report-partner", "/relatorio-anual/2026/instituicoes/{mg}", 200),
     ("agreements", "/acordos", 200),
     ("agreement", "/acordos/{agreement}", 200),
     ("institutions", "/instituicoes", 200),
@@ -913,6 +925,8 @@ ADMIN_ONLY_PAGES = [
     ("edit-agreement", "/acordos/{agreement}/editar", 200),
     ("new-adhesion", "/acordos/{agreement}/adesoes/nova", 200),
     ("edit-goal", "/acordos/{agreement}/metas/{goal}/editar", 200),
+    ("axes", "/acordos/eixos", 200),
+    ("edit-axis", "/acordos/eixos/3/editar", 200),
     ("new-institution", "/instituicoes/nova", 200),
     ("edit-institution", "/instituicoes/{mg}/editar", 200),
     ("edit-user", "/usuarios/{member_user}/editar", 200),

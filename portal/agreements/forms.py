@@ -1,9 +1,9 @@
-"""Agreement forms: the filters of the agreements list."""
+"""Agreement forms: the filters of the agreements list, and an eixo's name."""
 
 from wtforms import SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
-from portal.agreements.models import AGREEMENT_KINDS, AGREEMENT_STATUS
+from portal.agreements.models import AGREEMENT_KINDS, AGREEMENT_STATUS, AXIS_NAME_MAX
 from portal.core.forms import PortalForm, choices, strip
 from portal.institutions.models import ELOS, UFS
 
@@ -30,4 +30,18 @@ class FilterAgreementsForm(PortalForm):
     uf = SelectField("UF", choices=choices([("", "Todas"), *UFS.items()]), validators=[Optional()])
     status = SelectField(
         "Situação", choices=choices(AGREEMENT_STATUS_CHOICES), validators=[Optional()]
+    )
+
+
+class AxisForm(PortalForm):
+    name = StringField(
+        "Nome do eixo",
+        filters=[strip],
+        description="Como o portal chama o eixo em filtros, painéis e relatórios. O texto dos "
+        "Planos de Trabalho não muda.",
+        validators=[
+            DataRequired("Informe o nome do eixo."),
+            Length(max=AXIS_NAME_MAX,
+                   message=f"O nome pode ter no máximo {AXIS_NAME_MAX} caracteres."),
+        ],
     )

@@ -18,7 +18,10 @@ AGREEMENT_KINDS = {
 }
 ADHESION_KINDS = frozenset({"TA", "AA"})
 
+# The Rede's eixos as the portal first named them (migration 0017 put them in the ``axes``
+# table). SEGES renames them there: read names with ``agreements.services.axis_names()``.
 AXES = {1: "Melhoria da Gestão", 2: "Capacitação", 3: "Comunicação e Transparência"}
+AXIS_NAME_MAX = 120
 
 RESPONSIBLE = {"seges": "SEGES", "partner": "Partícipe", "both": "SEGES e partícipe"}
 
@@ -60,7 +63,9 @@ class Agreement(db.Model):
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
     partner: Mapped[Institution] = relationship(lazy="joined")
-    parent: Mapped["Agreement | None"] = relationship(remote_side=[id])
+    # Loaded with the agreements (one query per batch): an adhesion's title names its parent.
+    parent: Mapped["Agreement | None"] = relationship(remote_side=[id], lazy="selectin",
+                                                      join_depth=1)
     parties: Mapped[list["AgreementParty"]] = relationship(
         back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementParty.position"
     )
@@ -73,9 +78,29 @@ class Agreement(db.Model):
         return AGREEMENT_KINDS.get(self.kind, self.kind)
 
     @property
-    def title(self) -> str:
+    def own_title(self) -> str:
+        """The instrument alone: "ACT nº 160/2025", "Termo de Adesão nº 12/2026", or
+        "Termo de Adesão" for an adhesion with no number of its own (never "TA" or "—")."""
+        kind = self.kind_label if self.is_adhesion else self.kind
         number = f" nº {self.number}" if self.number else ""
-        return f"{self.kind}{number}"
+        return f"{kind}{number}"
+
+    @property
+    def title(self) -> str:
+        """How the portal names it: an adhesion with what it adheres to, "Termo de Adesão
+        nº 12/2026 (ao ACT nº 160/2025)" or "Termo de Adesão (ao ACT nº 160/2025)"."""
+        if self.is_adhesion and self.parent is not None:
+            return f"{self.own_title} (ao {self.parent.own_title})"
+        return self.own_title
+
+    @property
+    def full_title(self) -> str:
+        """Its page's heading: the kind written out, "Acordo de Cooperação Técnica
+        nº 160/2025"; an adhesion as :attr:`title`."""
+        if self.is_adhesion:
+            return self.title
+        number = f" nº {self.number}" if self.number else ""
+        return f"{self.kind_label}{number}"
 
     @property
     def is_adhesion(self) -> bool:
@@ -93,6 +118,25 @@ class Agreement(db.Model):
 
 
 AGREEMENT_STATUS = {"vigente": "Vigente", "a_iniciar": "A iniciar", "encerrado": "Encerrado"}
+
+
+class Axis(db.Model):
+    """An eixo of the Rede (1 Melhoria da Gestão, 2 Capacitação, 3 Comunicação e
+    Transparência): the portal's own name for it, which SEGES may edit. Plans name their
+    eixos as they like (and with typos); goals point at the number."""
+
+    __tablename__ = "axes"
+
+    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(AXIS_NAME_MAX))
+
+    @property
+    def id(self) -> int:
+        """The number, under the name the audit trail and the URLs use."""
+        return self.number
+
+    def __repr__(self) -> str:
+        return f"<Axis {self.number} {self.name}>"
 
 
 class AgreementParty(db.Model):

@@ -1,13 +1,13 @@
-"""Agreement pages: the filtered list and an adhesion's signed term (the agreement's own page
-is in ``portal.plans``)."""
+"""Agreement pages: the filtered list, an adhesion's signed term and the eixos' names (the
+agreement's own page is in ``portal.plans``)."""
 
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.agreements import services
-from portal.agreements.forms import FilterAgreementsForm
-from portal.agreements.models import AGREEMENT_STATUS, Agreement
+from portal.agreements.forms import AxisForm, FilterAgreementsForm
+from portal.agreements.models import AGREEMENT_STATUS, Agreement, Axis
 from portal.core import audit
 from portal.core.access import Action, authorise
 from portal.core.clock import local_today
@@ -16,6 +16,12 @@ from portal.core.storage import send_stored
 from portal.extensions import db
 
 bp = Blueprint("agreements", __name__)
+
+
+@bp.app_template_global()
+def axes_label(axes: list[int]) -> str:
+    """A goal's eixos with their names, for templates: ``axes_label(goal.axes)``."""
+    return services.axes_label(axes)
 
 
 @bp.get("/acordos")
@@ -59,3 +65,29 @@ def signed_document(agreement: Agreement):
         mimetype="application/pdf",
         audit_event=lambda: audit.record("agreement.document_downloaded", agreement,
                                          actor=current_user, institution_id=agreement.partner_id))
+
+
+# Eixos ---------------------------------------------------------------------------------------
+
+
+@bp.get("/acordos/eixos")
+@login_required
+@authorise(Action.AXIS_EDIT)
+def axes():
+    return render("agreements/axes.html", "agreements/_axes.html", axes=services.all_axes())
+
+
+@bp.route("/acordos/eixos/<int:axis_id>/editar", methods=["GET", "POST"])
+@login_required
+@authorise(Action.AXIS_EDIT, services.axis_for_edit, "axis_id")
+def edit_axis(axis: Axis):
+    form = AxisForm(obj=axis)
+    if form.validate_on_submit():
+        with form.refusals():
+            if services.rename_axis(axis, form.name.data, by=current_user):
+                flash(f"Eixo {axis.number} renomeado: “{axis.name}”.", "success")
+            else:
+                flash(f"O eixo {axis.number} já tinha esse nome: nada mudou.", "info")
+            return redirect(url_for("agreements.axes"))
+    return render("agreements/axis_form.html", "agreements/_axis_form.html", form.status,
+                  form=form, axis=axis)

@@ -5,6 +5,7 @@ from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from portal.audit.services import OBJECT_TYPE_LABELS, AuditFilters, action_label
 from portal.core.forms import BrDateField, IntegerField, PortalForm, choices, strip
+from portal.core.spreadsheets import applied_filters, filters_line
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # type=date sends ISO; typed text is dd/mm/aaaa
 
@@ -56,3 +57,9 @@ class AuditFilterForm(PortalForm):
             since=ok(self.de),
             until=ok(self.ate),
         )
+
+    def described(self) -> list[str]:
+        """What an export says of the page it lists: the filters applied (the order is
+        always the page's, newest first)."""
+        names = ("usuario", "instituicao", "acao", "objeto", "objeto_id", "de", "ate")
+        return [filters_line(applied_filters(self, names))]

@@ -9,7 +9,10 @@ from sqlalchemy.orm import aliased
 
 from portal.auth.models import User
 from portal.core.clock import start_of_local_day
+from portal.core.database import stream_rows
+from portal.core.formatting import format_datetime
 from portal.core.models import AuditEvent
+from portal.events.models import UNKNOWN_EVENT_KIND, event_kind
 from portal.extensions import db
 from portal.institutions.models import Institution
 
@@ -63,7 +66,7 @@ ACTION_LABELS = {
     "training.created": "Capacitação registrada",
     "training.deleted": "Capacitação excluída",
     "training.file_downloaded": "Lista de presença baixada",
-    "event.convened": "Reunião convocada",
+    "event.convened": UNKNOWN_EVENT_KIND.convened,  # each row names its kind: see below
     "event.confirmed": "Presença confirmada",
     "event.attendance_recorded": "Presença registrada",
     "request.sent": "Solicitação enviada",
@@ -84,6 +87,12 @@ ACTION_LABELS = {
     "forum.category_created": "Categoria do fórum criada",
     "forum.category_updated": "Categoria do fórum alterada",
     "annual_report.introduction_updated": "Introdução do relatório anual alterada",
+    "axis.renamed": "Eixo renomeado",
+}
+
+# Actions whose label depends on what was recorded with them (the event's details).
+DETAILED_ACTION_LABELS = {
+    "event.convened": lambda details: event_kind(details.get("kind")).convened,
 }
 
 OBJECT_TYPE_LABELS = {
@@ -99,6 +108,7 @@ OBJECT_TYPE_LABELS = {
     "Review": "Análise",
     "FocalPoint": "Servidor indicado",
     "TrainingRecord": "Capacitação",
+    "Axis": "Eixo",
     "Event": "Evento",
     "InfoRequest": "Solicitação",
     "Course": "Curso",
@@ -110,8 +120,11 @@ OBJECT_TYPE_LABELS = {
 }
 
 
-def action_label(action: str) -> str:
-    """The pt-BR label of an action, or its code when there is none."""
+def action_label(action: str, details: dict | None = None) -> str:
+    """The pt-BR label of an action, or its code when there is none; with the event's
+    ``details``, as that event reads ("Fórum regional convocado", not "Evento convocado")."""
+    if details and action in DETAILED_ACTION_LABELS:
+        return DETAILED_ACTION_LABELS[action](details)
     return ACTION_LABELS.get(action, action)
 
 
@@ -198,3 +211,33 @@ def details_json(details: dict | None) -> str:
     return json.dumps(
         details, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str
     )
+
+
+EXPORT_COLUMNS = [
+    "Data/hora",
+    "Ação",
+    "Usuário",
+    "Instituição",
+    "Objeto",
+    "Id",
+    "IP",
+    "Detalhes (JSON)",
+]
+
+
+def export_rows(filters: AuditFilters, *, institution_id: int | None = None):
+    """Every event the page lists with these filters (all its pages, in its order), as the
+    export's cells (:data:`EXPORT_COLUMNS`)."""
+    for event, name, acronym, ip in stream_rows(
+        events_query(filters, institution_id=institution_id)
+    ):
+        yield [
+            format_datetime(event.created_at),
+            action_label(event.action, event.details),
+            event.actor_email or "",
+            (f"{name} ({acronym})" if acronym else name) if name is not None else "",
+            OBJECT_TYPE_LABELS.get(event.object_type, event.object_type or ""),
+            event.object_id if event.object_id is not None else "",
+            ip or "",
+            details_json(event.details),
+        ]

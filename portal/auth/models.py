@@ -23,7 +23,9 @@ class User(UserMixin, db.Model):
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on logout, password change and deactivation: every older session cookie dies.
+    # Bumped by "Sair de todos os dispositivos", a password change, a change of role or
+    # institution, and deactivation: every older session cookie dies.
+    # ("Sair" ends one session only: see EndedSession.)
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     activated_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
@@ -60,3 +62,25 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class EndedSession(db.Model):
+    """A session ended by "Sair" in one browser. Session cookies are signed, not stored: a copy
+    of this browser's cookie (taken before it signed out) would still be valid, so the
+    session's random id is kept here and refused until the cookie could no longer be valid
+    anyway (its idle lifetime has passed; see ``auth.services.end_session``).
+
+    "Sair de todos os dispositivos", a password change and deactivation do not need rows:
+    they bump ``User.session_version``, which ends every cookie issued before.
+    """
+
+    __tablename__ = "ended_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the session's random id
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    ended_at: Mapped[datetime] = mapped_column(
+        db.DateTime(timezone=True), default=utcnow, index=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<EndedSession user:{self.user_id}>"

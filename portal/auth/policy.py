@@ -103,6 +103,7 @@ def _view_agreement(user, agreement) -> bool:
 
 @rule(Action.AGREEMENT_EDIT)
 @rule(Action.AGREEMENT_IMPORT)
+@rule(Action.AXIS_EDIT)
 @rule(Action.GOAL_EDIT)
 def _manage_agreements(user, _obj) -> bool:
     return _is_admin(user)

@@ -4,8 +4,8 @@ from flask import current_app, session, url_for
 from flask_login import login_user, logout_user
 from sqlalchemy import func, or_
 
-from portal.auth import tokens
-from portal.auth.models import User
+from portal.auth import sessions, tokens
+from portal.auth.models import EndedSession, User
 from portal.auth.passwords import hash_password, password_problem, verify_password
 from portal.auth.roles import Role
 from portal.core import audit
@@ -58,23 +58,53 @@ def bump_session_version(user: User) -> None:
     user.session_version = (user.session_version or 1) + 1
 
 
-def start_session(user: User) -> None:
-    """A fresh session (new CSRF token, nothing carried over) for ``user``."""
+def _sign_in(user: User) -> None:
+    """A fresh session for ``user`` in this browser: nothing carried over (new CSRF token),
+    a new random session id."""
     session.clear()
     login_user(user)
     session.permanent = True
+    sessions.new_session_id()
+
+
+def _sign_out() -> None:
+    logout_user()
+    session.clear()
+
+
+def start_session(user: User) -> None:
+    _sign_in(user)
     user.last_login_at = utcnow()
     audit.record("auth.login", user, actor=user)
     db.session.flush()
 
 
 def end_session(user: User) -> None:
-    """Log out here and everywhere: bumping the version invalidates every cookie."""
-    bump_session_version(user)
+    """"Sair": end this browser's session only; the user's other sessions stay open.
+
+    The session's id is recorded as ended, so a copy of this cookie (taken before) is refused
+    too. Ids older than the longest a session may live are of no use any more: dropped here.
+    """
+    session_id = sessions.current_session_id()
+    if session_id is not None and db.session.get(EndedSession, session_id) is None:
+        db.session.add(EndedSession(id=session_id, user_id=user.id))
+    db.session.execute(
+        db.delete(EndedSession).where(EndedSession.ended_at < utcnow() - sessions.max_age())
+    )
     audit.record("auth.logout", user, actor=user)
     db.session.flush()
-    logout_user()
-    session.clear()
+    _sign_out()
+
+
+def end_all_sessions(user: User) -> None:
+    """"Sair de todos os dispositivos": end every session of ``user``, this one included (as a
+    password change does for the others). Bumping the version invalidates every cookie."""
+    bump_session_version(user)
+    # Their ids are refused by the version now: the user's ended ids are not needed.
+    db.session.execute(db.delete(EndedSession).where(EndedSession.user_id == user.id))
+    audit.record("auth.logout_everywhere", user, actor=user)
+    db.session.flush()
+    _sign_out()
 
 
 def _set_password(user: User, new_password: str) -> None:
@@ -92,9 +122,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     audit.record("auth.password_changed", user, actor=user)
     db.session.flush()
     # Other sessions die with the old version; this one continues under the new one.
-    session.clear()
-    login_user(user)
-    session.permanent = True
+    _sign_in(user)
 
 
 def request_password_reset(email: str) -> None:

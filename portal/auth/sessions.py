@@ -1,11 +1,33 @@
-"""Session handling: user loading with a per-user session version, idle timeout."""
+"""Session handling: user loading with a per-user session version and a per-session id,
+idle timeout and a maximum age.
 
-from flask import Flask, flash, session
+A session cookie is signed, not stored, so ending a session needs something on the server:
+
+- ``User.session_version`` (in the login id, ``"<user id>:<version>"``) ends every session
+  of the user at once: "Sair de todos os dispositivos", a password change, deactivation.
+- ``session[SESSION_ID]``, a random id given at sign-in, ends one: "Sair" records it as an
+  :class:`~portal.auth.models.EndedSession`, so a copy of that browser's cookie is refused
+  while the other browsers stay signed in.
+- ``session[SESSION_STARTED]`` (sign-in time) bounds a session's life: after
+  ``SESSION_MAX_DAYS`` even an active session signs in again, which is also how long the
+  ended ids need to be kept.
+"""
+
+import secrets
+import time
+from datetime import timedelta
+
+from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
 
-from portal.auth.models import User
+from portal.auth.models import EndedSession, User
 from portal.core.htmx import is_htmx
 from portal.extensions import db, login_manager
+
+SESSION_ID = "sid"
+SESSION_STARTED = "since"
+# What Flask-Login keeps in the session for a signed-in user, plus ours.
+_LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember", SESSION_ID, SESSION_STARTED)
 
 
 def init_app(app: Flask) -> None:
@@ -22,14 +44,52 @@ def init_app(app: Flask) -> None:
             session.permanent = True
 
 
+def max_age() -> timedelta:
+    """How long a session may live, however active (``SESSION_MAX_DAYS``)."""
+    return timedelta(days=current_app.config["SESSION_MAX_DAYS"])
+
+
+def new_session_id() -> None:
+    """Give the session just signed in its random id and start time (called by the
+    services that sign in, after ``login_user``)."""
+    session[SESSION_ID] = secrets.token_urlsafe(32)
+    session[SESSION_STARTED] = int(time.time())
+
+
+def current_session_id() -> str | None:
+    value = session.get(SESSION_ID)
+    return value if isinstance(value, str) and value else None
+
+
+def _too_old() -> bool:
+    started = session.get(SESSION_STARTED)
+    if not isinstance(started, int):
+        return True
+    return time.time() - started > max_age().total_seconds()
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
+    user = _load(user_id)
+    if user is None:
+        # A dead login (session ended, other version, account gone): forget it, so the
+        # cookie this response refreshes no longer carries it.
+        for key in _LOGIN_KEYS:
+            session.pop(key, None)
+    return user
+
+
+def _load(user_id: str) -> User | None:
     try:
         raw_id, raw_version = user_id.split(":", 1)
-        user = db.session.get(User, int(raw_id))
-        version = int(raw_version)
-    except (ValueError, TypeError):
+        key, version = int(raw_id), int(raw_version)
+    except (ValueError, TypeError, AttributeError):
         return None
+    session_id = current_session_id()
+    if session_id is None or _too_old():
+        return None
+    ended = db.select(EndedSession.id).where(EndedSession.id == session_id).exists()
+    user = db.session.scalar(db.select(User).where(User.id == key, ~ended))
     if user is None or not user.active or user.session_version != version:
         return None
     return user
@@ -37,9 +97,6 @@ def load_user(user_id: str):
 
 @login_manager.unauthorized_handler
 def _unauthorized():
-    from flask import redirect, request, url_for
-
-
     flash(login_manager.login_message, "info")
     target = url_for(
         "auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None

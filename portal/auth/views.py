@@ -69,8 +69,36 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """"Sair": this browser only; the header's form posts here."""
     services.end_session(current_user._get_current_object())
-    flash("Você saiu do portal.", "info")
+    flash(
+        "Você saiu do portal. Só este navegador foi desconectado: se você entrou em outros "
+        "dispositivos, eles continuam conectados (para encerrá-los, use “Sair de todos os "
+        "dispositivos” em Minha conta).",
+        "info",
+    )
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/conta/sair-de-todos", methods=["GET", "POST"])
+@login_required
+def logout_everywhere():
+    """"Sair de todos os dispositivos". The account page's form asks first (``hx-confirm``);
+    without JavaScript, or opened by its address, this page asks. Only a post that was
+    confirmed (htmx after its question, or this page's button) signs out."""
+    # CSRF is checked for every post before any view runs.
+    htmx = request.headers.get("HX-Request") == "true"
+    if request.method == "GET" or not (htmx or request.form.get("confirmar") == "sim"):
+        return render("auth/logout_everywhere.html", "auth/_logout_everywhere.html")
+    services.end_all_sessions(current_user._get_current_object())
+    flash(
+        "Você saiu do portal em todos os dispositivos: as sessões abertas com sua conta em "
+        "outros navegadores e computadores foram encerradas, e esta também. "
+        "Entre novamente para continuar.",
+        "success",
+    )
+    if htmx:  # boosted too: load the login page afresh, not swapped into this one
+        return "", 200, {"HX-Redirect": url_for("auth.login")}
     return redirect(url_for("auth.login"))
 
 

@@ -34,6 +34,7 @@ class Action(StrEnum):
     ANNUAL_REPORT_VIEW = "annual_report.view"
     AUDIT_VIEW = "audit.view"
     AUDIT_VIEW_ALL = "audit.view_all"
+    AXIS_EDIT = "axis.edit"
     COURSE_MANAGE = "course.manage"
     COURSE_VIEW = "course.view"
     DEADLINE_SETTINGS_EDIT = "deadline_settings.edit"

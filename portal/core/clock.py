@@ -15,11 +15,14 @@ def local_today() -> date:
     return datetime.now(zone()).date()
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored instant, timezone-aware (SQLite gives it back naive; it is UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
 def local_date(moment: datetime) -> date:
-    """The users' calendar day of a stored instant (naive values are UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(zone()).date()
+    """The users' calendar day of a stored instant."""
+    return as_utc(moment).astimezone(zone()).date()
 
 
 def start_of_local_day(day: date) -> datetime:

@@ -8,13 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from babel import dates, numbers, units
 
-from portal.core.clock import zone
+from portal.core.clock import as_utc, zone
 
 LOCALE = "pt_BR"
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value  # stored in UTC
 
 
 def format_date(value: date | datetime | None) -> str:
@@ -22,7 +18,7 @@ def format_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return dates.format_datetime(_aware(value), "dd/MM/yyyy", tzinfo=zone(), locale=LOCALE)
+        return dates.format_datetime(as_utc(value), "dd/MM/yyyy", tzinfo=zone(), locale=LOCALE)
     return dates.format_date(value, "dd/MM/yyyy", locale=LOCALE)
 
 
@@ -31,20 +27,20 @@ def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return dates.format_datetime(
-        _aware(value), "dd/MM/yyyy HH:mm", tzinfo=zone(), locale=LOCALE
+        as_utc(value), "dd/MM/yyyy HH:mm", tzinfo=zone(), locale=LOCALE
     )
 
 
 def format_time(value: datetime) -> str:
     """HH:MM in the users' timezone."""
-    return dates.format_time(_aware(value), "HH:mm", tzinfo=zone(), locale=LOCALE)
+    return dates.format_time(as_utc(value), "HH:mm", tzinfo=zone(), locale=LOCALE)
 
 
 def format_relative(value: datetime | None, now: datetime | None = None) -> str:
     """How long ago, as in "há 5 minutos" (rounded, like people say it)."""
     if value is None:
         return ""
-    age = (now or datetime.now(UTC)) - _aware(value)
+    age = (now or datetime.now(UTC)) - as_utc(value)
     if age < timedelta(minutes=1):
         return "agora mesmo"
     return dates.format_timedelta(-age, add_direction=True, locale=LOCALE)

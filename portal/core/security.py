@@ -15,7 +15,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "base-uri 'self'",
         "frame-ancestors 'none'",
         "form-action 'self'",
-        "frame-src 'self'",
+        "frame-src 'none'",
     ]
 )
 

@@ -314,9 +314,8 @@ def max_upload_bytes() -> int:
 
 
 ATTACHMENT_CSP = "default-src 'none'; sandbox"
-PREVIEW_CSP = (
-    "default-src 'none'; img-src 'self'; frame-ancestors 'self'; sandbox allow-same-origin"
-)
+# A preview is read by the page itself (an <img>, or PDF.js fetching the bytes), never framed.
+PREVIEW_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 def send_stored(stored_name: str, *, name: str, mimetype: str, audit_event, preview=False):
@@ -324,8 +323,9 @@ def send_stored(stored_name: str, *, name: str, mimetype: str, audit_event, prev
 
     ``audit_event`` writes the AuditEvent (the request commits it); it is called only once
     the file is open, so a missing file is a clear 404, not a recorded download. By default the
-    file is an attachment under ``default-src 'none'; sandbox``; ``preview`` serves it inline for a
-    same-origin sandboxed frame (PDF and images only — the caller checks the type).
+    file is an attachment under ``default-src 'none'; sandbox``; ``preview`` serves it inline for
+    the page's own <img> or PDF.js, still sandboxed and never framed (PDF and images only — the
+    caller checks the type).
     """
     try:
         handle = storage().open(stored_name)
@@ -336,7 +336,5 @@ def send_stored(stored_name: str, *, name: str, mimetype: str, audit_event, prev
     response = send_file(handle, mimetype=mimetype, as_attachment=not preview,
                          download_name=download_name(name, mimetype), max_age=0, etag=False)
     response.headers["Content-Security-Policy"] = PREVIEW_CSP if preview else ATTACHMENT_CSP
-    if preview:
-        response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -33,7 +33,8 @@ def url_with(**changes) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         date=formatting.format_date, datetime=formatting.format_datetime,
-        relative=formatting.format_relative, number=formatting.format_number,
+        relative=formatting.format_relative, time=formatting.format_time,
+        number=formatting.format_number,
         percent=formatting.format_percent,
         filesize=formatting.format_file_size, cpf=mask_cpf, markdown=render_markdown,
         cnpj=format_cnpj,

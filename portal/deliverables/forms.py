@@ -11,7 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from portal.agreements.models import AXES
+from portal.agreements.services import axis_filter_choices
 from portal.core.forms import BrDateField, IntegerField, PortalForm, choices, strip
 from portal.deliverables.lifecycle import GROUP_LABELS
 from portal.deliverables.models import DELIVERABLE_STATUS, REASONS
@@ -60,7 +60,7 @@ class FilterForm(PortalForm):
     )
     eixo = SelectField(
         "Eixo",
-        choices=choices([("", "Todos"), *((str(k), f"{k} — {v}") for k, v in AXES.items())]),
+        choices=axis_filter_choices,  # read when each form is built: SEGES renames eixos
         validators=[Optional()],
     )
     situacao = SelectField(
@@ -114,7 +114,7 @@ class QueueFilterForm(PortalForm):
     uf = SelectField("UF", choices=choices([("", "Todas"), *UFS.items()]), validators=[Optional()])
     eixo = SelectField(
         "Eixo",
-        choices=choices([("", "Todos"), *((str(k), f"{k} — {v}") for k, v in AXES.items())]),
+        choices=axis_filter_choices,  # read when each form is built: SEGES renames eixos
         validators=[Optional()],
     )
     codigo = StringField("Meta (código)", filters=[strip], validators=[Optional(), Length(max=10)])

@@ -16,7 +16,8 @@ from portal.extensions import db
 
 bp.add_app_template_global(reviews.waiting_days)
 
-PREVIEWABLE = frozenset({"application/pdf", "image/png", "image/jpeg"})
+PDF = "application/pdf"
+PREVIEWABLE = frozenset({PDF, "image/png", "image/jpeg"})
 
 
 @bp.get("/analise")
@@ -51,6 +52,8 @@ def _analysis(
     waive_form: WaiveForm | None = None,
     status: int = 200,
 ):
+    """The submission under review first (report, evidence with previews, what changed since
+    the return), the decision after it, then the earlier versions."""
     versions = services.versions(deliverable)
     current = next((v for v in versions if v.status == "submitted"), None)
     if form is None and current is not None:
@@ -60,8 +63,8 @@ def _analysis(
         "deliverables/_analysis.html",
         status,
         deliverable=deliverable,
-        versions=versions,
         current=current,
+        history=[v for v in versions if v is not current],
         form=form,
         waive_form=waive_form or WaiveForm(),
         changes=reviews.changes_since_return(current) if current else None,
@@ -82,7 +85,14 @@ def analysis(deliverable: Deliverable):
 @authorise(Action.REVIEW_DECIDE, Deliverable, "deliverable_id")
 def decide(deliverable: Deliverable):
     form = DecisionForm()
-    if not form.validate():
+    form.validate()
+    # Every problem at once: the form's own checks and the rules of a decision.
+    for name, message in reviews.decision_problems(
+        form.decision.data, form.reason_code.data, form.comment.data
+    ).items():
+        if not form[name].errors:
+            form.fail(message, name)
+    if form.has_errors:
         return _analysis(deliverable, form=form, status=422)
     submission = db.session.get(Submission, int(form.submission_id.data))
     if submission is None or submission.deliverable_id != deliverable.id:
@@ -134,7 +144,8 @@ def undo_waiver(deliverable: Deliverable):
 @bp.get("/evidencias/<int:evidence_id>/visualizar")
 @login_required
 def preview(evidence_id: int):
-    """PDF and images shown inside a sandboxed frame; anything else only downloads."""
+    """A PDF's bytes for the page's viewer (PDF.js draws it on a canvas) and images for an
+    <img>, inline under a sandboxing CSP; anything else only downloads."""
     evidence = db.get_or_404(Evidence, evidence_id)
     if evidence.kind != "file" or evidence.content_type not in PREVIEWABLE:
         abort(404)

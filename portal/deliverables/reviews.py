@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import String, cast, func, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.agreements.models import Goal
 from portal.auth.models import User
@@ -48,16 +48,18 @@ def queue_query(
     waiting_days: int | None = None,
     today: date,
 ):
-    """Submitted versions waiting for a decision, oldest first."""
+    """Submitted versions waiting for a decision, oldest first, each with its deliverable's
+    goal, agreement (a partner may owe the same goal under several) and institution."""
     deliverable = contains_eager(Submission.deliverable)
     query = (
         db.select(Submission)
         .join(Submission.deliverable)
         .join(Deliverable.goal)
+        .join(Goal.agreement)
         .join(Deliverable.institution)
         .where(Submission.status == "submitted", Deliverable.status == "submitted")
         .options(
-            deliverable.contains_eager(Deliverable.goal),
+            deliverable.contains_eager(Deliverable.goal).contains_eager(Goal.agreement),
             deliverable.contains_eager(Deliverable.institution),
         )
         .order_by(Submission.submitted_at, Submission.id)
@@ -103,7 +105,51 @@ def waiting_count() -> int:
     )
 
 
+@dataclass(frozen=True)
+class QueuePreview:
+    """The head of the review queue, for SEGES's home: how many wait, and the oldest."""
+
+    count: int
+    oldest: list[Submission]
+
+    @property
+    def more(self) -> int:
+        """How many wait beyond the ones shown."""
+        return max(0, self.count - len(self.oldest))
+
+
+def queue_preview(today: date, limit: int = 10) -> QueuePreview:
+    oldest = list(db.session.scalars(queue_query(today=today).limit(limit)))
+    return QueuePreview(count=waiting_count(), oldest=oldest)
+
+
+def naming_agreements(query):
+    """A list of deliverables that names each one's agreement: SEGES owes the same goal under
+    every agreement, so its rows differ by agreement only (loaded in the same query)."""
+    return query.options(joinedload(Deliverable.goal).joinedload(Goal.agreement))
+
+
 # Deciding -----------------------------------------------------------------------
+
+
+def decision_problems(
+    decision: str | None, reason_code: str | None, comment: str | None
+) -> dict[str, str]:
+    """Everything wrong with a decision as typed, field by field (all of them at once, so
+    the reviewer fixes the form in one go): a return needs a reason and a comment."""
+    problems: dict[str, str] = {}
+    if decision not in DECISIONS:
+        problems["decision"] = "Escolha aprovar ou devolver."
+    if decision == "returned":
+        if reason_code not in REASONS:
+            problems["reason_code"] = "Escolha o motivo da devolução."
+        if not (comment or "").strip():
+            problems["comment"] = (
+                "Explique ao parceiro o que corrigir: o comentário é obrigatório ao devolver."
+            )
+    elif reason_code and reason_code not in REASONS:
+        problems["reason_code"] = "Motivo inválido."
+    return problems
 
 
 def decide(
@@ -120,18 +166,10 @@ def decide(
         raise DomainError(
             "Quem enviou a entrega não pode analisá-la: peça a outra pessoa da SEGES."
         )
-    if decision not in DECISIONS:
-        raise DomainError("Escolha aprovar ou devolver.", field="decision")
-    if decision == "returned":
-        if reason_code not in REASONS:
-            raise DomainError("Escolha o motivo da devolução.", field="reason_code")
-        if not comment:
-            raise DomainError(
-                "Explique ao parceiro o que corrigir: o comentário é obrigatório ao devolver.",
-                field="comment",
-            )
-    elif reason_code and reason_code not in REASONS:
-        raise DomainError("Motivo inválido.", field="reason_code")
+    problems = decision_problems(decision, reason_code, comment)
+    if problems:  # the view shows them all; a caller that skipped it gets the first
+        field_name, message = next(iter(problems.items()))
+        raise DomainError(message, field=field_name)
 
     claimed = db.session.execute(
         update(Submission)

@@ -3,15 +3,16 @@ goal's next deadline and latest report on an agreement's page)."""
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import case, func
 from werkzeug.datastructures import FileStorage
 
-from portal.agreements.models import AXES, Agreement, Goal
+from portal.agreements.models import Agreement, Goal
+from portal.agreements.services import axis_names
 from portal.core import audit
-from portal.core.clock import local_date
+from portal.core.clock import as_utc, local_date
 from portal.core.database import insert_once
 from portal.core.exceptions import Conflict, DomainError
 from portal.core.models import AuditEvent, utcnow
@@ -107,9 +108,11 @@ def group_counts(base_query, today: date) -> dict[str, int]:
     return {key.value: rows.get(key.value, 0) for key in lifecycle.Group}
 
 
-# Eixos as the plan groups its metas: 1, 2, 3 and "eixos combinados" (C.1…), each goal once.
-AXIS_GROUPS = {**{str(axis): f"Eixo {axis} — {label}" for axis, label in AXES.items()},
-               "combinados": "Eixos combinados"}
+# Eixos as the plan groups its metas: 1, 2, 3 and "eixos combinados" (C.1…), each goal once;
+# named as SEGES names the eixos.
+def axis_groups() -> dict[str, str]:
+    return {**{str(axis): f"Eixo {axis} — {name}" for axis, name in axis_names().items()},
+            "combinados": "Eixos combinados"}
 
 
 def axis_group(axes: list[int]) -> str:
@@ -152,7 +155,7 @@ def progress_by_axis(institution_id: int, today: date) -> list[AxisProgress]:
         for index, value in enumerate(values):
             total[index] += value
     return [AxisProgress(key, label, lifecycle.Counts(*totals[key]))
-            for key, label in AXIS_GROUPS.items() if key != "combinados" or key in totals]
+            for key, label in axis_groups().items() if key != "combinados" or key in totals]
 
 
 def counts_for(institution_id: int, today: date) -> lifecycle.Counts:
@@ -412,17 +415,51 @@ def start_new_version(previous: Submission) -> Submission:
     return draft
 
 
+# Automatic saves while someone types leave one audit row per this much continuous editing.
+AUTOSAVE_AUDIT_EVERY = timedelta(minutes=10)
+
+
 def save_draft(
-    deliverable: Deliverable, *, by, report: str, covers_from: date | None, covers_to: date | None
+    deliverable: Deliverable,
+    *,
+    by,
+    report: str,
+    covers_from: date | None,
+    covers_to: date | None,
+    automatic: bool = False,
 ) -> Submission:
+    """Save the draft's text and period. An unchanged draft records nothing; an automatic
+    save (the page saving while the person types) records one audit row per
+    ``AUTOSAVE_AUDIT_EVERY`` of that person's editing."""
     if covers_from and covers_to and covers_from > covers_to:
         raise DomainError("O início do período deve ser anterior ao fim.", field="covers_to")
     draft = open_draft(deliverable, by=by)
-    draft.report = report or ""
-    draft.covers_from, draft.covers_to = covers_from, covers_to
-    audit.record("deliverable.draft_saved", deliverable, actor=by, version=draft.version)
+    values = (report or "", covers_from, covers_to)
+    if values == (draft.report, draft.covers_from, draft.covers_to):
+        return draft
+    draft.report, draft.covers_from, draft.covers_to = values
+    if not (automatic and _saved_recently(deliverable, by)):
+        audit.record(
+            "deliverable.draft_saved", deliverable, actor=by, version=draft.version,
+            **({"automatic": True} if automatic else {}),
+        )
     db.session.flush()
     return draft
+
+
+def _saved_recently(deliverable: Deliverable, by) -> bool:
+    last = db.session.scalar(
+        db.select(AuditEvent)
+        .where(AuditEvent.object_type == "Deliverable", AuditEvent.object_id == deliverable.id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(1)
+    )
+    return (
+        last is not None
+        and last.action == "deliverable.draft_saved"
+        and last.actor_id == by.id
+        and utcnow() - as_utc(last.created_at) < AUTOSAVE_AUDIT_EVERY
+    )
 
 
 def add_files(deliverable: Deliverable, files: list[FileStorage], *, by) -> list[Evidence]:

@@ -11,7 +11,7 @@ from portal.core.clock import local_today
 from portal.core.database import refusal
 from portal.core.htmx import is_htmx, render, toast
 from portal.core.storage import send_stored
-from portal.deliverables import lifecycle, services
+from portal.deliverables import lifecycle, reviews, services
 from portal.deliverables.forms import DraftForm, FilterForm, LinkForm
 from portal.deliverables.models import MAX_FILES_PER_VERSION, Deliverable, Evidence
 from portal.deliverables.signals import deliverable_sections, home_sections, sections
@@ -34,7 +34,10 @@ def _home_institution_id() -> int:
 @bp.get("/")
 @login_required
 def home():
+    """A partner's deliverables; SEGES's home leads with the review queue (how many wait and
+    the oldest), then SEGES's own deliverables, each naming its agreement."""
     institution_id = _home_institution_id()
+    reviewer = can(current_user, Action.REVIEW_QUEUE)
     filters = FilterForm(request.args, years=services.years_of(institution_id))
     filters.validate()
     base = services.deliverables_query(
@@ -48,7 +51,7 @@ def home():
     query = base.where(services.group_condition(group, local_today()))
     order = db.desc(Deliverable.due_on) if group == "concluidas" else Deliverable.due_on
     page = db.paginate(
-        query.order_by(order, Deliverable.id),
+        reviews.naming_agreements(query.order_by(order, Deliverable.id)),
         per_page=current_app.config["ITEMS_PER_PAGE"],
         error_out=False,
     )
@@ -60,6 +63,9 @@ def home():
         group=group,
         groups=services.GROUPS,
         page=page,
+        show_agreement=reviewer,
+        # The queue heads the full page only; the tabs and filters swap the list below it.
+        review_queue=reviews.queue_preview(local_today()) if reviewer and not is_htmx() else None,
         progress=services.progress_by_axis(institution_id, local_today()),
         today=local_today(),
         my_agreement=next(iter(agreements_of(institution_id)), None)
@@ -111,23 +117,53 @@ def deliverable(deliverable: Deliverable):
 @login_required
 @authorise(Action.DELIVERABLE_EDIT, Deliverable, "deliverable_id")
 def save_draft(deliverable: Deliverable):
+    """Save the text, dates and (without JavaScript) files; "Enviar para análise" saves
+    the same way and then asks for confirmation, so nothing typed is left behind."""
     form = DraftForm()
-    if not form.validate():
-        return _page(deliverable, draft_form=form, status=422)
-    with form.refusals():
-        services.save_draft(
-            deliverable,
-            by=current_user,
-            report=form.report.data,
-            covers_from=form.covers_from.data,
-            covers_to=form.covers_to.data,
-        )
-        uploads = [f for f in form.files.data or [] if f and f.filename]
-        if uploads:
-            services.add_files(deliverable, uploads, by=current_user)
-        flash("Rascunho salvo.", "success")
-        return redirect(url_for("deliverables.deliverable", deliverable_id=deliverable.id))
+    uploads = [f for f in form.files.data or [] if f and f.filename]
+    if form.validate():
+        with form.refusals():
+            _save(deliverable, form)
+            if uploads:
+                services.add_files(deliverable, uploads, by=current_user)
+            if request.form.get("acao") == "enviar":
+                return redirect(url_for("deliverables.submit", deliverable_id=deliverable.id))
+            flash("Rascunho salvo.", "success")
+            return redirect(url_for("deliverables.deliverable", deliverable_id=deliverable.id))
+    if uploads:  # a browser never keeps chosen files across a page with errors
+        form.files.errors = [*form.files.errors, "Os arquivos não foram anexados: corrija o "
+                             "que está indicado e escolha-os de novo."]
     return _page(deliverable, draft_form=form, status=form.status)
+
+
+def _save(deliverable: Deliverable, form: DraftForm, *, automatic: bool = False):
+    return services.save_draft(
+        deliverable,
+        by=current_user,
+        report=form.report.data,
+        covers_from=form.covers_from.data,
+        covers_to=form.covers_to.data,
+        automatic=automatic,
+    )
+
+
+@bp.post("/entregas/<int:deliverable_id>/rascunho/automatico")
+@login_required
+@authorise(Action.DELIVERABLE_EDIT, Deliverable, "deliverable_id")
+def autosave(deliverable: Deliverable):
+    """The page saving the draft's text and dates while the person types (JavaScript):
+    answers the line that says when it was saved, or why it was not."""
+    form = DraftForm()
+    draft = None
+    if form.validate():
+        with form.refusals():
+            draft = _save(deliverable, form, automatic=True)
+    errors = [error for field in form for error in field.errors] + form.form_errors
+    body, _ = render(
+        "deliverables/_autosave.html", "deliverables/_autosave.html", draft=draft,
+        error=errors[0] if errors else None,
+    )
+    return body, 200 if draft else form.status
 
 
 @bp.post("/entregas/<int:deliverable_id>/evidencias")
@@ -213,6 +249,11 @@ def submit(deliverable: Deliverable):
     """GET shows what will be sent and asks for confirmation; POST sends it."""
     draft = services.latest_version(deliverable)
     if request.method == "POST":
+        if draft and draft.is_draft and not draft.evidence and not request.form.get(
+            "sem_evidencias"
+        ):  # evidence removed since the confirmation was shown: ask again
+            flash("Esta versão não tem evidências: confirme se deseja enviá-la assim.", "warning")
+            return redirect(url_for("deliverables.submit", deliverable_id=deliverable.id))
         with refusal() as refused:
             services.submit(deliverable, by=current_user)
         if refused.error:  # back to the draft, which keeps everything, with the reason

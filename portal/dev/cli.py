@@ -6,6 +6,7 @@ import click
 
 from portal.core.exceptions import DomainError
 from portal.dev import demo, synth
+from portal.extensions import db
 
 
 @click.command("demo")
@@ -21,6 +22,7 @@ def demo_command(password, if_empty):
         logins = demo.load_demo(password)
     except DomainError as error:
         raise click.ClickException(error.message) from None
+    db.session.commit()  # services only flush: the command commits at its end
     click.echo("Dados de demonstração carregados. Contas:")
     for email, role, created in logins:
         note = "" if created else " (já existia; senha mantida)"

@@ -71,7 +71,8 @@ class AudienceForm(PortalForm):
 
 
 class EventForm(AudienceForm):
-    kind = SelectField("Tipo", choices=choices(EVENT_KINDS.items()),
+    kind = SelectField("Tipo", choices=choices((code, kind.label)
+                                              for code, kind in EVENT_KINDS.items()),
                        validators=[DataRequired(REQUIRED)])
     title = StringField("Título", filters=[strip],
                         validators=[DataRequired(REQUIRED), Length(max=300)])

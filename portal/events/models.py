@@ -1,5 +1,6 @@
 """Meetings and forums SEGES convenes (metas 1.7, 3.4) and its requests for information."""
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import ForeignKey, String
@@ -8,11 +9,46 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.core.models import utcnow
 from portal.extensions import db
 
+
+@dataclass(frozen=True)
+class EventKind:
+    """A kind of event and how Portuguese agrees with it: "Reunião técnica convocada",
+    "Fórum regional convocado", "registrar a reunião técnica", "registrar o Fórum Nacional".
+
+    ``label`` opens a sentence or a cell; ``in_sentence`` is the same name inside a sentence
+    (a proper name, "Fórum Nacional", keeps its capitals).
+    """
+
+    label: str
+    feminine: bool
+    in_sentence: str
+
+    def agree(self, masculine: str, feminine: str) -> str:
+        """The word of this kind's gender: ``agree("convocado", "convocada")``."""
+        return feminine if self.feminine else masculine
+
+    @property
+    def with_article(self) -> str:
+        """"a reunião técnica", "o fórum regional", "o Fórum Nacional"."""
+        return f"{self.agree('o', 'a')} {self.in_sentence}"
+
+    @property
+    def convened(self) -> str:
+        """"Reunião técnica convocada", "Fórum Nacional convocado"."""
+        return f"{self.label} {self.agree('convocado', 'convocada')}"
+
+
 EVENT_KINDS = {
-    "reuniao_tecnica": "Reunião técnica",
-    "forum_nacional": "Fórum Nacional",
-    "forum_regional": "Fórum regional",
+    "reuniao_tecnica": EventKind("Reunião técnica", feminine=True, in_sentence="reunião técnica"),
+    "forum_nacional": EventKind("Fórum Nacional", feminine=False, in_sentence="Fórum Nacional"),
+    "forum_regional": EventKind("Fórum regional", feminine=False, in_sentence="fórum regional"),
 }
+# A kind no longer offered (or mistyped in old data) still reads as a sentence.
+UNKNOWN_EVENT_KIND = EventKind("Evento", feminine=False, in_sentence="evento")
+
+
+def event_kind(code: str | None) -> EventKind:
+    return EVENT_KINDS.get(code or "", UNKNOWN_EVENT_KIND)
 AUDIENCES = {
     "todos": "Todos os parceiros",
     "elo": "Parceiros de um elo",
@@ -42,8 +78,12 @@ class Event(db.Model):
     created_by: Mapped["User | None"] = relationship()  # noqa: F821
 
     @property
+    def event_kind(self) -> EventKind:
+        return event_kind(self.kind)
+
+    @property
     def kind_label(self) -> str:
-        return EVENT_KINDS.get(self.kind, self.kind)
+        return self.event_kind.label
 
     @property
     def is_forum(self) -> bool:

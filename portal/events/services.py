@@ -265,7 +265,7 @@ def _add_seges_side(goal: Goal, event: Event, *, opens: date, due: date, rule: s
     is recorded."""
     day = local_date(event.starts_at)
     add_seges_deliverable(goal, event_key=event.event_key, opens=opens, due=due, rule=rule,
-                          label=f"Organizar e registrar a {event.kind_label.lower()} de "
+                          label=f"Organizar e registrar {event.event_kind.with_article} de "
                                 f"{format_date(day)}: {event.title}")
 
 

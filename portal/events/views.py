@@ -49,7 +49,7 @@ def new_event():
                 audience_value=form.audience_value,
                 references=events.parse_references(form.instituicoes.data),
                 include_adherents=form.include_adherents.data)
-            flash(f"{event.kind_label} convocada. Os convidados foram notificados.", "success")
+            flash(f"{event.event_kind.convened}. Os convidados foram notificados.", "success")
             return redirect(url_for("events.event", event_id=event.id))
     return render("events/event_form.html", "events/_event_form.html", form.status, form=form)
 

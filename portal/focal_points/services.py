@@ -8,6 +8,7 @@ import csv
 import io
 from datetime import date
 
+import phonenumbers
 from sqlalchemy import String, cast
 from werkzeug.datastructures import FileStorage
 
@@ -25,6 +26,7 @@ from portal.extensions import db
 from portal.focal_points import signals
 from portal.focal_points.models import FOCAL_POINT_PURPOSES, FocalPoint
 
+PHONE_INVALID = "Telefone inválido: informe um número brasileiro com DDD, como (31) 99999-1234."
 SNAPSHOT_ROLE = "focal_points"  # the goal that holds the list of servidores (1.1 in the seed)
 CSV_HEADER = ["Finalidade", "Nome", "CPF", "Telefone", "E-mail", "Desde"]
 
@@ -53,27 +55,49 @@ def pending_painel_query():
             .order_by(FocalPoint.created_at, FocalPoint.id))
 
 
-def record_cpf_views(focal_points, *, by) -> None:
-    """Every display of an unmasked CPF leaves a trail (LGPD)."""
-    for focal_point in focal_points:
-        audit.record("focal_point.cpf_viewed", focal_point, actor=by)
+def record_cpf_view(focal_points, *, by) -> None:
+    """Every display of unmasked CPFs leaves a trail (LGPD): one row per page shown, naming
+    the servidores whose CPF it showed — on the institution's trail when they are all of one
+    institution (a list, a form)."""
+    if not focal_points:
+        return
+    institutions = {focal_point.institution_id for focal_point in focal_points}
+    event = audit.record(
+        "focal_point.cpf_viewed", actor=by,
+        institution_id=institutions.pop() if len(institutions) == 1 else None,
+        focal_points=[focal_point.id for focal_point in focal_points],
+    )
+    event.object_type = FocalPoint.__name__  # the kind shown; which ones are in the details
     db.session.flush()
 
 
 # Changing -------------------------------------------------------------------------
+
+def national_phone(text: str) -> str:
+    """A valid Brazilian number, written with its DDD or +55, in the national format:
+    "(31) 99999-1234", "(61) 3333-4444". Anything else is refused ("31 99999")."""
+    try:
+        number = phonenumbers.parse(text or "", "BR")
+    except phonenumbers.NumberParseException:
+        number = None
+    if (number is None or phonenumbers.region_code_for_number(number) != "BR"
+            or not phonenumbers.is_valid_number(number)):
+        raise DomainError(PHONE_INVALID, field="phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
 
 def _clean(purpose: str, name: str, cpf: str, phone: str, email: str) -> dict:
     if purpose not in FOCAL_POINT_PURPOSES:
         raise DomainError("Escolha a finalidade da indicação.", field="purpose")
     if not is_valid_cpf(cpf):
         raise DomainError("CPF inválido: confira os dígitos.", field="cpf")
-    name, phone, email = (name or "").strip(), (phone or "").strip(), (email or "").strip()
+    name, email = (name or "").strip(), (email or "").strip()
     if not name:
         raise DomainError("Informe o nome.", field="name")
     if "@" not in email:
         raise DomainError("Informe um e-mail válido.", field="email")
-    return {"purpose": purpose, "name": name, "cpf": only_digits(cpf), "phone": phone,
-            "email": email.lower()}
+    return {"purpose": purpose, "name": name, "cpf": only_digits(cpf),
+            "phone": national_phone(phone), "email": email.lower()}
 
 
 def _refuse_duplicate(institution_id: int, fields: dict, except_id: int | None = None) -> None:

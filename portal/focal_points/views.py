@@ -27,10 +27,9 @@ def _focal_point_for(focal_point_id: int, action: Action) -> FocalPoint:
 
 
 def _unmasked(items) -> set[int]:
-    """Ids whose CPF this user may read in full; each such display is audited."""
+    """Ids whose CPF this user may read in full; the display is audited (once per page)."""
     shown = [item for item in items if can(current_user, Action.FOCAL_POINT_SEE_CPF, item)]
-    if shown:
-        focal_points.record_cpf_views(shown, by=current_user)
+    focal_points.record_cpf_view(shown, by=current_user)
     return {item.id for item in shown}
 
 
@@ -98,7 +97,7 @@ def _focal_point_form(institution: Institution, focal_point: FocalPoint | None):
     form = FocalPointForm(obj=focal_point)
     if focal_point is not None and not form.is_submitted():
         form.cpf.data = format_cpf(focal_point.cpf)
-        focal_points.record_cpf_views([focal_point], by=current_user)
+        focal_points.record_cpf_view([focal_point], by=current_user)
     if form.validate_on_submit():
         fields = {
             "purpose": form.purpose.data,

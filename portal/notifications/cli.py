@@ -3,6 +3,7 @@
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import ngettext
 
 from portal.core.clock import local_today
 from portal.core.formatting import format_date
@@ -12,12 +13,12 @@ from portal.notifications import reminders
 
 reminders_cli = AppGroup("reminders", help="Lembretes, relação mensal de adesões e resumos.")
 
-WHAT = {
-    "adesões": "relação(ões) de adesões pré-preenchida(s)",
-    "prazo": "lembrete(s) de prazo",
-    "atraso": "aviso(s) de atraso",
-    "análise": "aviso(s) de análise pendente à SEGES",
-    "resumo": "resumo(s) diário(s)",
+WHAT = {  # singular, plural
+    "adesões": ("relação de adesões pré-preenchida", "relações de adesões pré-preenchidas"),
+    "prazo": ("lembrete de prazo", "lembretes de prazo"),
+    "atraso": ("aviso de atraso", "avisos de atraso"),
+    "análise": ("aviso de análise pendente à SEGES", "avisos de análise pendente à SEGES"),
+    "resumo": ("resumo diário", "resumos diários"),
 }
 
 
@@ -44,7 +45,7 @@ def send_command(dry_run, today):
                    f"a {format_date(day)}.")
     for line in report.lines:
         click.echo(f"{prefix}{line}")
-    summary = ", ".join(f"{report.counts[key]} {label}" for key, label in WHAT.items()
-                        if report.counts.get(key))
+    summary = ", ".join(ngettext(f"%(num)d {one}", f"%(num)d {many}", report.counts[key])
+                        for key, (one, many) in WHAT.items() if report.counts.get(key))
     verb = "Seriam enviados" if dry_run else "Enviados"
     click.echo(f"{verb} em {format_date(day)}: {summary or 'nada'}.")

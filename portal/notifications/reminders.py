@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app, url_for
+from flask_babel import ngettext
 from sqlalchemy import exists, func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -329,8 +330,10 @@ def review_reminders(today: date, since: date | None = None) -> list[Reminder]:
         url = url_for("deliverables.queue")
     return [Reminder(keys=keys, kind="review.waiting", message=message, url=url,
                      recipients=reviewers,
-                     label=f"Análise atrasada: {len(waiting)} envio(s) — "
-                           f"{len(reviewers)} pessoa(s) da SEGES")]
+                     label="Análise atrasada: "
+                           + ngettext("%(num)d envio", "%(num)d envios", len(waiting)) + " — "
+                           + ngettext("%(num)d pessoa", "%(num)d pessoas", len(reviewers))
+                           + " da SEGES")]
 
 
 # Monthly adhesion report (C.4) ------------------------------------------------------
@@ -361,8 +364,7 @@ def adhesion_report(deliverable: Deliverable, today: date) -> tuple[str, date, d
     lines = [f"Instituições que celebraram Acordo de Adesão ao {_escape(parent.title)} em "
              f"{first:%m/%Y}: {len(adhesions)}.", ""]
     for number, adhesion in enumerate(adhesions, start=1):
-        instrument = (f"{adhesion.kind} nº {adhesion.number}" if adhesion.number
-                      else f"{adhesion.kind} (sem número)")
+        instrument = adhesion.own_title
         lines.append(
             f"{number}. **{_escape(adhesion.partner.display_name)}** — CNPJ "
             f"{format_cnpj(adhesion.partner.cnpj)} — assinado em "

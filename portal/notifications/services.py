@@ -8,10 +8,13 @@ Copies wanted in the daily digest wait for ``portal reminders send`` (:func:`sen
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, request, url_for
 from sqlalchemy import event, func, inspect
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
 from portal.auth.models import User
@@ -76,6 +79,27 @@ def mark_read(notification: Notification) -> None:
     db.session.flush()
 
 
+def open_notification(notification: Notification) -> str | None:
+    """Opening a notification marks it read and answers where it leads (None: nowhere)."""
+    mark_read(notification)
+    return target(notification)
+
+
+def target(notification: Notification) -> str | None:
+    """The notification's URL when it is a path of this portal (all of them are: they are
+    built with ``url_for``); anything else — another site, ``//host``, a scheme, blanks or
+    control characters a browser would strip — is no target, never a redirect elsewhere."""
+    url = notification.url or ""
+    if not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return None
+    if any(ord(character) <= 0x20 or ord(character) == 0x7F for character in url):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        return None
+    return url
+
+
 def mark_all_read(user) -> int:
     result = db.session.execute(
         db.update(Notification)
@@ -84,6 +108,66 @@ def mark_all_read(user) -> int:
     )
     db.session.flush()
     return result.rowcount
+
+
+# What a notification is about (shown in the list, from the page it leads to) ----------------
+
+OBJECT_LABELS = {
+    "deliverables.deliverable": "Entrega",
+    "deliverables.analysis": "Análise da entrega",
+    "deliverables.queue": "Fila de análise",
+    "forum.topic": "Tópico do fórum",
+    "forum.category": "Categoria do fórum",
+    "events.event": "Evento",
+    "events.info_request": "Solicitação da SEGES",
+    "plans.agreement": "Acordo",
+    "focal_points.focal_point_list": "Servidores indicados",
+    "focal_points.painel_requests": "Pedidos de acesso ao Painel Gerencial",
+    "courses.courses_page": "Cursos da Rede",
+}
+BLUEPRINT_LABELS = {"forum": "Fórum", "deliverables": "Entregas", "events": "Eventos"}
+DEFAULT_OBJECT_LABEL = "Página do portal"
+
+
+def object_label(notification: Notification) -> str | None:
+    """What the notification leads to, in a word or two ("Entrega", "Tópico do fórum"), read
+    from the page its URL names; None when it leads nowhere."""
+    url = target(notification)
+    if url is None:
+        return None
+    if not has_request_context():
+        return DEFAULT_OBJECT_LABEL
+    path = urlsplit(url).path
+    root = request.script_root
+    if root and path.startswith(root + "/"):
+        path = path[len(root):]
+    try:
+        endpoint, _arguments = current_app.create_url_adapter(request).match(path, method="GET")
+    except HTTPException:  # not found, wrong method, or a redirect (RequestRedirect)
+        return DEFAULT_OBJECT_LABEL
+    return OBJECT_LABELS.get(endpoint) or BLUEPRINT_LABELS.get(
+        endpoint.partition(".")[0], DEFAULT_OBJECT_LABEL
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the list: the notification, its heading, where it leads and what that is."""
+
+    notification: Notification
+    title: str
+    target: str | None
+    object_label: str | None
+
+
+def entries(notifications) -> list[Entry]:
+    return [Entry(n, title(n), target(n), object_label(n)) for n in notifications]
+
+
+def title(notification: Notification) -> str:
+    """The notification's kind, as its heading in the list (the e-mail subject's words)."""
+    kind = kinds.kind(notification.kind)
+    return "Notificação" if kind is kinds.FALLBACK else kind.subject
 
 
 # Preferences ------------------------------------------------------------------------

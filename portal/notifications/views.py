@@ -1,6 +1,15 @@
 """The current user's notifications, the header bell and the e-mail preferences."""
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from portal.core.access import Action, authorise
@@ -26,12 +35,38 @@ def unread_notifications() -> int:
 @bp.get("/notificacoes")
 @login_required
 def index():
-    page = db.paginate(
+    page = _page()
+    return render(
+        "notifications/index.html",
+        "notifications/_list.html",
+        page=page,
+        entries=services.entries(page.items),
+    )
+
+
+def _page():
+    """The page of the current user's notifications asked for (``?page=``)."""
+    return db.paginate(
         services.for_user(current_user),
         per_page=current_app.config["ITEMS_PER_PAGE"],
         error_out=False,
     )
-    return render("notifications/index.html", "notifications/_list.html", page=page)
+
+
+def _marked(message: str, level: str = "success", notification: Notification | None = None):
+    """After marking: htmx gets the item (or the page's items) in place, with the bell's new
+    count and a toast; a plain post is redirected (PRG) to the page of the list it came from.
+    """
+    if is_htmx():
+        if notification is not None:
+            body = render_template("notifications/_marked.html",
+                                   entry=services.entries([notification])[0])
+        else:
+            body = render_template("notifications/_marked.html",
+                                   entries=services.entries(_page().items))
+        return toast(current_app.make_response(body), message, level)
+    flash(message, level)
+    return redirect(url_for("notifications.index", page=request.args.get("page", type=int)))
 
 
 @bp.get("/notificacoes/sino")
@@ -60,25 +95,37 @@ def bell():
     )
 
 
+@bp.post("/notificacoes/<int:notification_id>/abrir")
+@login_required
+@authorise(Action.NOTIFICATION_READ, Notification, "notification_id")
+def open_notification(notification: Notification):
+    """Open a notification: mark it read, then go to what it is about.
+
+    A POST (a form whose button looks like a link), not a GET link: marking read is a change,
+    so it needs the CSRF token, and no prefetch, link preview or ``<img>`` elsewhere can do it
+    on the user's behalf. The target is the notification's own URL, checked to be a path of
+    this portal (never a redirect to another site)."""
+    target = services.open_notification(notification)
+    if target is None:
+        flash("Notificação marcada como lida. Ela não leva a outra página.", "info")
+        return redirect(url_for("notifications.index"))
+    return redirect(target, 303)
+
+
 @bp.post("/notificacoes/<int:notification_id>/lida")
 @login_required
 @authorise(Action.NOTIFICATION_READ, Notification, "notification_id")
 def mark_read(notification: Notification):
     services.mark_read(notification)
-    return redirect(url_for("notifications.index"))
+    return _marked("Notificação marcada como lida.", notification=notification)
 
 
 @bp.post("/notificacoes/marcar-todas")
 @login_required
 def mark_all_read():
-    count = services.mark_all_read(current_user)
-    flash(
-        "Todas as notificações foram marcadas como lidas."
-        if count
-        else "Não havia notificações por ler.",
-        "success" if count else "info",
-    )
-    return redirect(url_for("notifications.index"))
+    if services.mark_all_read(current_user):
+        return _marked("Todas as notificações foram marcadas como lidas.")
+    return _marked("Não havia notificações por ler.", "info")
 
 
 @bp.route("/conta/notificacoes", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import ngettext
 
 from portal.core.mail import deliver_due
 from portal.extensions import db
@@ -42,7 +43,8 @@ def backup_command(dest):
     manifest = result.manifest
     click.echo(
         f"Backup gravado em {result.path}: banco {manifest['database_backend']} "
-        f"(revisão {manifest['schema_revision']}), {len(manifest['files'])} arquivo(s)."
+        f"(revisão {manifest['schema_revision']}), "
+        + ngettext("%(num)d arquivo.", "%(num)d arquivos.", len(manifest["files"]))
     )
 
 
@@ -57,8 +59,9 @@ def restore_command(archive, force):
     except OpsError as error:
         raise _Refused(error.message, error.exit_code) from None
     click.echo(
-        f"Backup de {manifest['created_at']} restaurado: {len(manifest['files'])} arquivo(s); "
-        "migrações aplicadas."
+        f"Backup de {manifest['created_at']} restaurado: "
+        + ngettext("%(num)d arquivo", "%(num)d arquivos", len(manifest["files"]))
+        + "; migrações aplicadas."
     )
 
 
@@ -85,8 +88,10 @@ def storage_check_command(repair_orphans):
         else:
             click.echo(f"Arquivo órfão (sem registro): {relative}")
     click.echo(
-        f"{report.checked} arquivo(s) verificado(s); {len(report.problems)} problema(s); "
-        f"{len(report.orphans)} órfão(s), {len(report.moved)} movido(s)."
+        ngettext("%(num)d arquivo verificado", "%(num)d arquivos verificados", report.checked)
+        + "; " + ngettext("%(num)d problema", "%(num)d problemas", len(report.problems))
+        + "; " + ngettext("%(num)d órfão", "%(num)d órfãos", len(report.orphans))
+        + ", " + ngettext("%(num)d movido", "%(num)d movidos", len(report.moved)) + "."
     )
     if not report.ok:
         raise click.exceptions.Exit(1)
@@ -118,8 +123,9 @@ def worker_command(once: bool, interval: float):
             db.session.remove()
             report = None
         if report is not None and (report.sent or report.retried or report.failed or once):
-            click.echo(f"E-mails: {report.sent} enviado(s), {report.retried} a tentar de novo, "
-                       f"{report.failed} com falha definitiva.")
+            click.echo("E-mails: " + ngettext("%(num)d enviado", "%(num)d enviados", report.sent)
+                       + f", {report.retried} a tentar de novo, {report.failed} com falha "
+                       "definitiva.")
         if once or stopping:
             break
         if report is None or not report.more:

@@ -3,10 +3,13 @@
 from wtforms import SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
-from portal.agreements.models import AXES
+from portal.agreements.services import axis_filter_choices
 from portal.core.forms import IntegerField, PortalForm, choices, strip
+from portal.core.spreadsheets import applied_filters, filters_line
 from portal.institutions.models import ELOS, SPHERES, UFS
 from portal.panel.services import SORTS, PanelFilters
+
+FILTERS = ("q", "elo", "uf", "esfera", "camada", "eixo", "ano")
 
 
 class PanelFilterForm(PortalForm):
@@ -28,7 +31,7 @@ class PanelFilterForm(PortalForm):
     )
     eixo = SelectField(
         "Eixo",
-        choices=choices([("", "Todos"), *((str(k), f"{k} — {v}") for k, v in AXES.items())]),
+        choices=axis_filter_choices,
         validators=[Optional()],
     )
     ano = IntegerField("Ano do prazo", validators=[Optional(), NumberRange(min=2000, max=2100)])
@@ -48,3 +51,16 @@ class PanelFilterForm(PortalForm):
             layer=self.clean("camada", int), axis=self.clean("eixo", int),
             year=self.clean("ano"), q=self.clean("q"),
         )
+
+    @property
+    def sort(self) -> str:
+        return self.ordem.data if self.ordem.data in SORTS else "nome"
+
+    @property
+    def descending(self) -> bool:
+        return self.direcao.data == "desc"
+
+    def described(self) -> list[str]:
+        """What an export says of the page it lists: the filters applied and the order."""
+        order = f"{SORTS[self.sort]}, {'decrescente' if self.descending else 'crescente'}"
+        return [filters_line(applied_filters(self, FILTERS)), f"Ordem: {order}"]

@@ -1,6 +1,6 @@
 """Painel da Rede: the whole network at a glance, aggregated in SQL."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from time import monotonic
 
@@ -8,10 +8,12 @@ from flask import current_app
 from sqlalchemy import String, case, cast, func, literal, or_
 
 from portal.agreements.models import Agreement, Goal
-from portal.core.clock import local_today
+from portal.agreements.services import axis_names
+from portal.core.clock import local_today, start_of_local_day
+from portal.core.database import stream_rows
 from portal.core.pagination import RowPagination
 from portal.deliverables import lifecycle
-from portal.deliverables.models import Deliverable
+from portal.deliverables.models import Deliverable, Submission
 from portal.extensions import db
 from portal.institutions.models import Institution
 from portal.training.models import TrainingRecord
@@ -163,6 +165,46 @@ def progress_page(
     )
 
 
+EXPORT_COLUMNS = [
+    "Parceiro",
+    "Sigla",
+    "UF",
+    "Elo",
+    "Esfera",
+    "Camada",
+    "Com data vencida até hoje",
+    "Aprovadas",
+    "Progresso (%)",
+    "Atrasadas (prazo do plano ou padrão SEGES)",
+    "Relatos de acompanhamento atrasados (SEGES)",
+    "Aguardando análise",
+    "Devolvidas",
+]
+
+
+def export_rows(
+    filters: PanelFilters, today: date, sort: str = "nome", descending: bool = False
+):
+    """Every row the page lists with these filters and this order (all its pages), as the
+    export's cells (:data:`EXPORT_COLUMNS`)."""
+    for row in stream_rows(progress_query(filters, today, sort, descending)):
+        yield [
+            row.name,
+            row.acronym or "",
+            row.uf or "",
+            row.elo,
+            row.sphere,
+            "2ª" if row.parent_id else "1ª",
+            row.due,
+            row.done,
+            round(row.percent),
+            row.overdue,
+            row.followup_late,
+            row.waiting,
+            row.returned,
+        ]
+
+
 @dataclass(frozen=True)
 class Totals:
     institutions: int
@@ -213,22 +255,210 @@ def totals(filters: PanelFilters, today: date) -> Totals:
     return Totals(institutions or 0, active or 0, adhesions or 0, *row, int(hours or 0))
 
 
-_TOTALS_CACHE: dict[tuple, tuple[float, Totals]] = {}
+_CACHE: dict[tuple, tuple[float, object]] = {}
+
+
+def _cached(compute, filters: PanelFilters, today: date):
+    """``compute(filters, today)``, kept by each worker for ``PANEL_TOTALS_CACHE_SECONDS``
+    (60 s; 0 when testing): the panel's aggregates read every deliverable of the network."""
+    ttl = current_app.config.get("PANEL_TOTALS_CACHE_SECONDS", 0 if current_app.testing else 60)
+    if not ttl:
+        return compute(filters, today)
+    key = (compute.__name__, filters, today)
+    hit = _CACHE.get(key)
+    if hit is None or hit[0] < monotonic():
+        if len(_CACHE) > 256:
+            _CACHE.clear()
+        hit = _CACHE[key] = (monotonic() + ttl, compute(filters, today))
+    return hit[1]
 
 
 def cached_totals(filters: PanelFilters, today: date) -> Totals:
     """:func:`totals` aggregates every deliverable of the network (seconds at full scale):
-    each worker keeps the answer for ``PANEL_TOTALS_CACHE_SECONDS`` (60 s; 0 when testing)."""
-    ttl = current_app.config.get("PANEL_TOTALS_CACHE_SECONDS", 0 if current_app.testing else 60)
-    if not ttl:
-        return totals(filters, today)
-    key = (filters, today)
-    hit = _TOTALS_CACHE.get(key)
-    if hit is None or hit[0] < monotonic():
-        if len(_TOTALS_CACHE) > 256:
-            _TOTALS_CACHE.clear()
-        hit = _TOTALS_CACHE[key] = (monotonic() + ttl, totals(filters, today))
-    return hit[1]
+    each worker keeps the answer for a minute (see :func:`_cached`)."""
+    return _cached(totals, filters, today)
+
+
+# The panel's pictures: one aggregate each, from the lifecycle's count columns ---------------
+
+
+def _filtered(query, filters: PanelFilters, *, uf: bool = True):
+    """``query`` (over deliverables joined to their institution) limited by the panel's
+    filters (all but the UF when ``uf`` is False: the map shows every state)."""
+    institution_filters = filters if uf else replace(filters, uf=None)
+    query = query.where(*_institution_conditions(institution_filters),
+                        *_deliverable_conditions(filters))
+    if filters.axis:  # the only condition on the goal
+        query = query.join(Goal, Goal.id == Deliverable.goal_id)
+    return query
+
+
+@dataclass(frozen=True)
+class StateLine:
+    """A UF's partners (those owing a deliverable the filters keep, as the panel's rows)
+    and their counts (``lifecycle.Counts``)."""
+
+    uf: str | None
+    first_layer: int
+    second_layer: int
+    counts: lifecycle.Counts
+
+    @property
+    def partners(self) -> int:
+        return self.first_layer + self.second_layer
+
+    @property
+    def on_time(self) -> int:
+        """Of the deliverables with a date due by today, those not late."""
+        return self.counts.due - self.counts.late
+
+    @property
+    def on_time_percent(self) -> float | None:
+        due = self.counts.due
+        return round(100 * self.on_time / due, 1) if due else None
+
+
+def by_state(filters: PanelFilters, today: date) -> dict[str | None, StateLine]:
+    """Per UF (None: partners with no UF, such as federal bodies), the sums of the panel's
+    rows of that UF — whatever the UF filter says (the map shows every state)."""
+    first = func.count(func.distinct(case((Institution.parent_id.is_(None), Institution.id))))
+    second = func.count(func.distinct(case((Institution.parent_id.is_not(None),
+                                            Institution.id))))
+    query = (
+        db.select(Institution.uf, first, second, *_count_columns(today))
+        .join(Deliverable, Deliverable.institution_id == Institution.id)
+        .group_by(Institution.uf)
+    )
+    return {
+        row[0]: StateLine(row[0], row[1], row[2], lifecycle.Counts(*row[3:]))
+        for row in db.session.execute(_filtered(query, filters, uf=False))
+    }
+
+
+MONTHS = ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
+          "setembro", "outubro", "novembro", "dezembro")
+
+
+@dataclass(frozen=True)
+class MonthLine:
+    """The deliverables with a date (not follow-ups, not waived) due in a month, by what a
+    person sees of them today."""
+
+    month: int
+    approved: int = 0
+    in_review: int = 0
+    returned: int = 0
+    late: int = 0
+    to_do: int = 0  # pending or in draft, not yet late
+
+    @property
+    def total(self) -> int:
+        return self.approved + self.in_review + self.returned + self.late + self.to_do
+
+
+def by_month(filters: PanelFilters, today: date) -> tuple[int, tuple[MonthLine, ...]]:
+    """The year (the filter's, or this one) and its 12 months."""
+    year = filters.year or today.year
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    month = func.extract("month", Deliverable.due_on)
+    due, done, late, _followup, in_review, returned = lifecycle.count_columns(
+        today, Deliverable.status, Deliverable.due_on, Deliverable.deadline_source, until=last)
+    query = (
+        db.select(month.label("month"), due, done, late, in_review, returned)
+        .select_from(Deliverable)
+        .join(Institution, Institution.id == Deliverable.institution_id)
+        .where(Deliverable.due_on.between(first, last),
+               Deliverable.deadline_source != lifecycle.Source.FOLLOWUP,
+               Deliverable.status != lifecycle.Status.WAIVED)
+        .group_by(month)
+    )
+    found = {}
+    for row in db.session.execute(_filtered(query, filters)):
+        number, due_count, done_count, late_count, review_count, returned_count = row
+        found[int(number)] = MonthLine(
+            int(number), done_count, review_count, returned_count, late_count,
+            due_count - done_count - late_count - review_count - returned_count)
+    return year, tuple(found.get(m, MonthLine(m)) for m in range(1, 13))
+
+
+def by_axis(filters: PanelFilters, today: date) -> tuple[tuple[int, lifecycle.Counts], ...]:
+    """Per eixo, the counts of its goals' deliverables — a goal of combined eixos ("1 e 3")
+    counts in each, exactly as the panel's eixo filter selects it."""
+    axes = cast(Goal.axes, String)
+    query = (
+        db.select(axes, *_count_columns(today))
+        .select_from(Deliverable)
+        .join(Institution, Institution.id == Deliverable.institution_id)
+        .join(Goal, Goal.id == Deliverable.goal_id)
+        .where(*_institution_conditions(filters), *_deliverable_conditions(filters))
+        .group_by(axes)
+    )
+    rows = db.session.execute(query).all()
+    result = []
+    for axis in axis_names():
+        sums = [0] * 6
+        for row in rows:
+            if str(axis) in (row[0] or ""):  # the filter's own test (see _deliverable_conditions)
+                sums = [a + b for a, b in zip(sums, row[1:], strict=True)]
+        result.append((axis, lifecycle.Counts(*sums)))
+    return tuple(result)
+
+
+# Waiting for review: up to 7 days, 8 to 15, 16 to 30, 31 to 60, more than 60 (the limits are
+# the review queue's "Esperando há mais de (dias)" filter).
+QUEUE_AGES = (7, 15, 30, 60)
+QUEUE_AGE_LABELS = ("até 7 dias", "8 a 15 dias", "16 a 30 dias", "31 a 60 dias",
+                    "mais de 60 dias")
+
+
+def queue_ages(filters: PanelFilters, today: date) -> tuple[int, ...]:
+    """How many deliverables wait for review — exactly the panel's "aguardando análise" —
+    by how long their version has waited (whole days in the users' calendar, as the queue
+    counts: "more than N days" is the queue's own condition). One row per deliverable: the
+    latest version sent (a deliverable with none, which the portal never leaves, would count
+    in the first band)."""
+    sent = (
+        db.select(Submission.deliverable_id, func.max(Submission.submitted_at).label("at"))
+        .where(Submission.status == lifecycle.Status.SUBMITTED)
+        .group_by(Submission.deliverable_id)
+        .subquery("sent")
+    )
+    older = [
+        func.count(case((sent.c.at < start_of_local_day(today - timedelta(days=n)), 1)))
+        for n in QUEUE_AGES
+    ]
+    query = (
+        db.select(func.count(Deliverable.id), *older)
+        .select_from(Deliverable)
+        .outerjoin(sent, sent.c.deliverable_id == Deliverable.id)
+        .join(Institution, Institution.id == Deliverable.institution_id)
+        .where(Deliverable.status == lifecycle.Status.SUBMITTED)
+    )
+    total, *more_than = db.session.execute(_filtered(query, filters)).one()
+    limits = [total, *more_than, 0]
+    return tuple(limits[i] - limits[i + 1] for i in range(len(QUEUE_AGES) + 1))
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the panel's map and charts show: one aggregate each."""
+
+    states: dict[str | None, StateLine]
+    year: int
+    months: tuple[MonthLine, ...]
+    axes: tuple[tuple[int, lifecycle.Counts], ...]
+    queue: tuple[int, ...]
+
+
+def overview(filters: PanelFilters, today: date) -> Overview:
+    year, months = by_month(filters, today)
+    return Overview(by_state(filters, today), year, months, by_axis(filters, today),
+                    queue_ages(filters, today))
+
+
+def cached_overview(filters: PanelFilters, today: date) -> Overview:
+    """:func:`overview`, kept as long as the totals (see :func:`_cached`)."""
+    return _cached(overview, filters, today)
 
 
 def matrix(institution_ids: list[int], filters: PanelFilters) -> tuple[list[str], dict]:

@@ -5,29 +5,13 @@ from flask_login import current_user, login_required
 
 from portal.core.access import Action, authorise, require
 from portal.core.clock import local_today
-from portal.core.database import stream_rows
 from portal.core.htmx import render
 from portal.core.spreadsheets import send_table
+from portal.panel import charts as panel_charts
 from portal.panel import services as panel
 from portal.panel.forms import PanelFilterForm
 
 bp = Blueprint("panel", __name__)
-
-COLUMNS = [
-    "Parceiro",
-    "Sigla",
-    "UF",
-    "Elo",
-    "Esfera",
-    "Camada",
-    "Com data vencida até hoje",
-    "Aprovadas",
-    "Progresso (%)",
-    "Atrasadas (prazo do plano ou padrão SEGES)",
-    "Relatos de acompanhamento atrasados (SEGES)",
-    "Aguardando análise",
-    "Devolvidas",
-]
 
 
 def _form() -> PanelFilterForm:
@@ -36,13 +20,16 @@ def _form() -> PanelFilterForm:
     return form
 
 
-def _query(form: PanelFilterForm):
-    return panel.progress_query(
-        form.to_filters(),
-        local_today(),
-        sort=form.ordem.data or "nome",
-        descending=form.direcao.data == "desc",
-    )
+def _listing(form: PanelFilterForm) -> dict:
+    """What the page lists — and so what its exports hold: the filters and the order."""
+    return {"filters": form.to_filters(), "today": local_today(), "sort": form.sort,
+            "descending": form.descending}
+
+
+def _chosen_on_map() -> bool:
+    """A UF chosen on the map (htmx names the link that asked): the filter form, outside the
+    swapped fragment, is drawn again so that its UF follows."""
+    return request.headers.get("HX-Trigger", "").startswith("mapa-painel-uf-")
 
 
 @bp.get("/painel")
@@ -50,52 +37,36 @@ def _query(form: PanelFilterForm):
 @authorise(Action.NETWORK_PANEL)
 def panel_page():
     form = _form()
-    page = panel.progress_page(
-        form.to_filters(),
-        local_today(),
-        sort=form.ordem.data or "nome",
-        descending=form.direcao.data == "desc",
-    )
+    listing = _listing(form)
+    filters, today = listing["filters"], listing["today"]
+    page = panel.progress_page(**listing)
     codes, cells = ([], {})
     if request.args.get("visao") == "matriz":
-        codes, cells = panel.matrix([row.id for row in page.items], form.to_filters())
+        codes, cells = panel.matrix([row.id for row in page.items], filters)
+    overview = panel.cached_overview(filters, today)
     return render(
         "panel/panel.html",
         "panel/_panel.html",
         form=form,
         page=page,
-        totals=panel.cached_totals(form.to_filters(), local_today()),
+        totals=panel.cached_totals(filters, today),
+        charts=panel_charts.panel_charts(overview, request.args.get("medida"), filters.uf),
+        measures=panel_charts.MEASURES,
+        redraw_filters=_chosen_on_map(),
         codes=codes,
         cells=cells,
         view=request.args.get("visao", "tabela"),
     )
 
 
-def _export_rows(form: PanelFilterForm):
-    for row in stream_rows(_query(form)):
-        yield [
-            row.name,
-            row.acronym or "",
-            row.uf or "",
-            row.elo,
-            row.sphere,
-            "2ª" if row.parent_id else "1ª",
-            row.due,
-            row.done,
-            round(row.percent),
-            row.overdue,
-            row.followup_late,
-            row.waiting,
-            row.returned,
-        ]
-
-
 def _export(fmt: str):
     require(current_user, Action.NETWORK_PANEL)
+    form = _form()
     # Built whole inside the request (not streamed): one row per partner, 6,000 at most.
     return send_table(
-        _export_rows(_form()), COLUMNS, f"painel-da-rede-{local_today()}", fmt,
-        sheet="Painel da Rede",
+        panel.export_rows(**_listing(form)), panel.EXPORT_COLUMNS,
+        f"painel-da-rede-{local_today()}", fmt, sheet="Painel da Rede",
+        preamble=form.described(),
     )
 
 

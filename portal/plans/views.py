@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.agreements import services as agreements
-from portal.agreements.models import AGREEMENT_KINDS, AXES, RESPONSIBLE, Agreement, Goal
+from portal.agreements.models import AGREEMENT_KINDS, RESPONSIBLE, Agreement, Goal
 from portal.core.access import Action, authorise, require
 from portal.core.clock import local_today
 from portal.core.htmx import render
@@ -45,7 +45,7 @@ def agreement(agreement: Agreement):
         is_continuous=schedule.is_continuous,
         adhesions=services.adhesions_of(agreement),
         describe_schedule=schedule.describe_schedule,
-        axes=AXES,
+        axes=agreements.axis_names(),
         responsible=RESPONSIBLE,
         format_nup=format_nup,
     )
@@ -276,7 +276,7 @@ def _plan_groups(plan: dict) -> list[tuple[str, list[dict]]]:
     for goal in plan["goals"]:
         axes_ = goal.get("axes") or []
         if len(axes_) == 1:
-            groups.setdefault(f"Eixo {axes_[0]} — {AXES.get(axes_[0], '')}", []).append(goal)
+            groups.setdefault(agreements.axis_label(axes_[0]), []).append(goal)
         else:
             combined.append(goal)
     result = sorted(groups.items())

@@ -124,7 +124,7 @@ def export_personal_data(user) -> dict:
                     "id": e.id,
                     "data_hora": _iso(e.created_at),
                     "acao": e.action,
-                    "acao_descricao": action_label(e.action),
+                    "acao_descricao": action_label(e.action, e.details),
                     "objeto": e.object_type,
                     "objeto_id": e.object_id,
                     "ip": e.ip,

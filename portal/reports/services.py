@@ -41,7 +41,8 @@ import nh3
 from markupsafe import Markup
 from sqlalchemy import Integer, String, and_, case, cast, func, null, or_, union_all
 
-from portal.agreements.models import AXES, Agreement, Goal
+from portal.agreements.models import Agreement, Goal
+from portal.agreements.services import axis_label
 from portal.core import audit
 from portal.core.clock import local_date, start_of_local_day
 from portal.core.exceptions import DomainError, NotFound
@@ -111,7 +112,7 @@ class AxisSection:
     @property
     def label(self) -> str:
         if len(self.axes) == 1:
-            return f"Eixo {self.axes[0]} — {AXES.get(self.axes[0], '')}".rstrip(" —")
+            return axis_label(self.axes[0])
         if not self.axes:
             return "Sem eixo"
         return "Eixos combinados " + " e ".join(str(a) for a in self.axes)
@@ -217,6 +218,20 @@ class InstitutionRef:
 
 
 @dataclass(frozen=True)
+class JoiningYear:
+    """Partners whose first agreement (an ACT, or for the 2nd layer an adhesion) was signed
+    in ``year`` (its term start when the signature date is missing)."""
+
+    year: int
+    first_layer: int
+    second_layer: int
+
+    @property
+    def total(self) -> int:
+        return self.first_layer + self.second_layer
+
+
+@dataclass(frozen=True)
 class Report:
     year: int
     closing_date: date
@@ -227,6 +242,7 @@ class Report:
     groups: tuple[PartnerGroup, ...]
     highlights: tuple[Highlight, ...]
     deliverables: tuple[DeliverableLine, ...]  # only in a partner's contribution
+    joining: tuple[JoiningYear, ...] = ()  # only in the network's report
 
     @property
     def title(self) -> str:
@@ -319,7 +335,36 @@ def compile_report(year: int, institution: Institution | None = None,
         groups=_groups(partners),
         highlights=highlights,
         deliverables=deliverables,
+        joining=_joining(year) if institution is None else (),
     )
+
+
+def _joining(year: int) -> tuple[JoiningYear, ...]:
+    """Partners joining the Rede, year by year up to ``year`` (from the first year anyone
+    joined), by layer — one statement: each partner's first agreement, grouped by its year."""
+    first = (
+        db.select(
+            Agreement.partner_id.label("institution_id"),
+            func.min(func.coalesce(Agreement.signed_on, Agreement.term_start)).label("joined"),
+        )
+        .group_by(Agreement.partner_id)
+        .subquery("first_agreements")
+    )
+    joined_year = func.extract("year", first.c.joined)
+    rows = _core_rows(
+        db.select(
+            joined_year.label("year"),
+            func.count(case((Institution.parent_id.is_(None), 1))),
+            func.count(case((Institution.parent_id.is_not(None), 1))),
+        )
+        .join(Institution, Institution.id == first.c.institution_id)
+        .where(Institution.is_secretariat.is_(False), first.c.joined <= date(year, 12, 31))
+        .group_by(joined_year)
+    ).all()
+    found = {int(row[0]): (row[1], row[2]) for row in rows}
+    if not found:
+        return ()
+    return tuple(JoiningYear(y, *found.get(y, (0, 0))) for y in range(min(found), year + 1))
 
 
 def _groups(partners: tuple[PartnerLine, ...]) -> tuple[PartnerGroup, ...]:

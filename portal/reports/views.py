@@ -10,6 +10,7 @@ from portal.core.htmx import render
 from portal.core.spreadsheets import XLSX_MIMETYPE, attachment
 from portal.extensions import db
 from portal.institutions.models import Institution
+from portal.reports import charts as report_charts
 from portal.reports import exports, services
 from portal.reports.forms import IntroductionForm
 
@@ -42,6 +43,9 @@ def _context(report: services.Report, endpoint: str, **url_args) -> dict:
         "can_edit": can(current_user, Action.ANNUAL_REPORT_EDIT),
         "highlight_chars": services.HIGHLIGHT_CHARS,
         "highlights_limit": services.HIGHLIGHTS_LIMIT,
+        # The map and charts: drawn from the report's own numbers (?medida= shades the map).
+        "charts": report_charts.report_charts(report, request.args.get("medida")),
+        "measures": report_charts.MEASURES,
     }
 
 

@@ -75,7 +75,9 @@
   if (window.htmx) {
     htmx.onLoad(initGovbr);
     document.addEventListener("htmx:afterSwap", function (event) {
-      focusFirstInvalid(event.detail.target);
+      // History restores and some redirects swap without a target element.
+      var target = event.detail && event.detail.target;
+      if (target && target.querySelector) focusFirstInvalid(target);
     });
     // A boosted navigation replaced the page: start again at the main content, as a
     // full page load would, so keyboard and screen-reader users are not left behind.

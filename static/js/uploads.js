@@ -1,5 +1,8 @@
-// Evidence uploads: one request per file with its own progress bar, drag and drop.
-// Without JavaScript the same form posts every chosen file at once.
+// Evidence uploads: "Escolher arquivos" opens the file chooser (by click, Enter or Space);
+// files may also be dropped on the area. Each file is sent in a request of its own, at
+// once, with its progress bar, a way to cancel it and, when it fails, to try again. Only
+// the evidence region is replaced: the report being typed above it is never touched.
+// Without JavaScript the draft form's own file field posts every chosen file at once.
 (function () {
   "use strict";
 
@@ -8,98 +11,174 @@
     return input ? input.value : "";
   }
 
-  function progressRow(list, file) {
-    var item = document.createElement("li");
+  function currentForm() {
+    return document.querySelector("form[data-uploader]");
+  }
+
+  function progressList() {
+    var form = currentForm();
+    return form && form.querySelector("[data-progress]");
+  }
+
+  function button(label, action, name) {
+    var element = document.createElement("button");
+    element.type = "button";
+    element.className = "br-button secondary small";
+    element.setAttribute("data-upload-action", action);
+    element.textContent = label;
+    var hidden = document.createElement("span");
+    hidden.className = "sr-only";
+    hidden.textContent = " " + name;
+    element.appendChild(hidden);
+    return element;
+  }
+
+  function Upload(file) {
+    this.file = file;
+    this.item = document.createElement("li");
     var name = document.createElement("span");
     name.className = "portal-upload-name";
     name.textContent = file.name;
-    var bar = document.createElement("progress");
-    bar.max = 100;
-    bar.value = 0;
-    bar.setAttribute("aria-label", "Progresso do envio de " + file.name);
-    var state = document.createElement("span");
-    state.className = "portal-upload-state";
-    state.textContent = "aguardando";
-    item.appendChild(name);
-    item.appendChild(bar);
-    item.appendChild(state);
-    list.appendChild(item);
-    return { item: item, bar: bar, state: state };
+    this.bar = document.createElement("progress");
+    this.bar.max = 100;
+    this.bar.value = 0;
+    this.bar.setAttribute("aria-label", "Progresso do envio de " + file.name);
+    this.state = document.createElement("span");
+    this.state.className = "portal-upload-state";
+    this.actions = document.createElement("span");
+    this.actions.className = "portal-upload-actions";
+    this.item.appendChild(name);
+    this.item.appendChild(this.bar);
+    this.item.appendChild(this.state);
+    this.item.appendChild(this.actions);
+    this.item._upload = this;
+    this.show("aguardando", [["Cancelar", "cancel"]]);
   }
 
-  function sendOne(form, file, row) {
+  Upload.prototype.show = function (text, actions, outcome) {
+    this.state.textContent = text;
+    this.item.classList.remove("portal-upload-ok", "portal-upload-error");
+    if (outcome) this.item.classList.add("portal-upload-" + outcome);
+    this.actions.replaceChildren();
+    var name = this.file.name;
+    (actions || []).forEach(function (spec) {
+      this.actions.appendChild(button(spec[0], spec[1], name));
+    }, this);
+  };
+
+  Upload.prototype.send = function () {
+    var upload = this;
+    var form = currentForm();
+    if (!form) return Promise.resolve();
+    upload.bar.value = 0;
+    upload.show("enviando", [["Cancelar", "cancel"]]);
     return new Promise(function (resolve) {
       var data = new FormData();
       data.append("csrf_token", csrfToken(form));
-      data.append("files", file, file.name);
+      data.append("files", upload.file, upload.file.name);
       var xhr = new XMLHttpRequest();
+      upload.xhr = xhr;
+      xhr.addEventListener("loadend", function () { upload.xhr = null; });
       xhr.open("POST", form.action);
       xhr.setRequestHeader("HX-Request", "true");
       xhr.setRequestHeader("X-CSRFToken", csrfToken(form));
       xhr.upload.addEventListener("progress", function (event) {
         if (event.lengthComputable) {
-          row.bar.value = Math.round((event.loaded / event.total) * 100);
-          row.state.textContent = row.bar.value + "%";
+          upload.bar.value = Math.round((event.loaded / event.total) * 100);
+          upload.state.textContent = upload.bar.value + "%";
         }
       });
       xhr.addEventListener("load", function () {
         var ok = xhr.status >= 200 && xhr.status < 300;
-        row.bar.value = 100;
-        row.item.classList.add(ok ? "portal-upload-ok" : "portal-upload-error");
-        var parsed = new DOMParser().parseFromString(xhr.responseText, "text/html");
-        var body = parsed.querySelector(".message-body");
-        row.state.textContent = ok ? "concluído" : (body ? body.textContent : "falhou (erro " + xhr.status + ")");
-        resolve(ok ? xhr.responseText : null);
+        if (ok) {
+          upload.bar.value = 100;
+          upload.show("concluído", [], "ok");
+          replaceEvidence(xhr.responseText);
+        } else {
+          var parsed = new DOMParser().parseFromString(xhr.responseText, "text/html");
+          var body = parsed.querySelector(".message-body");
+          upload.fail(body ? body.textContent : "falhou (erro " + xhr.status + ")");
+        }
+        resolve();
       });
       xhr.addEventListener("error", function () {
-        row.item.classList.add("portal-upload-error");
-        row.state.textContent = "falhou: verifique a conexão e tente de novo";
-        resolve(null);
+        upload.fail("falhou: verifique a conexão e tente de novo");
+        resolve();
+      });
+      xhr.addEventListener("abort", function () {
+        upload.fail("cancelado");
+        resolve();
       });
       xhr.send(data);
     });
-  }
+  };
 
-  function replaceEvidence(html) {
-    var region = document.getElementById("evidencias");
-    if (!region || !html) return;
-    var parsed = new DOMParser().parseFromString(html, "text/html");
-    var fresh = parsed.getElementById("evidencias");
-    if (!fresh) return;
-    var progress = region.querySelector("[data-progress]");
-    region.replaceWith(fresh);
-    var newProgress = fresh.querySelector("[data-progress]");
-    if (progress && newProgress) newProgress.replaceWith(progress);
-    if (window.htmx) htmx.process(fresh);
-  }
+  Upload.prototype.fail = function (text) {
+    this.show(text, [["Tentar de novo", "retry"], ["Descartar", "discard"]], "error");
+  };
 
-  async function uploadAll(form, files) {
-    var list = form.querySelector("[data-progress]");
-    var rows = Array.prototype.map.call(files, function (file) { return progressRow(list, file); });
-    for (var i = 0; i < files.length; i++) {
-      rows[i].state.textContent = "enviando";
-      var html = await sendOne(form, files[i], rows[i]);
-      if (html) replaceEvidence(html);
-      form = document.querySelector("form[data-uploader]") || form;
-      list = form.querySelector("[data-progress]") || list;
-    }
-    var input = form.querySelector("input[type='file']");
+  // One file at a time, in the order chosen: the server counts files per version.
+  var queue = Promise.resolve();
+
+  function uploadAll(files) {
+    var list = progressList();
+    if (!list || !window.FormData) return;
+    Array.prototype.forEach.call(files, function (file) {
+      var upload = new Upload(file);
+      list.appendChild(upload.item);
+      queue = queue.then(function () {
+        return upload.cancelled ? null : upload.send();
+      });
+    });
+    var input = currentForm().querySelector("input[type='file']");
     if (input) input.value = "";
   }
 
-  document.addEventListener("submit", function (event) {
-    var form = event.target.closest("form[data-uploader]");
-    if (!form || !window.FormData) return;
-    var input = form.querySelector("input[type='file']");
-    if (!input || !input.files.length) return;
-    event.preventDefault();
-    uploadAll(form, input.files);
+  // The fresh evidence region keeps the progress list (the uploads still running).
+  function replaceEvidence(html) {
+    var region = document.getElementById("evidencias");
+    var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("evidencias");
+    if (!region || !fresh) return;
+    var progress = region.querySelector("[data-progress]");
+    var freshProgress = fresh.querySelector("[data-progress]");
+    document.adoptNode(fresh);
+    if (progress && freshProgress) freshProgress.replaceWith(progress);
+    region.replaceWith(fresh);
+    if (window.htmx) htmx.process(fresh);
+  }
+
+  document.addEventListener("click", function (event) {
+    var choose = event.target.closest("[data-choose-files]");
+    if (choose) {
+      var input = choose.closest("form").querySelector("input[type='file']");
+      if (input) input.click();
+      return;
+    }
+    var action = event.target.closest("[data-upload-action]");
+    var item = action && action.closest("li");
+    var upload = item && item._upload;
+    if (!upload) return;
+    var kind = action.getAttribute("data-upload-action");
+    if (kind === "cancel") {
+      upload.cancelled = true;
+      if (upload.xhr) upload.xhr.abort(); else upload.fail("cancelado");
+    } else if (kind === "retry") {
+      upload.cancelled = false;
+      upload.show("aguardando", [["Cancelar", "cancel"]]);
+      queue = queue.then(function () { return upload.cancelled ? null : upload.send(); });
+    } else if (kind === "discard") {
+      var next = item.nextElementSibling || item.previousElementSibling;
+      item.remove();
+      var focusable = next && next.querySelector("button");
+      (focusable || document.querySelector("[data-choose-files]")).focus();
+    }
   });
 
   document.addEventListener("change", function (event) {
     var input = event.target;
-    var form = input.closest && input.closest("form[data-uploader]");
-    if (form && input.type === "file" && input.files.length) uploadAll(form, input.files);
+    if (input.type === "file" && input.closest("form[data-uploader]") && input.files.length) {
+      uploadAll(input.files);
+    }
   });
 
   ["dragover", "drop", "dragleave"].forEach(function (type) {
@@ -108,9 +187,7 @@
       if (!zone) return;
       event.preventDefault();
       zone.classList.toggle("portal-dropzone-active", type === "dragover");
-      if (type === "drop" && event.dataTransfer.files.length) {
-        uploadAll(zone.closest("form[data-uploader]"), event.dataTransfer.files);
-      }
+      if (type === "drop" && event.dataTransfer.files.length) uploadAll(event.dataTransfer.files);
     });
   });
 })();

@@ -15,9 +15,10 @@
 - ``screenshots_if_failed``: the screenshots below, for pages a module opens itself.
 
 On failure a screenshot of each open page goes to test-artifacts/screenshots/<test>.png; with
-step screenshots on (CI=true, or PORTAL_TEST_STEPS=1) each context is also traced, and a failure
-leaves test-artifacts/steps/<test>/NN-<action>.jpg (the page as each step found it) and the
-Playwright trace in test-artifacts/traces/<test>.zip (``playwright show-trace`` opens it).
+step screenshots on (PORTAL_TEST_STEPS=1; CI re-runs the failed browser tests so) each
+context is also traced, and a failure leaves test-artifacts/steps/<test>/NN-<action>.jpg (the
+page as each step found it) and the Playwright trace in test-artifacts/traces/<test>.zip
+(``playwright show-trace`` opens it).
 Without /usr/bin/chromium the tests are skipped locally, but fail when CI=true.
 """
 
@@ -51,10 +52,9 @@ CHROMIUM_ARGS = [
 ]
 TIMEOUT_MS = 10_000
 # Step screenshots (a Playwright trace per context, turned into one image per step on
-# failure) cost ~1 s per test: on in CI, locally with PORTAL_TEST_STEPS=1.
-STEP_SCREENSHOTS = (
-    os.environ.get("PORTAL_TEST_STEPS", "1" if os.environ.get("CI") == "true" else "0") == "1"
-)
+# failure) cost ~1 s per test: on with PORTAL_TEST_STEPS=1 only. CI re-runs the browser
+# tests that failed that way, after the suite (.ci/run), so only a failure pays for them.
+STEP_SCREENSHOTS = os.environ.get("PORTAL_TEST_STEPS") == "1"
 
 
 # The live server (werkzeug, threaded) leaves a static file's handle to the garbage collector

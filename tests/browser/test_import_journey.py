@@ -35,9 +35,9 @@ def test_admin_imports_the_seed_and_the_partner_sees_its_deliverables(
     live_server, page, page_log, people, log_in
 ):
     log_in(page, "admin@seges.test", factories.PASSWORD)
-    page.get_by_role("navigation", name="Menu principal").get_by_role(
-        "link", name="Acordos"
-    ).click()
+    menu = page.get_by_role("navigation", name="Menu principal")
+    menu.get_by_text("Rede", exact=True).click()  # the group holding the network's pages
+    menu.get_by_role("link", name="Acordos").click()
     page.get_by_role("link", name="Importar plano").click()
     page.get_by_label("Arquivo do Plano de Trabalho").set_input_files(str(SEED))
     page.get_by_role("button", name="Pré-visualizar").click()

@@ -17,9 +17,9 @@ def test_seges_sees_the_network_filters_it_and_opens_a_waiting_submission(
     live_server, page, page_log, submitted, log_in
 ):
     log_in(page, "revisor@seges.test", factories.PASSWORD)
-    page.get_by_role("navigation", name="Menu principal").get_by_role(
-        "link", name="Painel da Rede"
-    ).click()
+    menu = page.get_by_role("navigation", name="Menu principal")
+    menu.get_by_text("Rede", exact=True).click()  # the group holding the network's pages
+    menu.get_by_role("link", name="Painel da Rede").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Painel da Rede")
     totals = page.get_by_role("region", name="Totais da Rede")
     expect(totals).to_contain_text("1 aguardando análise")

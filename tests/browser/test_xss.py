@@ -275,9 +275,10 @@ def _load_hostile() -> dict[str, int]:
         purpose="painel",
         name=_clip(SHORT, 200),
         cpf="935.411.347-80",
-        phone=_clip(TINY, 30),
+        phone="(31) 3915-0199",
         email="xss@mg.exemplo.gov.br",
     )
+    focal_point.phone = _clip(TINY, 30)  # stored text from before the phone rule, shown escaped
     record = training.save_record(
         None,
         institution_id=mg.id,
@@ -343,9 +344,10 @@ INJECTED = r"""() => {
       if (URL_ATTRS.includes(name) && /^(javascript|vbscript|data):/.test(value)) {
         found.push(`${name}=${value.slice(0, 40)}: ${show(el)}`);
       }
+      // A path of the portal's own may carry the payload in its (encoded) query string.
       if (/^(data-)?hx-on/.test(name)
           || (/^(data-)?hx-(get|post|put|patch|delete|trigger)$/.test(name)
-              && value.includes('pwn'))) {
+              && value.includes('pwn') && !/^\/[^\/\\]/.test(value))) {
         found.push(`htmx attribute ${name}: ${show(el)}`);
       }
     }
@@ -354,10 +356,12 @@ INJECTED = r"""() => {
     const path = el.src ? new URL(el.src).pathname : '';
     if (!path.startsWith('/static/')) found.push(`script: ${show(el)}`);
   }
+  // The portal's own SVG (charts, the map, legend swatches) carries its chart classes.
+  const ours = (el) => el.closest('svg.chart, svg.chart-swatch') !== null;
   for (const el of document.querySelectorAll(
       'object, embed, frame, frameset, svg, math, base, applet, body style, body link, '
       + 'body meta, body title, form[action*="pwn"], noscript img')) {
-    found.push(`element: ${show(el)}`);
+    if (!ours(el)) found.push(`element: ${show(el)}`);
   }
   for (const el of document.querySelectorAll('iframe')) {
     const path = el.src ? new URL(el.src).pathname : '';

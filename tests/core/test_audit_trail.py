@@ -39,10 +39,17 @@ def _table(response) -> str:
     return "\n".join(" | ".join(row.values()) for row in rows)
 
 
-def _rows(response) -> list[list[str]]:
+def _export(response) -> tuple[list[str], list[list[str]]]:
+    """The CSV's first lines (the filters it was made with), then its table (headers first)."""
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+    lines = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+    blank = lines.index([])
+    return [line[0] for line in lines[:blank]], lines[blank + 1 :]
+
+
+def _rows(response) -> list[list[str]]:
+    return _export(response)[1]
 
 
 @pytest.fixture
@@ -364,6 +371,58 @@ def test_export_link_carries_the_current_filters(client, users, login):
     assert 'href="/auditoria.csv?usuario=gestor"' in html
 
 
+def test_the_export_link_is_redrawn_with_the_filters_of_an_htmx_update(client, users, login):
+    """The filters change through htmx, which swaps only the results: the link is in them."""
+    login(users["seges_admin"])
+    html = client.htmx("/auditoria?usuario=gestor&acao=auth.login&de=&page=2").get_data(
+        as_text=True)
+    assert html.lstrip().startswith('<div id="auditoria"')
+    assert 'href="/auditoria.csv?usuario=gestor&amp;acao=auth.login"' in html  # all pages
+
+
+def test_a_filtered_export_holds_exactly_the_listed_events_and_says_its_filters(
+    app, client, users, login, trail
+):
+    """The bug: the trail filtered to one user listed 38 records and its CSV held 91."""
+    admin, manager = users["seges_admin"], users["partner_manager"]
+    for minute in range(app.config["ITEMS_PER_PAGE"] + 5):  # more than a page of each
+        for actor in (admin, manager):
+            _event("auth.login", actor=actor, at=datetime(2025, 5, 1, 12, minute, tzinfo=UTC))
+    login(admin)
+    query = "?usuario=gestor@mg&de=2025-03-01&ate=31/05/2025"
+    listed, page = [], 1
+    while True:
+        html = client.get(f"/auditoria{query}&page={page}").get_data(as_text=True)
+        listed += [[row["Data/hora"], row["Usuário"]] for row in factories.table_rows(html)]
+        if "Próxima página" not in html:
+            break
+        page += 1
+    preamble, table = _export(client.get(f"/auditoria.csv{query}&page=2"))
+    assert preamble == [
+        "Filtros: Usuário (e-mail) = gestor@mg; De = 01/03/2025; Até = 31/05/2025"
+    ]
+    assert table[0][:3] == ["Data/hora", "Ação", "Usuário"]
+    assert [[row[0], row[2]] for row in table[1:]] == listed
+    assert len(listed) == app.config["ITEMS_PER_PAGE"] + 5 + 1  # the logins and trail's "mg"
+    assert {row[2] for row in table[1:]} == {"gestor@mg.test"}
+
+
+def test_the_export_names_choices_by_their_labels_and_omits_ignored_filters(
+    client, users, login, trail
+):
+    login(users["seges_admin"])
+    preamble, table = _export(
+        client.get("/auditoria.csv?acao=deliverable.submitted&objeto=Deliverable&objeto_id=x")
+    )
+    assert preamble == ["Filtros: Ação = Entrega enviada; Tipo de objeto = Entrega"]
+    assert [row[1] for row in table[1:]] == ["Entrega enviada"]
+    client.post("/logout")
+    login(users["partner_manager"])
+    preamble, table = _export(client.get("/auditoria.csv"))
+    assert preamble == ["Filtros: nenhum"]  # its own institution's trail, as the page
+    assert {row[3] for row in table[1:]} == {"Governo de Minas Gerais (SCC/MG)"}
+
+
 # Append-only ---------------------------------------------------------------------------
 
 
@@ -510,24 +569,36 @@ def test_account_page_keeps_the_cpf_masked_and_links_to_the_export(client, login
 # Every unmasked CPF shown is audited -----------------------------------------------------
 
 
-def test_focal_point_list_audits_each_unmasked_cpf(client, users, login):
+def test_focal_point_list_audits_its_unmasked_cpfs_once_per_view(client, users, login):
     manager = users["partner_manager"]
-    focal_point = focal_points.create(
-        manager.institution,
-        by=manager,
-        purpose="acompanhamento",
-        name="Juliana Souza",
-        cpf=CPF,
-        phone="(31) 3915-0101",
-        email="juliana@mg.test",
-    )
+    shown = [
+        focal_points.create(
+            manager.institution,
+            by=manager,
+            purpose=purpose,
+            name=name,
+            cpf=cpf,
+            phone="(31) 3915-0101",
+            email=f"{purpose}@mg.test",
+        )
+        for purpose, name, cpf in [
+            ("acompanhamento", "Juliana Souza", CPF),
+            ("multiplicador", "Mariana Lima", "390.533.447-05"),
+        ]
+    ]
     login(manager)
     html = client.get(f"/instituicoes/{manager.institution_id}/servidores").get_data(as_text=True)
-    assert CPF in html
+    assert CPF in html and "390.533.447-05" in html
     event = db.session.scalars(
         db.select(AuditEvent).where(AuditEvent.action == "focal_point.cpf_viewed")
     ).one()
-    assert (event.actor_id, event.object_id) == (manager.id, focal_point.id)
+    assert (event.actor_id, event.institution_id, event.object_type, event.object_id) == (
+        manager.id,
+        manager.institution_id,
+        "FocalPoint",
+        None,
+    )
+    assert event.details == {"focal_points": [fp.id for fp in shown]}
 
 
 def test_editing_a_user_shows_the_cpf_in_full_and_audits_it(client, users, login, member):

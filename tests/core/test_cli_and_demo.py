@@ -18,8 +18,10 @@ def test_demo_creates_the_six_logins_and_is_idempotent(app):
     first = runner.invoke(args=["demo", "--password", DEMO_PASSWORD])
     assert first.exit_code == 0, first.output
     assert DEMO_PASSWORD in first.output
+    db.session.rollback()  # what the command committed, not what it left in the session
     second = runner.invoke(args=["demo", "--password", DEMO_PASSWORD])
     assert second.exit_code == 0 and "já existia" in second.output
+    db.session.rollback()
     emails = set(db.session.scalars(db.select(User.email)))
     assert emails == {email for email, *_ in USERS}
     assert db.session.scalar(db.select(db.func.count(Institution.id))) == 4

@@ -85,7 +85,9 @@ def test_returning_requires_reason_and_comment(client, users, login, painel, sub
         },
     )
     assert response.status_code == 422
-    assert "Escolha o motivo da devolução." in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert "Escolha o motivo da devolução." in body  # both at once, not one per try
+    assert "o comentário é obrigatório" in body
     response = client.post(
         f"/analise/{painel.id}/decisao",
         data={
@@ -96,7 +98,8 @@ def test_returning_requires_reason_and_comment(client, users, login, painel, sub
         },
     )
     assert response.status_code == 422
-    assert "o comentário é obrigatório" in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert "o comentário é obrigatório" in body and "Escolha o motivo" not in body
     assert db.session.get(Deliverable, painel.id).status == "submitted"
 
 

@@ -70,6 +70,26 @@ def test_unchanged_edit_creates_nothing(app, users):
     assert db.session.scalar(db.select(db.func.count(FocalPoint.id))) == 1
 
 
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("(31) 99999-1234", "(31) 99999-1234"),
+    ("31999991234", "(31) 99999-1234"),
+    ("+55 61 3333-4444", "(61) 3333-4444"),
+    ("061 3333 4444", "(61) 3333-4444"),
+])
+def test_phones_are_stored_in_the_brazilian_national_format(app, users, typed, stored):
+    assert focal_points.national_phone(typed) == stored
+    assert _name(users, phone=typed).phone == stored
+
+
+@pytest.mark.parametrize("typed", [
+    "31 99999", "(31) 1234-5678", "99999-1234", "+1 202 555 0143", "telefone", "",
+])
+def test_phones_that_are_not_brazilian_numbers_are_refused(app, users, typed):
+    with pytest.raises(DomainError, match="Telefone inválido") as error:
+        _name(users, phone=typed)
+    assert error.value.field == "phone"
+
+
 def test_ending_keeps_the_row(app, users):
     focal_point = _name(users)
     focal_points.end(focal_point, by=users["partner_manager"])
@@ -102,7 +122,7 @@ def test_same_person_keeps_painel_access_after_an_edit(app, users):
     focal_points.grant_access(focal_point, by=users["seges_admin"])
     manager = users["partner_manager"]
     same = focal_points.update(focal_point, by=manager,
-                               **{**VALID, "purpose": "painel", "phone": "(31) 1234-5678"})
+                               **{**VALID, "purpose": "painel", "phone": "(31) 3234-5678"})
     assert same.access_granted_at is not None
     other = focal_points.update(same, by=manager, **{**VALID, "purpose": "painel",
                                                      "cpf": "111.444.777-35"})
@@ -178,7 +198,36 @@ def test_manager_sees_full_page_with_unmasked_cpf_and_audit(client, users, login
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" in body
     assert "Servidores indicados" in body and CPF in body
-    assert [e.object_id for e in _audits("focal_point.cpf_viewed")] == [focal_point.id]
+    [event] = _audits("focal_point.cpf_viewed")
+    assert event.details == {"focal_points": [focal_point.id]} and event.institution_id == mg
+
+
+def test_each_view_of_the_list_writes_one_cpf_audit_row_whatever_it_shows(client, users,
+                                                                          login):
+    """The demo's three servidores used to write three "CPF exibido" rows per visit."""
+    shown = [_name(users, purpose=purpose, name=name, cpf=cpf, email=f"{purpose}@mg.test")
+             for purpose, name, cpf in [("acompanhamento", "Juliana", CPF),
+                                        ("multiplicador", "Mariana", "390.533.447-05"),
+                                        ("painel", "Paulo", "111.444.777-35")]]
+    login(users["partner_manager"])
+    assert client.get("/servidores").status_code == 302  # the menu entry: one redirect
+    client.get("/servidores", follow_redirects=True)
+    [event] = _audits("focal_point.cpf_viewed")
+    assert event.details == {"focal_points": [fp.id for fp in shown]}
+    client.htmx(f"/instituicoes/{users['partner_manager'].institution_id}/servidores")
+    assert len(_audits("focal_point.cpf_viewed")) == 2  # one more view, one more row
+
+
+def test_painel_requests_of_several_institutions_write_one_cpf_audit_row(client, users, login):
+    mg_fp = _name(users, purpose="painel")
+    es = users["other_manager"]
+    es_fp = factories.focal_point(es.institution, es, cpf="390.533.447-05", email="p@es.test")
+    login(users["seges_admin"])
+    body = client.get("/servidores", follow_redirects=True).get_data(as_text=True)
+    assert CPF in body and "390.533.447-05" in body
+    [event] = _audits("focal_point.cpf_viewed")
+    assert sorted(event.details["focal_points"]) == sorted([mg_fp.id, es_fp.id])
+    assert event.institution_id == users["seges_admin"].institution_id  # no single one
 
 
 def test_list_fragment_for_htmx(client, users, login):
@@ -231,6 +280,36 @@ def test_invalid_input_is_422_and_keeps_what_was_typed(client, users, login, fie
     assert 'value="Juliana Souza"' in body or field == "name"
     assert 'value="(31) 3915-0101"' in body
     assert db.session.scalar(db.select(db.func.count(FocalPoint.id))) == 0
+
+
+def test_a_phone_that_is_not_brazilian_is_refused_on_its_field_keeping_the_form(
+        client, users, login):
+    login(users["partner_manager"])
+    mg = users["partner_manager"].institution_id
+    response = client.post(f"/instituicoes/{mg}/servidores/novo",
+                           data={**VALID, "phone": "31 99999", "cpf": "123.456.789-00"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    errors = {e.attrs["id"]: e.text for e in factories.parse_html(body).iter()
+              if e.attrs.get("id", "").endswith("-erro")}
+    assert errors["phone-erro"] == ("Telefone inválido: informe um número brasileiro com DDD, "
+                                    "como (31) 99999-1234.")
+    assert "CPF inválido" in errors["cpf-erro"]  # every error at once
+    for typed in ("31 99999", "123.456.789-00", "Juliana Souza", "juliana@mg.test"):
+        assert f'value="{typed}"' in body
+    assert db.session.scalar(db.select(db.func.count(FocalPoint.id))) == 0
+
+
+def test_a_valid_phone_is_saved_and_listed_in_the_national_format(client, users, login):
+    login(users["partner_manager"])
+    mg = users["partner_manager"].institution_id
+    response = client.post(f"/instituicoes/{mg}/servidores/novo",
+                           data={**VALID, "phone": "+55 61 3333-4444"})
+    assert response.status_code == 302
+    assert db.session.scalar(db.select(FocalPoint.phone)) == "(61) 3333-4444"
+    rows = factories.table_rows(client.get(f"/instituicoes/{mg}/servidores").get_data(
+        as_text=True), caption="Servidores indicados atualmente")
+    assert rows[0]["Telefone"] == "(61) 3333-4444"
 
 
 def test_edit_form_prefills_and_replaces(client, users, login):

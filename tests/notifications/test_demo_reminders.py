@@ -83,10 +83,10 @@ def test_demo_reminders_arrive_once_through_smtp(app, demo_day, smtp):
     first = runner.invoke(args=["reminders", "send", "--today", RUN_DAY])
     assert first.exit_code == 0, first.output
     assert sorted((m["To"], m["Subject"]) for m in smtp.messages) == EXPECTED
-    assert ("Enviados em 14/04/2026: 1 relação(ões) de adesões pré-preenchida(s), "
-            "2 lembrete(s) de prazo, 9 aviso(s) de atraso, "
-            "1 aviso(s) de análise pendente à SEGES, "
-            "3 resumo(s) diário(s).") in first.output
+    assert ("Enviados em 14/04/2026: 1 relação de adesões pré-preenchida, "
+            "2 lembretes de prazo, 9 avisos de atraso, "
+            "1 aviso de análise pendente à SEGES, "
+            "3 resumos diários.") in first.output
 
     reminder = smtp.to("gestor@contagem.exemplo.gov.br")[0]
     text = smtp.text(reminder)

@@ -262,7 +262,7 @@ def test_the_c4_report_is_prefilled_on_the_1st_and_sent_with_one_click(
     assert lines[0] == ("Instituições que celebraram Acordo de Adesão ao ACT nº 160/2025 em "
                         "03/2026: 2.")
     assert lines[2].startswith("1. **Prefeitura de Contagem** — CNPJ ")
-    assert "assinado em 03/03/2026 — TA (sem número)" in lines[2]
+    assert lines[2].endswith("assinado em 03/03/2026 — Termo de Adesão")
     assert lines[3].startswith("2. **Prefeitura de Betim (PMB)** — CNPJ ")
     assert "Uberaba" not in draft.report  # April's report waits for May
     assert _c4(act, users, "2026-04").status == "pending"
@@ -273,10 +273,13 @@ def test_the_c4_report_is_prefilled_on_the_1st_and_sent_with_one_click(
 
     login(users["partner_manager"])
     page = client.get(f"/entregas/{march.id}").get_data(as_text=True)
-    assert f'href="/entregas/{march.id}/enviar"' in page and "Prefeitura de Betim" in page
+    assert "Enviar para análise" in factories.buttons(page) and "Prefeitura de Betim" in page
     confirm = client.get(f"/entregas/{march.id}/enviar").get_data(as_text=True)
-    assert "Confirmar envio" in confirm and "<strong>Prefeitura de Contagem</strong>" in confirm
-    assert client.post(f"/entregas/{march.id}/enviar").status_code == 302
+    # The relação is the report itself: one click, on the button that says it has no files.
+    assert "Enviar sem evidências" in factories.buttons(confirm)
+    assert "<strong>Prefeitura de Contagem</strong>" in confirm
+    assert client.post(f"/entregas/{march.id}/enviar", data={"sem_evidencias": "1"}
+                       ).status_code == 302
     db.session.refresh(march)
     assert march.status == "submitted"
     assert workspace.latest_version(march).submitted_by_id == users["partner_manager"].id

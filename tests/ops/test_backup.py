@@ -157,7 +157,7 @@ def test_backup_during_a_stream_of_writes_is_self_consistent(app, act, users, se
     assert before <= restored <= after_backup + 1
     check = invoke(second_app, "storage", "check")
     assert check.exit_code == 0, check.output
-    assert f"{restored} arquivo(s) verificado(s)" in check.output
+    assert f"{restored} arquivos verificados" in check.output
 
     # Every evidence row of the dump has its file in the archive, with the row's SHA-256.
     in_archive = {f["path"]: f["sha256"] for f in manifest["files"]}

@@ -22,7 +22,7 @@ def _old(path: Path) -> None:
 def test_clean_storage_passes(app, evidence):
     result = invoke(app, "storage", "check")
     assert result.exit_code == 0, result.output
-    assert "4 arquivo(s) verificado(s); 0 problema(s); 0 órfão(s)" in result.output
+    assert "4 arquivos verificados; 0 problemas; 0 órfãos" in result.output
 
 
 def test_corrupted_missing_resized_and_orphan_files_are_reported(app, evidence):
@@ -61,7 +61,7 @@ def test_repair_orphans_moves_them_aside_never_deletes(app, evidence):
 
     result = invoke(app, "storage", "check", "--repair-orphans")
     assert result.exit_code == 0, result.output
-    assert "2 órfão(s), 2 movido(s)" in result.output
+    assert "2 órfãos, 2 movidos" in result.output
     assert not orphan.exists() and not stray.exists()
     [folder] = (root / ".orfaos").iterdir()
     assert (folder / "ab" / "ab123").read_bytes() == b"sem registro"

@@ -6,12 +6,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
+from flask import request
 from openpyxl import load_workbook
 
 from portal.agreements.models import Goal
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from portal.panel import services as panel
+from portal.panel.forms import PanelFilterForm
 from portal.plans import services as plans
 from portal.plans.importer import parse_plan, read_seed_plan
 from tests import clock, factories
@@ -41,6 +43,9 @@ def network(users):
         _deliverable(mg_act, code, key, mg).status = status
     db.session.commit()
     return {"mg": mg, "es": users["other_manager"].institution_id, "act": mg_act}
+
+
+PARTNERS = "Progresso por parceiro"  # the caption of the panel's table of partners
 
 
 def _row(rows, institution_id):
@@ -90,7 +95,7 @@ def test_the_panel_page_shows_late_follow_ups_in_their_own_column(client, users,
         login(users["seges_reviewer"])
         body = client.htmx("/painel?uf=ES").get_data(as_text=True)
     # ES on 01/10/2026: 5 dated by the plan, all late; its 10 follow-ups R2025 late apart.
-    assert factories.table_rows(body) == [{
+    assert factories.table_rows(body, PARTNERS) == [{
         "Parceiro": "Governo do Espírito Santo", "UF": "ES", "Elo": "Estados",
         "Progresso": "0 de 5 (0%)", "Atrasadas": "5", "Relatos SEGES atrasados": "10",
         "Aguardando análise": "0",
@@ -135,6 +140,13 @@ def test_the_matrix_shows_each_goals_worst_lifecycle_state(network):
         network["act"], "2.1", "Y1", mg).id
 
 
+def _table_region(response) -> str:
+    """The swapped fragment's target (``#painel``: the table and its export links)."""
+    html = response.get_data(as_text=True)
+    assert html.count('<div id="painel"') == 1
+    return html[html.index('<div id="painel"'):]
+
+
 def test_panel_page_filters_and_sorts(client, users, login, network):
     login(users["seges_reviewer"])
     page = client.get("/painel").get_data(as_text=True)
@@ -143,7 +155,7 @@ def test_panel_page_filters_and_sorts(client, users, login, network):
     fragment = client.htmx("/painel?uf=ES").get_data(as_text=True)
     assert "<html" not in fragment and "Espírito Santo" in fragment
     assert "Governo de Minas Gerais" not in fragment
-    ordered = client.htmx("/painel?ordem=progresso&direcao=desc").get_data(as_text=True)
+    ordered = _table_region(client.htmx("/painel?ordem=progresso&direcao=desc"))
     assert ordered.index("Minas Gerais") < ordered.index("Espírito Santo")
     assert "Nenhum parceiro" in client.htmx("/painel?camada=2").get_data(as_text=True)
 
@@ -155,16 +167,105 @@ def test_matrix_drills_down_to_the_deliverable(client, users, login, network):
     assert "/analise/" in body
 
 
+def _csv(response) -> tuple[list[str], list[list[str]]]:
+    """An export's first lines (its filters and order), then its table (headers first)."""
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    lines = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+    blank = lines.index([])
+    return [line[0] for line in lines[:blank]], lines[blank + 1:]
+
+
+def _xlsx(response) -> list[tuple]:
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    return [tuple(cell for cell in row if cell is not None)
+            for row in sheet.iter_rows(values_only=True)]
+
+
 def test_exports_follow_the_current_filters(client, users, login, network):
     login(users["seges_admin"])
     response = client.get("/painel.csv?uf=MG")
-    text = response.get_data(as_text=True).lstrip("\ufeff")
-    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    preamble, rows = _csv(response)
+    assert preamble == ["Filtros: UF = Minas Gerais", "Ordem: Nome, crescente"]
     assert rows[0][0] == "Parceiro" and len(rows) == 2 and rows[1][2] == "MG"
     assert response.headers["Content-Disposition"].startswith("attachment")
-    response = client.get("/painel.xlsx")
-    sheet = load_workbook(io.BytesIO(response.data)).active
-    assert sheet.max_row == 3 and sheet.cell(1, 9).value == "Progresso (%)"
+    rows = _xlsx(client.get("/painel.xlsx"))
+    assert rows[:3] == [("Filtros: nenhum",), ("Ordem: Nome, crescente",), ()]
+    assert len(rows) == 6 and rows[3][8] == "Progresso (%)"
+
+
+@pytest.fixture
+def adherents(network):
+    """Two municipalities adhered to MG's ACT (2nd layer), each owing its own deliverables."""
+    for name in ("Prefeitura de Contagem", "Prefeitura de Betim"):
+        factories.adhesion(network["act"], name=name, signed_on=date(2025, 11, 3))
+    db.session.commit()
+    return network
+
+
+def test_a_filtered_export_holds_exactly_the_listed_partners_in_their_order(
+        client, users, login, adherents):
+    """The bug: UF = MG, 2ª camada listed 1 row and "Exportar CSV" held every partner."""
+    login(users["seges_reviewer"])
+    query = "?uf=MG&camada=2&ordem=nome&direcao=desc&visao=tabela"
+    listed = [row["Parceiro"].removesuffix(" 2ª camada")
+              for row in factories.table_rows(client.get(f"/painel{query}").get_data(
+                  as_text=True), PARTNERS)]
+    assert listed == ["Prefeitura de Contagem", "Prefeitura de Betim"]
+    preamble, rows = _csv(client.get(f"/painel.csv{query}"))
+    assert preamble == ["Filtros: UF = Minas Gerais; Camada = 2ª camada (aderentes)",
+                        "Ordem: Nome, decrescente"]
+    assert [row[0] for row in rows[1:]] == listed
+    assert {(row[2], row[5]) for row in rows[1:]} == {("MG", "2ª")}
+    sheet = _xlsx(client.get(f"/painel.xlsx{query}"))
+    assert [line[0] for line in sheet[:2]] == preamble
+    assert [row[0] for row in sheet[4:]] == listed
+
+
+@pytest.mark.parametrize(("filters", "sort", "descending"), [
+    (panel.PanelFilters(), "nome", False),
+    (panel.PanelFilters(uf="MG"), "progresso", True),
+    (panel.PanelFilters(layer=2), "nome", True),
+    (panel.PanelFilters(layer=1, axis=2), "atrasadas", False),
+])
+def test_export_rows_are_the_pages_rows_in_the_pages_order(adherents, filters, sort,
+                                                           descending):
+    today = date(2026, 10, 1)
+    page = panel.progress_page(filters, today, sort, descending, per_page=100)
+    listed = [(row.name, row.due, row.done) for row in page.items]
+    exported = [(row[0], row[6], row[7])
+                for row in panel.export_rows(filters, today, sort, descending)]
+    assert exported == listed and listed
+
+
+def test_the_export_links_are_redrawn_with_the_filters_of_an_htmx_update(
+        client, users, login, network):
+    """The filters change through htmx, which swaps ``#painel`` (and, out of band, the
+    totals, map and charts above it): the links are in it."""
+    login(users["seges_admin"])
+    fragment = client.htmx("/painel?visao=tabela&q=&uf=MG&camada=2&ordem=progresso&page=2")
+    html = _table_region(fragment)
+    exports = {text.strip(): href for text, href in factories.links(html)
+               if text.strip().startswith("Exportar")}
+    assert exports == {
+        "Exportar CSV": "/painel.csv?uf=MG&camada=2&ordem=progresso",
+        "Exportar XLSX": "/painel.xlsx?uf=MG&camada=2&ordem=progresso",
+    }
+
+
+@pytest.mark.parametrize(("query", "described"), [
+    ({}, ["Filtros: nenhum", "Ordem: Nome, crescente"]),
+    ({"q": "minas", "eixo": "2", "ano": "2026", "esfera": "estadual", "elo": "Estados"},
+     ["Filtros: Parceiro = minas; Elo = Estados; Esfera = Estadual; "
+      "Eixo = 2 — Capacitação; Ano do prazo = 2026", "Ordem: Nome, crescente"]),
+    ({"camada": "x", "ano": "abc", "ordem": "zzz", "direcao": "desc"},
+     ["Filtros: nenhum", "Ordem: Nome, decrescente"]),  # ignored by the page, not stated
+])
+def test_an_export_states_the_filters_and_order_the_page_applies(app, query, described):
+    with app.test_request_context(query_string=query):
+        form = PanelFilterForm(request.args)
+        form.validate()
+        assert form.described() == described
 
 
 def test_exports_keep_names_that_look_like_formulas_as_text(client, users, login, network):

@@ -1,7 +1,8 @@
 """Sessions: what tests/auth/test_login.py and test_passwords.py do not already cover.
 
-Already covered there: a planted session key does not survive login, logout ends every
-session (replayed cookie included), deactivation ends the open session, HttpOnly and
+Already covered there and in tests/auth/test_sign_out.py: a planted session key does not
+survive login, "Sair" ends this session (a replayed cookie included) and "Sair de todos os
+dispositivos" every one, deactivation ends the open session, HttpOnly and
 SameSite=Lax, SESSION_COOKIE_SECURE decided by the environment, idle expiry, password change
 ending the other sessions. Here: replaying cookies captured at each step, the Secure flag on
 the wire, a sliding (not absolute) idle window, and sign-out by link being impossible.

@@ -143,13 +143,13 @@ def test_every_file_route_serves_an_inert_uncached_attachment(
     assert "ETag" not in response.headers
 
 
-def test_preview_is_inline_only_in_a_sandboxed_same_origin_frame(client, users, login, objects):
+def test_preview_is_inline_sandboxed_and_never_framed(client, users, login, objects):
     login(users["seges_reviewer"])
     response = client.get(matrix_url("deliverables.preview", objects))
     response.close()
     assert response.headers["Content-Disposition"].startswith("inline;")
     csp = response.headers["Content-Security-Policy"]
-    assert "sandbox" in csp and "frame-ancestors 'self'" in csp and "script-src" not in csp
+    assert "sandbox" in csp and "frame-ancestors 'none'" in csp and "script-src" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "private, no-store"
-    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert response.headers["X-Frame-Options"] == "DENY"

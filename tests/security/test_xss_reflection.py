@@ -41,7 +41,11 @@ class _Markup(HTMLParser):
                 self.problems.append(f"<{tag} {name}={value!r}>")
         if tag == "script" and not (attributes.get("src") or "").startswith("/static/"):
             self.problems.append("<script> without a /static/ src")
-        if tag in {"svg", "math", "object", "embed", "base", "frame"}:
+        # The portal's own SVG (charts, the map, legend swatches) carries its chart classes; the
+        # payload's <svg> does not.
+        ours = tag == "svg" and (attributes.get("class") or "").split()[:1] in (
+            ["chart"], ["chart-swatch"])
+        if tag in {"svg", "math", "object", "embed", "base", "frame"} and not ours:
             self.problems.append(f"<{tag}>")
         if tag == "iframe" and not re.match(
             r"^/evidencias/\d+/visualizar$", attributes.get("src") or ""
