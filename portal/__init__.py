@@ -48,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.audit.views import bp as audit_bp
     from portal.auth import policy, sessions  # noqa: F401 - policy declares the rules
     from portal.auth.views import bp as auth_bp
+    from portal.calendar_feed.views import bp as calendar_feed_bp
     from portal.core.views import bp as core_bp
     from portal.courses.views import bp as courses_bp
     from portal.deliverables import review_views, settings_views  # noqa: F401 - their routes
@@ -78,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(forum_bp)
     app.register_blueprint(training_bp)
     app.register_blueprint(events_bp)
+    app.register_blueprint(calendar_feed_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(panel_bp)
     app.register_blueprint(notifications_bp)

@@ -2,6 +2,7 @@
 
 from portal.agreements.models import Agreement, AgreementParty, Goal
 from portal.auth.models import User
+from portal.calendar_feed.models import CalendarFeed
 from portal.core.models import AuditEvent
 from portal.courses.models import Course, CourseClass
 from portal.deliverables.models import Deliverable, Evidence, Review, Submission
@@ -14,8 +15,8 @@ from portal.reports.models import AnnualReport
 from portal.training.models import TrainingRecord
 
 __all__ = [
-    "Agreement", "AgreementParty", "AnnualReport", "AuditEvent", "Category", "Course",
-    "CourseClass",
+    "Agreement", "AgreementParty", "AnnualReport", "AuditEvent", "CalendarFeed", "Category",
+    "Course", "CourseClass",
     "Deliverable", "Event", "EventInvitation", "Evidence", "FocalPoint", "Goal", "InfoRequest",
     "Institution", "Notification", "Post", "PostRevision", "Report", "Review", "Submission",
     "Topic", "TopicRead", "TrainingRecord", "User", "Watch",

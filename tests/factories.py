@@ -515,6 +515,10 @@ MATRIX = {
     "auth.account": ("GET", {}, "302 200 200 200 200"),
     "auth.logout_everywhere": ("GET", {}, "302 200 200 200 200"),
     "auth.change_password": ("GET", {}, "302 200 200 200 200"),
+    "calendar_feed.calendar_page": ("GET", {}, "302 200 200 200 200"),
+    "calendar_feed.create": ("POST", {}, "302 200 200 200 200"),
+    "calendar_feed.revoke": ("POST", {}, "302 200 200 200 200"),
+    "calendar_feed.feed": ("GET", {"token": "invalido"}, "404 404 404 404 404"),
     "auth.forgot_password": ("GET", {}, "200 200 200 200 200"),
     "auth.reset_password": ("GET", {"token": "invalido"}, "302 302 302 302 302"),
     "auth.activate": ("GET", {"token": "invalido"}, "302 302 302 302 302"),
@@ -866,6 +870,7 @@ PARTNER_PAGES = [
     ("account", "/conta", 200),
     ("change-password", "/conta/senha", 200),
     ("logout-everywhere", "/conta/sair-de-todos", 200),
+    ("calendar", "/conta/calendario", 200),
     ("not-found", "/nao-existe", 404),
 ]
 

@@ -19,7 +19,11 @@ from portal.institutions.models import Institution
 ACTION_LABELS = {
     "auth.login": "Entrada no portal",
     "auth.login_failed": "Tentativa de entrada recusada",
-    "auth.logout": "Saída do portal",
+    "auth.logout": "Saída do portal (neste navegador)",
+    "auth.logout_everywhere": "Saída de todos os dispositivos",
+    "calendar_feed.created": "Endereço de calendário criado",
+    "calendar_feed.regenerated": "Endereço de calendário trocado",
+    "calendar_feed.revoked": "Endereço de calendário revogado",
     "auth.password_changed": "Senha alterada",
     "auth.password_reset": "Senha redefinida",
     "auth.password_reset_requested": "Redefinição de senha solicitada",

@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 
 from portal.agreements.models import Agreement, Goal
 from portal.agreements.services import axis_names
-from portal.core import audit
+from portal.core import audit, charts
 from portal.core.clock import as_utc, local_date
 from portal.core.database import insert_once
 from portal.core.exceptions import Conflict, DomainError
@@ -543,3 +543,95 @@ def submit(deliverable: Deliverable, *, by) -> Submission:
                      links=len(latest.links))
     db.session.flush()
     return latest
+
+
+# The partner home's timeline ------------------------------------------------------------------
+
+_MONTHS = ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez")
+TIMELINE_COLOURS = {Source.PLAN: "#1351b4", Source.DEFAULT: "#1351b4", Source.FOLLOWUP: "#b35c00"}
+TIMELINE_SERIES = {
+    Source.PLAN: "Prazo do plano ou prazo padrão da SEGES",
+    Source.DEFAULT: "Prazo do plano ou prazo padrão da SEGES",
+    Source.FOLLOWUP: "Relato de acompanhamento pedido pela SEGES",
+}
+
+
+def _months_later(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover
+
+
+def timeline_deliverables(base_query, today: date) -> list[Deliverable]:
+    """The home list's deliverables (``base_query``, with its filters) due from today until
+    12 months later, waived ones apart, by date."""
+    end = _months_later(today, 12)
+    query = base_query.where(
+        Deliverable.due_on >= today, Deliverable.due_on < end,
+        Deliverable.status != lifecycle.Status.WAIVED,
+    ).order_by(Deliverable.due_on, Deliverable.id)
+    return list(db.session.scalars(query))
+
+
+def home_timeline(base_query, today: date, *, width: int = 640):
+    """The year ahead as an SVG timeline (portal.core.charts.Chart): one dot per dated
+    deliverable on its due date (several on a day are stacked), today marked at the left,
+    SEGES's follow-ups in their own colour. Marks' ``category`` is the deliverable's id."""
+    items = timeline_deliverables(base_query, today)
+    end = _months_later(today, 12)
+    left, right, radius, gap = 12, 12, 6, 3
+    axis_y, label_y = 20, 14
+    plot_w, span = width - left - right, (end - today).days
+    stack: dict[date, int] = defaultdict(int)
+    marks, sources = [], set()
+    for d in items:
+        level = stack[d.due_on]
+        stack[d.due_on] += 1
+        x = left + plot_w * (d.due_on - today).days / span
+        y = axis_y + 14 + level * (2 * radius + gap)
+        source = Source(d.deadline_source)
+        sources.add(TIMELINE_SERIES[source])
+        tip = (f"{d.due_on:%d/%m/%Y} — Meta {d.goal.code}: {d.period_label} "
+               f"({TIMELINE_SERIES[source].lower()}; {d.state_label(today).lower()})")
+        marks.append(charts.Mark(round(x - radius, 2), round(y, 2), 2 * radius, 2 * radius,
+                                 TIMELINE_COLOURS[source], tip, 1, TIMELINE_SERIES[source],
+                                 str(d.id)))
+    height = axis_y + 14 + max(stack.values(), default=1) * (2 * radius + gap) + 8
+    lines = [charts.Line(left, axis_y, width - right, axis_y, charts.BORDER)]
+    labels = []
+    month = date(today.year, today.month, 1)
+    while (month := _months_later(month, 1)) < end:
+        x = round(left + plot_w * (month - today).days / span, 2)
+        lines.append(charts.Line(x, axis_y - 4, x, height - 4, charts.GRID))
+        labels.append(charts.Label(x, label_y, f"{_MONTHS[month.month - 1]}/{month:%y}",
+                                   "middle", 11))
+    lines.append(charts.Line(left, axis_y - 8, left, height - 4, "#d0210f", 2, True))
+    labels.append(charts.Label(left + 2, height - 6, "Hoje", "start", 11, True))
+    legend = [charts.Series(name, colour) for source, colour in TIMELINE_COLOURS.items()
+              if (name := TIMELINE_SERIES[source]) in sources and source != Source.DEFAULT]
+    rows = tuple(
+        (f"{d.due_on:%d/%m/%Y}", f"Meta {d.goal.code} — {d.period_label}",
+         TIMELINE_SERIES[Source(d.deadline_source)], d.state_label(today))
+        for d in items
+    )
+    count = len(items)
+    title = "Os próximos 12 meses: prazos das entregas"
+    description = (
+        f"Linha do tempo de hoje, {today:%d/%m/%Y}, até {end:%d/%m/%Y}: "
+        + (f"{count} {'entrega' if count == 1 else 'entregas'} com prazo, um ponto por entrega "
+           "na data do prazo; os relatos de acompanhamento pedidos pela SEGES têm cor própria."
+           if count else "nenhuma entrega com prazo nesse período.")
+    )
+    return charts.Chart(
+        id="linha-do-tempo", title=title, description=description, width=width,
+        height=height,
+        table=charts.DataTable(title, ("Prazo", "Entrega", "Origem do prazo", "Situação"), rows),
+        marks=tuple(marks), labels=tuple(labels), lines=tuple(lines),
+        series=tuple(legend) if TIMELINE_SERIES[Source.FOLLOWUP] in sources else (),
+        note="Dispensadas não aparecem. Passe o mouse sobre um ponto para ver a entrega.",
+    )

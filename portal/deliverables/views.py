@@ -67,6 +67,7 @@ def home():
         # The queue heads the full page only; the tabs and filters swap the list below it.
         review_queue=reviews.queue_preview(local_today()) if reviewer and not is_htmx() else None,
         progress=services.progress_by_axis(institution_id, local_today()),
+        timeline=services.home_timeline(base, local_today()) if current_user.is_partner else None,
         today=local_today(),
         my_agreement=next(iter(agreements_of(institution_id)), None)
         if current_user.is_partner else None,

@@ -673,8 +673,9 @@ class _Synth:
     def finish(self) -> None:
         if self.postgres:
             for table in db.metadata.sorted_tables:
-                column = table.columns.get("id")
-                if column is None or not column.primary_key:
+                column = table.columns.get("id")  # only integer ids have a sequence
+                if column is None or not column.primary_key or column.autoincrement is False \
+                        or not isinstance(column.type, db.Integer):
                     continue
                 db.session.execute(text(
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608

@@ -1,7 +1,6 @@
 // Behaviour for the portal. No inline scripts: CSP forbids them.
 (function () {
   "use strict";
-  document.documentElement.classList.add("js");
 
   // gov.br DS components: initialised once per element, for the page at load
   // and for every fragment htmx swaps in (htmx.onLoad runs for both).

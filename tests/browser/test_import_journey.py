@@ -55,7 +55,7 @@ def test_admin_imports_the_seed_and_the_partner_sees_its_deliverables(
 
     log_in(page, "membro@mg.test", factories.PASSWORD)
     page.get_by_role("link", name="Atrasadas").click()
-    table = page.locator("#minhas-entregas table")
+    table = page.locator("#minhas-entregas table.portal-stack")
     expect(table).to_contain_text("1.2 — Indicar responsável")
     expect(table).to_contain_text("16/10/2025")
     page_log.assert_clean()

@@ -42,6 +42,13 @@ def tab_to(page: Page, target, limit: int = 120) -> None:
     raise AssertionError(f"{target} is not reachable by Tab")
 
 
+def intercept_file_choosers(page: Page) -> None:
+    """Have Playwright intercept file choosers from now on. ``expect_file_chooser`` alone turns
+    the interception on while the key press that opens the chooser is already on its way, and
+    under load the browser's own (invisible) dialog can win that race."""
+    page.on("filechooser", lambda _chooser: None)
+
+
 def no_mouse(page: Page) -> None:
     """Fail the test on any mouse event: everything must be done by keyboard."""
     page.add_init_script("""
@@ -59,6 +66,7 @@ def test_by_keyboard_only_a_member_reports_with_files_and_a_link(
     live_server, page, page_log, member, files
 ):
     no_mouse(page)
+    intercept_file_choosers(page)
     page.goto("/login")
     tab_to(page, page.get_by_label("E-mail"))
     page.keyboard.type("membro@mg.test")
@@ -103,6 +111,7 @@ def test_by_keyboard_only_a_member_reports_with_files_and_a_link(
 def test_the_typed_report_survives_every_other_action_on_the_page(
     live_server, page, page_log, member, files, log_in
 ):
+    intercept_file_choosers(page)
     log_in(page, "membro@mg.test", factories.PASSWORD)
     page.goto(f"/entregas/{member.id}")
     report = page.get_by_label("Relato do que foi feito")
@@ -189,6 +198,7 @@ def test_on_a_phone_a_member_reports_with_files_and_a_link(
     context.set_default_timeout(10_000)
     page = context.new_page()
     page_log.watch(page)
+    intercept_file_choosers(page)
     try:
         page.goto("/login")
         fits_the_phone(page)

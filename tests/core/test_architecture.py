@@ -15,8 +15,8 @@ ROOT = Path(portal.__file__).parent
 # Lowest first: a feature may import itself, the floor and the features listed before it.
 FEATURES = [
     "schedule", "institutions", "auth", "agreements", "forum", "deliverables", "training",
-    "focal_points", "events", "courses", "plans", "panel", "reports", "notifications", "audit",
-    "privacy", "ops", "dev",
+    "focal_points", "events", "calendar_feed", "courses", "plans", "panel", "reports",
+    "notifications", "audit", "privacy", "ops", "dev",
 ]
 FLOOR = {"core", "extensions", "config", "data"}
 COMPOSITION_ROOT = {"", "cli", "models"}  # portal/__init__.py, cli.py, models.py: wire it all

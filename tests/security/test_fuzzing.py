@@ -174,9 +174,10 @@ FORM = "application/x-www-form-urlencoded"
 COMMON_QUERY_KEYS = ["page", "per_page", "q"]
 # The one state the fuzzing world does not render a form for: a deactivated user's
 # "reactivate" button. It takes no fields; it is posted to as the matrix allows.
-# Routes no rendered form posts to: reactivation (a deactivated user's page), and the draft's
-# autosave (the deliverable page's script posts the draft form there: data-autosave).
-UNDISCOVERED_OK = {"auth.reactivate_user", "deliverables.autosave"}
+# Routes no rendered form posts to: reactivation (a deactivated user's page), the draft's
+# autosave (the deliverable page's script posts the draft form there: data-autosave) and the
+# revocation of a calendar address (shown only once the user has one).
+UNDISCOVERED_OK = {"auth.reactivate_user", "deliverables.autosave", "calendar_feed.revoke"}
 
 
 def _allowed_role(endpoint: str) -> str:
