@@ -125,7 +125,7 @@ def mark_read(notification: Notification):
 def mark_all_read():
     if services.mark_all_read(current_user):
         return _marked("Todas as notificações foram marcadas como lidas.")
-    return _marked("Não havia notificações por ler.", "info")
+    return _marked("Não havia notificações não lidas.", "info")
 
 
 @bp.route("/conta/notificacoes", methods=["GET", "POST"])

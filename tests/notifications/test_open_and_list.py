@@ -251,7 +251,7 @@ def test_mark_all_by_htmx_swaps_the_pages_items_and_the_bell(client, users, logi
     assert _toast(response) == "Todas as notificações foram marcadas como lidas."
     assert unread_count(member) == 0
     again = client.htmx("/notificacoes/marcar-todas", method="POST")
-    assert _toast(again) == "Não havia notificações por ler."
+    assert _toast(again) == "Não havia notificações não lidas."
 
 
 def test_mark_all_on_the_page_without_javascript(client, users, login):
