@@ -65,7 +65,7 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
 
 # One-time tokens travel in the path of these pages: never write them to the log.
-_SECRET_PATHS = re.compile(r"(/(?:senha/redefinir|ativar)/)[^/?\s]+")
+_SECRET_PATHS = re.compile(r"(/(?:senha/redefinir|ativar|calendario)/)[^/?\s]+")
 
 
 class PortalLogger(Logger):

@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 
 import icalendar
 from icalendar.prop import vText
+from sqlalchemy.orm import joinedload
 
+from portal.agreements.models import Goal
 from portal.calendar_feed.models import CalendarFeed
 from portal.core import audit, ics
 from portal.core.clock import as_utc, zone
@@ -90,7 +92,9 @@ def feed_url(token: str) -> str:
 def deliverables_for(user) -> list[Deliverable]:
     """The dated deliverables the user's institution owes (for SEGES users, SEGES's own):
     the home's query, without the waived ones."""
-    query = deliverables_query(user.institution_id).where(Deliverable.status != Status.WAIVED)
+    query = (deliverables_query(user.institution_id)
+             .where(Deliverable.status != Status.WAIVED)
+             .options(joinedload(Deliverable.goal).joinedload(Goal.agreement)))
     return list(db.session.scalars(query.order_by(Deliverable.due_on, Deliverable.id)))
 
 

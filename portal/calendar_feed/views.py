@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from portal.calendar_feed import services
 from portal.core.htmx import render
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 
 bp = Blueprint("calendar_feed", __name__)
 
@@ -40,9 +40,7 @@ def create():
     user = current_user._get_current_object()
     if services.feed_of(user) is not None and not _confirmed():
         return _page(confirm="gerar")
-    token = services.create(user)
-    db.session.commit()
-    return _page(token=token)
+    return _page(token=services.create(user))
 
 
 @bp.post("/conta/calendario/revogar")
@@ -52,7 +50,6 @@ def revoke():
     if not _confirmed():
         return _page(confirm="revogar")
     if services.revoke(user):
-        db.session.commit()
         flash("Endereço do calendário revogado: os calendários que o usavam deixam de "
               "receber as atualizações.", "success")
     return redirect(url_for("calendar_feed.calendar_page"), 303)

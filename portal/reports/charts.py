@@ -193,7 +193,7 @@ TRAINING_SERIES = (charts.Series("Abaixo da meta", "#c5d4eb"),
 
 def _training_bands(targets: set[int]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The five bands' names (for the table) and short names (for the axis)."""
-    names = ("Nenhuma hora", "Menos da metade da meta", "Da metade a menos que a meta",
+    names = ("Nenhuma hora", "Menos da metade da meta", "Da metade a menos da meta",
              "Da meta a menos de 1,5 vez a meta", "1,5 vez a meta ou mais")
     if len(targets) == 1 and (target := next(iter(targets))) >= 4:
         half, more = math.ceil(target / 2), math.ceil(1.5 * target)

@@ -50,7 +50,16 @@
       headers: { "HX-Request": "true", "X-CSRFToken": data.get("csrf_token") || "" },
     }).then(function (response) {
       return response.text().then(function (html) {
-        showStatus(form, html);
+        // The server's line says why (422, 409); any other answer is not that fragment.
+        if (response.ok || response.status === 409 || response.status === 422) {
+          showStatus(form, html);
+        } else if (response.status === 401) {
+          showStatus(form, "Não foi salvo automaticamente: a sessão expirou. Copie o texto, " +
+            "entre de novo e cole-o aqui.");
+        } else {
+          showStatus(form, "Não foi salvo automaticamente (erro " + response.status + "). " +
+            "O texto continua aqui; tente salvar de novo.");
+        }
         if (response.ok) draft.saved = edits;
         return response.ok;
       });
@@ -87,6 +96,12 @@
 
   // A link (boosted by htmx) that replaces the page: save first, then go.
   if (window.htmx) {
+    // Its own submit failed (no connection, a server error): the text is unsaved again.
+    document.addEventListener("htmx:afterRequest", function (event) {
+      var form = event.detail.elt && event.detail.elt.closest &&
+        event.detail.elt.closest("form[data-autosave]");
+      if (form && !event.detail.successful) state(form).leaving = false;
+    });
     document.addEventListener("htmx:confirm", function (event) {
       var elt = event.detail.elt;
       var replacesPage = elt && elt.matches && elt.matches("a[href]") &&

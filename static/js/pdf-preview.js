@@ -107,6 +107,10 @@
       var pdfjs = results[0];
       return pdfjs.getDocument({ data: new Uint8Array(results[1]) }).promise;
     }).then(function (pdf) {
+      if (!viewer.isConnected) {  // replaced while it loaded: free its worker
+        pdf.loadingTask.destroy();
+        return;
+      }
       viewer._pdf = { document: pdf, number: 1, task: null, name: name };
       say(viewer, "");
       part(viewer, "toolbar").hidden = false;
@@ -168,10 +172,10 @@
 
   // A swap (a 422 re-render, a boosted navigation) replaces the viewers: free their documents
   // (each holds a worker), and set up the new ones (htmx:load fires for the page at start
-  // and for every fragment swapped in; this script runs before htmx.js, so it listens itself).
+  // and for every fragment swapped in; the script listens on the document itself).
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail && event.detail.target;
-    if (!target || !target.querySelectorAll) return;
+    if (!event.detail.shouldSwap || !target || !target.querySelectorAll) return;
     Array.prototype.forEach.call(target.querySelectorAll("[data-pdf-viewer]"), function (viewer) {
       if (viewer._pdf) viewer._pdf.document.loadingTask.destroy();
       viewer._pdf = null;

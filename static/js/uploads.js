@@ -33,8 +33,13 @@
     return element;
   }
 
-  function Upload(file) {
+  // An upload belongs to the entrega it was chosen on: it is sent there and shows its result
+  // there, even when the person has moved on to another page meanwhile.
+  function Upload(file, form) {
     this.file = file;
+    this.action = form.action;
+    this.token = csrfToken(form);
+    this.deliverable = form.closest("#evidencias").getAttribute("data-deliverable");
     this.item = document.createElement("li");
     var name = document.createElement("span");
     name.className = "portal-upload-name";
@@ -68,20 +73,19 @@
 
   Upload.prototype.send = function () {
     var upload = this;
-    var form = currentForm();
-    if (!form) return Promise.resolve();
     upload.bar.value = 0;
     upload.show("enviando", [["Cancelar", "cancel"]]);
     return new Promise(function (resolve) {
       var data = new FormData();
-      data.append("csrf_token", csrfToken(form));
+      data.append("csrf_token", upload.token);
       data.append("files", upload.file, upload.file.name);
       var xhr = new XMLHttpRequest();
       upload.xhr = xhr;
-      xhr.addEventListener("loadend", function () { upload.xhr = null; });
-      xhr.open("POST", form.action);
+      running += 1;
+      xhr.addEventListener("loadend", function () { upload.xhr = null; running -= 1; });
+      xhr.open("POST", upload.action);
       xhr.setRequestHeader("HX-Request", "true");
-      xhr.setRequestHeader("X-CSRFToken", csrfToken(form));
+      xhr.setRequestHeader("X-CSRFToken", upload.token);
       xhr.upload.addEventListener("progress", function (event) {
         if (event.lengthComputable) {
           upload.bar.value = Math.round((event.loaded / event.total) * 100);
@@ -93,7 +97,7 @@
         if (ok) {
           upload.bar.value = 100;
           upload.show("concluído", [], "ok");
-          replaceEvidence(xhr.responseText);
+          replaceEvidence(xhr.responseText, upload.deliverable);
         } else {
           var parsed = new DOMParser().parseFromString(xhr.responseText, "text/html");
           var body = parsed.querySelector(".message-body");
@@ -119,26 +123,29 @@
 
   // One file at a time, in the order chosen: the server counts files per version.
   var queue = Promise.resolve();
+  var running = 0;
 
   function uploadAll(files) {
     var list = progressList();
     if (!list || !window.FormData) return;
+    var form = currentForm();
     Array.prototype.forEach.call(files, function (file) {
-      var upload = new Upload(file);
+      var upload = new Upload(file, form);
       list.appendChild(upload.item);
       queue = queue.then(function () {
         return upload.cancelled ? null : upload.send();
       });
     });
-    var input = currentForm().querySelector("input[type='file']");
+    var input = form.querySelector("input[type='file']");
     if (input) input.value = "";
   }
 
-  // The fresh evidence region keeps the progress list (the uploads still running).
-  function replaceEvidence(html) {
+  // The fresh evidence region keeps the progress list (the uploads still running). Only on the
+  // page of the entrega the file went to.
+  function replaceEvidence(html, deliverable) {
     var region = document.getElementById("evidencias");
     var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("evidencias");
-    if (!region || !fresh) return;
+    if (!region || !fresh || region.getAttribute("data-deliverable") !== deliverable) return;
     var progress = region.querySelector("[data-progress]");
     var freshProgress = fresh.querySelector("[data-progress]");
     document.adoptNode(fresh);
@@ -150,7 +157,7 @@
   document.addEventListener("click", function (event) {
     var choose = event.target.closest("[data-choose-files]");
     if (choose) {
-      var input = choose.closest("form").querySelector("input[type='file']");
+      var input = choose.closest("form") && choose.closest("form").querySelector("input[type='file']");
       if (input) input.click();
       return;
     }
@@ -169,8 +176,9 @@
     } else if (kind === "discard") {
       var next = item.nextElementSibling || item.previousElementSibling;
       item.remove();
-      var focusable = next && next.querySelector("button");
-      (focusable || document.querySelector("[data-choose-files]")).focus();
+      var focusable = (next && next.querySelector("button")) ||
+        document.querySelector("[data-choose-files]");
+      if (focusable) focusable.focus();
     }
   });
 
@@ -189,5 +197,12 @@
       zone.classList.toggle("portal-dropzone-active", type === "dragover");
       if (type === "drop" && event.dataTransfer.files.length) uploadAll(event.dataTransfer.files);
     });
+  });
+
+  // Leaving the site while a file is still going up would cut it off: the browser asks first.
+  window.addEventListener("beforeunload", function (event) {
+    if (!running) return;
+    event.preventDefault();
+    event.returnValue = "";
   });
 })();

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import icalendar
+from sqlalchemy import event as sa_event
 
 from portal.calendar_feed.models import CalendarFeed
 from portal.core.models import AuditEvent
@@ -183,3 +184,28 @@ def test_the_account_page_offers_the_calendar(client, users, login):
     assert "Calendário" in body and "Adicionar ao seu calendário" in body
     page = client.get("/conta/calendario").get_data(as_text=True)
     assert "Outras agendas" in page and "Da Internet" in page
+
+
+def _statements(fn) -> int:
+    count = []
+
+    def counter(*_args):
+        count.append(1)
+
+    sa_event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        fn()
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", counter)
+    return len(count)
+
+
+def test_a_seges_feed_costs_the_same_queries_however_many_agreements(client, users, login, act):
+    """Calendar apps poll the feed every hour: SEGES owes its goals under every agreement,
+    and the agreement each entry names is loaded with the list, never one by one."""
+    login(users["seges_reviewer"])
+    path = _path(_create(client))
+    first = _statements(lambda: client.get(path))
+    factories.partner_network(users)  # a second ACT (ES) and an adhesion
+    db.session.commit()
+    assert _statements(lambda: client.get(path)) == first

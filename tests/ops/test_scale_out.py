@@ -357,15 +357,18 @@ def test_file_uploaded_through_one_server_downloads_through_the_other(cluster, m
     assert [hashlib.sha256(p.read_bytes()).hexdigest() for p in stored] == [digest]
 
 
-def test_one_time_tokens_stay_out_of_the_access_log(cluster):
+@pytest.mark.parametrize("page", ["/ativar/{}", "/calendario/{}.ics"])
+def test_secret_tokens_stay_out_of_the_access_log(cluster, page):
     secret = secrets.token_urlsafe(24)
-    assert Browser().get(cluster.a, f"/ativar/{secret}").status in (200, 302, 404)
+    path = page.format(secret)
+    assert Browser().get(cluster.a, path).status in (200, 302, 404)
+    hidden = page.split("{}")[0] + "[oculto]"
     deadline = time.monotonic() + 5
     log = ""
-    while "/ativar/" not in log and time.monotonic() < deadline:
+    while hidden not in log and time.monotonic() < deadline:
         time.sleep(0.05)
         log = (cluster.logs / "A.log").read_text()
-    assert "/ativar/[oculto]" in log
+    assert hidden in log
     assert secret not in log
 
 

@@ -108,7 +108,7 @@ def test_training_hours_against_the_target(report):
     assert sum(reached.values()) + sum(below.values()) == report.totals.partners_with_target
     assert [row[0] for row in chart.table.rows] == [
         "Nenhuma hora (0 h)", "Menos da metade da meta (1 a 29 h)",
-        "Da metade a menos que a meta (30 a 59 h)", "Da meta a menos de 1,5 vez a meta (60 a 89 h)",
+        "Da metade a menos da meta (30 a 59 h)", "Da meta a menos de 1,5 vez a meta (60 a 89 h)",
         "1,5 vez a meta ou mais (90 h ou mais)"]
 
 
