@@ -4,17 +4,15 @@ the iCalendar (RFC 5545) text calendar apps read."""
 import hashlib
 import secrets
 import textwrap
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-import icalendar
-from icalendar.prop import vText
 from sqlalchemy.orm import joinedload
 
 from portal.agreements.models import Goal
 from portal.calendar_feed.models import CalendarFeed
 from portal.core import audit, ics
-from portal.core.clock import as_utc, zone
+from portal.core.clock import zone
 from portal.core.models import utcnow
 from portal.core.urls import external_url, path_for, public_base
 from portal.deliverables.lifecycle import Source, Status
@@ -126,13 +124,10 @@ def items_for(user) -> list[ics.CalendarItem]:
         items.append(ics.CalendarItem(
             uid=f"deliverable-{d.id}@{host}", start=d.due_on, end=d.due_on,
             summary=summary(d), description="\n".join(lines), url=url))
-    local = zone()
     for event in events_for(user):
         url = external_url(path_for("events.event", event_id=event.id))
         items.append(ics.CalendarItem(
-            uid=f"event-{event.id}@{host}",
-            start=as_utc(event.starts_at).astimezone(local),
-            end=as_utc(event.ends_at).astimezone(local),
+            uid=f"event-{event.id}@{host}", start=event.starts_at, end=event.ends_at,
             summary=f"{event.kind_label}: {event.title}", location=event.place,
             description=event.agenda.strip(), url=url))
     return items
@@ -141,22 +136,5 @@ def items_for(user) -> list[ics.CalendarItem]:
 def calendar_text(user, now: datetime | None = None) -> str:
     """The feed: all-day items on each deliverable's due date and the events at their local
     times (America/Sao_Paulo, with its VTIMEZONE), each with a stable UID."""
-    stamp = as_utc(now or datetime.now(UTC))
-    cal = icalendar.Calendar()
-    cal.add("version", "2.0")
-    cal.add("prodid", ics.PRODID)
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", vText(CALENDAR_NAME))
-    cal.add("x-wr-timezone", vText(str(zone())))
-    cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", vText("PT1H"))
-    for item in items_for(user):
-        end = item.end + timedelta(days=1) if not isinstance(item.end, datetime) else item.end
-        event = icalendar.Event.new(
-            uid=item.uid, stamp=stamp, start=item.start, end=end, summary=item.summary,
-            location=item.location or None, description=item.description or None,
-            url=item.url or None)
-        cal.add_component(event)
-    cal.add_missing_timezones()
-    return cal.to_ical().decode("utf-8")
+    return ics.calendar(items_for(user), name=CALENDAR_NAME, now=now, zone=zone(),
+                        refresh=timedelta(hours=1))

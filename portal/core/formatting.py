@@ -7,6 +7,7 @@ from here; ``core.templating`` only registers these functions as Jinja filters.
 from datetime import UTC, date, datetime, timedelta
 
 from babel import dates, numbers, units
+from flask_babel import ngettext
 
 from portal.core.clock import as_utc, zone
 
@@ -51,6 +52,11 @@ def format_number(value: int | float | None) -> str:
     if value is None:
         return ""
     return numbers.format_decimal(value, locale=LOCALE)
+
+
+def format_count(count: int, one: str, many: str) -> str:
+    """"1 entrega", "1.234 entregas": the number and the noun in its number (Flask-Babel)."""
+    return f"{format_number(count)} {ngettext(one, many, count)}"
 
 
 def format_percent(value: float | None) -> str:

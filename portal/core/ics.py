@@ -1,7 +1,8 @@
 """iCalendar (RFC 5545) files for events and course classes, written by ``icalendar``."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 import icalendar
 from icalendar.prop import vText
@@ -29,13 +30,16 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def _when(value: datetime | date, *, end: bool = False) -> datetime | date:
+def _when(value: datetime | date, zone: tzinfo | None, *, end: bool = False) -> datetime | date:
     if isinstance(value, datetime):
-        return _utc(value)
+        return _utc(value).astimezone(zone) if zone else _utc(value)
     return value + timedelta(days=1) if end else value  # DTEND of an all-day event is exclusive
 
 
-def calendar(items: list[CalendarItem], *, name: str, now: datetime | None = None) -> str:
+def calendar(items: list[CalendarItem], *, name: str, now: datetime | None = None,
+             zone: ZoneInfo | None = None, refresh: timedelta | None = None) -> str:
+    """The items as an iCalendar file: times in UTC, or in ``zone`` with its VTIMEZONE (a feed
+    people subscribe to); ``refresh`` tells calendar apps how often to fetch it again."""
     stamp = _utc(now or datetime.now(UTC))
     cal = icalendar.Calendar()
     cal.add("version", "2.0")
@@ -43,11 +47,19 @@ def calendar(items: list[CalendarItem], *, name: str, now: datetime | None = Non
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", vText(name))  # an X- property is not escaped unless typed as text
+    if zone:
+        cal.add("x-wr-timezone", vText(str(zone)))
+    if refresh:
+        cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", vText(icalendar.vDuration(refresh).to_ical().decode()))
     for item in items:
         event = icalendar.Event.new(
-            uid=item.uid, stamp=stamp, start=_when(item.start), end=_when(item.end, end=True),
-            summary=item.summary, location=item.location or None,
-            description=item.description or None, url=item.url or None,
+            uid=item.uid, stamp=stamp, start=_when(item.start, zone),
+            end=_when(item.end, zone, end=True), summary=item.summary,
+            location=item.location or None, description=item.description or None,
+            url=item.url or None,
         )
         cal.add_component(event)
+    if zone:
+        cal.add_missing_timezones()
     return cal.to_ical().decode("utf-8")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from portal.agreements.services import axis_label
 from portal.core import charts
-from portal.core.formatting import format_number, format_percent
+from portal.core.formatting import format_count, format_number, format_percent
 from portal.institutions.models import UFS
 from portal.panel.services import MONTHS, QUEUE_AGE_LABELS, Overview, StateLine
 
@@ -23,25 +23,21 @@ def measure_of(value: str | None) -> str:
     return value if value in MEASURES else next(iter(MEASURES))
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{format_number(count)} {one if count == 1 else many}"
-
-
 def state_summary(name: str, line: StateLine | None) -> str:
     """A UF's numbers in a sentence: the map's tooltip and its link's name."""
     if line is None or not line.partners:
         return f"{name}: nenhum parceiro com entregas"
     counts = line.counts
-    due = _plural(counts.due, "entrega com data vencida até hoje",
+    due = format_count(counts.due, "entrega com data vencida até hoje",
                   "entregas com data vencida até hoje")
     on_time = (f"{format_number(line.on_time)} em dia ({format_percent(line.on_time_percent)})"
                if counts.due else "nenhuma com data vencida")
     return (
-        f"{name}: {_plural(line.partners, 'parceiro', 'parceiros')} "
+        f"{name}: {format_count(line.partners, 'parceiro', 'parceiros')} "
         f"({format_number(line.first_layer)} de 1ª camada, "
         f"{format_number(line.second_layer)} de 2ª); "
         f"{due}, "
-        f"{on_time}, {_plural(counts.late, 'atrasada', 'atrasadas')}"
+        f"{on_time}, {format_count(counts.late, 'atrasada', 'atrasadas')}"
     )
 
 

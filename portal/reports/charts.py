@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass
 
 from portal.core import charts
-from portal.core.formatting import format_number, format_percent
+from portal.core.formatting import format_count, format_number, format_percent
 from portal.institutions.models import UFS
 from portal.reports.services import Report
 
@@ -20,10 +20,6 @@ NO_UF = "Sem UF"
 
 def measure_of(value: str | None) -> str:
     return value if value in MEASURES else next(iter(MEASURES))
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{format_number(count)} {one if count == 1 else many}"
 
 
 @dataclass(frozen=True)
@@ -68,13 +64,13 @@ def state_summary(name: str, line: StateLine | None) -> str:
     if line is None or not line.partners:
         return f"{name}: nenhum parceiro no relatório"
     percent = f" ({format_percent(line.percent)})" if line.due else ""
+    due = format_count(line.due, "entrega devida cumprida", "entregas devidas cumpridas")
     return (
-        f"{name}: {_plural(line.partners, 'parceiro', 'parceiros')} "
+        f"{name}: {format_count(line.partners, 'parceiro', 'parceiros')} "
         f"({format_number(line.first_layer)} de 1ª camada, "
         f"{format_number(line.second_layer)} de 2ª); "
-        f"{format_number(line.met)} de "
-        f"{_plural(line.due, 'entrega devida cumprida', 'entregas devidas cumpridas')}{percent}, "
-        f"{_plural(line.not_met, 'não cumprida', 'não cumpridas')}"
+        f"{format_number(line.met)} de {due}{percent}, "
+        f"{format_count(line.not_met, 'não cumprida', 'não cumpridas')}"
     )
 
 
@@ -227,7 +223,7 @@ def training_chart(report: Report) -> charts.Chart:
     return charts.columns(
         "grafico-relatorio-capacitacao",
         f"Horas de capacitação por parceiro em {report.year}, diante da meta anual",
-        f"Barras dos {_plural(len(counted), 'parceiro', 'parceiros')} com meta anual de horas "
+        f"Barras dos {format_count(len(counted), 'parceiro', 'parceiros')} com meta anual de horas "
         f"(meta: {target_text}), pelas horas que registraram com início em {report.year}: "
         "nenhuma, menos da metade da meta, da metade à meta, a meta atingida e 1,5 vez a "
         "meta ou mais. Em verde, os que atingiram a meta.",
