@@ -1,7 +1,9 @@
 # Portal da Rede de Parcerias — developer tasks. Only Python 3.11 is needed to start.
 #
 #   make run          create .venv, migrate, load the demo if the database is empty, serve
-#                     (with the e-mail worker beside the server)
+#                     (with the e-mail worker beside the server); GOVBR_DEV=1 also starts the
+#                     local gov.br provider (tests/oidc_provider, needs node/npm) with the demo's
+#                     identities and points "Entrar com gov.br" at it
 #   make test         the full suite (SQLite; browser tests need /usr/bin/chromium)
 #   make test-pg      the full suite on PostgreSQL ($(PG_TEST_URI))
 #   make test-browser only tests/browser (Playwright + Debian's Chromium)
@@ -25,7 +27,14 @@ PYTEST_ARGS ?=
 # never share tables, on SQLite or PostgreSQL. WORKERS=0 runs in one process.
 WORKERS ?= 2
 
-.PHONY: install .venv run test test-pg test-browser lint bench load clean
+# The local OpenID provider the gov.br tests run against (Node's oidc-provider, pinned by
+# tests/oidc_provider/package-lock.json; node_modules is git-ignored).
+PROVIDER_DIR := tests/oidc_provider
+PROVIDER_STAMP := $(PROVIDER_DIR)/node_modules/.package-lock.json
+GOVBR_DEV ?=
+GOVBR_PORT ?= 9000
+
+.PHONY: install .venv run test test-pg test-browser lint bench load clean provider
 
 # The virtualenv, reinstalled whenever pyproject.toml changes.
 install .venv: $(STAMP)
@@ -38,24 +47,45 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e ".[dev]"
 	touch $@
 
+provider: $(PROVIDER_STAMP)
+
+# Without npm the gov.br tests are skipped (they fail when CI=true; .ci/run installs it).
+$(PROVIDER_STAMP): $(PROVIDER_DIR)/package-lock.json $(PROVIDER_DIR)/package.json
+	@if command -v npm >/dev/null; then \
+	  echo "cd $(PROVIDER_DIR) && npm ci"; \
+	  cd $(PROVIDER_DIR) && npm ci --no-audit --no-fund && touch node_modules/.package-lock.json; \
+	else \
+	  echo "npm not found: the gov.br tests will be skipped (apt-get install -y nodejs npm)"; \
+	fi
+
 # Outside debug mode the app needs its public address (PORTAL_PUBLIC_URL): the development one.
 DEV_PUBLIC_URL := $${PORTAL_PUBLIC_URL:-http://$(HOST):$(PORT)}
 
-run: $(STAMP)
+# GOVBR_DEV=1: the provider's settings, as the portal reads them (tests/govbr_provider.py).
+GOVBR_DEV_ENV := PORTAL_GOVBR_ISSUER=http://127.0.0.1:$(GOVBR_PORT) \
+	PORTAL_GOVBR_CLIENT_ID=portal-rede-parcerias PORTAL_GOVBR_CLIENT_SECRET=segredo-do-portal-de-teste \
+	PORTAL_GOVBR_LEVELS_URL='http://127.0.0.1:$(GOVBR_PORT)/confiabilidades/v3/contas/{cpf}/niveis?response-type=ids'
+
+run: $(STAMP) $(if $(GOVBR_DEV),$(PROVIDER_STAMP))
 	PORTAL_PUBLIC_URL="$(DEV_PUBLIC_URL)" $(BIN)/portal db upgrade
 	PORTAL_PUBLIC_URL="$(DEV_PUBLIC_URL)" $(BIN)/portal demo --password '$(DEMO_PASSWORD)' --if-empty
 	@echo "Portal em http://$(HOST):$(PORT)/ (Ctrl+C para parar); e-mails pelo portal worker"
 	PORTAL_PUBLIC_URL="$(DEV_PUBLIC_URL)" $(BIN)/portal worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/portal run --debug --host $(HOST) --port $(PORT)
+	provider=; \
+	if [ -n "$(GOVBR_DEV)" ]; then \
+	  $(BIN)/python -m tests.govbr_provider --demo --port $(GOVBR_PORT) \
+	    --portal "http://$(HOST):$(PORT)" & provider=$$!; \
+	fi; \
+	trap 'kill $$worker $$provider 2>/dev/null' EXIT INT TERM; \
+	$(if $(GOVBR_DEV),$(GOVBR_DEV_ENV)) $(BIN)/portal run --debug --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(PROVIDER_STAMP)
 	$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 test-pg:
 	PORTAL_TEST_DATABASE_URI='$(PG_TEST_URI)' $(MAKE) --no-print-directory test
 
-test-browser: $(STAMP)
+test-browser: $(STAMP) $(PROVIDER_STAMP)
 	$(BIN)/python -m pytest -n $(WORKERS) tests/browser $(PYTEST_ARGS)
 
 lint: $(STAMP)

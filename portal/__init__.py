@@ -1,5 +1,6 @@
 """Portal da Rede de Parcerias: the application factory."""
 
+import gc
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -32,6 +33,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, default_locale="pt_BR",
                    default_timezone=app.config["DISPLAY_TIMEZONE"])
     limiter.init_app(app)
+    # Every limit is a route's decorator, which checks itself; the portal sets no default or
+    # application-wide limit, so the check Flask-Limiter runs before every request only cost.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     login_manager.init_app(app)
 
     from portal.core import assets, database, errors, htmx, security, templating
@@ -91,6 +95,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.cli import register_commands
 
     register_commands(app)
+    if not app.testing:
+        # Everything built so far (modules, mappers, routes) lives as long as the process: out
+        # of the garbage collector's full passes, which otherwise walked it all and paused a
+        # request for tens of milliseconds now and then (docs/benchmarks.md). Not in tests,
+        # which build many apps (frozen objects are never freed).
+        gc.freeze()
     return app
 
 
@@ -107,6 +117,10 @@ def _configure(app: Flask, test_config: dict | None) -> None:
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.sqlite3'}"
+    if app.config.get("CACHE_ENABLED") is None:
+        app.config["CACHE_ENABLED"] = not app.testing
+    if app.config.get("FORBID_TEMPLATE_QUERIES") is None:
+        app.config["FORBID_TEMPLATE_QUERIES"] = app.debug or app.testing
     if app.config.get("SESSION_COOKIE_SECURE") is None:
         app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
     if not app.config.get("MAX_CONTENT_LENGTH"):

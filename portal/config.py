@@ -10,6 +10,9 @@ from datetime import timedelta
 # Database: SQLite in the instance folder unless overridden (see create_app).
 SQLALCHEMY_DATABASE_URI = None
 SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+# PostgreSQL settings for the app's own connections (SET on connect). The app's statements are
+# short; on a small server parallel workers cost more than they save (docs/benchmarks.md).
+POSTGRESQL_SETTINGS: dict = {"max_parallel_workers_per_gather": "0"}
 
 # Sessions: signed cookies, idle timeout enforced by the signature's age.
 SESSION_COOKIE_NAME = "portal_session"
@@ -82,6 +85,18 @@ UPLOAD_FOLDER = None  # default: <instance>/uploads
 DISPLAY_TIMEZONE = "America/Sao_Paulo"
 ITEMS_PER_PAGE = 25
 
+# Caching (portal.core.cache): values many requests share (the annual report of a year, the
+# home's progress per institution...), kept while the data they come from is unchanged — the
+# transaction that changes it bumps a version in the database, so nothing is served stale.
+# In Redis with CACHE_REDIS_URL (e.g. "redis://127.0.0.1:6379/1"), otherwise in each process's
+# memory (CACHE_MEMORY_ITEMS values at most). None: on, except in tests.
+CACHE_ENABLED = None
+CACHE_REDIS_URL = None
+CACHE_MEMORY_ITEMS = 512
+CACHE_SECONDS = 3600  # the longest any value is kept
+# Templates never query (portal.core.templating): None → enforced in debug and in tests.
+FORBID_TEMPLATE_QUERIES = None
+
 # Reverse proxy: number of trusted proxies in front (0 = none), applied with Werkzeug's
 # ProxyFix. PROXY_FIX sets X-Forwarded-For, -Proto and -Host at once; the per-header keys
 # (None = follow PROXY_FIX) override one header each. X-Forwarded-Port/-Prefix: off unless set.
@@ -93,3 +108,21 @@ PROXY_FIX_X_PORT = 0
 PROXY_FIX_X_PREFIX = 0
 PASSWORD_HASH_METHOD = "scrypt"
 AV_COMMAND = None  # e.g. "clamscan --no-summary": 0 clean, 1 infected, other = error
+
+# gov.br (Login Único) over OpenID Connect: off unless GOVBR_ISSUER and GOVBR_CLIENT_ID are set.
+# Production issuer https://sso.acesso.gov.br, staging https://sso.staging.acesso.gov.br; the
+# endpoints come from the issuer's discovery document. The redirect URI registered with gov.br
+# is PUBLIC_URL + "/login/govbr/retorno" (see README, "Entrar com gov.br").
+GOVBR_ISSUER = None
+GOVBR_CLIENT_ID = None
+GOVBR_CLIENT_SECRET = None
+GOVBR_SCOPES = "openid email profile govbr_confiabilidades"
+# Where the person's confiabilidade levels are read ({cpf} is replaced; called with the access
+# token). None: the gov.br API beside the issuer (api.acesso.gov.br or api.staging.acesso.gov.br).
+GOVBR_LEVELS_URL = None
+GOVBR_HTTP_TIMEOUT = 10  # seconds, for every call to gov.br
+GOVBR_CLOCK_LEEWAY = 60  # seconds of clock skew tolerated on the ID token's exp/iat
+# Password login: PASSWORD_LOGIN false leaves the password form to the break-glass accounts only
+# (BREAK_GLASS_EMAILS, a list or one comma-separated string), for when gov.br is unreachable.
+PASSWORD_LOGIN = True
+BREAK_GLASS_EMAILS: list[str] = []

@@ -41,7 +41,7 @@ from portal.extensions import db
 from portal.focal_points import services as focal_points
 from portal.focal_points.models import FocalPoint
 from portal.forum import services as forum
-from portal.forum.models import Category, Post, Report, Topic
+from portal.forum.models import Attachment, Category, Post, Report, Topic
 from portal.institutions.models import Institution
 from portal.notifications.models import Notification
 from portal.notifications.services import notify
@@ -528,6 +528,13 @@ MATRIX = {
     "auth.deactivate_user": ("POST", {"user_id": "member"}, "302 302 403 302 403"),
     "auth.reactivate_user": ("POST", {"user_id": "member"}, "302 302 403 302 403"),
     "auth.resend_invitation": ("POST", {"user_id": "member"}, "302 409 403 409 403"),
+    # gov.br is not configured here: its flow answers 404 (tests/auth/test_govbr_* configure it).
+    "auth.govbr.login": ("GET", {}, "404 302 302 302 302"),
+    "auth.govbr.callback": ("GET", {}, "404 404 404 404 404"),
+    "auth.govbr.link": ("GET", {}, "302 404 404 404 404"),
+    "auth.govbr.unlink": ("POST", {}, "302 422 422 422 422"),
+    "auth.govbr.settings": ("GET", {}, "302 200 403 403 403"),
+    "auth.govbr.backchannel_logout": ("POST", {}, "400 400 400 400 400"),
     "institutions.institutions": ("GET", {}, "302 200 200 403 403"),
     "institutions.institution": ("GET", {"institution_id": "mg"}, "302 200 200 200 200"),
     "institutions.new_institution": ("GET", {}, "302 200 403 403 403"),
@@ -569,6 +576,14 @@ MATRIX = {
     "forum.categories": ("GET", {}, "302 200 403 403 403"),
     "forum.new_category": ("GET", {}, "302 200 403 403 403"),
     "forum.edit_category": ("GET", {"category_id": "forum_category"}, "302 200 403 403 403"),
+    "forum.ask": ("GET", {}, "302 200 200 200 200"),
+    "forum.similar_topics": ("GET", {}, "302 200 200 200 200"),
+    "forum.people": ("GET", {}, "302 200 200 200 200"),
+    "forum.person": ("GET", {"user_id": "member"}, "302 200 200 200 200"),
+    "forum.unanswered": ("GET", {}, "302 200 200 403 403"),
+    "forum.vote_useful": ("POST", {"post_id": "forum_reply"}, "302 302 302 403 302"),
+    "forum.attachment": ("GET", {"attachment_id": "forum_attachment"}, "302 200 200 200 200"),
+    "forum.attachment_image": ("GET", {"attachment_id": "forum_image"}, "302 200 200 200 200"),
     "notifications.index": ("GET", {}, "302 200 200 200 200"),
     "notifications.mark_read": (
         "POST", {"notification_id": "forum_notification"}, "302 403 403 403 302"
@@ -631,7 +646,15 @@ def _forum_objects(users) -> dict:
     existing = db.session.scalar(db.select(Topic).where(Topic.title == "Tópico da matriz"))
     if existing is None:
         existing = topic(users["partner_member"], title="Tópico da matriz")
-        answer = forum.reply(existing, by=users["partner_manager"], body="Uma resposta.")
+        answer = forum.reply(
+            existing,
+            by=users["partner_manager"],
+            body="Uma resposta.",
+            files=[
+                FileStorage(io.BytesIO(b"%PDF-1.4\n%matriz\n"), "anexo.pdf"),
+                FileStorage(io.BytesIO(PNG), "figura.png"),
+            ],
+        )
         forum.report_post(answer, by=users["partner_member"], reason="Conteúdo impróprio")
         notify(users["partner_member"], "forum.mention", "Aviso de teste", "/forum/")
         db.session.commit()
@@ -644,6 +667,12 @@ def _forum_objects(users) -> dict:
         "forum_question": question.id,
         "forum_reply": answer.id,
         "forum_report": db.session.scalar(db.select(Report.id)),
+        "forum_attachment": db.session.scalar(
+            db.select(Attachment.id).where(Attachment.content_type == "application/pdf")
+        ),
+        "forum_image": db.session.scalar(
+            db.select(Attachment.id).where(Attachment.content_type == "image/png")
+        ),
         "forum_notification": db.session.scalar(
             db.select(Notification.id).where(Notification.message == "Aviso de teste")
         ),
@@ -862,6 +891,8 @@ PARTNER_PAGES = [
     ("forum-report-post", "/forum/mensagens/{post}/denunciar", 200),
     ("forum-search", "/forum/busca?q=painel", 200),
     ("forum-post-history", "/forum/mensagens/{edited_post}/historico", 200),
+    ("forum-ask", "/forum/nova-pergunta", 200),
+    ("forum-person", "/forum/pessoas/{member_user}", 200),
     ("notifications", "/notificacoes", 200),
     ("events", "/eventos", 200),
     ("event", "/eventos/{event}", 200),
@@ -913,6 +944,7 @@ SEGES_PAGES = [
     ("forum", "/forum/", 200),
     ("forum-topic", "/forum/topicos/{topic}", 200),
     ("forum-reports", "/forum/denuncias", 200),
+    ("forum-unanswered", "/forum/sem-resposta", 200),
     ("notifications", "/notificacoes", 200),
     ("events", "/eventos", 200),
     ("event", "/eventos/{event}", 200),
@@ -1128,7 +1160,9 @@ def table_row(markup: str, containing: str, caption: str | None = None) -> dict[
 
 
 def queries_for(client, url: str) -> int:
-    """How many SQL statements one GET of ``url`` issues (asserts it answers 200)."""
+    """How many SQL statements one GET of ``url`` issues (asserts it answers 200). What the
+    test wrote before is committed first, so the request does not commit it for the test."""
+    db.session.commit()
     statements = []
 
     def count(*_args, **_kwargs):

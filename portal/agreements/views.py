@@ -18,12 +18,6 @@ from portal.extensions import db
 bp = Blueprint("agreements", __name__)
 
 
-@bp.app_template_global()
-def axes_label(axes: list[int]) -> str:
-    """A goal's eixos with their names, for templates: ``axes_label(goal.axes)``."""
-    return services.axes_label(axes)
-
-
 @bp.get("/acordos")
 @login_required
 @authorise(Action.AGREEMENT_LIST)
@@ -90,4 +84,4 @@ def edit_axis(axis: Axis):
                 flash(f"O eixo {axis.number} já tinha esse nome: nada mudou.", "info")
             return redirect(url_for("agreements.axes"))
     return render("agreements/axis_form.html", "agreements/_axis_form.html", form.status,
-                  form=form, axis=axis)
+                  form=form, number=axis.number)

@@ -80,3 +80,19 @@ class FilterUsersForm(PortalForm):
     q = StringField(
         "Buscar por nome ou e-mail", filters=[strip], validators=[Optional(), Length(max=100)]
     )
+
+
+class GovbrLevelsForm(PortalForm):
+    """The least gov.br confiabilidade per role (one select per role)."""
+
+    seges_admin = SelectField("Administrador(a) SEGES")
+    seges_reviewer = SelectField("Analista SEGES")
+    partner_manager = SelectField("Coordenador(a) do parceiro")
+    partner_member = SelectField("Membro do parceiro")
+
+    ROLES = ("seges_admin", "seges_reviewer", "partner_manager", "partner_member")
+
+    def __init__(self, *args, levels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for role in self.ROLES:
+            self[role].choices = list(levels)

@@ -17,7 +17,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    cpf: Mapped[str | None] = mapped_column(String(11))
+    cpf: Mapped[str | None] = mapped_column(String(11), index=True)
     phone: Mapped[str | None] = mapped_column(String(30))
     role: Mapped[str] = mapped_column(String(20))
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
@@ -30,6 +30,11 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     activated_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    # gov.br (portal.auth.govbr): linked when the person first signs in with gov.br (matched by
+    # CPF or verified e-mail) or links it on the account page. Unlinking sets the opt-out, so a
+    # later gov.br sign-in does not link the account again by itself.
+    govbr_linked_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    govbr_opt_out: Mapped[bool] = mapped_column(default=False, server_default=db.false())
 
     institution: Mapped["Institution"] = relationship(lazy="joined")  # noqa: F821
 
@@ -55,6 +60,10 @@ class User(UserMixin, db.Model):
     @property
     def role_label(self) -> str:
         return ROLE_LABELS.get(self.role, self.role)
+
+    @property
+    def govbr_linked(self) -> bool:
+        return self.govbr_linked_at is not None
 
     @property
     def is_pending_activation(self) -> bool:
@@ -84,3 +93,40 @@ class EndedSession(db.Model):
 
     def __repr__(self) -> str:
         return f"<EndedSession user:{self.user_id}>"
+
+
+class GovbrRoleLevel(db.Model):
+    """The least gov.br confiabilidade (bronze, prata, ouro) a role needs to sign in with
+    gov.br, set by SEGES's admins; a role without a row uses ``govbr.DEFAULT_LEVELS``."""
+
+    __tablename__ = "govbr_role_levels"
+
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10))
+    updated_at: Mapped[datetime] = mapped_column(
+        db.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    def __repr__(self) -> str:
+        return f"<GovbrRoleLevel {self.role} {self.level}>"
+
+
+class GovbrSession(db.Model):
+    """Which portal session a gov.br session (the ID token's ``sid``) opened, so gov.br's
+    back-channel logout for that ``sid`` ends exactly those portal sessions. Kept as long as
+    a session may live (``SESSION_MAX_DAYS``), then dropped at a later gov.br sign-in."""
+
+    __tablename__ = "govbr_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the portal session's id
+    sid: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(
+        db.DateTime(timezone=True), default=utcnow, index=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<GovbrSession user:{self.user_id}>"

@@ -75,6 +75,12 @@ def _deactivate_user(user, target) -> bool:
     return target.id != user.id and _edit_user(user, target)
 
 
+@rule(Action.GOVBR_SETTINGS_EDIT)
+def _edit_govbr_settings(user, _obj) -> bool:
+    """SEGES's admins set the gov.br confiabilidade each role needs."""
+    return _is_admin(user)
+
+
 def assignable_roles(user) -> list[Role]:
     """Roles this user may give to others."""
     if _is_admin(user):
@@ -141,6 +147,18 @@ def _reply(user, topic) -> bool:
 @rule(Action.FORUM_POST_EDIT)
 def _edit_post(user, post) -> bool:
     return post.author_id == user.id and not post.hidden and not post.topic.locked
+
+
+@rule(Action.FORUM_POST_VOTE)
+def _vote_useful(user, post) -> bool:
+    """A visible reply by someone else (one vote each: the service toggles it)."""
+    return post.number > 1 and not post.hidden and post.author_id != user.id
+
+
+@rule(Action.FORUM_ATTACHMENT_VIEW)
+def _read_attachment(user, attachment) -> bool:
+    """Whoever can read the post: everyone, unless the moderation hid it."""
+    return not attachment.post.hidden or user.is_seges
 
 
 @rule(Action.FORUM_TOPIC_ACCEPT)

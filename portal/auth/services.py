@@ -39,14 +39,14 @@ def authenticate(email: str, password: str) -> User:
     accounts do the same work (one hash verification) and fail alike: no login oracle."""
     user = find_user(email)
     stored = user.password_hash if user is not None else None
-    matches = verify_password(stored or _dummy_hash(), password) and stored is not None
+    matches = verify_password(stored or dummy_hash(), password) and stored is not None
     if not matches or user is None or not user.active:
         audit.record_now("auth.login_failed", user, email=normalise_email(email)[:254])
         raise DomainError(INVALID_LOGIN)
     return user
 
 
-def _dummy_hash() -> str:
+def dummy_hash() -> str:
     method = current_app.config["PASSWORD_HASH_METHOD"]
     if method not in _DUMMY_HASH:
         _DUMMY_HASH[method] = hash_password("portal-dummy-password")
@@ -72,10 +72,11 @@ def _sign_out() -> None:
     session.clear()
 
 
-def start_session(user: User) -> None:
+def start_session(user: User, **details) -> None:
+    """Sign ``user`` in (``details``, e.g. the method, go to the audit trail)."""
     _sign_in(user)
     user.last_login_at = utcnow()
-    audit.record("auth.login", user, actor=user)
+    audit.record("auth.login", user, actor=user, **details)
     db.session.flush()
 
 
@@ -254,6 +255,10 @@ def update_user(user: User, *, by: User, **changes) -> User:
         if getattr(user, key) != value:
             changed[key] = "***" if key == "cpf" else str(value)
             setattr(user, key, value)
+    if "cpf" in changed and user.govbr_linked_at is not None:
+        # The gov.br link was proven for the old CPF: the new one links at its next sign-in.
+        user.govbr_linked_at = None
+        changed["govbr"] = "desvinculado"
     if "role" in changed or "institution_id" in changed:
         bump_session_version(user)  # privileges changed: sign in again
     audit.record("user.updated", user, actor=by, changes=changed)

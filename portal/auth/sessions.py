@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
+from sqlalchemy import bindparam
 
 from portal.auth.models import EndedSession, User
 from portal.core.htmx import is_htmx
@@ -68,6 +69,13 @@ def _too_old() -> bool:
     return time.time() - started > max_age().total_seconds()
 
 
+# Built once: every request of a signed-in user runs it (the session's id not ended).
+_SIGNED_IN_USER = db.select(User).where(
+    User.id == bindparam("user_id"),
+    ~db.select(EndedSession.id).where(EndedSession.id == bindparam("session_id")).exists(),
+)
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     user = _load(user_id)
@@ -88,8 +96,7 @@ def _load(user_id: str) -> User | None:
     session_id = current_session_id()
     if session_id is None or _too_old():
         return None
-    ended = db.select(EndedSession.id).where(EndedSession.id == session_id).exists()
-    user = db.session.scalar(db.select(User).where(User.id == key, ~ended))
+    user = db.session.scalar(_SIGNED_IN_USER, {"user_id": key, "session_id": session_id})
     if user is None or not user.active or user.session_version != version:
         return None
     return user

@@ -1,11 +1,9 @@
 """Login, logout, passwords, activation and user management."""
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
-from portal.auth import services, tokens
+from portal.auth import govbr, services, tokens
 from portal.auth.forms import (
     ChangePasswordForm,
     EditUserForm,
@@ -15,7 +13,9 @@ from portal.auth.forms import (
     SetPasswordForm,
     UserForm,
 )
+from portal.auth.govbr_views import bp as govbr_bp
 from portal.auth.models import User
+from portal.auth.navigation import config_value, safe_next
 from portal.auth.policy import assignable_roles
 from portal.core.access import Action, authorise
 from portal.core.htmx import render
@@ -23,10 +23,7 @@ from portal.extensions import db, limiter
 from portal.institutions.models import Institution
 
 bp = Blueprint("auth", __name__)
-
-
-def _config(key: str):
-    return lambda: current_app.config[key]
+bp.register_blueprint(govbr_bp)  # "Entrar com gov.br": auth.govbr.*
 
 
 def _login_email() -> str:
@@ -37,18 +34,10 @@ def _failed(response) -> bool:
     return response.status_code == 422
 
 
-def _safe_next(target: str | None) -> str:
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
-    return url_for("deliverables.home")
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_config("RATELIMIT_LOGIN_PER_IP"), methods=["POST"])
+@limiter.limit(config_value("RATELIMIT_LOGIN_PER_IP"), methods=["POST"])
 @limiter.limit(
-    _config("RATELIMIT_LOGIN_PER_ACCOUNT"),
+    config_value("RATELIMIT_LOGIN_PER_ACCOUNT"),
     methods=["POST"],
     key_func=_login_email,
     deduct_when=_failed,
@@ -59,18 +48,35 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         with form.refusals():
+            govbr.check_password_login(form.email.data, form.password.data)
             user = services.authenticate(form.email.data, form.password.data)
             services.start_session(user)
             flash(f"Bem-vindo(a), {user.name}!", "success")
-            return redirect(_safe_next(request.args.get("next")))
-    return render("auth/login.html", "auth/_login_form.html", form.status, form=form)
+            return redirect(safe_next(request.args.get("next")))
+    return render(
+        "auth/login.html",
+        "auth/_login_form.html",
+        form.status,
+        form=form,
+        govbr_logout_url=session.pop(govbr.SESSION_LOGOUT_URL, None),
+    )
+
+
+def _offer_govbr_logout(id_token: str | None) -> None:
+    """After "Sair" of a session that came from gov.br, the login page offers gov.br's own
+    end-session once (RP-initiated logout): the portal's session is over either way."""
+    url = govbr.end_session_url(id_token)
+    if url:
+        session[govbr.SESSION_LOGOUT_URL] = url
 
 
 @bp.post("/logout")
 @login_required
 def logout():
     """"Sair": this browser only; the header's form posts here."""
+    id_token = session.get(govbr.SESSION_ID_TOKEN)
     services.end_session(current_user._get_current_object())
+    _offer_govbr_logout(id_token)
     flash(
         "Você saiu do portal. Só este navegador foi desconectado: se você entrou em outros "
         "dispositivos, eles continuam conectados (para encerrá-los, use “Sair de todos os "
@@ -90,7 +96,9 @@ def logout_everywhere():
     htmx = request.headers.get("HX-Request") == "true"
     if request.method == "GET" or not (htmx or request.form.get("confirmar") == "sim"):
         return render("auth/logout_everywhere.html", "auth/_logout_everywhere.html")
+    id_token = session.get(govbr.SESSION_ID_TOKEN)
     services.end_all_sessions(current_user._get_current_object())
+    _offer_govbr_logout(id_token)
     flash(
         "Você saiu do portal em todos os dispositivos: as sessões abertas com sua conta em "
         "outros navegadores e computadores foram encerradas, e esta também. "
@@ -130,7 +138,7 @@ def change_password():
 
 
 @bp.route("/senha/esqueci", methods=["GET", "POST"])
-@limiter.limit(_config("RATELIMIT_PASSWORD_RESET"), methods=["POST"])
+@limiter.limit(config_value("RATELIMIT_PASSWORD_RESET"), methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -147,13 +155,13 @@ def forgot_password():
 
 
 @bp.route("/senha/redefinir/<token>", methods=["GET", "POST"])
-@limiter.limit(_config("RATELIMIT_PASSWORD_RESET"), methods=["POST"])
+@limiter.limit(config_value("RATELIMIT_PASSWORD_RESET"), methods=["POST"])
 def reset_password(token: str):
     return _set_password_page(token, "reset")
 
 
 @bp.route("/ativar/<token>", methods=["GET", "POST"])
-@limiter.limit(_config("RATELIMIT_PASSWORD_RESET"), methods=["POST"])
+@limiter.limit(config_value("RATELIMIT_PASSWORD_RESET"), methods=["POST"])
 def activate(token: str):
     return _set_password_page(token, "activate")
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flask import Flask, Response
 from sqlalchemy import event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -30,6 +31,21 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def _postgresql_settings(app: Flask) -> None:
+    settings = app.config.get("POSTGRESQL_SETTINGS") or {}
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "postgresql" or not settings:
+        return
+
+    @event.listens_for(engine, "connect")
+    def _set(dbapi_connection, _record) -> None:
+        with dbapi_connection.cursor() as cursor:
+            for name, value in settings.items():
+                cursor.execute("SELECT set_config(%s, %s, false)", (name, str(value)))
+        dbapi_connection.commit()
 
 
 def is_postgresql() -> bool:
@@ -83,16 +99,22 @@ class Refusal:
 
 
 @contextmanager
-def refusal() -> Iterator[Refusal]:
+def refusal(*shown) -> Iterator[Refusal]:
     """Run services whose refusal the view answers itself (a form, a fragment): the refusal is
     kept in the yielded :class:`Refusal`, and what the services did is undone. Everywhere else
-    a ``DomainError`` simply propagates to the error handler (``core.errors``)."""
+    a ``DomainError`` simply propagates to the error handler (``core.errors``).
+
+    The rollback expires every object; ``shown`` are those the view's answer shows, loaded
+    again here so that the template does not (templates never query)."""
     outcome = Refusal()
     try:
         yield outcome
     except DomainError as error:
         db.session.rollback()
         outcome.error = error
+        for instance in shown:
+            if instance is not None and sa_inspect(instance).persistent:
+                db.session.refresh(instance)
 
 
 def finish_transaction(response: Response) -> Response:
@@ -107,3 +129,4 @@ def init_app(app: Flask) -> None:
     # Before the blueprints: their rules are compiled with the converters registered now.
     app.url_map.converters["int"] = IdConverter
     app.after_request(finish_transaction)
+    _postgresql_settings(app)

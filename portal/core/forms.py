@@ -46,15 +46,17 @@ class PortalForm(FlaskForm):
             self.form_errors.append(message)
 
     @contextmanager
-    def refusals(self) -> Iterator[None]:
+    def refusals(self, *shown) -> Iterator[None]:
         """Run a service for this form: when a rule refuses, undo what it did and show why
         next to the field concerned (the view then re-renders the form)::
 
             with form.refusals():
                 services.save(...)
                 return redirect(...)
+
+        ``shown``: the objects the re-rendered page shows (loaded again after the undo).
         """
-        with refusal() as refused:
+        with refusal(*shown) as refused:
             yield
         if refused.error is not None:
             self.refused = refused.error

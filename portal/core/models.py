@@ -75,3 +75,12 @@ class OutboxMessage(db.Model):
 
     __table_args__ = (db.Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
 
+
+
+class CacheVersion(db.Model):
+    """A version of cached data (``core.cache``), bumped by the transactions that change it."""
+
+    __tablename__ = "cache_versions"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)

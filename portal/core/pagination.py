@@ -32,6 +32,25 @@ class RowPagination(SelectPagination):
         return list(self._query_args["session"].execute(select).all())
 
 
+class CountedPagination(SelectPagination):
+    """Like ``db.paginate``, with the total given by ``counter()`` instead of counting the
+    select's rows (a count kept in the cache, or taken from a leaner statement)."""
+
+    def _query_count(self) -> int:
+        return self._query_args["counter"]()
+
+
+def paginate_counted(select, counter, per_page: int | None = None) -> CountedPagination:
+    return CountedPagination(
+        select=select,
+        counter=counter,
+        session=current_app.extensions["sqlalchemy"].session,
+        page=requested_page(),
+        error_out=False,
+        per_page=per_page or current_app.config["ITEMS_PER_PAGE"],
+    )
+
+
 def paginate_rows(select, per_page: int | None = None) -> RowPagination:
     return RowPagination(
         select=select,

@@ -1,12 +1,13 @@
 """SEGES review: the queue, the analysis of a submission, decisions, waivers, previews."""
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.core import audit
 from portal.core.access import Action, authorise, require
 from portal.core.clock import local_today
 from portal.core.htmx import render
+from portal.core.pagination import paginate_counted
 from portal.core.storage import send_stored
 from portal.deliverables import reviews, services
 from portal.deliverables.forms import DecisionForm, QueueFilterForm, WaiveForm
@@ -26,16 +27,12 @@ PREVIEWABLE = frozenset({PDF, "image/png", "image/jpeg"})
 def queue():
     filters = QueueFilterForm(request.args)
     filters.validate()
-    query = reviews.queue_query(
-        partner=filters.clean("parceiro"),
-        elo=filters.clean("elo"),
-        uf=filters.clean("uf"),
-        axis=filters.clean("eixo", int),
-        goal_code=filters.clean("codigo"),
-        waiting_days=filters.clean("espera", int),
-        today=local_today(),
-    )
-    page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    chosen = {"partner": filters.clean("parceiro"), "elo": filters.clean("elo"),
+              "uf": filters.clean("uf"), "axis": filters.clean("eixo", int),
+              "goal_code": filters.clean("codigo"), "waiting_days": filters.clean("espera", int),
+              "today": local_today()}
+    query = reviews.queue_query(**chosen)
+    page = paginate_counted(query, lambda: reviews.queue_count(query, chosen))
     return render(
         "deliverables/queue.html",
         "deliverables/_queue.html",
@@ -54,6 +51,7 @@ def _analysis(
 ):
     """The submission under review first (report, evidence with previews, what changed since
     the return), the decision after it, then the earlier versions."""
+    deliverable = services.with_page_context(deliverable)
     versions = services.versions(deliverable)
     current = next((v for v in versions if v.status == "submitted"), None)
     if form is None and current is not None:
@@ -107,7 +105,7 @@ def decide(deliverable: Deliverable):
         )
     if isinstance(form.refused, reviews.AlreadyDecided):  # another reviewer decided first
         flash(form.refused.message, "warning")
-        return _analysis(db.session.get(Deliverable, deliverable.id), status=409)
+        return _analysis(deliverable, status=409)
     if form.refused:
         return _analysis(deliverable, form=form, status=form.status)
     flash(

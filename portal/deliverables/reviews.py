@@ -5,11 +5,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, cast, func, update
+from sqlalchemy import String, cast, func, inspect, update
 from sqlalchemy.orm import contains_eager, joinedload
 
-from portal.agreements.models import Goal
+from portal.agreements.models import Agreement, Goal
 from portal.auth.models import User
+from portal.core import cache
 from portal.core.clock import local_date, local_today, start_of_local_day
 from portal.core.exceptions import Conflict, DomainError
 from portal.core.formatting import format_datetime
@@ -59,7 +60,8 @@ def queue_query(
         .join(Deliverable.institution)
         .where(Submission.status == "submitted", Deliverable.status == "submitted")
         .options(
-            deliverable.contains_eager(Deliverable.goal).contains_eager(Goal.agreement),
+            deliverable.contains_eager(Deliverable.goal).contains_eager(Goal.agreement)
+            .selectinload(Agreement.parent),
             deliverable.contains_eager(Deliverable.institution),
         )
         .order_by(Submission.submitted_at, Submission.id)
@@ -86,6 +88,32 @@ def queue_query(
     return query
 
 
+QUEUE_VERSION = "review-queue"
+
+
+def queue_count(query, filters: dict) -> int:
+    """How many rows ``query`` (:func:`queue_query` with ``filters``) has: counting joins
+    every waiting submission to four tables, so the count is kept until a submission or
+    deliverable changes status (or a name or goal a filter reads changes)."""
+    key = "queue-count:" + ":".join(f"{k}={v}" for k, v in sorted(filters.items()))
+    return cache.cached(key, (QUEUE_VERSION,), lambda: db.session.scalar(
+        db.select(func.count()).select_from(query.order_by(None).subquery())))
+
+
+def _queue_versions(objects: list) -> set[str]:
+    for obj in objects:
+        if not isinstance(obj, Submission | Deliverable):
+            return {QUEUE_VERSION}
+        state = inspect(obj)
+        if obj in db.session.new or obj in db.session.deleted or \
+                state.attrs.status.history.has_changes():
+            return {QUEUE_VERSION}
+    return set()
+
+
+cache.track((Submission, Deliverable, Goal, Institution), _queue_versions, bulk=[QUEUE_VERSION])
+
+
 def waiting_days(submitted_at: datetime, today: date | None = None) -> int:
     """Whole days a submission has waited, both ends in the users' calendar; never negative.
 
@@ -97,12 +125,9 @@ def waiting_days(submitted_at: datetime, today: date | None = None) -> int:
 
 
 def waiting_count() -> int:
-    return (
-        db.session.scalar(
-            db.select(func.count(Deliverable.id)).where(Deliverable.status == "submitted")
-        )
-        or 0
-    )
+    """How many deliverables wait for a decision (kept like :func:`queue_count`)."""
+    return cache.cached("waiting-count", (QUEUE_VERSION,), lambda: db.session.scalar(
+        db.select(func.count(Deliverable.id)).where(Deliverable.status == "submitted")) or 0)
 
 
 @dataclass(frozen=True)
@@ -126,7 +151,8 @@ def queue_preview(today: date, limit: int = 10) -> QueuePreview:
 def naming_agreements(query):
     """A list of deliverables that names each one's agreement: SEGES owes the same goal under
     every agreement, so its rows differ by agreement only (loaded in the same query)."""
-    return query.options(joinedload(Deliverable.goal).joinedload(Goal.agreement))
+    return query.options(joinedload(Deliverable.goal).joinedload(Goal.agreement)
+                         .joinedload(Agreement.parent))
 
 
 # Deciding -----------------------------------------------------------------------

@@ -325,9 +325,24 @@ def versions(deliverable: Deliverable) -> list[Submission]:
     )
 
 
+def with_page_context(deliverable: Deliverable) -> Deliverable:
+    """The deliverable with what its pages show around it — goal, agreement, institution —
+    loaded (again, after a rollback expired them): templates never query."""
+    return db.session.scalars(
+        db.select(Deliverable)
+        .where(Deliverable.id == deliverable.id)
+        .options(db.joinedload(Deliverable.goal).joinedload(Goal.agreement)
+                 .joinedload(Agreement.parent),
+                 db.joinedload(Deliverable.institution))
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def latest_version(deliverable: Deliverable) -> Submission | None:
+    """The newest version, with its evidence."""
     return db.session.scalar(
         db.select(Submission)
+        .options(db.selectinload(Submission.evidence))
         .where(Submission.deliverable_id == deliverable.id)
         .order_by(Submission.version.desc())
         .limit(1)

@@ -4,14 +4,15 @@
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from portal.agreements.services import agreements_of
+from portal.agreements.services import agreements_of, axes_label
 from portal.core import audit
 from portal.core.access import Action, authorise, can, require
 from portal.core.clock import local_today
 from portal.core.database import refusal
 from portal.core.htmx import is_htmx, render, toast
+from portal.core.pagination import paginate_counted
 from portal.core.storage import send_stored
-from portal.deliverables import lifecycle, reviews, services
+from portal.deliverables import lifecycle, reviews, services, summaries
 from portal.deliverables.forms import DraftForm, FilterForm, LinkForm
 from portal.deliverables.models import MAX_FILES_PER_VERSION, Deliverable, Evidence
 from portal.deliverables.signals import deliverable_sections, home_sections, sections
@@ -38,23 +39,17 @@ def home():
     the oldest), then SEGES's own deliverables, each naming its agreement."""
     institution_id = _home_institution_id()
     reviewer = can(current_user, Action.REVIEW_QUEUE)
-    filters = FilterForm(request.args, years=services.years_of(institution_id))
+    filters = FilterForm(request.args, years=summaries.years_of(institution_id))
     filters.validate()
+    chosen = (filters.clean("eixo", int), filters.clean("situacao"), filters.clean("ano", int))
     base = services.deliverables_query(
-        institution_id,
-        axis=filters.clean("eixo", int),
-        status=filters.clean("situacao"),
-        year=filters.clean("ano", int),
-    )
-    counts = services.group_counts(base, local_today())
+        institution_id, axis=chosen[0], status=chosen[1], year=chosen[2])
+    counts = summaries.group_counts(institution_id, chosen, base, local_today())
     group = filters.clean("grupo") or next((g for g in services.GROUPS if counts[g]), "proximas")
     query = base.where(services.group_condition(group, local_today()))
     order = db.desc(Deliverable.due_on) if group == "concluidas" else Deliverable.due_on
-    page = db.paginate(
-        reviews.naming_agreements(query.order_by(order, Deliverable.id)),
-        per_page=current_app.config["ITEMS_PER_PAGE"],
-        error_out=False,
-    )
+    page = paginate_counted(reviews.naming_agreements(query.order_by(order, Deliverable.id)),
+                            lambda: counts[group])  # the tab's count is the list's
     return render(
         "deliverables/home.html",
         "deliverables/_home.html",
@@ -66,8 +61,9 @@ def home():
         show_agreement=reviewer,
         # The queue heads the full page only; the tabs and filters swap the list below it.
         review_queue=reviews.queue_preview(local_today()) if reviewer and not is_htmx() else None,
-        progress=services.progress_by_axis(institution_id, local_today()),
-        timeline=services.home_timeline(base, local_today()) if current_user.is_partner else None,
+        progress=summaries.progress_by_axis(institution_id, local_today()),
+        timeline=summaries.home_timeline(institution_id, chosen, base, local_today())
+        if current_user.is_partner else None,
         today=local_today(),
         my_agreement=next(iter(agreements_of(institution_id)), None)
         if current_user.is_partner else None,
@@ -93,6 +89,7 @@ def _page(
         "deliverables/_deliverable.html",
         status,
         deliverable=deliverable,
+        goal_axes=axes_label(deliverable.goal.axes),
         versions=versions,
         draft=draft,
         editable=editable,

@@ -613,7 +613,7 @@ class _Synth:
             weights = [1 / (rank ** 0.5) for rank in range(1, len(others) + 1)]
             rng.shuffle(others)
             replies.update(rng.choices(others, weights, k=spare))
-        topic_counts = Counter()
+        topic_counts, post_counts = Counter(), Counter()
         next_post = 1
         years = sizes.years
         for first in range(1, sizes.topics + 1, 2000):
@@ -651,6 +651,7 @@ class _Synth:
                     "last_post_at": posts[-1]["created_at"], "last_poster_id": poster,
                     "created_at": created})
                 topic_counts[category] += 1
+                post_counts[category] += count
                 watches.append({"user_id": author, "topic_id": topic_id, "category_id": None,
                                 "created_at": created})
                 reads.append({"user_id": author, "topic_id": topic_id, "read_at": created})
@@ -661,7 +662,7 @@ class _Synth:
             db.session.commit()
         for category_id, count in topic_counts.items():
             db.session.execute(update(Category).where(Category.id == category_id)
-                               .values(topic_count=count))
+                               .values(topic_count=count, post_count=post_counts[category_id]))
         began = time.perf_counter()
         db.session.commit()
         search.rebuild()

@@ -325,7 +325,7 @@ def events_query(institution_id: int | None = None, now: datetime | None = None)
     only the events it is invited to."""
     now = now or utcnow()
     upcoming = Event.ends_at >= now
-    query = db.select(Event)
+    query = db.select(Event).options(db.joinedload(Event.created_by))
     if institution_id is not None:
         query = query.join(EventInvitation, EventInvitation.event_id == Event.id).where(
             EventInvitation.institution_id == institution_id)
@@ -432,6 +432,12 @@ def send_request(*, by, title: str, text: str, due_on: date | None, audience: st
 
 def requests_query():
     return db.select(InfoRequest).order_by(InfoRequest.created_at.desc(), InfoRequest.id.desc())
+
+
+def info_request_or_404(request_id: int) -> InfoRequest:
+    """The request with who sent it (its page names them)."""
+    return db.first_or_404(db.select(InfoRequest).where(InfoRequest.id == request_id)
+                           .options(db.joinedload(InfoRequest.created_by)))
 
 
 def request_deliverables_query(info: InfoRequest):

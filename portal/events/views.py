@@ -10,7 +10,7 @@ from portal.core.htmx import is_htmx, render, toast
 from portal.core.models import utcnow
 from portal.events import services as events
 from portal.events.forms import EventForm, RequestForm
-from portal.events.models import Event, InfoRequest
+from portal.events.models import Event
 from portal.extensions import db
 
 bp = Blueprint("events", __name__)
@@ -150,7 +150,7 @@ def new_info_request():
 @bp.get("/solicitacoes/<int:request_id>")
 @login_required
 def info_request(request_id: int):
-    info = db.get_or_404(InfoRequest, request_id)
+    info = events.info_request_or_404(request_id)
     require(current_user, Action.REQUEST_MANAGE, info)
     page = db.paginate(events.request_deliverables_query(info), per_page=_per_page(),
                        error_out=False)

@@ -1,5 +1,6 @@
 """Forum forms."""
 
+from flask_wtf.file import MultipleFileField  # keeps only real files, never form strings
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -8,7 +9,7 @@ from portal.forum.models import BODY_MAX, TITLE_MAX
 
 BODY_HELP = (
     "Use Markdown: **negrito**, *itálico*, listas, `código` e [links](https://…). "
-    "Para mencionar alguém, escreva @ seguido do e-mail da pessoa."
+    "Para mencionar alguém, escreva @ e o nome da pessoa e escolha-a na lista."
 )
 
 
@@ -27,7 +28,16 @@ def _body(label: str = "Mensagem") -> TextAreaField:
     )
 
 
+def _files() -> MultipleFileField:
+    return MultipleFileField(
+        "Anexos (opcional)",
+        description="PDF, documentos do Office ou LibreOffice, planilhas e imagens (PNG, JPEG); "
+        "até 5 arquivos. O tipo é verificado pelo conteúdo.",
+    )
+
+
 class TopicForm(PortalForm):
+    category_id = SelectField("Categoria", validators=[Optional()])
     title = StringField(
         "Título",
         filters=[strip],
@@ -40,16 +50,21 @@ class TopicForm(PortalForm):
     )
     body = _body("Pergunta ou mensagem")
     goal_id = SelectField("Meta relacionada (opcional)", validators=[Optional()])
+    files = _files()
 
-    def __init__(self, *args, goals=(), **kwargs):
+    def __init__(self, *args, goals=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.goal_id.choices = choices(
             [("", "Nenhuma"), *((str(g.id), f"{g.code} — {g.description[:80]}") for g in goals)]
+        )
+        self.category_id.choices = choices(
+            [("", "Escolha a categoria"), *((str(c.id), c.name) for c in categories)]
         )
 
 
 class PostForm(PortalForm):
     body = _body()
+    files = _files()
 
 
 class ReportForm(PortalForm):
@@ -98,9 +113,23 @@ class SearchForm(PortalForm):
         choices=choices([("", "Todas"), ("resolvidos", "Resolvidos"), ("abertos", "Sem solução")]),
         validators=[Optional()],
     )
+    goal = SelectField("Meta", name="meta", validators=[Optional()])
+    periodo = SelectField(
+        "Atividade",
+        choices=choices(
+            [
+                ("", "Qualquer data"),
+                ("30d", "Últimos 30 dias"),
+                ("6m", "Últimos 6 meses"),
+                ("12m", "Últimos 12 meses"),
+            ]
+        ),
+        validators=[Optional()],
+    )
 
-    def __init__(self, *args, categories=(), **kwargs):
+    def __init__(self, *args, categories=(), goal_codes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.categoria.choices = choices(
             [("", "Todas"), *((str(c.id), c.name) for c in categories)]
         )
+        self.goal.choices = choices([("", "Todas"), *((c, f"Meta {c}") for c in goal_codes)])

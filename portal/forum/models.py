@@ -29,6 +29,7 @@ class Category(db.Model):
     # Only SEGES opens topics here (e.g. "Avisos da SEGES"); everyone may reply.
     seges_only: Mapped[bool] = mapped_column(default=False)
     topic_count: Mapped[int] = mapped_column(default=0)
+    post_count: Mapped[int] = mapped_column(default=0, server_default="0")  # visible posts
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
     def __repr__(self) -> str:
@@ -40,6 +41,7 @@ class Topic(db.Model):
     __table_args__ = (
         db.Index("ix_forum_topics_category_activity", "category_id", "pinned", "last_post_at"),
         db.Index("ix_forum_topics_activity", "pinned", "last_post_at"),
+        db.Index("ix_forum_topics_unanswered", "solved", "post_count", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,6 +54,8 @@ class Topic(db.Model):
     pinned: Mapped[bool] = mapped_column(default=False)
     locked: Mapped[bool] = mapped_column(default=False)
     solved: Mapped[bool] = mapped_column(default=False)
+    # The question (always) and the replies neither hidden nor deleted: kept by
+    # services.recount, the one place counters change.
     post_count: Mapped[int] = mapped_column(default=0)
     last_post_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     last_poster_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -89,6 +93,7 @@ class Post(db.Model):
     hidden_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     edit_count: Mapped[int] = mapped_column(default=0)
+    useful_count: Mapped[int] = mapped_column(default=0, server_default="0")
     edited_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
@@ -99,6 +104,10 @@ class Post(db.Model):
 
     topic: Mapped[Topic] = relationship()
     author: Mapped["User"] = relationship(foreign_keys=[author_id], lazy="joined")  # noqa: F821
+    attachments: Mapped[list["Attachment"]] = relationship(
+        order_by="Attachment.id", lazy="selectin", cascade="all, delete-orphan",
+        passive_deletes=True, back_populates="post",
+    )
 
     @property
     def is_question(self) -> bool:
@@ -174,3 +183,57 @@ class Report(db.Model):
 
     post: Mapped[Post] = relationship(lazy="joined")
     reporter: Mapped["User"] = relationship(foreign_keys=[reporter_id], lazy="joined")  # noqa: F821
+
+
+class Mention(db.Model):
+    """A person a post mentions (``@[Nome](user:123)`` in its text): told once per post."""
+
+    __tablename__ = "forum_mentions"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("forum_posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+
+class Vote(db.Model):
+    """One person finding a reply useful (one vote per person and post)."""
+
+    __tablename__ = "forum_votes"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("forum_posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+
+class Attachment(db.Model):
+    """A document attached to a post, stored like evidence (portal.core.storage)."""
+
+    __tablename__ = "forum_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("forum_posts.id", ondelete="CASCADE"), index=True
+    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+    post: Mapped[Post] = relationship(back_populates="attachments")
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in ("image/png", "image/jpeg")

@@ -8,3 +8,5 @@ _signals = Namespace()
 post_published = _signals.signal("post-published")
 # sender: the accepted Post; topic, by.
 answer_accepted = _signals.signal("answer-accepted")
+# sender: an edited Post; topic, by; user_ids: people the edit mentions for the first time.
+mentions_added = _signals.signal("mentions-added")

@@ -2,14 +2,25 @@
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
+from portal.core import audit
 from portal.core.access import Action, authorise, can, require
 from portal.core.forms import bounded_int
 from portal.core.htmx import is_htmx, render
 from portal.core.markdown import render_markdown
 from portal.core.pagination import requested_page
+from portal.core.storage import send_stored
 from portal.extensions import db, limiter
 from portal.forum import search, services
 from portal.forum.forms import (
@@ -20,7 +31,7 @@ from portal.forum.forms import (
     SearchForm,
     TopicForm,
 )
-from portal.forum.models import BODY_MAX, Category, Post, Report, Topic
+from portal.forum.models import BODY_MAX, Attachment, Category, Post, Report, Topic
 
 bp = Blueprint("forum", __name__, url_prefix="/forum")
 
@@ -59,6 +70,16 @@ def _page() -> int:
 
 def _me():
     return current_user._get_current_object()
+
+
+def _reloaded(form, *objects):
+    """A refusal rolled the transaction back, expiring every object: load again what the
+    form's page shows, here in the view (templates never query)."""
+    if form.refused is not None:
+        for obj in objects:
+            if obj is not None:
+                db.session.refresh(obj)
+    return form.status
 
 
 # Lists ----------------------------------------------------------------------------------
@@ -109,7 +130,7 @@ def category(category: Category):
 @authorise(Action.FORUM_VIEW)
 def search_page():
     categories = services.categories()
-    filters = SearchForm(request.args, categories=categories)
+    filters = SearchForm(request.args, categories=categories, goal_codes=services.goal_codes())
     filters.validate()
     results, topics, snippets = None, {}, {}
     if filters.q.data and not filters.errors:
@@ -120,6 +141,8 @@ def search_page():
             per_page=current_app.config["ITEMS_PER_PAGE"],
             category_id=int(filters.categoria.data) if filters.categoria.data else None,
             solved=solved,
+            goal_code=filters.goal.data or None,
+            since=services.period_start(filters.periodo.data),
         )
         if results is not None:
             ids = [topic_id for topic_id, _score in results.items]
@@ -156,29 +179,131 @@ def _offered_goal_id(goal_id: int | None) -> int | None:
     return goal.id
 
 
+def _ask(category: Category | None):
+    """The question form, in a category or from anywhere (the category chosen in the form).
+    ``?meta=`` links the goal and, from anywhere, preselects its usual category."""
+    me = _me()
+    goal_id = _offered_goal_id(request.args.get("meta", type=bounded_int))
+    categories = [c for c in services.categories() if can(me, Action.FORUM_TOPIC_CREATE, c)]
+    form = TopicForm(
+        goals=services.goal_choices(me, include_id=goal_id),
+        categories=[] if category else categories,
+    )
+    if not form.is_submitted():
+        if goal_id:
+            form.goal_id.data = str(goal_id)
+        if category is None:
+            usual = services.suggested_category(services.goal(goal_id) if goal_id else None)
+            chosen = request.args.get("categoria", type=bounded_int) or (usual and usual.id)
+            if chosen in {c.id for c in categories}:
+                form.category_id.data = str(chosen)
+    if form.validate_on_submit():
+        target = category or _chosen_category(form, categories)
+        if target is not None:
+            with form.refusals():
+                topic = services.create_topic(
+                    target,
+                    by=me,
+                    title=form.title.data,
+                    body=form.body.data,
+                    goal_id=int(form.goal_id.data) if form.goal_id.data else None,
+                    files=form.files.data,
+                )
+                flash("Tópico publicado. Você será avisado(a) das respostas.", "success")
+                return redirect(url_for("forum.topic", topic_id=topic.id))
+    status = _reloaded(form, category)
+    return render(
+        "forum/new_topic.html",
+        "forum/_topic_form.html",
+        status,
+        form=form,
+        category=category,
+        similar=_similar(form.title.data) if form.is_submitted() else [],
+    )
+
+
+def _chosen_category(form: TopicForm, categories: list[Category]) -> Category | None:
+    by_id = {str(c.id): c for c in categories}
+    chosen = by_id.get(form.category_id.data or "")
+    if chosen is None:
+        form.category_id.errors = [*form.category_id.errors, "Escolha a categoria."]
+    return chosen
+
+
+def _similar(title: str | None) -> list[Topic]:
+    hits = search.similar_topics(title or "") if len((title or "").strip()) >= 3 else []
+    topics = services.topics_by_id([topic_id for topic_id, _solved in hits])
+    return [topics[topic_id] for topic_id, _solved in hits if topic_id in topics]
+
+
+@bp.route("/nova-pergunta", methods=["GET", "POST"])
+@post_rate_limit
+@login_required
+@authorise(Action.FORUM_TOPIC_CREATE)
+def ask():
+    return _ask(None)
+
+
 @bp.route("/categorias/<int:category_id>/novo-topico", methods=["GET", "POST"])
 @post_rate_limit
 @login_required
 @authorise(Action.FORUM_TOPIC_CREATE, Category, "category_id")
 def new_topic(category: Category):
-    goal_id = _offered_goal_id(request.args.get("meta", type=bounded_int))
-    form = TopicForm(goals=services.goal_choices(_me(), include_id=goal_id))
-    if not form.is_submitted() and goal_id:
-        form.goal_id.data = str(goal_id)
-    if form.validate_on_submit():
-        with form.refusals():
-            topic = services.create_topic(
-                category,
-                by=_me(),
-                title=form.title.data,
-                body=form.body.data,
-                goal_id=int(form.goal_id.data) if form.goal_id.data else None,
-            )
-            flash("Tópico publicado. Você será avisado(a) das respostas.", "success")
-            return redirect(url_for("forum.topic", topic_id=topic.id))
+    return _ask(category)
+
+
+@bp.get("/parecidos")
+@login_required
+@authorise(Action.FORUM_VIEW)
+def similar_topics():
+    """Active search under the title field: up to five topics that look like the question."""
+    title = (request.args.get("title") or "")[:150]
     return render(
-        "forum/new_topic.html", "forum/_topic_form.html", form.status, form=form, category=category
+        "forum/similar.html", "forum/_similar.html", similar=_similar(title), title=title
     )
+
+
+@bp.get("/pessoas")
+@login_required
+@authorise(Action.FORUM_VIEW)
+def people():
+    """The mention suggestion list (a WAI-ARIA listbox) for what follows the ``@``."""
+    query = (request.args.get("q") or "")[:60]
+    return render(
+        "forum/people.html",
+        "forum/_people.html",
+        people=services.people_suggestions(query, exclude_id=current_user.id),
+        query=query,
+    )
+
+
+@bp.get("/pessoas/<int:user_id>")
+@login_required
+@authorise(Action.FORUM_VIEW)
+def person(user_id: int):
+    """A person's card: name, institution, role and useful votes — never the e-mail."""
+    person = services.person(user_id)
+    if person is None:
+        abort(404)
+    return render(
+        "forum/person.html",
+        "forum/_person.html",
+        person=person,
+        useful=services.useful_votes_received(person),
+    )
+
+
+@bp.get("/sem-resposta")
+@login_required
+@authorise(Action.FORUM_MODERATE)
+def unanswered():
+    page = db.paginate(
+        services.unanswered_query(),
+        page=_page(),
+        per_page=current_app.config["ITEMS_PER_PAGE"],
+        error_out=False,
+    )
+    return render("forum/unanswered.html", "forum/_unanswered.html", page=page)
 
 
 @bp.get("/topicos/<int:topic_id>")
@@ -187,10 +312,18 @@ def new_topic(category: Category):
 def topic(topic: Topic):
     me = _me()
     page = services.posts_page(topic, _page(), POSTS_PER_PAGE)
+    read = services.last_read(topic, me)
+    accepted, useful = services.best_answers(topic)
+    best = [accepted, *useful] if accepted else useful
     context = {
         "topic": topic,
+        "goal": services.goal(topic.goal_id) if topic.goal_id else None,
         "page": page,
-        "accepted": services.accepted_answer(topic) if topic.solved else None,
+        "accepted": accepted,
+        "useful": useful,
+        "page_of": services.pages_of(best, POSTS_PER_PAGE),
+        "voted": services.voted_ids(me, page.items),
+        "first_unread": services.first_unread_id(page.items, read and read.read_at, me),
         "watching": services.is_watching(me, topic=topic),
         "form": PostForm(formdata=None),
     }
@@ -210,17 +343,23 @@ def reply(topic: Topic):
         form.body.data = _quote(topic, quoted)
     if form.validate_on_submit():
         with form.refusals():
-            post = services.reply(topic, by=_me(), body=form.body.data)
+            post = services.reply(topic, by=_me(), body=form.body.data, files=form.files.data)
             if is_htmx():
                 return render_template(
                     "forum/_reply_created.html",
                     topic=topic,
                     post=post,
+                    page=services.posts_page(
+                        topic, services.page_of(post, POSTS_PER_PAGE), POSTS_PER_PAGE
+                    ),
+                    voted=set(),
+                    watching=True,
                     form=PostForm(formdata=None),
                 )
             flash("Resposta publicada.", "success")
             return redirect(_post_url(post))
-    return render("forum/reply.html", "forum/_reply_form.html", form.status, form=form, topic=topic)
+    status = _reloaded(form, topic)
+    return render("forum/reply.html", "forum/_reply_form.html", status, form=form, topic=topic)
 
 
 def _quote(topic: Topic, post_id: int) -> str:
@@ -257,11 +396,18 @@ def edit_post(post: Post):
         with form.refusals():
             services.edit_post(post, by=_me(), body=form.body.data)
             if is_htmx():
-                return render_template("forum/_post.html", post=post, topic=post.topic)
+                return render_template(
+                    "forum/_post.html",
+                    post=post,
+                    topic=post.topic,
+                    voted=services.voted_ids(_me(), [post]),
+                )
             flash("Mensagem editada.", "success")
             return redirect(_post_url(post))
+    status = _reloaded(form, post, post.topic)
     return render(
-        "forum/edit_post.html", "forum/_edit_form.html", form.status, form=form, post=post
+        "forum/edit_post.html", "forum/_edit_form.html", status, form=form, post=post,
+        topic=post.topic,
     )
 
 
@@ -273,6 +419,7 @@ def post_history(post: Post):
         "forum/history.html",
         "forum/_history.html",
         post=post,
+        topic=post.topic,
         revisions=services.revisions(post),
     )
 
@@ -285,6 +432,55 @@ def accept_answer(post_id: int):
     services.accept_answer(post, by=_me())
     flash("Resposta marcada como aceita: o tópico está resolvido.", "success")
     return redirect(_post_url(post))
+
+
+@bp.post("/mensagens/<int:post_id>/util")
+@login_required
+@authorise(Action.FORUM_POST_VOTE, _post_or_404, "post_id")
+def vote_useful(post: Post):
+    voted = services.toggle_useful(post, by=_me())
+    if is_htmx():
+        return render_template("forum/_useful.html", post=post, voted={post.id} if voted else set())
+    flash("Obrigado: resposta marcada como útil." if voted else "Voto retirado.", "success")
+    return redirect(_post_url(post))
+
+
+def _attachment_or_404(attachment_id: int) -> Attachment:
+    return db.get_or_404(Attachment, attachment_id)
+
+
+def _send_attachment(attachment: Attachment, *, preview: bool):
+    post = attachment.post
+    return send_stored(
+        attachment.stored_name,
+        name=attachment.original_name,
+        mimetype=attachment.content_type,
+        preview=preview,
+        audit_event=lambda: audit.record(
+            "forum.attachment_downloaded",
+            post,
+            actor=current_user,
+            attachment_id=attachment.id,
+            name=attachment.original_name,
+        ),
+    )
+
+
+@bp.get("/anexos/<int:attachment_id>")
+@login_required
+@authorise(Action.FORUM_ATTACHMENT_VIEW, _attachment_or_404, "attachment_id")
+def attachment(attachment: Attachment):
+    return _send_attachment(attachment, preview=False)
+
+
+@bp.get("/anexos/<int:attachment_id>/imagem")
+@login_required
+@authorise(Action.FORUM_ATTACHMENT_VIEW, _attachment_or_404, "attachment_id")
+def attachment_image(attachment: Attachment):
+    """An image attachment inline, for the post's own <img> (sized by CSS)."""
+    if not attachment.is_image:
+        abort(404)
+    return _send_attachment(attachment, preview=True)
 
 
 @bp.post("/topicos/<int:topic_id>/acompanhar")
@@ -328,7 +524,11 @@ def report_post(post: Post):
             services.report_post(post, by=_me(), reason=form.reason.data)
             flash("Denúncia enviada à moderação da SEGES. Obrigado.", "success")
             return redirect(_post_url(post))
-    return render("forum/report.html", "forum/_report_form.html", form.status, form=form, post=post)
+    status = _reloaded(form, post, post.topic)
+    return render(
+        "forum/report.html", "forum/_report_form.html", status, form=form, post=post,
+        topic=post.topic,
+    )
 
 
 @bp.get("/denuncias")
@@ -410,7 +610,8 @@ def move_topic(topic: Topic):
             services.move_topic(topic, target, by=_me())
             flash(f"Tópico movido para “{target.name}”.", "success")
             return redirect(url_for("forum.topic", topic_id=topic.id))
-    return render("forum/move.html", "forum/_move_form.html", form.status, form=form, topic=topic)
+    status = _reloaded(form, topic)
+    return render("forum/move.html", "forum/_move_form.html", status, form=form, topic=topic)
 
 
 # Categories -----------------------------------------------------------------------------
@@ -453,10 +654,11 @@ def _category_form(category: Category | None):
             )
             flash("Categoria salva.", "success")
             return redirect(url_for("forum.categories"))
+    status = _reloaded(form, category)
     return render(
         "forum/category_form.html",
         "forum/_category_form.html",
-        form.status,
+        status,
         form=form,
         category=category,
     )

@@ -66,7 +66,7 @@ def _institution_form(institution: Institution | None):
         form.uf.data = institution.uf or ""
         form.parent_cnpj.data = format_cnpj(institution.parent.cnpj) if institution.parent else ""
     if form.validate_on_submit():
-        with form.refusals():
+        with form.refusals(institution):
             saved = services.save_institution(
                 institution,
                 by=current_user,

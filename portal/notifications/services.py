@@ -13,7 +13,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request, url_for
-from sqlalchemy import event, func, inspect
+from sqlalchemy import bindparam, event, func, inspect
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
@@ -62,15 +62,13 @@ def for_user(user):
     )
 
 
+# Built once: every page and every bell poll runs it.
+_UNREAD = db.select(func.count(Notification.id)).where(
+    Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+
+
 def unread_count(user) -> int:
-    return (
-        db.session.scalar(
-            db.select(func.count(Notification.id)).where(
-                Notification.user_id == user.id, Notification.read_at.is_(None)
-            )
-        )
-        or 0
-    )
+    return db.session.scalar(_UNREAD, {"user_id": user.id}) or 0
 
 
 def mark_read(notification: Notification) -> None:

@@ -62,6 +62,14 @@ def _tell_mentioned_and_followers(post, *, topic, by, category_only: bool) -> No
         notify(user_id, "forum.post", f"{by.name} {verb} “{topic.title}”.", url)
 
 
+@forum.mentions_added.connect
+def _tell_newly_mentioned(post, *, topic, by, user_ids) -> None:
+    """An edit mentioned someone for the first time in that post: told once, like a new post."""
+    url = topic_url(topic.id, post.id)
+    for user_id in user_ids:
+        notify(user_id, "forum.mention", f"{by.name} mencionou você em “{topic.title}”.", url)
+
+
 @forum.answer_accepted.connect
 def _tell_author_and_watchers(post, *, topic, by) -> None:
     url = topic_url(topic.id, post.id)

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from portal.core.access import Action, authorise
 from portal.core.htmx import is_htmx, render, toast
+from portal.core.templating import layout_value
 from portal.extensions import db, login_manager
 from portal.notifications import services
 from portal.notifications.forms import chosen, preferences_form
@@ -24,12 +25,7 @@ bp = Blueprint("notifications", __name__)
 STOP_POLLING = 286  # htmx stops an "every" trigger on this status
 
 
-@bp.app_template_global()
-def unread_notifications() -> int:
-    """For the menu badge; evaluated only where a template asks for it."""
-    if not current_user.is_authenticated:
-        return 0
-    return services.unread_count(current_user)
+layout_value("unread_count", lambda: services.unread_count(current_user))
 
 
 @bp.get("/notificacoes")
@@ -60,10 +56,12 @@ def _marked(message: str, level: str = "success", notification: Notification | N
     if is_htmx():
         if notification is not None:
             body = render_template("notifications/_marked.html",
-                                   entry=services.entries([notification])[0])
+                                   entry=services.entries([notification])[0],
+                                   unread_count=services.unread_count(current_user))
         else:
             body = render_template("notifications/_marked.html",
-                                   entries=services.entries(_page().items))
+                                   entries=services.entries(_page().items),
+                                   unread_count=services.unread_count(current_user))
         return toast(current_app.make_response(body), message, level)
     flash(message, level)
     return redirect(url_for("notifications.index", page=request.args.get("page", type=int)))
@@ -71,8 +69,11 @@ def _marked(message: str, level: str = "success", notification: Notification | N
 
 @bp.get("/notificacoes/sino")
 def bell():
-    """The header bell, polled every minute. Answers 204 (nothing to swap, nothing for a
-    screen reader to announce) while the count the page shows (``exibidas``) is right.
+    """The header bell, polled every minute by every open page. While the count the page
+    shows (``exibidas``) is right it answers an empty 200 with ``HX-Reswap: none`` (nothing
+    to swap, nothing for a screen reader to announce) and an ETag: the browser keeps that
+    answer and revalidates it, so the next poll with nothing new is a bodiless 304 the
+    server answers before rendering anything. (Browsers do not keep a 204.)
 
     The poll must not keep an idle session alive: the session cookie is not re-sent.
     """
@@ -89,7 +90,12 @@ def bell():
         return redirect(url_for("notifications.index"))
     count = services.unread_count(current_user)
     if request.args.get("exibidas", type=int) == count:
-        return "", 204
+        tag = f"sino-{current_user.id}-{count}"
+        unchanged = current_app.response_class(
+            status=304 if tag in request.if_none_match else 200,
+            headers={"HX-Reswap": "none", "Cache-Control": "private, no-cache"})
+        unchanged.set_etag(tag)
+        return unchanged
     return render(
         "notifications/_bell.html", "notifications/_bell.html", unread_count=count, announce=True
     )

@@ -53,6 +53,7 @@ from pathlib import Path, PurePosixPath
 import sqlalchemy as sa
 from flask import current_app
 
+from portal.core import cache
 from portal.core.storage import CHUNK
 from portal.extensions import db
 from portal.ops.storage_check import (
@@ -558,6 +559,7 @@ def restore_backup(archive: Path, *, force: bool = False) -> dict:
         db.engine.dispose()
         upgrade(directory=_migrations_directory())
         db.engine.dispose()
+        cache.clear()
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return manifest

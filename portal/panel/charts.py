@@ -2,12 +2,14 @@
 aggregates as the numbers beside them (``portal.core.charts`` lays them out)."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from portal.agreements.services import axis_label
-from portal.core import charts
+from portal.core import cache, charts
 from portal.core.formatting import format_count, format_number, format_percent
 from portal.institutions.models import UFS
-from portal.panel.services import MONTHS, QUEUE_AGE_LABELS, Overview, StateLine
+from portal.panel import services
+from portal.panel.services import MONTHS, QUEUE_AGE_LABELS, Overview, PanelFilters, StateLine
 
 # What the map's shades can show (?medida=), the first being the default.
 MEASURES = {
@@ -167,6 +169,13 @@ class PanelCharts:
     months: charts.Chart
     axes: charts.Chart
     queue: charts.Chart
+
+
+def cached_panel_charts(filters: PanelFilters, today: date, measure: str | None) -> PanelCharts:
+    """:func:`panel_charts` of the overview, kept with it (until the Rede's data changes)."""
+    return cache.cached(
+        f"panel:charts:{filters}:{today}:{measure_of(measure)}", (services.NETWORK,),
+        lambda: panel_charts(services.cached_overview(filters, today), measure, filters.uf))
 
 
 def panel_charts(overview: Overview, measure: str, selected_uf: str | None) -> PanelCharts:

@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from time import monotonic
 
 from flask import current_app
-from sqlalchemy import String, case, cast, func, literal, or_
+from sqlalchemy import String, case, cast, func, inspect, literal, or_
 
 from portal.agreements.models import Agreement, Goal
 from portal.agreements.services import axis_names
+from portal.core import cache
 from portal.core.clock import local_today, start_of_local_day
 from portal.core.database import stream_rows
 from portal.core.pagination import RowPagination
@@ -137,7 +137,15 @@ class ProgressPage(RowPagination):
             *_institution_conditions(filters), owes.exists()
         ).order_by(Institution.name.desc() if descending else Institution.name, Institution.id)
 
+    def _key(self, part: str) -> str:
+        args = self._query_args
+        return (f"panel:{part}:{args['filters']}:{args['today']}:{args['sort']}:"
+                f"{args['descending']}:{self.page}:{self.per_page}")
+
     def _query_items(self) -> list:
+        return cache.cached(self._key("rows"), (NETWORK,), self._rows)
+
+    def _rows(self) -> list:
         if self._query_args["sort"] != "nome":
             return super()._query_items()
         ids = list(db.session.scalars(
@@ -150,7 +158,8 @@ class ProgressPage(RowPagination):
         # Whatever the sort, the rows are the partners owing at least one matching
         # deliverable: counted without aggregating their deliverables.
         subquery = self._by_name().order_by(None).subquery()
-        return db.session.scalar(db.select(func.count()).select_from(subquery)) or 0
+        return cache.cached(self._key("count"), (NETWORK,), lambda: db.session.scalar(
+            db.select(func.count()).select_from(subquery)) or 0)
 
 
 def progress_page(
@@ -161,7 +170,7 @@ def progress_page(
     return ProgressPage(
         select=progress_query(filters, today, sort, descending), session=db.session,
         error_out=False, per_page=per_page or current_app.config["ITEMS_PER_PAGE"],
-        filters=filters, sort=sort, descending=descending,
+        filters=filters, today=today, sort=sort, descending=descending,
     )
 
 
@@ -255,27 +264,33 @@ def totals(filters: PanelFilters, today: date) -> Totals:
     return Totals(institutions or 0, active or 0, adhesions or 0, *row, int(hours or 0))
 
 
-_CACHE: dict[tuple, tuple[float, object]] = {}
+# The panel's aggregates read every deliverable of the network (seconds at full size): they
+# are kept (core.cache) until something they count changes anywhere in the Rede.
+NETWORK = "network"
+
+
+
+def _network_changes(objects: list) -> set[str]:
+    """Any change counts, except a draft being typed (a version changes the panel when it is
+    created, sent or decided: its status)."""
+    for obj in objects:
+        if not isinstance(obj, Submission) or obj in db.session.new or \
+                obj in db.session.deleted or inspect(obj).attrs.status.history.has_changes():
+            return {NETWORK}
+    return set()
+
+
+cache.track((Deliverable, Submission, Institution, Agreement, Goal, TrainingRecord),
+            _network_changes, bulk=[NETWORK])
 
 
 def _cached(compute, filters: PanelFilters, today: date):
-    """``compute(filters, today)``, kept by each worker for ``PANEL_TOTALS_CACHE_SECONDS``
-    (60 s; 0 when testing): the panel's aggregates read every deliverable of the network."""
-    ttl = current_app.config.get("PANEL_TOTALS_CACHE_SECONDS", 0 if current_app.testing else 60)
-    if not ttl:
-        return compute(filters, today)
-    key = (compute.__name__, filters, today)
-    hit = _CACHE.get(key)
-    if hit is None or hit[0] < monotonic():
-        if len(_CACHE) > 256:
-            _CACHE.clear()
-        hit = _CACHE[key] = (monotonic() + ttl, compute(filters, today))
-    return hit[1]
+    return cache.cached(f"panel:{compute.__name__}:{filters}:{today}", (NETWORK,),
+                        lambda: compute(filters, today))
 
 
 def cached_totals(filters: PanelFilters, today: date) -> Totals:
-    """:func:`totals` aggregates every deliverable of the network (seconds at full scale):
-    each worker keeps the answer for a minute (see :func:`_cached`)."""
+    """:func:`totals`, kept until the Rede's data changes (see :func:`_cached`)."""
     return _cached(totals, filters, today)
 
 

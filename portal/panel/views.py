@@ -43,14 +43,13 @@ def panel_page():
     codes, cells = ([], {})
     if request.args.get("visao") == "matriz":
         codes, cells = panel.matrix([row.id for row in page.items], filters)
-    overview = panel.cached_overview(filters, today)
     return render(
         "panel/panel.html",
         "panel/_panel.html",
         form=form,
         page=page,
         totals=panel.cached_totals(filters, today),
-        charts=panel_charts.panel_charts(overview, request.args.get("medida"), filters.uf),
+        charts=panel_charts.cached_panel_charts(filters, today, request.args.get("medida")),
         measures=panel_charts.MEASURES,
         redraw_filters=_chosen_on_map(),
         codes=codes,

@@ -60,7 +60,7 @@ def edit_agreement(agreement: Agreement):
         form.sei_process.data = format_nup(agreement.sei_process) if agreement.sei_process else ""
     if form.validate_on_submit():
         term_end = form.term_end.data
-        with form.refusals():  # also a term running past the year 9999 (ScheduleError)
+        with form.refusals(agreement):  # also a term running past the year 9999 (ScheduleError)
             if form.years.data:
                 term_end = schedule.term_end(form.term_start.data, form.years.data)
             created = services.update_agreement(
@@ -291,7 +291,7 @@ def _plan_groups(plan: dict) -> list[tuple[str, list[dict]]]:
 def new_adhesion(agreement: Agreement):
     form = AdhesionForm()
     if form.validate_on_submit():
-        with form.refusals():
+        with form.refusals(agreement):
             adhesion = services.register_adhesion(
                 agreement,
                 by=current_user,

@@ -11,7 +11,7 @@ from portal.core.spreadsheets import XLSX_MIMETYPE, attachment
 from portal.extensions import db
 from portal.institutions.models import Institution
 from portal.reports import charts as report_charts
-from portal.reports import exports, services
+from portal.reports import exports, services, snapshots
 from portal.reports.forms import IntroductionForm
 
 bp = Blueprint("reports", __name__, url_prefix="/relatorio-anual")
@@ -44,7 +44,7 @@ def _context(report: services.Report, endpoint: str, **url_args) -> dict:
         "highlight_chars": services.HIGHLIGHT_CHARS,
         "highlights_limit": services.HIGHLIGHTS_LIMIT,
         # The map and charts: drawn from the report's own numbers (?medida= shades the map).
-        "charts": report_charts.report_charts(report, request.args.get("medida")),
+        "charts": snapshots.charts(report, today, request.args.get("medida")),
         "measures": report_charts.MEASURES,
     }
 
@@ -72,7 +72,7 @@ def annual(year: int):
 
 
 def _annual_page(year: int):
-    report = services.compile_report(year, today=local_today())
+    report = snapshots.report(year, None, local_today())
     return render(
         "reports/annual.html", "reports/_annual.html", **_context(report, "reports.annual")
     )
@@ -82,7 +82,7 @@ def _annual_page(year: int):
 @login_required
 @authorise(Action.ANNUAL_REPORT_VIEW)
 def annual_pdf(year: int):
-    report = services.compile_report(_checked_year(year), today=local_today())
+    report = snapshots.report(_checked_year(year), None, local_today())
     return _pdf(report, f"relatorio-anual-rede-de-parcerias-{year}.pdf")
 
 
@@ -90,7 +90,7 @@ def annual_pdf(year: int):
 @login_required
 @authorise(Action.ANNUAL_REPORT_VIEW)
 def annual_xlsx(year: int):
-    report = services.compile_report(_checked_year(year), today=local_today())
+    report = snapshots.report(_checked_year(year), None, local_today())
     return attachment(
         exports.to_xlsx(report),
         XLSX_MIMETYPE,
@@ -137,7 +137,7 @@ def _contribution(year: int, institution_id: int) -> services.Report:
     _checked_year(year)
     institution = _partner_or_404(institution_id)
     require(current_user, Action.ANNUAL_REPORT_CONTRIBUTION, institution)
-    return services.compile_report(year, institution, today=local_today())
+    return snapshots.report(year, institution, local_today())
 
 
 @bp.get("/<int:year>/instituicoes/<int:institution_id>")

@@ -8,15 +8,16 @@ all read the same January–December window.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import String, cast, func
+from sqlalchemy import String, cast, func, inspect
 from werkzeug.datastructures import FileStorage
 
 from portal.agreements.models import Goal
-from portal.core import audit
+from portal.core import audit, cache
 from portal.core.exceptions import DomainError
 from portal.core.formatting import format_date
 from portal.core.storage import max_upload_bytes, storage
 from portal.deliverables import services as deliverables
+from portal.deliverables import summaries
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from portal.institutions.models import Institution
@@ -100,6 +101,23 @@ def progress_for(deliverable: Deliverable) -> TrainingProgress:
 def current_progress(institution_id: int, today: date) -> TrainingProgress | None:
     deliverable = term_deliverable(institution_id, today)
     return progress_for(deliverable) if deliverable else None
+
+
+def home_progress(institution_id: int, today: date) -> TrainingProgress | None:
+    """:func:`current_progress`, kept with the home's other figures (deliverables.summaries):
+    a training record changes its institution's version."""
+    return cache.cached(f"home:training:{institution_id}:{today}",
+                        (summaries.EVERY_INSTITUTION, summaries.version(institution_id)),
+                        lambda: current_progress(institution_id, today))
+
+
+def _training_versions(records: list) -> set[str]:
+    return {summaries.version(i) for record in records
+            for i in (record.institution_id, *inspect(record).attrs.institution_id.history.deleted)
+            if i is not None}
+
+
+cache.track((TrainingRecord,), _training_versions, bulk=[summaries.EVERY_INSTITUTION])
 
 
 # Changing ----------------------------------------------------------------------------

@@ -130,7 +130,7 @@ def prefill_report(deliverable: Deliverable):
 @home_sections.connect
 def _home_progress(user) -> str | None:
     """The current training year's hours on "Minhas entregas"."""
-    progress = services.current_progress(user.institution_id, local_today())
+    progress = services.home_progress(user.institution_id, local_today())
     return progress and render_template("training/_training_home.html", progress=progress)
 
 

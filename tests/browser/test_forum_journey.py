@@ -36,7 +36,8 @@ def test_question_answered_accepted_and_found_without_accents(
     log_in(page, "membro@mg.test", factories.PASSWORD)
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Fórum").click()
     page.get_by_role("link", name="Dúvidas gerais").first.click()
-    page.get_by_role("link", name="Novo tópico").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dúvidas gerais")
+    page.get_by_role("link", name="Nova pergunta").click()
     page.get_by_label("Título").fill("Como comprovar as horas de capacitação da meta 2.2?")
     page.get_by_label("Pergunta ou mensagem").fill(
         "Precisamos comprovar 60 horas de capacitação por ano. Vale lista de presença?"
@@ -44,7 +45,7 @@ def test_question_answered_accepted_and_found_without_accents(
     page.get_by_label("Meta relacionada (opcional)").select_option(
         label="2.2 — Realizar cursos na sua área de abrangência e atuação."
     )
-    page.get_by_role("button", name="Publicar tópico").click()
+    page.get_by_role("button", name="Publicar pergunta").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Como comprovar as horas")
     topic_url = page.url
     page.get_by_role("button", name="Sair").click()
@@ -77,10 +78,11 @@ def test_xss_corpus_renders_inert(live_server, page, forum, log_in):
     log_in(page, "membro@mg.test", factories.PASSWORD)
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Fórum").click()
     page.get_by_role("link", name="Dúvidas gerais").first.click()
-    page.get_by_role("link", name="Novo tópico").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dúvidas gerais")
+    page.get_by_role("link", name="Nova pergunta").click()
     page.get_by_label("Título").fill("Teste <script>alert('titulo')</script>")
     page.get_by_label("Pergunta ou mensagem").fill("\n\n".join(XSS))
-    page.get_by_role("button", name="Publicar tópico").click()
+    page.get_by_role("button", name="Publicar pergunta").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("<script>")
     for link in page.locator(".forum-post a").all():
         href = link.get_attribute("href") or ""

@@ -3,6 +3,7 @@ todos os dispositivos" ends them all; a notification opened from the bell (by ke
 without JavaScript) is marked read and lands on its object; "Marcar todas como lidas" in place.
 Every page under the real CSP, with no console error."""
 
+import logging
 import re
 
 import pytest
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.browser
 READER = "leitora@mg.test"  # the notifications journeys
 INSPECTED = "auditada@mg.test"  # the pages axe reads (one notification read, one not)
 TRAVELLER = "viajante@mg.test"  # the sessions journeys (signed in on several "devices")
+POLLER = "sineira@mg.test"  # the bell's minute poll
 RETURNED = "Entrega devolvida pela SEGES"
 
 
@@ -26,7 +28,8 @@ def _load() -> dict:
     mg = network["mg"]
     ids = {}
     for email, name in ((READER, "Lúcia Leitora"), (TRAVELLER, "Vera Viajante"),
-                        ("semjs@mg.test", "Sérgio Sem Script"), (INSPECTED, "Ana Auditada")):
+                        ("semjs@mg.test", "Sérgio Sem Script"), (INSPECTED, "Ana Auditada"),
+                        (POLLER, "Sílvia Sineira")):
         ids[email] = factories.user(email, "partner_member", mg, name=name).id
     deliverable = factories.deliverable_of(network["act"], "1.2", mg.id)
     ids["deliverable"] = deliverable.id
@@ -36,6 +39,7 @@ def _load() -> dict:
         notify(ids[email], "submission_returned",
                "A SEGES devolveu a meta 1.2: falta a portaria de designação.", path)
     notify(ids[READER], "forum.mention", "Rui mencionou você em “Prazos do Painel”.", "/forum/")
+    notify(ids[POLLER], "forum.post", "Rui respondeu em “Prazos do Painel”.", "/forum/")
     mark_read(notify(ids[INSPECTED], "adhesion.report_ready", "Relação de adesões pronta.", None))
     db.session.commit()
     return ids
@@ -127,6 +131,38 @@ def test_a_notification_opened_from_the_bell_by_keyboard_is_read_and_lands_on_it
     expect(page.locator("#lista-notificacoes")).not_to_contain_text("Não lida")
     expect(_bell(page)).to_have_accessible_name("Notificações: nenhuma nova")
     expect(page).to_have_url(f"{site.url}/notificacoes")
+    _settled(page)
+    page_log.assert_clean()
+
+
+def test_the_bells_minute_poll_is_a_304_until_something_new_arrives(
+    site, open_page, log_in, page_log, caplog
+):
+    caplog.set_level(logging.INFO, logger="werkzeug")  # the live server's access log
+    page = open_page()
+    page.clock.install()  # the minute passes when the test says so
+    _signed_in(page, site, log_in, POLLER, "Sílvia Sineira")
+    expect(_bell(page)).to_have_accessible_name("Notificações: 1 não lida")
+    polls = []
+    for _ in range(2):  # nothing new: the server answers 304 to the browser's revalidation
+        with page.expect_event("requestfinished",
+                               lambda request: "/notificacoes/sino" in request.url) as poll:
+            page.clock.run_for(61_000)
+        polls.append(poll.value)
+    first, second = polls
+    assert "if-none-match" not in first.all_headers()
+    assert second.all_headers()["if-none-match"] == first.response().all_headers()["etag"]
+    # The browser hands htmx its kept answer (200, "HX-Reswap: none"); the server said 304.
+    answers = re.findall(r'"GET /notificacoes/sino\?exibidas=1 HTTP/1.1" (\d+)', caplog.text)
+    assert answers == ["200", "304"]
+    expect(_bell(page)).to_have_accessible_name("Notificações: 1 não lida")
+    expect(page.locator("#portal-sino-aviso")).to_have_text("")  # nothing announced
+
+    notify(site.ids[POLLER], "forum.mention", "Rui mencionou você.", "/forum/")
+    db.session.commit()
+    page.clock.run_for(61_000)
+    expect(_bell(page)).to_have_accessible_name("Notificações: 2 não lidas")
+    expect(page.locator("#portal-sino-aviso")).to_have_text("Você tem 2 notificações não lidas.")
     _settled(page)
     page_log.assert_clean()
 

@@ -626,7 +626,7 @@ def test_htmx_fragments_with_payloads_are_inert(open_as, site, watch):
     expect(member.locator("#previa-topico")).to_contain_text("XSS")
     watch.check(member, "forum preview", shows_payload=True)
     member.get_by_label("Pergunta ou mensagem").fill("")
-    member.get_by_role("button", name="Publicar tópico").click()
+    member.get_by_role("button", name="Publicar pergunta").click()
     expect(member.get_by_label("Título")).to_have_value(SHORT)
     watch.check(member, "forum topic form with errors", shows_payload=False)
 

@@ -67,3 +67,58 @@ def test_topic_page_query_count_does_not_grow_with_posts(client, users, login):
     services.accept_answer(answer, by=users["partner_member"])
     large = _queries(client, f"/forum/topicos/{t.id}")
     assert large <= small + 1  # the accepted answer is one more query, once
+
+
+def test_new_fragments_and_pages_query_count_does_not_grow_with_data(client, users, login):
+    """Similar topics, mention suggestions, unanswered questions, search and the question
+    form: the same statements whatever the size of the forum."""
+    login(users["seges_reviewer"])
+    urls = [
+        "/forum/parecidos?title=carga%20resposta",
+        "/forum/pessoas?q=autor",
+        "/forum/sem-resposta",
+        "/forum/busca?q=carga&meta=1.1&periodo=12m",
+        "/forum/nova-pergunta",
+        f"/forum/pessoas/{users['partner_member'].id}",
+    ]
+
+    def measure():
+        counts = []
+        for url in urls:
+            client.htmx(url)  # warm up
+            with count_statements() as counter:
+                response = client.htmx(url)
+            assert response.status_code == 200, url
+            counts.append(counter["n"])
+        return counts
+
+    _grow(users, 2, 1)
+    topic(users["partner_member"], title="Tópico de carga sem resposta")
+    small = measure()
+    _grow(users, 12, 3)
+    for n in range(6):
+        topic(users["partner_member"], title=f"Tópico de carga sem resposta {n}")
+    large = measure()
+    assert large == small
+
+
+def test_topic_with_attachments_votes_and_mentions_query_count_is_flat(client, users, login):
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    login(users["partner_manager"])
+    t = topic(users["partner_member"], title="Tópico com anexos")
+    services.reply(t, by=users["seges_reviewer"], body="Primeira")
+    small = _queries(client, f"/forum/topicos/{t.id}")
+    for n in range(8):
+        voter = factories.user(f"v{n}@x.test", "partner_member", factories.institution())
+        post = services.reply(
+            t,
+            by=voter,
+            body=f"Resposta {n} para @[{voter.name}](user:{users['seges_admin'].id})",
+            files=[FileStorage(io.BytesIO(b"%PDF-1.4\n%x\n"), f"doc{n}.pdf")],
+        )
+        services.toggle_useful(post, by=users["partner_manager"])
+    large = _queries(client, f"/forum/topicos/{t.id}")
+    assert large <= small + 1  # the best answers' pages, once there are best answers

@@ -132,3 +132,61 @@ def test_long_prefixes_find_every_word_they_start(app, users, monkeypatch):
     search.clear()
     search.rebuild()
     assert set(_ids("TRANSPARÊNCIA")) == {one.id, other.id}
+
+
+def test_snippets_are_plain_text_with_the_match_marked_and_escaped(app, users):
+    t = topic(
+        users["partner_member"],
+        title="Envio do relatório",
+        body="Envie o **relatório anual** pelo [portal](https://exemplo.gov.br) <b>já</b>",
+    )
+    snippet = str(search.snippets([t.id], "relatorio")[t.id])
+    assert "**" not in snippet and "](" not in snippet and "https://" not in snippet
+    assert "<mark>relatório</mark>" in snippet
+    assert "<b>" not in snippet  # escaped (SQLite) or dropped by ts_headline (PostgreSQL)
+
+
+def test_snippets_show_mentions_as_names(app, users):
+    other = users["other_manager"]
+    body = f"Pergunte a @[{other.name}](user:{other.id}) sobre o painel"
+    t = topic(users["partner_member"], body=body)
+    snippet = str(search.snippets([t.id], "painel")[t.id])
+    assert f"@{other.name}" in snippet and "user:" not in snippet
+
+
+def test_search_filters_by_goal_code_and_period(app, users, act):
+    from datetime import timedelta
+
+    from portal.core.models import utcnow
+    from portal.forum.models import Topic
+    from tests.factories import deliverable_of
+
+    goal = deliverable_of(act, "1.1", users["partner_member"].institution_id).goal
+    about = topic(users["partner_member"], title="Painel da meta", goal_id=goal.id)
+    loose = topic(users["partner_member"], title="Painel sem meta")
+    assert set(_ids("painel")) == {about.id, loose.id}
+    assert _ids("painel", goal_code="1.1") == [about.id]
+    assert _ids("painel", goal_code="9.9") == []
+    db.session.execute(
+        db.update(Topic)
+        .where(Topic.id == loose.id)
+        .values(last_post_at=utcnow() - timedelta(days=90))
+    )
+    since = services.period_start("30d")
+    assert _ids("painel", since=since) == [about.id]
+    assert set(_ids("painel", since=services.period_start("6m"))) == {about.id, loose.id}
+
+
+def test_search_page_filters_by_goal_and_period(client, users, login, act):
+    from tests.factories import deliverable_of, page_text
+
+    goal = deliverable_of(act, "1.1", users["partner_member"].institution_id).goal
+    topic(users["partner_member"], title="Painel da meta", goal_id=goal.id)
+    topic(users["partner_member"], title="Painel sem meta")
+    login(users["partner_manager"])
+    html = client.get("/forum/busca?q=painel&meta=1.1&periodo=30d").get_data(as_text=True)
+    text = page_text(html)
+    assert "Painel da meta" in text and "Painel sem meta" not in text
+    assert '<option selected value="1.1">' in html
+    bad = client.get("/forum/busca?q=painel&periodo=sempre")
+    assert bad.status_code == 200 and "Painel sem meta" not in page_text(bad.get_data(as_text=True))

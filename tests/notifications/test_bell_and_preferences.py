@@ -27,11 +27,41 @@ def test_every_page_polls_the_bell_every_minute_with_the_count_it_shows(client, 
     assert "sr-only" in region.attrs.get("class", "").split()  # heard, not seen
 
 
-def test_the_poll_answers_204_while_the_count_is_unchanged(client, users, login):
+def test_the_poll_answers_nothing_to_swap_while_the_count_is_unchanged(client, users, login):
     _notify(users["partner_member"])
     login(users["partner_member"])
     response = client.htmx("/notificacoes/sino?exibidas=1")
-    assert response.status_code == 204 and response.get_data() == b""
+    assert response.status_code == 200 and response.get_data() == b""
+    assert response.headers["HX-Reswap"] == "none"
+
+
+def test_the_browser_keeps_the_unchanged_answer_and_the_next_poll_is_a_304(client, users,
+                                                                            login):
+    member = users["partner_member"]
+    _notify(member)
+    login(member)
+    first = client.htmx("/notificacoes/sino?exibidas=1")
+    assert first.status_code == 200 and first.headers["HX-Reswap"] == "none"
+    assert first.headers["Cache-Control"] == "private, no-cache"  # kept, always revalidated
+    etag = first.headers["ETag"]
+    again = client.htmx("/notificacoes/sino?exibidas=1", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert again.headers["ETag"] == etag and "Set-Cookie" not in again.headers
+    _notify(member, "Outra resposta.")  # something new: the old tag no longer matches
+    changed = client.htmx("/notificacoes/sino?exibidas=1", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and "Você tem 2 notificações não lidas." in changed.text
+    assert changed.headers["Cache-Control"] == "no-store"  # never replayed from a cache
+
+
+def test_another_users_tag_is_not_honoured(client, users, login):
+    _notify(users["partner_member"])
+    login(users["partner_member"])
+    etag = client.htmx("/notificacoes/sino?exibidas=1").headers["ETag"]
+    client.post("/logout")
+    _notify(users["partner_manager"])
+    login(users["partner_manager"])
+    response = client.htmx("/notificacoes/sino?exibidas=1", headers={"If-None-Match": etag})
+    assert response.status_code == 200 and response.headers["ETag"] != etag
 
 
 def test_a_new_notification_swaps_the_bell_and_is_announced_once(client, users, login):

@@ -96,9 +96,11 @@ def test_an_immediate_notification_copy_is_queued_with_it_and_a_rollback_drops_b
 
 
 def test_a_rolled_back_change_leaves_no_mail(app, users, queued):
+    member = users["partner_member"]
+    assert member.institution  # loaded before rendering, as the inviting service has it
     with app.test_request_context():
         mail.send_mail("alguem@mg.test", "Assunto", "auth/email/activate",
-                       user=users["partner_member"], link="https://exemplo/ativar/x")
+                       user=member, link="https://exemplo/ativar/x")
         db.session.rollback()
     assert _rows() == []
 

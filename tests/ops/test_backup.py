@@ -177,7 +177,7 @@ def test_backup_during_a_stream_of_writes_is_self_consistent(app, act, users, se
     source, copy = _keyed_rows(app), _keyed_rows(second_app)
     for table, rows in copy.items():
         assert rows.keys() <= source[table].keys(), table
-        if table != "deliverables":
+        if table not in ("deliverables", "cache_versions"):  # the writes went on: both moved
             assert all(source[table][key] == row for key, row in rows.items()), table
     source_files, restored_files = _files(app), _files(second_app)
     assert len(restored_files) == restored  # later uploads are set aside in .orfaos/

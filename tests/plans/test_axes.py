@@ -104,13 +104,6 @@ def test_an_eixo_missing_from_the_table_is_stored_when_renamed(app, users):
     assert agreements.axis_names()[2] == "Formação"
 
 
-def test_templates_name_a_goals_eixos(app, users):
-    agreements.rename_axis(agreements.axis_for_edit(3), NEW_NAME, by=users["seges_admin"])
-    with app.test_request_context("/"):
-        rendered = app.jinja_env.from_string("{{ axes_label([1, 3]) }}").render()
-    assert rendered == f"1 e 3 — Melhoria da Gestão; {NEW_NAME}"
-
-
 @pytest.mark.parametrize(("name", "message"), [
     ("   ", "Informe o nome do eixo."),
     ("x" * 121, "O nome pode ter no máximo 120 caracteres."),

@@ -42,6 +42,8 @@ NOT_PAGES = {
     "audit.events_csv",
     "privacy.personal_data",
     "agreements.signed_document",
+    "forum.attachment",
+    "forum.attachment_image",
 }
 # What a person types into an empty input of each type.
 FILLERS = {

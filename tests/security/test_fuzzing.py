@@ -176,8 +176,11 @@ COMMON_QUERY_KEYS = ["page", "per_page", "q"]
 # "reactivate" button. It takes no fields; it is posted to as the matrix allows.
 # Routes no rendered form posts to: reactivation (a deactivated user's page), the draft's
 # autosave (the deliverable page's script posts the draft form there: data-autosave) and the
-# revocation of a calendar address (shown only once the user has one).
-UNDISCOVERED_OK = {"auth.reactivate_user", "deliverables.autosave", "calendar_feed.revoke"}
+# revocation of a calendar address (shown only once the user has one), linking and unlinking
+# gov.br (shown only with gov.br configured; tests/auth/test_govbr_login.py) and gov.br's
+# back-channel logout (posted by gov.br's server, not by a form).
+UNDISCOVERED_OK = {"auth.reactivate_user", "deliverables.autosave", "calendar_feed.revoke",
+                   "auth.govbr.link", "auth.govbr.unlink", "auth.govbr.backchannel_logout"}
 
 
 def _allowed_role(endpoint: str) -> str:

@@ -54,6 +54,8 @@ BY_DESIGN = {
     "deliverables.decide": {"status"},  # the form's "decision" approves (or returns)
     # recording attendance completes SEGES's own side of a joint meeting (lifecycle)
     "events.record_attendance": {"status"},
+    # the gov.br levels page keeps one row per role (its key is the role's name)
+    "auth.govbr.settings": {"role"},
 }
 
 

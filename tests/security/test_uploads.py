@@ -127,7 +127,9 @@ ATTACHMENT = {
 }
 
 
-@pytest.mark.parametrize("endpoint", ["deliverables.download", "training.training_file"])
+@pytest.mark.parametrize(
+    "endpoint", ["deliverables.download", "training.training_file", "forum.attachment"]
+)
 @pytest.mark.parametrize("role", ["seges_reviewer", "partner_member"])
 def test_every_file_route_serves_an_inert_uncached_attachment(
     client, users, login, objects, endpoint, role

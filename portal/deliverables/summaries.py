@@ -1,0 +1,65 @@
+"""The partner home's figures — progress by eixo, the counts of each tab, the year ahead —
+kept per institution and day while its deliverables are unchanged (``core.cache``).
+
+Any change to one of the institution's deliverables (a submission, a decision, a waiver, a
+new date: the lifecycle writes the deliverable's status and dates) bumps its version
+``institution:<id>``; changes that reach every institution's figures — goals, the eixos'
+names, deliverables written in bulk (generation, deadline settings) — bump ``deliverables``.
+"""
+
+from datetime import date
+
+from sqlalchemy import inspect
+
+from portal.agreements.models import Axis, Goal
+from portal.core import cache
+from portal.deliverables import services
+from portal.deliverables.models import Deliverable
+
+EVERY_INSTITUTION = "deliverables"
+
+
+def version(institution_id: int) -> str:
+    return f"institution:{institution_id}"
+
+
+def _depends_on(institution_id: int) -> tuple[str, str]:
+    return EVERY_INSTITUTION, version(institution_id)
+
+
+def progress_by_axis(institution_id: int, today: date) -> list[services.AxisProgress]:
+    return cache.cached(f"home:progress:{institution_id}:{today}", _depends_on(institution_id),
+                        lambda: services.progress_by_axis(institution_id, today))
+
+
+def years_of(institution_id: int) -> list[int]:
+    return cache.cached(f"home:years:{institution_id}", _depends_on(institution_id),
+                        lambda: services.years_of(institution_id))
+
+
+def group_counts(institution_id: int, filters: tuple, base_query, today: date) -> dict:
+    """:func:`services.group_counts` of the home's list (``filters``: what ``base_query`` was
+    built from: eixo, status, year)."""
+    return cache.cached(f"home:counts:{institution_id}:{filters}:{today}",
+                        _depends_on(institution_id),
+                        lambda: services.group_counts(base_query, today))
+
+
+def home_timeline(institution_id: int, filters: tuple, base_query, today: date):
+    return cache.cached(f"home:timeline:{institution_id}:{filters}:{today}",
+                        _depends_on(institution_id),
+                        lambda: services.home_timeline(base_query, today))
+
+
+def _versions(objects: list) -> set[str]:
+    names = set()
+    for obj in objects:
+        if not isinstance(obj, Deliverable):
+            return {EVERY_INSTITUTION}
+        history = inspect(obj).attrs.institution_id.history
+        names.update(version(i) for i in (*history.added, *history.unchanged, *history.deleted)
+                     if i is not None)
+    return names
+
+
+cache.track((Deliverable, Goal, Axis), _versions, bulk=[EVERY_INSTITUTION])

@@ -1,0 +1,93 @@
+"""The partner home's figures are kept per institution and day (portal.deliverables.summaries
+over portal.core.cache) and computed again as soon as one of its deliverables changes."""
+
+import pytest
+from sqlalchemy import update
+
+from portal.core.clock import local_today
+from portal.deliverables import reviews, services, summaries
+from portal.deliverables.models import Deliverable
+from portal.extensions import db
+from tests import factories
+
+
+@pytest.fixture
+def computed(app, monkeypatch):
+    """The cache on (off in tests), empty, and the institutions whose progress was computed."""
+    db.session.commit()  # what the fixtures wrote, and the versions it bumps
+    app.config["CACHE_ENABLED"] = True
+    app.extensions.pop("portal.cache", None)
+    calls = []
+    original = services.progress_by_axis
+
+    def counting(institution_id, today):
+        calls.append(institution_id)
+        return original(institution_id, today)
+
+    monkeypatch.setattr(services, "progress_by_axis", counting)
+    yield calls
+    app.config["CACHE_ENABLED"] = False
+    app.extensions.pop("portal.cache", None)
+
+
+def _approved(institution_id: int) -> int:
+    return sum(p.approved for p in summaries.progress_by_axis(institution_id, local_today()))
+
+
+def _submit_and_approve(deliverable, users):
+    draft = services.open_draft(deliverable, by=users["partner_manager"])
+    draft.report = "Indicamos os servidores que acessam o Painel."
+    services.submit(deliverable, by=users["partner_manager"])
+    reviews.decide(services.latest_version(deliverable), by=users["seges_reviewer"],
+                   decision="approved", reason_code=None, comment="")
+    db.session.commit()
+
+
+def test_the_figures_are_computed_once_while_nothing_changes(users, painel, computed):
+    mg = painel.institution_id
+    assert _approved(mg) == _approved(mg) == 0
+    assert computed == [mg]
+
+
+def test_a_decision_on_one_of_its_deliverables_computes_them_again(users, painel, computed):
+    mg = painel.institution_id
+    assert _approved(mg) == 0
+    _submit_and_approve(painel, users)
+    assert _approved(mg) == 1
+    assert computed == [mg, mg]
+
+
+def test_another_institutions_change_keeps_them(users, act, painel, computed):
+    mg, es = painel.institution_id, users["other_manager"].institution_id
+    _approved(mg)
+    goal = painel.goal
+    factories.deliverable(goal, users["other_manager"].institution, painel.due_on, key="x")
+    db.session.commit()
+    _approved(mg)
+    assert computed == [mg]
+    assert es != mg
+
+
+def test_a_bulk_update_of_deliverables_computes_everyones_again(users, painel, computed):
+    mg = painel.institution_id
+    _approved(mg)
+    db.session.execute(update(Deliverable).where(Deliverable.id == painel.id)
+                       .values(status="approved"))
+    db.session.commit()
+    assert _approved(mg) == 1
+    assert computed == [mg, mg]
+
+
+def test_the_home_page_shows_the_new_numbers_right_after_a_decision(client, users, login,
+                                                                    painel, computed):
+    login(users["partner_manager"])
+    before = _approved_on_page(client.get("/").get_data(as_text=True))
+    _submit_and_approve(painel, users)
+    assert _approved_on_page(client.get("/").get_data(as_text=True)) == before + 1
+
+
+def _approved_on_page(html: str) -> int:
+    """The sum of "N de M (P%)" over the page's progress by eixo."""
+    root = factories.parse_html(html)
+    return sum(int(e.text.split(" de ")[0]) for e in root.iter()
+               if "portal-progress-value" in e.attrs.get("class", "") and " de " in e.text)
