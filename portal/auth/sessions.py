@@ -18,6 +18,7 @@ import time
 from datetime import timedelta
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from sqlalchemy import bindparam
 
@@ -31,7 +32,18 @@ SESSION_STARTED = "since"
 _LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember", SESSION_ID, SESSION_STARTED)
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """Static files never send the session cookie. Flask would re-send it with every answer
+    (the idle clock is refreshed on each request), so a font still loading when "Sair" answers
+    arrived after it with the signed-in session and put it back (without the "Você saiu"
+    message)."""
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        return request.endpoint != "static" and super().should_set_cookie(app, session)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = _SessionInterface()
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Entre com seu e-mail e senha para continuar."
     login_manager.login_message_category = "info"

@@ -76,6 +76,18 @@ def test_logout_tells_the_user_it_ended_this_browser_only(client, users, login):
     assert "Sair de todos os dispositivos" in body
 
 
+def test_a_static_file_never_resends_the_session_cookie(client, users, login):
+    """A font still loading when "Sair" answered used to arrive after it carrying the
+    signed-in session, which the browser put back (losing "Você saiu do portal.")."""
+    login(users["partner_member"])
+    assert "Set-Cookie" in client.get("/conta").headers  # pages refresh the idle clock
+    static = client.get("/static/css/portal.css")
+    static.close()  # the file's handle
+    assert static.status_code == 200 and "Set-Cookie" not in static.headers
+    body = _text(client.post("/logout", follow_redirects=True))
+    assert "Você saiu do portal." in body
+
+
 def test_each_sign_in_is_a_session_of_its_own(app, users):
     first, second = _signed_in(app), _signed_in(app)
     with first.session_transaction() as one, second.session_transaction() as other:

@@ -3,12 +3,14 @@
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import StatementError
 
-from portal.audit.services import action_label
+from portal.audit.services import ACTION_LABELS, action_label
 from portal.core.models import AuditEvent, AuditTrailIsAppendOnly
 from portal.extensions import db
 from portal.focal_points import services as focal_points
@@ -634,3 +636,12 @@ def test_cpf_views_appear_in_the_trail_with_a_portuguese_label(client, users, lo
     client.get(f"/usuarios/{member.id}/editar")
     html = client.get("/auditoria?acao=user.cpf_viewed").get_data(as_text=True)
     assert "CPF de usuário exibido" in html and "Usuário nº" in html
+
+
+def test_every_recorded_action_has_a_label_in_the_trail():
+    """The trail names each action in Portuguese: an action recorded anywhere in the code
+    without a label would show its code to the reader."""
+    recorded = set()
+    for path in Path(__file__).parents[2].joinpath("portal").rglob("*.py"):
+        recorded |= set(re.findall(r'audit\.record(?:_now)?\(\s*"([a-z_.]+)"', path.read_text()))
+    assert recorded and not recorded - ACTION_LABELS.keys(), recorded - ACTION_LABELS.keys()
