@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from time import monotonic
 
 from flask import current_app
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -47,6 +47,13 @@ def track(models: Iterable[type], versions: Callable[[list], Iterable[str]],
     models = tuple(models)
     _trackers.append((models, versions))
     _bulk.append((frozenset(m.__tablename__ for m in models), tuple(bulk)))
+
+
+def status_changed(obj) -> bool:
+    """For a tracker: ``obj`` is being created or deleted, or its ``status`` changed (a draft
+    being typed changes no count; sending or deciding it does)."""
+    return (obj in db.session.new or obj in db.session.deleted
+            or inspect(obj).attrs.status.history.has_changes())
 
 
 def versions(*names: str) -> tuple[int, ...]:

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, cast, func, inspect, update
+from sqlalchemy import String, cast, func, update
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.agreements.models import Agreement, Goal
@@ -101,14 +101,9 @@ def queue_count(query, filters: dict) -> int:
 
 
 def _queue_versions(objects: list) -> set[str]:
-    for obj in objects:
-        if not isinstance(obj, Submission | Deliverable):
-            return {QUEUE_VERSION}
-        state = inspect(obj)
-        if obj in db.session.new or obj in db.session.deleted or \
-                state.attrs.status.history.has_changes():
-            return {QUEUE_VERSION}
-    return set()
+    changed = any(not isinstance(o, Submission | Deliverable) or cache.status_changed(o)
+                  for o in objects)
+    return {QUEUE_VERSION} if changed else set()
 
 
 cache.track((Submission, Deliverable, Goal, Institution), _queue_versions, bulk=[QUEUE_VERSION])

@@ -4,7 +4,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import String, case, cast, func, inspect, literal, or_
+from sqlalchemy import String, case, cast, func, literal, or_
 
 from portal.agreements.models import Agreement, Goal
 from portal.agreements.services import axis_names
@@ -273,11 +273,8 @@ NETWORK = "network"
 def _network_changes(objects: list) -> set[str]:
     """Any change counts, except a draft being typed (a version changes the panel when it is
     created, sent or decided: its status)."""
-    for obj in objects:
-        if not isinstance(obj, Submission) or obj in db.session.new or \
-                obj in db.session.deleted or inspect(obj).attrs.status.history.has_changes():
-            return {NETWORK}
-    return set()
+    changed = any(not isinstance(o, Submission) or cache.status_changed(o) for o in objects)
+    return {NETWORK} if changed else set()
 
 
 cache.track((Deliverable, Submission, Institution, Agreement, Goal, TrainingRecord),

@@ -62,7 +62,7 @@ def _years(objects: list) -> set[str]:
         if isinstance(obj, Deliverable):
             years.update(d.year for d in _values(obj, "due_on") if d)
         elif isinstance(obj, Submission):
-            if _decided_or_created(obj):  # a draft being typed changes no report
+            if cache.status_changed(obj):
                 deliverable_ids.add(obj.deliverable_id)
         elif isinstance(obj, Review):
             submission_ids.add(obj.submission_id)
@@ -87,11 +87,6 @@ def _years(objects: list) -> set[str]:
         years.update(_event_years(connection.scalars(
             db.select(Event.starts_at).where(Event.id.in_(event_ids)))))
     return {year_version(year) for year in years}
-
-
-def _decided_or_created(submission: Submission) -> bool:
-    return (submission in db.session.new or submission in db.session.deleted
-            or inspect(submission).attrs.status.history.has_changes())
 
 
 def _values(obj, attribute: str) -> list:
