@@ -23,6 +23,10 @@ DEMO_PASSWORD ?= rede-parcerias-demo
 PG_TEST_URI ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PG_BENCH_URI ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
 PYTEST_ARGS ?=
+# Compiled bytecode is kept (some machines set PYTHONDONTWRITEBYTECODE): without it every test
+# worker and every `portal` subprocess a test starts recompiles the code, and pytest rewrites
+# the assertions of every test module again (~5 s a worker).
+unexport PYTHONDONTWRITEBYTECODE
 # pytest-xdist workers: every worker builds its own database (tests/conftest.py), so they
 # never share tables, on SQLite or PostgreSQL. WORKERS=0 runs in one process.
 WORKERS ?= 2

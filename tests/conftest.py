@@ -84,6 +84,8 @@ def _scratch_database(tmp_path_factory):
     server = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with server.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+        # A scratch database: a commit need not wait for the disk (crash safety is moot).
+        connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
@@ -128,11 +130,10 @@ def _shared_app(database_uri, tmp_path_factory):
         db.engine.dispose()  # the pool's connections closed before the database is dropped
 
 
-@pytest.fixture
-def app(_shared_app, tmp_path):
-    """The worker's application with this test's own configuration copy, upload folder and
-    outbox; every table is emptied afterwards."""
-    app = _shared_app
+@contextmanager
+def _lent(app, tmp_path):
+    """A worker's application lent to one test: its own configuration copy, upload folder and
+    outbox, in an app context; every table is emptied afterwards."""
     config = dict(app.config)
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     mail.backend(app).outbox.clear()
@@ -145,6 +146,20 @@ def app(_shared_app, tmp_path):
     finally:
         app.config.clear()
         app.config.update(config)
+
+
+@pytest.fixture(scope="session")
+def lend_app():
+    """``with lend_app(app, tmp_path)``: what ``app`` does, for another worker-wide app."""
+    return _lent
+
+
+@pytest.fixture
+def app(_shared_app, tmp_path):
+    """The worker's application with this test's own configuration copy, upload folder and
+    outbox; every table is emptied afterwards."""
+    with _lent(_shared_app, tmp_path) as app:
+        yield app
 
 
 @contextmanager

@@ -105,6 +105,18 @@ def institution(**fields) -> Institution:
     return obj
 
 
+_hashes: dict[tuple[str, str], str] = {}
+
+
+def _hashed(password: str) -> str:
+    """The password's hash under the app's method, computed once per process: salted hashes
+    cost milliseconds, and thousands of test users share a handful of passwords."""
+    key = (current_app.config["PASSWORD_HASH_METHOD"], password)
+    if key not in _hashes:
+        _hashes[key] = hash_password(password)
+    return _hashes[key]
+
+
 def user(
     email: str, role: str, institution: Institution, *, password: str = PASSWORD, **fields
 ) -> User:
@@ -113,7 +125,7 @@ def user(
         email=email,
         role=role,
         institution=institution,
-        password_hash=hash_password(password),
+        password_hash=_hashed(password),
         activated_at=utcnow(),
         **fields,
     )

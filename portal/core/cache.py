@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from time import monotonic
 
 from flask import current_app
-from sqlalchemy import event, inspect
+from sqlalchemy import bindparam, event, inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -111,11 +111,14 @@ def _forget_read(session) -> None:
 
 
 def _increment(execute, names: Iterable[str]) -> None:
+    names = sorted(set(names))
+    if not names:
+        return
     table = CacheVersion.__table__
     insert = postgresql_insert if is_postgresql() else sqlite_insert
-    for name in sorted(set(names)):
-        execute(insert(table).values(name=name, version=1).on_conflict_do_update(
-            index_elements=["name"], set_={"version": table.c.version + 1}))
+    execute(insert(table).values(name=bindparam("name"), version=1).on_conflict_do_update(
+        index_elements=["name"], set_={"version": table.c.version + 1}),
+        [{"name": name} for name in names])
 
 
 # Values --------------------------------------------------------------------------------------

@@ -34,9 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
+from portal import create_app
 from portal.extensions import db
 from tests import factories
 
@@ -89,19 +91,43 @@ def _failed(node) -> bool:
     )
 
 
+@pytest.fixture(scope="session")
+def _browser_app(database_uri, tmp_path_factory, app_config):
+    """One application per worker for the browser tests (SERVER_NAME None: the live server
+    answers on 127.0.0.1:<port>); built once, its templates compiled once."""
+    app = create_app({**app_config(database_uri, tmp_path_factory.mktemp("browser")),
+                      "SERVER_NAME": None})
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture
-def app(database_uri, tmp_path, own_app):
-    # SERVER_NAME None: the live server answers on 127.0.0.1:<port>.
-    with own_app(database_uri, tmp_path, SERVER_NAME=None) as app:
+def app(_browser_app, tmp_path, lend_app):
+    """The worker's browser application, lent to this test as tests/conftest.py's ``app``."""
+    with lend_app(_browser_app, tmp_path) as app:
         yield app
 
 
 @contextmanager
-def serving(app, name: str = "live-server") -> Iterator[str]:
+def serving(app, name: str = "live-server", before_browser_request=None) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 (a free port) while the block runs; yields its base URL.
-    What the test prepared so far is committed first: the server's requests must see it."""
-    db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    What the test prepared so far is committed first: the server's requests must see it.
+    ``before_browser_request()`` runs (in the server's thread) before each request Chromium
+    makes for a page, a form or a fragment (not for a static file)."""
+    if has_app_context():
+        db.session.commit()
+
+    def wsgi(environ, start_response):
+        if (
+            before_browser_request is not None
+            and not environ.get("PATH_INFO", "").startswith("/static/")
+            and "Chrome" in environ.get("HTTP_USER_AGENT", "")
+        ):
+            before_browser_request()
+        return app(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True
     )
@@ -112,6 +138,51 @@ def serving(app, name: str = "live-server") -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+class CommitInTestThread:
+    """Before the browser's request reaches the live server, commit what the test prepared
+    (through services, which only flush): to the server it is a finished earlier request, and
+    SQLite's write lock is free for it.
+
+    The commit runs in the test's thread, on Playwright's event loop: that loop runs only
+    while the test waits in a Playwright call, so the request waits until the test hands
+    over to the browser, and the test's session is never used by two threads at once.
+    (Playwright's request interception did the same, but it turns Chromium's HTTP cache off:
+    every page then fetched and compiled its stylesheets and scripts again, twice the time.)
+    """
+
+    def __init__(self):
+        self._loop = None
+        self._context: contextvars.Context | None = None
+
+    def attach(self, browser, test_context: contextvars.Context) -> None:
+        self._loop = browser._loop  # the sync API's event loop (SyncBase keeps it there)
+        self._context = test_context
+
+    def detach(self) -> None:
+        self._loop = self._context = None
+
+    def __call__(self) -> None:
+        loop, context = self._loop, self._context
+        if loop is None or loop.is_closed():
+            return
+        done = threading.Event()
+        failure: list[BaseException] = []
+
+        def commit() -> None:
+            try:
+                context.run(db.session.commit)
+            except BaseException as error:  # raised again in the server's thread
+                failure.append(error)
+            finally:
+                done.set()
+
+        loop.call_soon_threadsafe(commit)
+        if not done.wait(TIMEOUT_MS / 1000):
+            raise RuntimeError("the test did not hand over to the browser: nothing committed")
+        if failure:
+            raise failure[0]
 
 
 def _log_in(page, email: str, password: str) -> None:
@@ -190,11 +261,25 @@ def screenshots_if_failed(request):
     return save
 
 
+@pytest.fixture(scope="session")
+def _worker_live_server(_browser_app) -> Iterator[tuple[str, CommitInTestThread]]:
+    """The browser application served once per worker."""
+    commit = CommitInTestThread()
+    with serving(_browser_app, before_browser_request=commit) as url:
+        yield url, commit
+
+
 @pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """Serve ``app`` for the duration of one test."""
-    with serving(app) as url:
+def live_server(app, browser, _worker_live_server) -> Iterator[str]:
+    """The worker's live server, for this test: its session is committed before each of the
+    browser's requests (``CommitInTestThread``)."""
+    url, commit = _worker_live_server
+    db.session.commit()
+    commit.attach(browser, contextvars.copy_context())
+    try:
         yield url
+    finally:
+        commit.detach()  # from here on the test no longer waits in Playwright calls
 
 
 @pytest.fixture
@@ -294,9 +379,6 @@ def new_page(request, browser, live_server, page_log):
         context = browser.new_context(
             base_url=live_server, locale="pt-BR", java_script_enabled=java_script_enabled
         )
-        # Playwright calls handlers in a greenlet of its own: run them in the test's context.
-        test_context = contextvars.copy_context()
-        context.route("**/*", lambda route: _commit_then_continue(route, test_context))
         context.set_default_timeout(TIMEOUT_MS)
         if STEP_SCREENSHOTS:
             context.tracing.start(screenshots=True, snapshots=False)
@@ -317,15 +399,6 @@ def new_page(request, browser, live_server, page_log):
             context.tracing.stop(path=str(trace))
             _save_steps(trace, _artifact(request, "steps", number, ""))
         context.close()  # discards a trace still running
-
-
-def _commit_then_continue(route, test_context: contextvars.Context) -> None:
-    """Before the browser's request reaches the live server, commit what the test prepared
-    (through services, which only flush): to the server it is a finished earlier request, and
-    SQLite's write lock is free for it. Runs in the test's thread, while Playwright waits."""
-    if route.request.resource_type in ("document", "xhr", "fetch"):
-        test_context.run(db.session.commit)
-    route.continue_()
 
 
 def _save_screenshots(request, pages) -> None:
