@@ -99,7 +99,7 @@ def _test_config(uri: str, tmp_path) -> dict:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": uri,
-        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        "PASSWORD_HASH_METHOD": "scrypt:256:8:1",  # cheap: tests hash thousands of times
         "SERVER_NAME": "localhost",
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "RATELIMIT_STORAGE_URI": "memory://",

@@ -9,6 +9,8 @@ matrix and the objects it needs; the demo with one deliverable in each state (an
 types every role sees); reading a page as a user does; counting SQL statements; the CLI; mail.
 """
 
+import copy
+import functools
 import html.parser
 import io
 import itertools
@@ -147,9 +149,20 @@ def seed_agreement(
     importing it again reuses it). ``number`` and ``partner``: the same plan signed by
     another partner."""
     agreement, _ = plans.import_plan(
-        parse_plan(read_seed_plan()), start=start, years=years, number=number, partner=partner
+        seed_plan(), start=start, years=years, number=number, partner=partner
     )
     return agreement
+
+
+@functools.cache
+def _parsed_seed_plan() -> dict:
+    return parse_plan(read_seed_plan())
+
+
+def seed_plan() -> dict:
+    """The seed plan as ``parse_plan`` reads it: parsed once per process, a copy each call
+    (the parser's own tests parse it themselves)."""
+    return copy.deepcopy(_parsed_seed_plan())
 
 
 def adhesion(
