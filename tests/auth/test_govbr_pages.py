@@ -3,8 +3,8 @@ for the rest) and keep the strict CSP: the login page with the "Entrar com gov.b
 the emergency form, the refusal page, the account page linked and not, the page that starts
 linking, the levels page."""
 
-from tests.core.test_html_validity import _java, _vnu_jar, vnu_errors
 from tests.govbr_provider import PRATA_CPF, UNKNOWN_CPF
+from tests.html_checker import vnu_errors
 
 
 def test_the_govbr_pages_are_valid_html(app, client, login, users, govbr, govbr_sign_in,
@@ -38,5 +38,5 @@ def test_the_govbr_pages_are_valid_html(app, client, login, users, govbr, govbr_
         path = tmp_path / f"{name}.html"
         path.write_text(body, encoding="utf-8")
         files.append(path)
-    errors = vnu_errors(_java(), _vnu_jar(), files)
+    errors = vnu_errors(files)
     assert not errors, errors

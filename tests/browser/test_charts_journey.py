@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from portal.extensions import db
 from tests import factories
-from tests.browser.test_accessibility import AXE, assert_no_violations
+from tests.browser.axe import AXE, assert_no_violations
 
 pytestmark = pytest.mark.browser
 

@@ -15,13 +15,12 @@ from portal.extensions import db
 from portal.forum import services
 from portal.forum.services import ensure_default_categories
 from tests import factories
+from tests.browser.axe import axe_violations, format_violations
 
 pytestmark = pytest.mark.browser
 
 PDF = b"%PDF-1.4\n%jornada do forum\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)*\.test")
-AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture
@@ -49,18 +48,6 @@ def network(app):
     ).first()
     db.session.commit()
     return {"deliverable": deliverable.id}
-
-
-def _axe_violations(page) -> list[str]:
-    """WCAG A/AA violations axe finds on the page as it is now (e.g. with the list open)."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))  # DevTools evaluation: not under CSP
-    result = page.evaluate(
-        "tags => axe.run(document,"
-        " {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        AXE_TAGS,
-    )
-    return [f"{v['id']}: {v['help']}" for v in result["violations"]]
 
 
 def _no_email(page) -> None:
@@ -106,7 +93,8 @@ def test_ask_from_a_goal_with_attachment_and_mention_then_answer_and_accept(
     expect(body).to_have_attribute("role", "combobox")
     expect(body).to_have_attribute("aria-expanded", "true")
     expect(body).to_have_attribute("aria-activedescendant", option.get_attribute("id"))
-    assert _axe_violations(page) == []  # the combobox with its listbox open
+    violations = axe_violations(page, by_devtools=True)  # the combobox with its list open
+    assert not violations, format_violations(page.url, violations)
     page.keyboard.press("ArrowDown")  # one option: wraps back to it
     page.keyboard.press("Enter")
     expect(listbox).to_be_hidden()

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.browser.axe import assert_no_violations
 from tests.govbr_provider import (
     BACKCHANNEL_PATH,
     BRONZE_CPF,
@@ -136,7 +137,6 @@ def test_the_govbr_pages_pass_axe(browser, live_server, mg):
     """The login page with the gov.br button, the refusal page, the account page's gov.br card
     and the levels page: no WCAG A/AA violation (axe-core, as tests/browser/test_accessibility.py;
     ``bypass_csp`` only to inject axe)."""
-    from tests.browser.test_accessibility import assert_no_violations
 
     factories.user("gestora@mg.test", "partner_manager", mg, cpf=PRATA_CPF)
     refused = browser.new_context(base_url=live_server, locale="pt-BR", bypass_csp=True)

@@ -11,12 +11,12 @@ The demo data (``factories.demo_states``) is served once for the module; each ro
 """
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests import factories
+from tests.browser.axe import axe_violations, format_violations
 
 pytestmark = pytest.mark.browser
 
@@ -458,9 +458,6 @@ def test_a_table_that_fits_is_no_tab_stop(open_page, page_log):
 
 # axe on a phone: the collapsible menu, its open groups and the cards ---------------------------
 
-AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
-
-
 @pytest.mark.parametrize(
     ("role", "path"),
     [
@@ -478,10 +475,5 @@ def test_a_phone_page_with_its_menu_open_has_no_wcag_violations(open_page, role,
     page.get_by_role("button", name="Menu").click()
     for group in page.locator("#menu-principal details").all():
         group.locator("summary").click()  # one open at a time: each is checked open once
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate(
-            "() => axe.run(document, {runOnly: {type: 'tag', values:"
-            " ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})"
-        )
-        found = [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]]
-        assert not found, f"{path} on a phone: {found}"
+        violations = axe_violations(page)
+        assert not violations, format_violations(f"{path} on a phone", violations)

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from portal.extensions import db
 from portal.notifications.services import mark_read, notify
 from tests import factories
-from tests.browser.test_accessibility import axe_violations, format_violations
+from tests.browser.axe import axe_violations, format_violations
 
 pytestmark = pytest.mark.browser
 

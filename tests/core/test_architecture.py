@@ -132,3 +132,21 @@ def test_no_portal_import_hides_inside_a_function():
         for target, top in _imports(name, path, modules) if not top
     })
     assert hidden == []
+
+
+def test_no_test_module_imports_another():
+    """Shared helpers live in helper modules (tests/factories.py, tests/browser/axe.py…): a
+    test module imported by another runs its module-level code twice and ties them together."""
+    tests = Path(__file__).parents[1]
+    offenders = []
+    for path in sorted(tests.rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            offenders += [f"{path.relative_to(tests)} imports {name}" for name in names
+                          if name.rpartition(".")[2].startswith("test_")]
+    assert offenders == []

