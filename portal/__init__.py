@@ -35,7 +35,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     # Every limit is a route's decorator, which checks itself; the portal sets no default or
     # application-wide limit, so the check Flask-Limiter runs before every request only cost.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    # (Nothing is registered when RATELIMIT_ENABLED is off.)
+    checks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in checks:
+        checks.remove(limiter._check_request_limit)
     login_manager.init_app(app)
 
     from portal.core import assets, database, errors, htmx, security, templating

@@ -91,3 +91,18 @@ def test_uploads_are_limited_per_user(app, client, users, login, painel):
     client.post("/logout")
     login(other)
     assert upload(5, htmx=True).status_code == 200
+
+
+def test_with_rate_limiting_off_the_app_starts_and_limits_nothing(database_uri, tmp_path,
+                                                                  app_config, users):
+    """``RATELIMIT_ENABLED = False`` (Flask-Limiter's switch) registers no check at all."""
+    from portal import create_app
+
+    unlimited = create_app({**app_config(database_uri, tmp_path), "RATELIMIT_ENABLED": False,
+                            "RATELIMIT_PASSWORD_RESET": "1 per minute",
+                            "WTF_CSRF_ENABLED": False})
+    client = unlimited.test_client()
+    for _ in range(3):
+        with unlimited.app_context():
+            response = client.post("/senha/esqueci", data={"email": "membro@mg.test"})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
