@@ -1,10 +1,10 @@
 """Agreement forms: the filters of the agreements list, and an eixo's name."""
 
-from wtforms import SelectField, StringField
+from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.agreements.models import AGREEMENT_KINDS, AGREEMENT_STATUS, AXIS_NAME_MAX
-from portal.core.forms import PortalForm, choices, strip
+from portal.core.forms import PortalForm, SelectField, choices, strip
 from portal.institutions.models import ELOS, UFS
 
 AGREEMENT_STATUS_CHOICES = [("", "Todas"), *AGREEMENT_STATUS.items()]

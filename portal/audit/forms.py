@@ -1,10 +1,10 @@
 """Filters of the audit trail (Auditoria)."""
 
-from wtforms import SelectField, StringField
+from wtforms import StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from portal.audit.services import OBJECT_TYPE_LABELS, AuditFilters, action_label
-from portal.core.forms import BrDateField, IntegerField, PortalForm, choices, strip
+from portal.core.forms import BrDateField, IntegerField, PortalForm, SelectField, choices, strip
 from portal.core.spreadsheets import applied_filters, filters_line
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # type=date sends ISO; typed text is dd/mm/aaaa

@@ -1,10 +1,10 @@
 """Account forms."""
 
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from portal.auth.roles import ROLE_LABELS
-from portal.core.forms import CPF, REQUIRED, PortalForm, choices, strip
+from portal.core.forms import CPF, REQUIRED, PortalForm, SelectField, choices, strip
 
 EMAIL = "Informe um e-mail válido."
 

@@ -4,9 +4,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
-from wtforms import DateField
+from wtforms import DateField, widgets
 from wtforms import IntegerField as WTFIntegerField
+from wtforms import SelectField as WTFSelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
@@ -110,6 +112,30 @@ def strip(value):
 def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     """SelectField options from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class _Select(widgets.Select):
+    """WTForms' ``<select>``, the same markup, written for speed: WTForms looks up
+    ``render_option``'s signature on every render (``inspect.signature``, for a deprecated
+    override style), and builds each option through ``html_params``. Filter forms render
+    dozens of options on every list page."""
+
+    @classmethod
+    def _dispatch_render_option(cls):
+        return cls.render_option
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if choice.render_kw or kwargs or isinstance(choice.value, bool):
+            return super().render_option(choice, **kwargs)
+        selected = "selected " if choice.selected else ""
+        label = escape(choice.label or choice.value)
+        value = escape(choice.value)
+        return Markup(f'<option {selected}value="{value}">{label}</option>')  # noqa: S704 - escaped
+
+
+class SelectField(WTFSelectField):
+    widget = _Select()
 
 
 # The database's INTEGER (4 bytes on PostgreSQL): bigger numbers are no one's real input, and

@@ -1,6 +1,6 @@
 """Forms of the course schedule (courses, classes) and its filters."""
 
-from wtforms import BooleanField, MonthField, SelectField, StringField, TextAreaField, URLField
+from wtforms import BooleanField, MonthField, StringField, TextAreaField, URLField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -11,7 +11,15 @@ from wtforms.validators import (
 )
 
 from portal.core.exceptions import DomainError
-from portal.core.forms import REQUIRED, BrDateField, IntegerField, PortalForm, choices, strip
+from portal.core.forms import (
+    REQUIRED,
+    BrDateField,
+    IntegerField,
+    PortalForm,
+    SelectField,
+    choices,
+    strip,
+)
 from portal.courses.services import MAX_COURSE_HOURS, check_url
 from portal.training.models import MODALITIES
 

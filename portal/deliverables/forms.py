@@ -3,7 +3,6 @@
 from flask_wtf.file import MultipleFileField  # keeps only real files, never form strings
 from wtforms import (
     RadioField,
-    SelectField,
     StringField,
     TextAreaField,
     URLField,
@@ -12,7 +11,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from portal.agreements.services import axis_filter_choices
-from portal.core.forms import BrDateField, IntegerField, PortalForm, choices, strip
+from portal.core.forms import BrDateField, IntegerField, PortalForm, SelectField, choices, strip
 from portal.deliverables.lifecycle import GROUP_LABELS
 from portal.deliverables.models import DELIVERABLE_STATUS, REASONS
 from portal.institutions.models import ELOS, UFS

@@ -6,14 +6,13 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     RadioField,
-    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.core import clock
-from portal.core.forms import REQUIRED, BrDateField, PortalForm, choices, strip
+from portal.core.forms import REQUIRED, BrDateField, PortalForm, SelectField, choices, strip
 from portal.events.models import AUDIENCES, EVENT_KINDS
 from portal.institutions.models import ELOS, UFS
 

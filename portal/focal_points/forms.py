@@ -1,10 +1,10 @@
 """The form to name (or replace) a servidor indicado."""
 
-from wtforms import EmailField, SelectField, StringField, TelField
+from wtforms import EmailField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from portal.core.exceptions import DomainError
-from portal.core.forms import CPF, REQUIRED, PortalForm, choices, strip
+from portal.core.forms import CPF, REQUIRED, PortalForm, SelectField, choices, strip
 from portal.focal_points.models import FOCAL_POINT_PURPOSES
 from portal.focal_points.services import national_phone
 

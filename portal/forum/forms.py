@@ -1,10 +1,10 @@
 """Forum forms."""
 
 from flask_wtf.file import MultipleFileField  # keeps only real files, never form strings
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.core.forms import REQUIRED, IntegerField, PortalForm, choices, strip
+from portal.core.forms import REQUIRED, IntegerField, PortalForm, SelectField, choices, strip
 from portal.forum.models import BODY_MAX, TITLE_MAX
 
 BODY_HELP = (

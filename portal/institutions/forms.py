@@ -1,9 +1,9 @@
 """Institution forms: the register's fields and the list's filters."""
 
-from wtforms import SelectField, StringField
+from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.core.forms import CNPJ, REQUIRED, PortalForm, choices, strip
+from portal.core.forms import CNPJ, REQUIRED, PortalForm, SelectField, choices, strip
 from portal.institutions.models import ELOS, SPHERES, UFS
 
 

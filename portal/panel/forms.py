@@ -1,10 +1,10 @@
 """Filters of the Painel da Rede."""
 
-from wtforms import SelectField, StringField
+from wtforms import StringField
 from wtforms.validators import NumberRange, Optional
 
 from portal.agreements.services import axis_filter_choices
-from portal.core.forms import IntegerField, PortalForm, choices, strip
+from portal.core.forms import IntegerField, PortalForm, SelectField, choices, strip
 from portal.core.spreadsheets import applied_filters, filters_line
 from portal.institutions.models import ELOS, SPHERES, UFS
 from portal.panel.services import SORTS, PanelFilters

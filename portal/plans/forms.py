@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import wtforms
 from flask_wtf.file import FileAllowed, FileField, FileSize
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -23,6 +23,7 @@ from portal.core.forms import (
     BrDateField,
     IntegerField,
     PortalForm,
+    SelectField,
     choices,
     strip,
 )

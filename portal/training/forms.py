@@ -1,7 +1,7 @@
 """Training record forms."""
 
 from flask_wtf.file import FileField
-from wtforms import SelectField, StringField
+from wtforms import StringField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -11,7 +11,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.core.forms import REQUIRED, BrDateField, IntegerField, PortalForm, choices, strip
+from portal.core.forms import (
+    REQUIRED,
+    BrDateField,
+    IntegerField,
+    PortalForm,
+    SelectField,
+    choices,
+    strip,
+)
 from portal.training.models import MAX_HOURS, MODALITIES
 
 
