@@ -6,8 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
+from wtforms import Form
+from wtforms import SelectField as WTFormsSelectField
+from wtforms.fields.choices import SelectChoice
 
-from portal.core.forms import BrDateField, PortalForm
+from portal.core.forms import BrDateField, PortalForm, SelectField, choices
 from portal.core.validators import (
     format_cnpj,
     format_cpf,
@@ -297,3 +300,22 @@ def test_date_field_error_is_in_portuguese(app):
         form = Form(MultiDict({"day": "31/02/2025"}))
         assert not form.validate()
         assert form.day.errors == ["Data inválida: use o formato dd/mm/aaaa."]
+
+
+@pytest.mark.parametrize("data", [{}, {"eixo": "a<b"}, {"eixo": "2"}, {"eixo": "nenhum"}])
+def test_the_portal_select_writes_what_wtforms_writes(data):
+    """``portal.core.forms.SelectField`` only renders faster: the markup is WTForms' own."""
+    options = [("", "Todos"), ("a<b", "Gestão & \"Governança\""), ("2", "Formação")]
+    tagged = [SelectChoice("9", "Com atributo", render_kw={"disabled": True})]
+
+    class Theirs(Form):
+        eixo = WTFormsSelectField("Eixo", choices=choices(options))
+        outro = WTFormsSelectField("Outro", choices=tagged)
+
+    class Ours(Form):
+        eixo = SelectField("Eixo", choices=choices(options))
+        outro = SelectField("Outro", choices=tagged)
+
+    theirs, ours = Theirs(MultiDict(data)), Ours(MultiDict(data))
+    assert ours.eixo(class_="br-select") == theirs.eixo(class_="br-select")
+    assert ours.outro() == theirs.outro()
