@@ -9,8 +9,6 @@ names, deliverables written in bulk (generation, deadline settings) — bump ``d
 
 from datetime import date
 
-from flask import render_template
-from markupsafe import Markup
 from sqlalchemy import inspect
 
 from portal.agreements.models import Axis, Goal
@@ -47,14 +45,16 @@ def group_counts(institution_id: int, filters: tuple, base_query, today: date) -
                         lambda: services.group_counts(base_query, today))
 
 
-def home_timeline(institution_id: int, filters: tuple, base_query, today: date) -> Markup:
-    """The partner home's year ahead, rendered (the figure, its legend and data table)."""
-    def rendered() -> Markup:  # an autoescaped template's output
-        chart = services.home_timeline(base_query, today)
-        return Markup(render_template("deliverables/_timeline.html", c=chart))  # noqa: S704
+def home_timeline(institution_id: int, filters: tuple, base_query, today: date):
+    return cache.cached(f"home:timeline:{institution_id}:{filters}:{today}",
+                        _depends_on(institution_id),
+                        lambda: services.home_timeline(base_query, today))
 
-    return cache.cached(f"home:timeline-html:{institution_id}:{filters}:{today}",
-                        _depends_on(institution_id), rendered)
+
+def kept_for(institution_id: int, key: str, compute):
+    """``compute()`` kept under the institution's versions, like its figures (for what a view
+    renders from them: the rendered year ahead)."""
+    return cache.cached(f"home:{key}:{institution_id}", _depends_on(institution_id), compute)
 
 
 def _versions(objects: list) -> set[str]:

@@ -1,8 +1,18 @@
 """Minhas entregas, a deliverable with its draft and evidence, and evidence downloads."""
 
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from portal.agreements.services import agreements_of, axes_label
 from portal.core import audit
@@ -62,13 +72,23 @@ def home():
         # The queue heads the full page only; the tabs and filters swap the list below it.
         review_queue=reviews.queue_preview(local_today()) if reviewer and not is_htmx() else None,
         progress=summaries.progress_by_axis(institution_id, local_today()),
-        timeline=summaries.home_timeline(institution_id, chosen, base, local_today())
-        if current_user.is_partner else None,
+        timeline=_timeline(institution_id, chosen, base) if current_user.is_partner else None,
         today=local_today(),
         my_agreement=next(iter(agreements_of(institution_id)), None)
         if current_user.is_partner else None,
         sections=sections(home_sections, current_user._get_current_object()),
     )
+
+
+def _timeline(institution_id: int, chosen: tuple, base) -> Markup:
+    """The year ahead, kept rendered: its figure is the same for everyone in the institution."""
+    today = local_today()
+
+    def rendered() -> Markup:  # an autoescaped template's output
+        chart = summaries.home_timeline(institution_id, chosen, base, today)
+        return Markup(render_template("deliverables/_timeline.html", c=chart))  # noqa: S704
+
+    return summaries.kept_for(institution_id, f"timeline-html:{chosen}:{today}", rendered)
 
 
 def _page(

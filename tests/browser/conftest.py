@@ -1,8 +1,10 @@
 """Browser fixtures: the real app on a live server, driven by Debian's Chromium via Playwright.
 
 - ``app`` (overrides tests/conftest.py's): the same test configuration and table cleanup,
-  but with no SERVER_NAME, so the live server answers on 127.0.0.1:<port>.
-- ``live_server``: the app served by werkzeug in a background thread; yields the base URL.
+  on one app per worker with no SERVER_NAME, so the live server answers on 127.0.0.1:<port>.
+- ``live_server``: that app served by werkzeug in a background thread, once per worker;
+  yields the base URL. What the test prepared is committed before each browser request
+  (``CommitInTestThread``), without intercepting requests, so Chromium's cache works.
 - ``browser``: one Chromium per session (``/usr/bin/chromium``, never a downloaded one).
 - ``page`` / ``page_nojs``: a fresh browser context per test, with ``base_url`` set to the
   live server, so ``page.goto("/login")`` works. ``page`` takes ``java_script_enabled`` by
