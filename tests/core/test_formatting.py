@@ -75,3 +75,20 @@ def test_templates_get_the_same_functions_as_filters(app):
         "{{ d|date }} {{ n|number }} {{ p|percent }} {{ s|filesize }}"
     ).render
     assert render(d=date(2025, 3, 4), n=20000, p=75, s=2**20) == "04/03/2025 20.000 75,0% 1,0 MB"
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 1000])
+def test_templates_pluralise_as_flask_babel_does(app, n):
+    """The templates' gettext/ngettext are plain functions (no catalogue ships), answering
+    what Flask-Babel's would: the singular only for exactly one."""
+    import flask_babel
+
+    template = app.jinja_env.from_string(
+        "{{ ngettext('%(num)d pessoa achou útil', '%(num)d pessoas acharam útil', n) }}"
+        " · {{ _('Prazo de %(dias)s dias', dias=n) }}")
+    with app.test_request_context("/"):
+        expected = (flask_babel.ngettext("%(num)d pessoa achou útil",
+                                         "%(num)d pessoas acharam útil", n)
+                    + " · " + flask_babel.gettext("Prazo de %(dias)s dias", dias=n))
+        assert template.render(n=n) == expected
+    assert ("pessoa achou" in expected) == (n == 1)
