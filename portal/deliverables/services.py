@@ -2,7 +2,7 @@
 goal's next deadline and latest report on an agreement's page)."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -492,15 +492,7 @@ def add_files(deliverable: Deliverable, files: list[FileStorage], *, by) -> list
                 "Remova algum antes de enviar outro."
             )
         stored = store.save(upload.stream, upload.filename or "", max_bytes=max_upload_bytes())
-        evidence = Evidence(
-            kind="file",
-            stored_name=stored.stored_name,
-            original_name=stored.original_name,
-            content_type=stored.content_type,
-            size=stored.size,
-            sha256=stored.sha256,
-            uploaded_by_id=by.id,
-        )
+        evidence = Evidence(kind="file", uploaded_by_id=by.id, **asdict(stored))
         draft.evidence.append(evidence)
         audit.record(
             "evidence.uploaded",

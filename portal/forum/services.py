@@ -5,6 +5,7 @@ them together. Topic lists never count posts: ``post_count``/``last_post_at`` li
 """
 
 import re
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
@@ -532,15 +533,7 @@ def _attach(post: Post, files: list[FileStorage], *, by: User) -> list[Attachmen
     store, added = storage(), []
     for upload in files:
         stored = store.save(upload.stream, upload.filename or "", max_bytes=max_upload_bytes())
-        attachment = Attachment(
-            post_id=post.id,
-            uploaded_by_id=by.id,
-            stored_name=stored.stored_name,
-            original_name=stored.original_name,
-            content_type=stored.content_type,
-            size=stored.size,
-            sha256=stored.sha256,
-        )
+        attachment = Attachment(post_id=post.id, uploaded_by_id=by.id, **asdict(stored))
         post.attachments.append(attachment)
         audit.record(
             "forum.attachment_uploaded",
