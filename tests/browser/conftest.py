@@ -6,8 +6,10 @@
   yields the base URL. What the test prepared is committed before each browser request
   (``CommitInTestThread``), without intercepting requests, so Chromium's cache works.
 - ``browser``: one Chromium per session (``/usr/bin/chromium``, never a downloaded one).
-- ``page`` / ``page_nojs``: a fresh browser context per test, with ``base_url`` set to the
-  live server, so ``page.goto("/login")`` works. ``page`` takes ``java_script_enabled`` by
+- ``page`` / ``page_nojs``: a new page per test, in a browser context of its own lent by the
+  worker's ``ContextPool`` (``lent_contexts``: cookies and storage emptied between tests, the
+  HTTP cache and the site's renderer process kept), with ``base_url`` set to the live
+  server, so ``page.goto("/login")`` works. ``page`` takes ``java_script_enabled`` by
   indirect parametrisation: ``@pytest.mark.parametrize("page", [True, False], indirect=True)``.
 - ``page_log``: console errors, page errors, failed requests and HTTP errors seen by the
   pages of the test; ``page_log.assert_clean()`` fails on any of them.
@@ -187,6 +189,95 @@ class CommitInTestThread:
             raise failure[0]
 
 
+class ContextPool:
+    """Browser contexts kept for the worker's whole run and lent to one test at a time.
+
+    Each test still gets new pages, but not a new context: Chromium spends about 1 s of CPU on
+    a page in a fresh context (a renderer process started for the site, its caches cold) and
+    about half of that in a kept one, whose keeper page holds the site's renderer process and
+    whose HTTP cache already holds the stylesheets and scripts. When a test gives a context
+    back its other pages are closed and its cookies and storage emptied, so nothing else
+    carries over; a context the test failed in (or asked not to keep) is closed instead."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self._idle: dict[tuple, list] = {}
+        self._keys: dict[object, tuple] = {}
+        self._keepers: dict[object, object] = {}
+
+    def lend(self, base_url: str, *, cookies: list | None = None, **options):
+        key = (base_url, tuple(sorted((name, repr(value)) for name, value in options.items())))
+        idle = self._idle.setdefault(key, [])
+        context = idle.pop() if idle else self._new_context(key, base_url, options)
+        # Again: a response still on its way when the last test ended (a beacon, a poll) may
+        # have set its cookies after they were emptied.
+        context.clear_cookies()
+        if cookies:
+            context.add_cookies(cookies)
+        return context
+
+    def fresh(self, base_url: str, *, cookies: list | None = None, **options):
+        """A new context, closed (never kept) when given back."""
+        context = self._browser.new_context(base_url=base_url, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        if cookies:
+            context.add_cookies(cookies)
+        return context
+
+    def give_back(self, context, *, keep: bool = True) -> None:
+        keeper = self._keepers.get(context)
+        if not keep or keeper is None or keeper.is_closed():
+            self._close(context)
+            return
+        try:
+            for page in context.pages:
+                if page is not keeper:
+                    page.close()
+            context.clear_cookies()
+            if context.pages == [keeper]:
+                keeper.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+        except Exception:  # a context in a state we cannot vouch for is not lent again
+            self._close(context)
+            return
+        self._idle[self._keys[context]].append(context)
+
+    def forget(self, base_url: str) -> None:
+        """Close the contexts kept for a server that is going away."""
+        for key in [key for key in self._idle if key[0] == base_url]:
+            for context in self._idle.pop(key):
+                self._close(context)
+
+    def close(self) -> None:
+        for contexts in self._idle.values():
+            for context in contexts:
+                self._close(context)
+        self._idle.clear()
+
+    def _new_context(self, key: tuple, base_url: str, options: dict):
+        context = self._browser.new_context(base_url=base_url, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        keeper = context.new_page()
+        keeper.goto("/healthz")  # same origin as the tests' pages: its storage can be emptied
+        self._keys[context] = key
+        self._keepers[context] = keeper
+        return context
+
+    def _close(self, context) -> None:
+        self._keys.pop(context, None)
+        self._keepers.pop(context, None)
+        try:
+            context.close()
+        except Exception:
+            pass  # the browser already gone
+
+
+@pytest.fixture(scope="session")
+def context_pool(browser) -> Iterator[ContextPool]:
+    pool = ContextPool(browser)
+    yield pool
+    pool.close()
+
+
 def _log_in(page, email: str, password: str) -> None:
     page.goto("/login")
     page.get_by_label("E-mail").fill(email)
@@ -220,6 +311,12 @@ class Site:
             context.close()
         return self.sessions[role]
 
+    def lend_context(self, lend, browser, role: str | None = None, **options):
+        """A context from ``lend`` (the ``lent_contexts`` fixture) on the site, signed in as
+        ``role`` (None: anonymous)."""
+        cookies = self.storage_state(browser, role)["cookies"] if role else None
+        return lend(self.url, locale="pt-BR", cookies=cookies, **options)
+
     def new_context(self, browser, role: str | None = None, **options):
         """A browser context on the site, signed in as ``role`` (None: anonymous)."""
         context = browser.new_context(
@@ -233,7 +330,7 @@ class Site:
 
 
 @pytest.fixture(scope="session")
-def serve_site(database_uri, own_app):
+def serve_site(database_uri, own_app, context_pool):
     """Factory, for data a whole module shares: ``with serve_site(folder, load, name) as
     site`` builds an app of its own, runs ``load()`` (in a request context: notifications
     build URLs) for the ids, and serves the app while the block runs; its tables are emptied
@@ -246,7 +343,10 @@ def serve_site(database_uri, own_app):
                 ids = load()
             db.session.remove()
             with serving(app, name) as url:
-                yield Site(url, ids)
+                try:
+                    yield Site(url, ids)
+                finally:
+                    context_pool.forget(url)
 
     return serve
 
@@ -372,18 +472,36 @@ def page_log() -> PageLog:
 
 
 @pytest.fixture
-def new_page(request, browser, live_server, page_log):
-    """Factory: ``new_page(java_script_enabled=False)`` opens a page in a fresh context."""
+def lent_contexts(request, context_pool):
+    """Factory: ``lent_contexts(base_url, cookies=None, **context_options)``, a context from
+    the worker's ``ContextPool``, given back when the test ends (closed if it failed). With
+    step screenshots on, every context is a fresh one instead, traced from its start."""
+    lent = []
+
+    def lend(base_url: str, *, cookies: list | None = None, **options):
+        if STEP_SCREENSHOTS:
+            context = context_pool.fresh(base_url, cookies=cookies, **options)
+            context.tracing.start(screenshots=True, snapshots=False)
+        else:
+            context = context_pool.lend(base_url, cookies=cookies, **options)
+        lent.append(context)
+        return context
+
+    yield lend
+    keep = not (STEP_SCREENSHOTS or _failed(request.node))
+    for context in lent:
+        context_pool.give_back(context, keep=keep)
+
+
+@pytest.fixture
+def new_page(request, live_server, page_log, lent_contexts):
+    """Factory: ``new_page(java_script_enabled=False)`` opens a page in a context of its own
+    (lent by the worker's ``ContextPool``)."""
     contexts = []
     pages = []
 
     def make(*, java_script_enabled: bool = True):
-        context = browser.new_context(
-            base_url=live_server, locale="pt-BR", java_script_enabled=java_script_enabled
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        if STEP_SCREENSHOTS:
-            context.tracing.start(screenshots=True, snapshots=False)
+        context = lent_contexts(live_server, locale="pt-BR", java_script_enabled=java_script_enabled)
         contexts.append(context)
         page = context.new_page()
         page_log.watch(page)
@@ -400,7 +518,7 @@ def new_page(request, browser, live_server, page_log):
             trace = _artifact(request, "traces", number, ".zip")
             context.tracing.stop(path=str(trace))
             _save_steps(trace, _artifact(request, "steps", number, ""))
-        context.close()  # discards a trace still running
+    # lent_contexts gives the contexts back (closing discards a trace still running)
 
 
 def _save_screenshots(request, pages) -> None:

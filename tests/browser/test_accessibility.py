@@ -35,21 +35,19 @@ def site(serve_site, tmp_path_factory):
 
 
 @pytest.fixture
-def open_page(browser, site, page_log):
-    """Factory: ``open_page(role, bypass_csp=...)`` gives a fresh page logged in as ``role``
+def open_page(browser, site, page_log, screenshots_if_failed, lent_contexts):
+    """Factory: ``open_page(role, bypass_csp=...)`` gives a new page logged in as ``role``
     (``None``: anonymous)."""
-    contexts = []
+    pages = []
 
     def make(role: str | None, *, bypass_csp: bool = True) -> Page:
-        context = site.new_context(browser, role, bypass_csp=bypass_csp)
-        contexts.append(context)
-        page = context.new_page()
+        page = site.lend_context(lent_contexts, browser, role, bypass_csp=bypass_csp).new_page()
         page_log.watch(page)
+        pages.append(page)
         return page
 
     yield make
-    for context in contexts:
-        context.close()
+    screenshots_if_failed(pages)
 
 
 @pytest.fixture(scope="module")

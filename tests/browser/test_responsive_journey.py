@@ -33,21 +33,18 @@ def site(serve_site, tmp_path_factory):
 
 
 @pytest.fixture
-def open_page(browser, site, page_log, screenshots_if_failed):
-    """Factory: ``open_page(role, **context_options)``, a fresh page signed in as ``role``."""
+def open_page(browser, site, page_log, screenshots_if_failed, lent_contexts):
+    """Factory: ``open_page(role, **context_options)``, a new page signed in as ``role``."""
     pages = []
 
     def make(role: str | None, **options) -> Page:
-        context = site.new_context(browser, role, **options)
-        page = context.new_page()
+        page = site.lend_context(lent_contexts, browser, role, **options).new_page()
         page_log.watch(page)
         pages.append(page)
         return page
 
     yield make
     screenshots_if_failed(pages)
-    for page in pages:
-        page.context.close()
 
 
 @pytest.fixture(scope="module")
