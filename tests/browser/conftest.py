@@ -26,6 +26,7 @@ page as each step found it) and the Playwright trace in test-artifacts/traces/<t
 Without /usr/bin/chromium the tests are skipped locally, but fail when CI=true.
 """
 
+import contextlib
 import contextvars
 import json
 import os
@@ -39,6 +40,7 @@ from pathlib import Path
 
 import pytest
 from flask import has_app_context
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
@@ -236,7 +238,7 @@ class ContextPool:
             context.clear_cookies()
             if context.pages == [keeper]:
                 keeper.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
-        except Exception:  # a context in a state we cannot vouch for is not lent again
+        except PlaywrightError:  # a context in a state we cannot vouch for is not lent again
             self._close(context)
             return
         self._idle[self._keys[context]].append(context)
@@ -265,10 +267,8 @@ class ContextPool:
     def _close(self, context) -> None:
         self._keys.pop(context, None)
         self._keepers.pop(context, None)
-        try:
+        with contextlib.suppress(PlaywrightError):  # the browser already gone
             context.close()
-        except Exception:
-            pass  # the browser already gone
 
 
 @pytest.fixture(scope="session")
@@ -501,7 +501,9 @@ def new_page(request, live_server, page_log, lent_contexts):
     pages = []
 
     def make(*, java_script_enabled: bool = True):
-        context = lent_contexts(live_server, locale="pt-BR", java_script_enabled=java_script_enabled)
+        context = lent_contexts(
+            live_server, locale="pt-BR", java_script_enabled=java_script_enabled
+        )
         contexts.append(context)
         page = context.new_page()
         page_log.watch(page)
