@@ -162,6 +162,19 @@ def app(_shared_app, tmp_path):
         yield app
 
 
+@pytest.fixture
+def cache_on(app):
+    """The cache on (it is off in tests) and empty; what the test wrote so far committed,
+    with the versions that bumps."""
+    db.session.commit()
+    app.config["CACHE_ENABLED"] = True
+    app.extensions.pop("portal.cache", None)
+    yield app
+    app.config["CACHE_ENABLED"] = False
+    app.config.pop("CACHE_REDIS_URL", None)
+    app.extensions.pop("portal.cache", None)
+
+
 @contextmanager
 def _own_app(uri: str, folder, *, empty: bool = True, **config):
     """An application of its own on ``uri`` (the test configuration, ``config`` on top), in

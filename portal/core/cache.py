@@ -49,6 +49,12 @@ def track(models: Iterable[type], versions: Callable[[list], Iterable[str]],
     _bulk.append((frozenset(m.__tablename__ for m in models), tuple(bulk)))
 
 
+def changed(*names: str) -> None:
+    """Bump ``names`` when this transaction commits: for writes no tracker sees (SQL text,
+    such as a full-text index's rows)."""
+    db.session.info.setdefault(_PENDING, set()).update(names)
+
+
 def status_changed(obj) -> bool:
     """For a tracker: ``obj`` is being created or deleted, or its ``status`` changed (a draft
     being typed changes no count; sending or deciding it does)."""

@@ -16,6 +16,8 @@ seconds. Below the cap the results are exactly the full ranking; above it the pa
 # SQL text here is built from constants and int-cast ids only; user input is always bound.
 # ruff: noqa: S608
 
+import hashlib
+import json
 import re
 
 from flask import g
@@ -23,8 +25,11 @@ from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup, escape
 from sqlalchemy import String, func, literal_column, text
 
+from portal.agreements.models import Goal
+from portal.core import cache
 from portal.core.search import fold
 from portal.extensions import db
+from portal.forum.models import Topic
 
 TABLE = "forum_search"
 START, STOP = "\u27e6", "\u27e7"  # snippet markers, turned into <mark> after escaping
@@ -34,6 +39,10 @@ VOCAB = "forum_search_vocab"  # SQLite: fts5vocab 'row' table over forum_search 
 PREFIX_INDEXES = (2, 3, 4)  # SQLite: FTS5 prefix='2 3 4' (0012)
 MAX_EXPANSION = 16  # SQLite: most terms a long prefix is expanded into
 EXPANSIONS = "forum_search_expansions"  # flask.g key: the request's expanded queries
+# The cache version of everything a search answers from: bumped by every write to the index
+# and by changes to topics (solved, category, goal, last post) and goals (codes).
+VERSION = "forum-search"
+cache.track((Topic, Goal), lambda _changed: [VERSION], bulk=[VERSION])
 
 
 def _dialect() -> str:
@@ -80,19 +89,19 @@ def index_post(post, title: str | None = None) -> None:
 
 
 def remove_post(post_id: int) -> None:
-    _forget_expansions()
+    _index_changes()
     key = "post_id" if _dialect() == "postgresql" else "rowid"  # FTS5: only rowid is indexed
     db.session.execute(text(f"DELETE FROM {TABLE} WHERE {key} = :id"), {"id": post_id})
 
 
 def remove_topic(topic_id: int) -> None:
-    _forget_expansions()
+    _index_changes()
     db.session.execute(text(f"DELETE FROM {TABLE} WHERE topic_id = :id"), {"id": topic_id})
 
 
 def clear() -> None:
     """Empty the index (tests; a full rebuild)."""
-    _forget_expansions()
+    _index_changes()
     db.session.execute(text(f"DELETE FROM {TABLE}"))
 
 
@@ -197,9 +206,11 @@ def _match_params(words: list[str]) -> dict:
     return cache[tuple(words)]
 
 
-def _forget_expansions() -> None:
-    """The index changes: prefixes expanded before may stand for other terms now."""
+def _index_changes() -> None:
+    """The index changes: prefixes expanded before may stand for other terms now, and the
+    searches kept (``cache``) are dropped when the change commits."""
     g.pop(EXPANSIONS, None)
+    cache.changed(VERSION)
 
 
 def _fts_prefix(word: str) -> str:
@@ -227,7 +238,9 @@ class SearchPage(Pagination):
 
     A topic scores its best post's score, doubled when solved. Only the newest
     ``CANDIDATES`` matching posts are ranked (one statement); ``truncated`` tells that more
-    posts matched, and ``total`` then counts the topics of the ranked posts only.
+    posts matched, and ``total`` then counts the topics of the ranked posts only. The ranking
+    is kept (``cache``) until the index or a topic changes: every reader asking the same
+    question, on any page of the results, reuses it.
     """
 
     truncated = False
@@ -238,16 +251,11 @@ class SearchPage(Pagination):
 
     def _ranked(self) -> list[tuple[int, float]]:
         if not hasattr(self, "_hits"):
-            sql, params = self._query_args["sql"], self._query_args["params"]
-            rows = db.session.execute(text(sql), {**params, "limit": CANDIDATES + 1}).all()
-            self.truncated = len(rows) > CANDIDATES
-            best: dict[int, float] = {}
-            self._best_post: dict[int, int] = {}
-            for post_id, topic_id, score, solved in rows[:CANDIDATES]:
-                score = float(score or 0) * (2 if solved else 1)
-                if topic_id not in best or score > best[topic_id]:
-                    best[topic_id], self._best_post[topic_id] = score, post_id
-            self._hits = sorted(best.items(), key=lambda hit: (-hit[1], -hit[0]))
+            words, filters = self._query_args["words"], self._query_args["filters"]
+            self._hits, self._best_post, self.truncated = cache.cached(
+                f"forum-search:{_digest(words, filters)}", [VERSION],
+                lambda: _rank(words, filters),
+            )
         return self._hits
 
     def _query_items(self) -> list:
@@ -260,6 +268,27 @@ class SearchPage(Pagination):
 
     def _query_count(self) -> int:
         return len(self._ranked())
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+
+
+def _rank(words: list[str], filters: dict) -> tuple[list, dict, bool]:
+    """(hits best first, best post of each topic, more posts matched than were ranked)."""
+    where, params = _filters(**filters)
+    rows = db.session.execute(
+        text(_candidates_sql(where)),
+        {**params, **_match_params(words), "limit": CANDIDATES + 1},
+    ).all()
+    best: dict[int, float] = {}
+    best_post: dict[int, int] = {}
+    for post_id, topic_id, score, solved in rows[:CANDIDATES]:
+        score = float(score or 0) * (2 if solved else 1)
+        if topic_id not in best or score > best[topic_id]:
+            best[topic_id], best_post[topic_id] = score, post_id
+    hits = sorted(best.items(), key=lambda hit: (-hit[1], -hit[0]))
+    return hits, best_post, len(rows) > CANDIDATES
 
 
 def search_topics(
@@ -276,14 +305,10 @@ def search_topics(
     words = terms(query)
     if not words:
         return None
-    where, params = _filters(category_id, solved, goal_code, since)
-    return SearchPage(
-        page=page,
-        per_page=per_page,
-        error_out=False,
-        sql=_candidates_sql(where),
-        params={**params, **_match_params(words)},
-    )
+    filters = {"category_id": category_id, "solved": solved, "goal_code": goal_code,
+               "since": since}
+    return SearchPage(page=page, per_page=per_page, error_out=False, words=words,
+                      filters=filters)
 
 
 def snippets(
@@ -297,9 +322,16 @@ def snippets(
     words = terms(query)
     if not topic_ids or not words:
         return {}
+    chosen = sorted(int(posts[i]) for i in topic_ids if i in posts) if posts else None
+    return cache.cached(
+        f"forum-snippets:{_digest(words, sorted(map(int, topic_ids)), chosen)}", [VERSION],
+        lambda: _snippets(topic_ids, words, chosen),
+    )
+
+
+def _snippets(topic_ids: list[int], words: list[str], chosen: list[int] | None) -> dict:
     params = {**_match_params(words)}
     topics = ", ".join(str(int(i)) for i in topic_ids)
-    chosen = sorted(int(posts[i]) for i in topic_ids if i in posts) if posts else None
     if _dialect() == "postgresql":
         # The post of each topic first, then one ts_headline per topic (it is costly).
         if chosen:

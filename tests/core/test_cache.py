@@ -15,17 +15,6 @@ from tests import factories
 REDIS_URI = "redis://127.0.0.1:6379/12"
 
 
-@pytest.fixture
-def cached_app(app):
-    db.session.commit()
-    app.config["CACHE_ENABLED"] = True
-    app.extensions.pop("portal.cache", None)
-    yield app
-    app.config["CACHE_ENABLED"] = False
-    app.config.pop("CACHE_REDIS_URL", None)
-    app.extensions.pop("portal.cache", None)
-
-
 def _institution_count(calls: list) -> int:
     calls.append(1)
     return db.session.scalar(db.select(db.func.count(Institution.id)))
@@ -38,7 +27,7 @@ def _new_institution(name: str) -> None:
     db.session.flush()
 
 
-def test_a_value_is_kept_until_a_commit_bumps_its_version(cached_app, users):
+def test_a_value_is_kept_until_a_commit_bumps_its_version(cache_on, users):
     calls = []
     assert cache.cached("count", ["network"], lambda: _institution_count(calls)) == 3
     assert cache.cached("count", ["network"], lambda: _institution_count(calls)) == 3
@@ -49,7 +38,7 @@ def test_a_value_is_kept_until_a_commit_bumps_its_version(cached_app, users):
     assert calls == [1, 1]
 
 
-def test_a_transactions_own_changes_are_read_fresh_and_not_kept(cached_app, users):
+def test_a_transactions_own_changes_are_read_fresh_and_not_kept(cache_on, users):
     calls = []
     assert cache.cached("count", ["network"], lambda: _institution_count(calls)) == 3
     _new_institution("Prefeitura Nova")  # a view that writes, then shows the figures
@@ -59,7 +48,7 @@ def test_a_transactions_own_changes_are_read_fresh_and_not_kept(cached_app, user
     assert calls == [1, 1]  # the uncommitted 4 was never kept
 
 
-def test_bumps_are_written_at_commit_and_dropped_by_a_rollback(cached_app, users):
+def test_bumps_are_written_at_commit_and_dropped_by_a_rollback(cache_on, users):
     before = cache.versions("network")
     _new_institution("Prefeitura Desfeita")
     db.session.rollback()
@@ -76,8 +65,8 @@ def test_off_computes_every_time(app, users):
     assert calls == [1, 1]
 
 
-def test_the_memory_keeps_a_bounded_number_of_values(cached_app):
-    cached_app.config["CACHE_MEMORY_ITEMS"] = 2
+def test_the_memory_keeps_a_bounded_number_of_values(cache_on):
+    cache_on.config["CACHE_MEMORY_ITEMS"] = 2
     for key in ("a", "b", "c"):
         cache.cached(key, [], lambda k=key: k)
     calls = []
@@ -98,12 +87,12 @@ def _redis_or_skip() -> redis.Redis:
     return client
 
 
-def test_redis_shares_values_between_processes(cached_app, users, tmp_path):
+def test_redis_shares_values_between_processes(cache_on, users, tmp_path):
     client = _redis_or_skip()
-    cached_app.config["CACHE_REDIS_URL"] = REDIS_URI
+    cache_on.config["CACHE_REDIS_URL"] = REDIS_URI
     calls = []
     assert cache.cached("count", ["network"], lambda: _institution_count(calls)) == 3
-    other = create_app({**cached_app.config, "CACHE_REDIS_URL": REDIS_URI})
+    other = create_app({**cache_on.config, "CACHE_REDIS_URL": REDIS_URI})
     with other.app_context():  # another worker: same database, its own memory
         assert cache.cached("count", ["network"], lambda: _institution_count(calls)) == 3
         db.session.remove()
@@ -116,8 +105,8 @@ def test_redis_shares_values_between_processes(cached_app, users, tmp_path):
     client.flushdb()
 
 
-def test_redis_down_computes_instead_of_failing(cached_app, users, caplog):
-    cached_app.config["CACHE_REDIS_URL"] = "redis://127.0.0.1:1/0"
+def test_redis_down_computes_instead_of_failing(cache_on, users, caplog):
+    cache_on.config["CACHE_REDIS_URL"] = "redis://127.0.0.1:1/0"
     calls = []
     assert cache.cached("count", ["network"], lambda: _institution_count(calls)) == 3
     assert cache.cached("count", ["network"], lambda: _institution_count(calls)) == 3

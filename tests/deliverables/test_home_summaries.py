@@ -12,11 +12,8 @@ from tests import factories
 
 
 @pytest.fixture
-def computed(app, monkeypatch):
-    """The cache on (off in tests), empty, and the institutions whose progress was computed."""
-    db.session.commit()  # what the fixtures wrote, and the versions it bumps
-    app.config["CACHE_ENABLED"] = True
-    app.extensions.pop("portal.cache", None)
+def computed(cache_on, monkeypatch):
+    """The cache on, empty, and the institutions whose progress was computed."""
     calls = []
     original = services.progress_by_axis
 
@@ -25,9 +22,7 @@ def computed(app, monkeypatch):
         return original(institution_id, today)
 
     monkeypatch.setattr(services, "progress_by_axis", counting)
-    yield calls
-    app.config["CACHE_ENABLED"] = False
-    app.extensions.pop("portal.cache", None)
+    return calls
 
 
 def _approved(institution_id: int) -> int:

@@ -242,23 +242,16 @@ def test_one_aggregate_per_picture_whatever_the_networks_size(network):
                                                                  "RS"}
 
 
-def test_the_overview_is_kept_until_the_rede_changes(app, network):
+def test_the_overview_is_kept_until_the_rede_changes(network, cache_on):
+    first = panel.cached_overview(panel.PanelFilters(), TODAY)
+    # Kept, for the same filters and day (the version is read once per transaction).
+    assert _statements(lambda: panel.cached_overview(panel.PanelFilters(), TODAY)) == 0
+    assert panel.cached_overview(panel.PanelFilters(), TODAY) is first
+    assert _statements(lambda: panel.cached_overview(panel.PanelFilters(uf="MG"), TODAY)) == 4
+    deliverable = db.session.scalars(db.select(Deliverable).limit(1)).one()
+    deliverable.status = "waived"
     db.session.commit()
-    app.config["CACHE_ENABLED"] = True
-    app.extensions.pop("portal.cache", None)
-    try:
-        first = panel.cached_overview(panel.PanelFilters(), TODAY)
-        # Kept, for the same filters and day (the version is read once per transaction).
-        assert _statements(lambda: panel.cached_overview(panel.PanelFilters(), TODAY)) == 0
-        assert panel.cached_overview(panel.PanelFilters(), TODAY) is first
-        assert _statements(lambda: panel.cached_overview(panel.PanelFilters(uf="MG"), TODAY)) == 4
-        deliverable = db.session.scalars(db.select(Deliverable).limit(1)).one()
-        deliverable.status = "waived"
-        db.session.commit()
-        assert panel.cached_overview(panel.PanelFilters(), TODAY) is not first
-    finally:
-        app.config["CACHE_ENABLED"] = False
-        app.extensions.pop("portal.cache", None)
+    assert panel.cached_overview(panel.PanelFilters(), TODAY) is not first
 
 
 # The page ---------------------------------------------------------------------------------

@@ -17,11 +17,8 @@ TODAY = date(2027, 6, 1)  # 2025 and 2026 are closed years
 
 
 @pytest.fixture
-def compiled(app, monkeypatch):
-    """The cache on (it is off in tests), empty, and a count of the compilations."""
-    db.session.commit()  # what the fixtures wrote, and the versions it bumps
-    app.config["CACHE_ENABLED"] = True
-    app.extensions.pop("portal.cache", None)
+def compiled(cache_on, monkeypatch):
+    """The cache on, empty, and a count of the compilations."""
     calls = []
 
     def counting(year, institution=None, today=None):
@@ -29,9 +26,7 @@ def compiled(app, monkeypatch):
         return compile_report(year, institution, today=today)
 
     monkeypatch.setattr(snapshots, "compile_report", counting)
-    yield calls
-    app.config["CACHE_ENABLED"] = False
-    app.extensions.pop("portal.cache", None)
+    return calls
 
 
 def test_a_closed_year_is_compiled_once(network, compiled):

@@ -1,0 +1,82 @@
+"""A search's ranking and snippets are kept between requests (``portal.core.cache``) and are
+never stale: each write that could change an answer is seen by the next search after it
+commits."""
+
+from sqlalchemy import event
+
+from portal.extensions import db
+from portal.forum import search, services
+from portal.forum.models import Post
+from tests.factories import forum_category, topic
+
+
+def _ids(query: str, **filters) -> list[int]:
+    return [topic_id for topic_id, _score in search.search_topics(query, **filters).items]
+
+
+def _statements(action) -> int:
+    seen = []
+
+    def count(*_args, **_kwargs):
+        seen.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def _search_page(query: str) -> None:
+    page = search.search_topics(query)
+    search.snippets([i for i, _ in page.items], query, posts=page.best_posts)
+
+
+def test_the_same_search_is_answered_without_statements_until_the_forum_changes(
+    users, cache_on
+):
+    member = users["partner_member"]
+    first = topic(member, title="Ouvidoria integrada", body="Como integrar a ouvidoria?")
+    db.session.commit()
+    assert _statements(lambda: _search_page("ouvidoria")) > 0
+    db.session.commit()  # a new request: the versions are read again
+    # One statement: the versions. No ranking, no snippet.
+    assert _statements(lambda: _search_page("ouvidoria")) == 1
+    assert _ids("ouvidoria") == [first.id]
+
+    second = topic(member, title="Ouvidoria e prazos", body="Prazo da ouvidoria?")
+    db.session.commit()
+    assert set(_ids("ouvidoria")) == {first.id, second.id}
+
+
+def test_edits_hiding_replies_answers_and_moves_are_seen_after_their_commit(users, cache_on):
+    member, reviewer = users["partner_member"], users["seges_reviewer"]
+    t = topic(member, title="Assunto qualquer", body="Texto sobre orçamento")
+    other = topic(member, title="Assunto parecido", body="Texto sobre orçamento")
+    db.session.commit()
+    assert set(_ids("orcamento")) == {t.id, other.id}
+    snippet = search.snippets([t.id], "orcamento")[t.id]
+    assert "orçamento" in snippet
+
+    question = db.session.scalar(db.select(Post).where(Post.topic_id == t.id))
+    services.edit_post(question, by=member, body="Texto sobre transparência")
+    db.session.commit()
+    assert _ids("orcamento") == [other.id]
+    assert "transparência" in search.snippets([t.id], "transparencia")[t.id]
+
+    services.hide_post(question, by=reviewer)
+    db.session.commit()
+    assert _ids("transparencia") == []
+
+    answer = services.reply(other, by=reviewer, body="Veja o orçamento anual")
+    db.session.commit()
+    assert _ids("orcamento", solved=True) == []
+    services.accept_answer(answer, by=member)  # the topic becomes solved
+    db.session.commit()
+    assert _ids("orcamento", solved=True) == [other.id]
+
+    services.move_topic(other, forum_category("boas-praticas"), by=users["seges_admin"])
+    db.session.commit()
+    assert _ids("orcamento", category_id=forum_category("boas-praticas").id) == [other.id]
+    assert _ids("orcamento", category_id=forum_category("duvidas-gerais").id) == []
