@@ -7,7 +7,7 @@ from here; ``core.templating`` only registers these functions as Jinja filters.
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from babel import dates, numbers, units
+from babel import Locale, dates, numbers, units
 from flask_babel import ngettext
 
 from portal.core.clock import as_utc, zone
@@ -42,14 +42,41 @@ def format_time(value: datetime) -> str:
     return f"{local.hour:02d}:{local.minute:02d}"
 
 
+def _past_patterns() -> list[tuple[str, int, dict[str, str]]]:
+    """Babel's pt_BR "há {0} …" patterns, by unit (largest first) and plural form."""
+    fields = Locale.parse(LOCALE)._data["date_fields"]
+    return [
+        (unit, seconds, dict((fields.get(f"{unit}-long") or fields[unit])["past"]))
+        for unit, seconds in dates.TIMEDELTA_UNITS
+    ]
+
+
+_PAST = _past_patterns()
+_PLURAL_FORM = Locale.parse(LOCALE).plural_form
+_THRESHOLD = 0.85  # Babel's default: "há 1 hora" from 51 minutes on
+
+
 def format_relative(value: datetime | None, now: datetime | None = None) -> str:
-    """How long ago, as in "há 5 minutos" (rounded, like people say it)."""
+    """How long ago, as in "há 5 minutos" (rounded, like people say it).
+
+    Babel's ``format_timedelta(-age, add_direction=True)`` — the same units, threshold,
+    rounding and patterns (a test compares them) — without looking the locale's data up
+    again on every call: a forum page shows dozens."""
     if value is None:
         return ""
     age = (now or datetime.now(UTC)) - as_utc(value)
     if age < timedelta(minutes=1):
         return "agora mesmo"
-    return dates.format_timedelta(-age, add_direction=True, locale=LOCALE)
+    seconds = age.total_seconds()
+    for unit, unit_seconds, patterns in _PAST:
+        amount = seconds / unit_seconds
+        if amount >= _THRESHOLD or unit == "second":
+            if unit == "second":
+                amount = max(1, amount)
+            amount = int(round(amount))
+            pattern = patterns.get(_PLURAL_FORM(amount)) or patterns["other"]
+            return pattern.replace("{0}", str(amount))
+    return ""
 
 
 def format_number(value: int | float | None) -> str:

@@ -58,6 +58,21 @@ def test_relative_times(age, text):
     assert formatting.format_relative((now - age).replace(tzinfo=None), now=now) == text
 
 
+def test_relative_times_are_babels_to_the_character():
+    """Every unit boundary (the 0.85 threshold, the rounding between units) and ages in
+    between, with and without fractions of a second."""
+    now = datetime(2026, 5, 10, 12, tzinfo=UTC)
+    ages = [*range(60, 7_200, 7), *range(7_200, 3 * 86_400, 311),
+            *range(3 * 86_400, 12 * 365 * 86_400, 86_400 // 3 + 17)]
+    for unit_seconds in (60, 3_600, 86_400, 604_800, 2_592_000, 31_536_000):
+        ages += [round(unit_seconds * f) + d for f in (0.85, 1.5, 2.5) for d in (-1, 0, 1)]
+    for seconds in (age for age in ages if age >= 60):  # under a minute: "agora mesmo"
+        for micro in (0, 500_000):
+            age = timedelta(seconds=seconds, microseconds=micro)
+            expected = dates.format_timedelta(-age, add_direction=True, locale="pt_BR")
+            assert formatting.format_relative(now - age, now=now) == expected, age
+
+
 def test_numbers_percentages_and_file_sizes_use_the_decimal_comma():
     assert formatting.format_number(20000) == "20.000"
     assert formatting.format_number(1234.5) == "1.234,5"
