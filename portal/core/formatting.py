@@ -73,7 +73,7 @@ def format_relative(value: datetime | None, now: datetime | None = None) -> str:
         if amount >= _THRESHOLD or unit == "second":
             if unit == "second":
                 amount = max(1, amount)
-            amount = int(round(amount))
+            amount = round(amount)
             pattern = patterns.get(_PLURAL_FORM(amount)) or patterns["other"]
             return pattern.replace("{0}", str(amount))
     return ""
