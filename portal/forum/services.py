@@ -14,7 +14,7 @@ from werkzeug.datastructures import FileStorage
 
 from portal.agreements.models import Agreement, Goal
 from portal.auth.models import User
-from portal.core import audit
+from portal.core import audit, cache
 from portal.core.exceptions import Conflict, DomainError
 from portal.core.formatting import format_number
 from portal.core.markdown import render_markdown
@@ -884,7 +884,13 @@ def unanswered_query():
 
 
 def goal_codes() -> list[str]:
-    """The goal codes of the Rede's plans (the search's "Meta" filter)."""
+    """The goal codes of the Rede's plans (the search's "Meta" filter): kept with the
+    searches, whose version follows goals (a distinct over every plan's goals, 3 ms at
+    federation size on PostgreSQL, for every search page)."""
+    return cache.cached("forum-goal-codes", [search.VERSION], _goal_codes)
+
+
+def _goal_codes() -> list[str]:
     codes = db.session.scalars(db.select(Goal.code).distinct())
     return sorted(codes, key=lambda c: [int(p) if p.isdigit() else 0 for p in c.split(".")] + [c])
 

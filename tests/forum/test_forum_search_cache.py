@@ -80,3 +80,13 @@ def test_edits_hiding_replies_answers_and_moves_are_seen_after_their_commit(user
     db.session.commit()
     assert _ids("orcamento", category_id=forum_category("boas-praticas").id) == [other.id]
     assert _ids("orcamento", category_id=forum_category("duvidas-gerais").id) == []
+
+
+def test_the_goal_filter_is_kept_and_follows_the_plans(act, cache_on):
+    codes = services.goal_codes()
+    assert "1.2" in codes and "9.9" not in codes
+    assert _statements(services.goal_codes) == 0  # kept (versions read once per transaction)
+    goal = next(g for g in act.goals if g.code == "1.2")
+    goal.code = "9.9"
+    db.session.commit()
+    assert "9.9" in services.goal_codes()
