@@ -11,7 +11,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from portal.core.pagination import requested_page
+from portal.core.pagination import Page, requested_page
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -27,9 +27,13 @@ class Base(DeclarativeBase):
 
 
 class PortalSQLAlchemy(SQLAlchemy):
-    def paginate(self, select, *, page=None, **kwargs):
-        """``db.paginate`` with the page kept within what the database can offset."""
-        return super().paginate(select, page=requested_page(page), **kwargs)
+    def paginate(self, select, *, page=None, per_page=None, max_per_page=None,
+                 error_out=True, count=True) -> Page:
+        """``db.paginate`` with the page kept within what the database can offset, and its
+        LIMIT and OFFSET written into the statement (``core.pagination.page_of``)."""
+        return Page(select=select, session=self.session(), page=requested_page(page),
+                    per_page=per_page, max_per_page=max_per_page, error_out=error_out,
+                    count=count)
 
 
 def _client_ip() -> str:

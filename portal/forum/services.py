@@ -702,6 +702,16 @@ def topics_query(category: Category | None = None):
     return query
 
 
+def topic_count(categories: Category | list[Category]) -> int:
+    """How many topics a list of ``topics_query`` has: the categories' own counters (kept by
+    every change that adds, moves or removes a topic), so a list's total and the count shown
+    beside each category are the same number — and 50,000 topics are not counted again on
+    every visit to the forum."""
+    if isinstance(categories, Category):
+        return categories.topic_count
+    return sum(category.topic_count for category in categories)
+
+
 def unread_ids(user: User, topics: list[Topic]) -> set[int]:
     """Which of these topics have activity the user has not seen (one query)."""
     if not topics:

@@ -19,7 +19,7 @@ from portal.core.access import Action, authorise, can, require
 from portal.core.forms import bounded_int
 from portal.core.htmx import is_htmx, render
 from portal.core.markdown import render_markdown
-from portal.core.pagination import requested_page
+from portal.core.pagination import paginate_counted, requested_page
 from portal.core.storage import send_stored
 from portal.extensions import db, limiter
 from portal.forum import search, services
@@ -85,12 +85,12 @@ def _reloaded(form, *objects):
 # Lists ----------------------------------------------------------------------------------
 
 
-def _topic_list(category: Category | None):
-    page = db.paginate(
+def _topic_list(category: Category | None, categories: list[Category] | None = None):
+    """A page of the category's topics (``category`` None: every category's, ``categories``
+    listing them all), and which of them are unread."""
+    page = paginate_counted(
         services.topics_query(category),
-        page=_page(),
-        per_page=current_app.config["ITEMS_PER_PAGE"],
-        error_out=False,
+        lambda: services.topic_count(category if category else categories),
     )
     return page, services.unread_ids(_me(), page.items)
 
@@ -99,14 +99,15 @@ def _topic_list(category: Category | None):
 @login_required
 @authorise(Action.FORUM_VIEW)
 def index():
-    page, unread = _topic_list(None)
+    categories = services.categories()
+    page, unread = _topic_list(None, categories)
     return render(
         "forum/index.html",
         "forum/_topics.html",
         page=page,
         unread=unread,
-        categories=services.categories(),
-        filters=SearchForm(categories=services.categories()),
+        categories=categories,
+        filters=SearchForm(categories=categories),
     )
 
 

@@ -37,6 +37,22 @@ def test_load_more_links_to_the_next_page(app, client, users, login):
     assert "Tópico número 0" in second and "Carregar mais" not in second
 
 
+def test_the_lists_totals_are_the_counts_beside_the_categories(client, users, login):
+    member = users["partner_member"]
+    for number in range(3):
+        topic(member, title=f"Tópico geral {number}")
+    moved = topic(member, title="Tópico de boas práticas")
+    services.move_topic(moved, forum_category("boas-praticas"), by=users["seges_admin"])
+    login(member)
+    index = page_text(client.get("/forum/").get_data(as_text=True))
+    assert "4 tópicos" in index  # the list's total: no category has 4
+    assert "3 tópicos · 3 mensagens" in index and "1 tópico · 1 mensagem" in index
+    general = client.get(f"/forum/categorias/{forum_category().id}")
+    assert "3 tópicos" in page_text(general.get_data(as_text=True))
+    good = client.get(f"/forum/categorias/{forum_category('boas-praticas').id}")
+    assert "1 tópico" in page_text(good.get_data(as_text=True))
+
+
 def test_new_topic_is_published_and_opens_its_page(client, users, login):
     login(users["partner_member"])
     cat = forum_category()
