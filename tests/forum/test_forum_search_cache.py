@@ -4,6 +4,7 @@ commits."""
 
 from sqlalchemy import event
 
+from portal.deliverables.services import questions_about
 from portal.extensions import db
 from portal.forum import search, services
 from portal.forum.models import Post
@@ -90,3 +91,25 @@ def test_the_goal_filter_is_kept_and_follows_the_plans(act, cache_on):
     goal.code = "9.9"
     db.session.commit()
     assert "9.9" in services.goal_codes()
+
+
+def test_questions_about_a_goal_are_kept_per_code_and_follow_the_forum(
+    users, act, painel, cache_on
+):
+    member, reviewer = users["partner_member"], users["seges_reviewer"]
+    goal = painel.goal
+    older = topic(member, title="Quem acessa o Painel?", body="Sobre a 1.2", goal_id=goal.id)
+    db.session.commit()
+    assert [t.id for t in questions_about(goal)] == [older.id]
+    db.session.commit()
+    assert goal.code == "1.2"  # (loaded again after the commit, before counting)
+    # Kept: the versions and the topics by id, no ranking of every topic about the code.
+    assert _statements(lambda: questions_about(goal)) == 2
+
+    newer = topic(member, title="Prazo do Painel", body="Sobre a 1.2 também", goal_id=goal.id)
+    db.session.commit()
+    assert [t.id for t in questions_about(goal)] == [newer.id, older.id]
+    answer = services.reply(older, by=reviewer, body="A SEGES libera o acesso.")
+    services.accept_answer(answer, by=member)  # solved first
+    db.session.commit()
+    assert [t.id for t in questions_about(goal)] == [older.id, newer.id]
