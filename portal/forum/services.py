@@ -909,8 +909,12 @@ PERIODS = {"30d": 30, "6m": 183, "12m": 365}
 
 
 def period_start(period: str | None) -> datetime | None:
+    """When a search's period (``PERIODS``) starts, to the minute: the same filter for a
+    whole minute, so the searches kept in the cache can be reused."""
     days = PERIODS.get(period or "")
-    return utcnow() - timedelta(days=days) if days else None
+    if not days:
+        return None
+    return (utcnow() - timedelta(days=days)).replace(second=0, microsecond=0)
 
 
 def topics_by_id(ids: list[int]) -> dict[int, Topic]:

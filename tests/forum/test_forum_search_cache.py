@@ -113,3 +113,14 @@ def test_questions_about_a_goal_are_kept_per_code_and_follow_the_forum(
     services.accept_answer(answer, by=member)  # solved first
     db.session.commit()
     assert [t.id for t in questions_about(goal)] == [older.id, newer.id]
+
+
+def test_a_period_search_is_the_same_search_for_a_whole_minute(users, cache_on):
+    recent = topic(users["partner_member"], title="Ouvidoria recente", body="Prazo?")
+    db.session.commit()
+    since = services.period_start("30d")
+    assert (since.second, since.microsecond) == (0, 0)
+    assert _ids("ouvidoria", since=since) == [recent.id]
+    db.session.commit()
+    again = services.period_start("30d")
+    assert _statements(lambda: search.search_topics("ouvidoria", since=again).items) == 1
