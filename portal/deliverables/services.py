@@ -205,8 +205,6 @@ def questions_about(goal: Goal, limit: int = 5) -> list:
     on every visit to a deliverable. The topics are then read by id."""
     ids = cache.cached(f"questions-about:{goal.code}:{limit}", [search.VERSION],
                        lambda: _question_ids(goal.code, limit))
-    if not ids:
-        return []
     return list(db.session.scalars(
         db.select(Topic).where(Topic.id.in_(ids)).order_by(*_QUESTION_ORDER)))
 
