@@ -1184,22 +1184,29 @@ def table_row(markup: str, containing: str, caption: str | None = None) -> dict[
 # Counting SQL statements ---------------------------------------------------------------------
 
 
+def statements(action) -> list[str]:
+    """The SQL of each statement ``action()`` issues, in order."""
+    seen = []
+
+    def keep(_connection, _cursor, statement, *_args):
+        seen.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        action()
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", keep)
+    return seen
+
+
 def queries_for(client, url: str) -> int:
     """How many SQL statements one GET of ``url`` issues (asserts it answers 200). What the
     test wrote before is committed first, so the request does not commit it for the test."""
     db.session.commit()
-    statements = []
-
-    def count(*_args, **_kwargs):
-        statements.append(1)
-
-    sa_event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        response = client.get(url)
-        assert response.status_code == 200, url
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
+    responses = []
+    issued = statements(lambda: responses.append(client.get(url)))
+    assert responses[0].status_code == 200, url
+    return len(issued)
 
 
 # The CLI and mail ----------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import icalendar
-from sqlalchemy import event as sa_event
 
 from portal.calendar_feed.models import CalendarFeed
 from portal.core.models import AuditEvent
@@ -187,17 +186,7 @@ def test_the_account_page_offers_the_calendar(client, users, login):
 
 
 def _statements(fn) -> int:
-    count = []
-
-    def counter(*_args):
-        count.append(1)
-
-    sa_event.listen(db.engine, "before_cursor_execute", counter)
-    try:
-        fn()
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", counter)
-    return len(count)
+    return len(factories.statements(fn))
 
 
 def test_a_seges_feed_costs_the_same_queries_however_many_agreements(client, users, login, act):

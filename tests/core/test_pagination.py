@@ -1,26 +1,10 @@
 """Pages of a list: the same rows as LIMIT/OFFSET give, with both numbers written into the
 statement (not bound), so that a page is one statement PostgreSQL plans once per connection."""
 
-from sqlalchemy import event
-
 from portal.core.pagination import paginate_counted, paginate_rows
 from portal.extensions import db
 from portal.institutions.models import Institution
 from tests import factories
-
-
-def _statements(action) -> list[str]:
-    seen = []
-
-    def keep(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
-        action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
-    return seen
 
 
 def _names(count: int) -> list[str]:
@@ -35,7 +19,7 @@ def test_every_kind_of_page_holds_the_right_rows_with_limit_and_offset_written_i
     ordered = db.select(Institution).order_by(Institution.name)
     with app.test_request_context("/?page=2"):
         pages = []
-        sql = _statements(lambda: pages.append(db.paginate(ordered, per_page=3)))
+        sql = factories.statements(lambda: pages.append(db.paginate(ordered, per_page=3)))
         page = pages[0]
         assert [i.name for i in page.items] == names[3:6]
         assert page.total == 7 and page.pages == 3

@@ -2,12 +2,11 @@
 never stale: each write that could change an answer is seen by the next search after it
 commits."""
 
-from sqlalchemy import event
-
 from portal.deliverables.services import questions_about
 from portal.extensions import db
 from portal.forum import search, services
 from portal.forum.models import Post
+from tests import factories
 from tests.factories import forum_category, topic
 
 
@@ -16,17 +15,7 @@ def _ids(query: str, **filters) -> list[int]:
 
 
 def _statements(action) -> int:
-    seen = []
-
-    def count(*_args, **_kwargs):
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
+    return len(factories.statements(action))
 
 
 def _search_page(query: str) -> None:

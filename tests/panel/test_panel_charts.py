@@ -6,7 +6,6 @@ from dataclasses import astuple, replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event as sa_event
 
 from portal.agreements.services import axis_label, axis_names
 from portal.core import charts
@@ -214,17 +213,7 @@ def test_a_version_sent_at_the_start_of_the_local_day_counts_that_day(network):
 
 
 def _statements(fn) -> int:
-    count = []
-
-    def counter(*_args, **_kwargs):
-        count.append(1)
-
-    sa_event.listen(db.engine, "before_cursor_execute", counter)
-    try:
-        fn()
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", counter)
-    return len(count)
+    return len(factories.statements(fn))
 
 
 def test_one_aggregate_per_picture_whatever_the_networks_size(network):

@@ -3,7 +3,6 @@ page that names an eixo; the plans' own text stays as written."""
 
 import pytest
 from flask import g
-from sqlalchemy import event as sa_event
 
 from portal.agreements import services as agreements
 from portal.agreements.models import AXES, Axis
@@ -62,19 +61,13 @@ def test_names_come_from_the_table_and_default_to_the_original_ones(app):
 
 
 def test_names_are_read_once_per_request(app):
-    statements = []
-
-    def count(*_args, **_kwargs):
-        statements.append(1)
+    def read_three_times():
+        for _ in range(3):
+            agreements.axis_names()
+            agreements.axis_filter_choices()
 
     with app.test_request_context("/"):
-        sa_event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            for _ in range(3):
-                agreements.axis_names()
-                agreements.axis_filter_choices()
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", count)
+        statements = factories.statements(read_three_times)
     assert len(statements) == 1
 
 

@@ -4,7 +4,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
-from sqlalchemy import event as sa_event
 
 from portal.core.exceptions import DomainError
 from portal.extensions import db
@@ -200,17 +199,7 @@ def test_compiling_does_not_depend_on_todays_date(network):
 
 
 def _statements(fn) -> int:
-    count = []
-
-    def counter(*_args, **_kwargs):
-        count.append(1)
-
-    sa_event.listen(db.engine, "before_cursor_execute", counter)
-    try:
-        fn()
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", counter)
-    return len(count)
+    return len(factories.statements(fn))
 
 
 def test_query_count_does_not_grow_with_the_number_of_partners(network, more_partners):
