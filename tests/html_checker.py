@@ -49,6 +49,8 @@ def vnu_errors(files: list[Path]) -> dict[str, list[str]]:
         [
             _java(),
             "-Xss2048k",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
             "-jar",
             str(_vnu_jar()),
             "--errors-only",

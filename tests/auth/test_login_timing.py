@@ -4,14 +4,14 @@ with a wrong password: every attempt verifies one password hash (a dummy one whe
 account has none).
 
 Timing on a shared machine is noisy, so the attempts are interleaved (each round tries the
-four kinds in a shuffled order) and medians are compared, in up to three rounds (one round
-within 20 % passes: noise from other processes spoils a round now and then, an oracle every
-round); a costlier hash than the suite's makes the verification dominate the request, as it
-does in production.
+four kinds in a shuffled order) and each kind's fastest attempt is compared: other
+processes only ever add time, so the fastest attempt is the request's own cost, while an
+oracle (a kind that skips the hash) is faster on every attempt. Up to three rounds (one round
+within 20 % passes); a costlier hash than the suite's makes the verification dominate the
+request, as it does in production.
 """
 
 import random
-import statistics
 import time
 
 from portal.auth import services as accounts
@@ -19,7 +19,7 @@ from portal.auth.passwords import hash_password
 from portal.extensions import db
 from tests import factories
 
-ATTEMPTS = 30
+ATTEMPTS = 20
 TOLERANCE = 0.20
 ROUNDS = 3
 HASH_METHOD = "scrypt:16384:8:1"  # werkzeug's default cost is 32768; the suite's 1024
@@ -50,17 +50,17 @@ def test_failed_logins_take_the_same_time_for_every_kind_of_account(app, client,
     rng = random.Random(20)
     rounds = []
     for _ in range(ROUNDS):  # a busy machine may spoil one round; an oracle spoils them all
-        medians = _medians(client, emails, rng)
-        shown = ", ".join(f"{kind} {value * 1000:.1f} ms" for kind, value in medians.items())
-        print(f"login medians over {ATTEMPTS} attempts: {shown}")
+        fastest = _fastest(client, emails, rng)
+        shown = ", ".join(f"{kind} {value * 1000:.1f} ms" for kind, value in fastest.items())
+        print(f"fastest failed login over {ATTEMPTS} attempts: {shown}")
         rounds.append(shown)
-        if max(medians.values()) <= min(medians.values()) * (1 + TOLERANCE):
+        if max(fastest.values()) <= min(fastest.values()) * (1 + TOLERANCE):
             return
-    raise AssertionError(f"medians differ by more than 20 % in every round: {rounds}")
+    raise AssertionError(f"fastest logins differ by more than 20 % in every round: {rounds}")
 
 
-def _medians(client, emails: dict[str, str], rng: random.Random) -> dict[str, float]:
-    """Median time of a failed login per kind of account, over ATTEMPTS interleaved rounds."""
+def _fastest(client, emails: dict[str, str], rng: random.Random) -> dict[str, float]:
+    """Fastest failed login per kind of account, over ATTEMPTS interleaved rounds."""
     timings: dict[str, list[float]] = {kind: [] for kind in emails}
     order = list(emails)
     for _ in range(ATTEMPTS):
@@ -72,4 +72,4 @@ def _medians(client, emails: dict[str, str], rng: random.Random) -> dict[str, fl
             timings[kind].append(time.perf_counter() - started)
             assert response.status_code == 422
             assert "E-mail ou senha incorretos." in response.get_data(as_text=True)
-    return {kind: statistics.median(values) for kind, values in timings.items()}
+    return {kind: min(values) for kind, values in timings.items()}
