@@ -1,6 +1,7 @@
 """Forum pages: read the arguments, ask the policy, call a service, render."""
 
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from flask import (
     Blueprint,
@@ -13,8 +14,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
-from portal.core import audit
+from portal.core import audit, cache
 from portal.core.access import Action, authorise, can, require
 from portal.core.forms import bounded_int
 from portal.core.htmx import is_htmx, render
@@ -85,14 +87,55 @@ def _reloaded(form, *objects):
 # Lists ----------------------------------------------------------------------------------
 
 
+class TopicRow(NamedTuple):
+    """One topic of a list, rendered as every reader sees it: ``read`` and ``unread`` are
+    its two looks (the reader's own marks choose one per request)."""
+
+    id: int
+    last_post_at: datetime
+    read: Markup
+    unread: Markup
+
+
+class TopicRows(NamedTuple):
+    """A page of a topic list as readers share it (the attributes of a page that
+    forum/_topics.html reads)."""
+
+    items: list[TopicRow]
+    page: int
+    has_next: bool
+    next_num: int | None
+    total: int
+
+
 def _topic_list(category: Category | None, categories: list[Category] | None = None):
     """A page of the category's topics (``category`` None: every category's, ``categories``
-    listing them all), and which of them are unread."""
-    page = paginate_counted(
-        services.topics_query(category),
-        lambda: services.topic_count(category if category else categories),
-    )
-    return page, services.unread_ids(_me(), page.items)
+    listing them all), and which of them are unread.
+
+    Every reader of a list sees the same rows but for their own unread marks, so its pages
+    are kept rendered until the forum changes (each row says how long ago its last activity
+    was: for a minute at most)."""
+    show_category = category is None
+    number = requested_page()
+    minute = datetime.now(UTC).strftime("%Y%m%d%H%M")
+
+    def rendered() -> TopicRows:
+        page = paginate_counted(
+            services.topics_query(category),
+            lambda: services.topic_count(category if category else categories),
+        )
+        row = current_app.jinja_env.get_template("forum/_topic_row.html")
+        items = [
+            TopicRow(topic.id, topic.last_post_at, *(
+                Markup(row.render(topic=topic, unread=marks, show_category=show_category))  # noqa: S704 - autoescaped
+                for marks in ((), (topic.id,))))
+            for topic in page.items
+        ]
+        return TopicRows(items, page.page, page.has_next, page.next_num, page.total)
+
+    key = f"forum:topics:{category.id if category else 'all'}:{number}:{minute}"
+    rows = cache.cached(key, [search.VERSION], rendered)
+    return rows, services.unread_ids(_me(), rows.items)
 
 
 @bp.get("/")
