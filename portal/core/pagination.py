@@ -4,7 +4,7 @@ Imports no other portal module: ``portal.extensions`` builds ``db.paginate`` on 
 """
 
 from flask import current_app, has_request_context, request
-from flask_sqlalchemy.pagination import SelectPagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import bindparam
 
 # Far beyond any list the portal shows; a bigger ?page= would only make an OFFSET no database
@@ -65,6 +65,27 @@ def paginate_counted(select, counter, per_page: int | None = None) -> CountedPag
         select=select,
         counter=counter,
         session=current_app.extensions["sqlalchemy"].session,
+        page=requested_page(),
+        error_out=False,
+        per_page=per_page or current_app.config["ITEMS_PER_PAGE"],
+    )
+
+
+class PageNumbers(Pagination):
+    """The numbers of a page of a list whose rows are had elsewhere (kept rendered): its
+    ``items`` are empty."""
+
+    def _query_items(self) -> list:
+        return []
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
+def page_numbers(total: int, per_page: int | None = None) -> PageNumbers:
+    """The request's page of a list of ``total`` rows (for the pagination links)."""
+    return PageNumbers(
+        total=total,
         page=requested_page(),
         error_out=False,
         per_page=per_page or current_app.config["ITEMS_PER_PAGE"],

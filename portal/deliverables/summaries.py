@@ -4,17 +4,19 @@ kept per institution and day while its deliverables are unchanged (``core.cache`
 Any change to one of the institution's deliverables (a submission, a decision, a waiver, a
 new date: the lifecycle writes the deliverable's status and dates) bumps its version
 ``institution:<id>``; changes that reach every institution's figures — goals, the eixos'
-names, deliverables written in bulk (generation, deadline settings) — bump ``deliverables``.
+names, agreements and institutions (named in the lists), deliverables written in bulk
+(generation, deadline settings) — bump ``deliverables``.
 """
 
 from datetime import date
 
 from sqlalchemy import inspect
 
-from portal.agreements.models import Axis, Goal
+from portal.agreements.models import Agreement, Axis, Goal
 from portal.core import cache
 from portal.deliverables import services
 from portal.deliverables.models import Deliverable
+from portal.institutions.models import Institution
 
 EVERY_INSTITUTION = "deliverables"
 
@@ -53,7 +55,7 @@ def home_timeline(institution_id: int, filters: tuple, base_query, today: date):
 
 def kept_for(institution_id: int, key: str, compute):
     """``compute()`` kept under the institution's versions, like its figures (for what a view
-    renders from them: the rendered year ahead)."""
+    renders from them: the rendered year ahead, a tab's rows)."""
     return cache.cached(f"home:{key}:{institution_id}", _depends_on(institution_id), compute)
 
 
@@ -68,4 +70,5 @@ def _versions(objects: list) -> set[str]:
     return names
 
 
-cache.track((Deliverable, Goal, Axis), _versions, bulk=[EVERY_INSTITUTION])
+# Agreements and institutions: their titles and names are in the kept home lists.
+cache.track((Deliverable, Goal, Axis, Agreement, Institution), _versions, bulk=[EVERY_INSTITUTION])

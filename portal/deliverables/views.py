@@ -20,7 +20,7 @@ from portal.core.access import Action, authorise, can, require
 from portal.core.clock import local_today
 from portal.core.database import refusal
 from portal.core.htmx import is_htmx, render, toast
-from portal.core.pagination import paginate_counted
+from portal.core.pagination import page_numbers, paginate_counted, requested_page
 from portal.core.storage import send_stored
 from portal.deliverables import lifecycle, reviews, services, summaries
 from portal.deliverables.forms import DraftForm, FilterForm, LinkForm
@@ -56,10 +56,6 @@ def home():
         institution_id, axis=chosen[0], status=chosen[1], year=chosen[2])
     counts = summaries.group_counts(institution_id, chosen, base, local_today())
     group = filters.clean("grupo") or next((g for g in services.GROUPS if counts[g]), "proximas")
-    query = base.where(services.group_condition(group, local_today()))
-    order = db.desc(Deliverable.due_on) if group == "concluidas" else Deliverable.due_on
-    page = paginate_counted(reviews.naming_agreements(query.order_by(order, Deliverable.id)),
-                            lambda: counts[group])  # the tab's count is the list's
     return render(
         "deliverables/home.html",
         "deliverables/_home.html",
@@ -67,7 +63,8 @@ def home():
         counts=counts,
         group=group,
         groups=services.GROUPS,
-        page=page,
+        table=_home_table(institution_id, chosen, base, group, counts[group], reviewer),
+        page=page_numbers(counts[group]),  # the tab's count is the list's
         show_agreement=reviewer,
         # The queue heads the full page only; the tabs and filters swap the list below it.
         review_queue=reviews.queue_preview(local_today()) if reviewer and not is_htmx() else None,
@@ -78,6 +75,26 @@ def home():
         if current_user.is_partner else None,
         sections=sections(home_sections, current_user._get_current_object()),
     )
+
+
+def _home_table(institution_id: int, chosen: tuple, base, group: str, total: int,
+                show_agreement: bool) -> Markup:
+    """The tab's page of rows, kept rendered: the same for everyone of the institution on a
+    day (the request's page of ``total``)."""
+    today = local_today()
+
+    def rendered() -> Markup:  # an autoescaped template's output
+        query = base.where(services.group_condition(group, today))
+        order = db.desc(Deliverable.due_on) if group == "concluidas" else Deliverable.due_on
+        page = paginate_counted(
+            reviews.naming_agreements(query.order_by(order, Deliverable.id)), lambda: total)
+        return Markup(render_template(  # noqa: S704
+            "deliverables/_home_table.html", page=page, group=group, groups=services.GROUPS,
+            show_agreement=show_agreement, today=today))
+
+    key = (f"table:{request.script_root}:{chosen}:{group}:{requested_page()}:{show_agreement}"
+           f":{today}")
+    return summaries.kept_for(institution_id, key, rendered)
 
 
 def _timeline(institution_id: int, chosen: tuple, base) -> Markup:

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import update
 
 from portal.core.clock import local_today
-from portal.deliverables import reviews, services, summaries
+from portal.deliverables import lifecycle, reviews, services, summaries
 from portal.deliverables.models import Deliverable
 from portal.extensions import db
 from tests import factories
@@ -86,3 +86,64 @@ def _approved_on_page(html: str) -> int:
     root = factories.parse_html(html)
     return sum(int(e.text.split(" de ")[0]) for e in root.iter()
                if "portal-progress-value" in e.attrs.get("class", "") and " de " in e.text)
+
+
+# The tab's rows are kept rendered too (deliverables.views._home_table) --------------------
+
+
+def _metas(client, url: str, caption: str) -> list[str]:
+    return [row["Meta"] for row in factories.table_rows(client.get(url).get_data(as_text=True),
+                                                        caption)]
+
+
+def test_a_sent_deliverable_leaves_its_tab_at_once(client, users, login, painel, cache_on):
+    login(users["partner_manager"])
+    assert any(meta.startswith("1.2 ") for meta in _metas(client, "/?grupo=atrasadas",
+                                                          "Atrasadas"))
+    draft = services.open_draft(painel, by=users["partner_manager"])
+    draft.report = "Indicamos os servidores que acessam o Painel."
+    services.submit(painel, by=users["partner_manager"])
+    db.session.commit()
+    assert not any(meta.startswith("1.2 ") for meta in _metas(client, "/?grupo=atrasadas",
+                                                              "Atrasadas"))
+    assert any(meta.startswith("1.2 ") for meta in _metas(client, "/?grupo=em_analise",
+                                                          "Em análise"))
+
+
+def test_a_renamed_goal_or_agreement_is_listed_at_once(client, users, login, act, cache_on):
+    reviewer = users["seges_reviewer"]  # SEGES's list names each row's agreement
+    owed = db.session.scalar(db.select(Deliverable).where(
+        Deliverable.institution_id == reviewer.institution_id).order_by(Deliverable.id))
+    code = owed.goal.code
+    login(reviewer)
+    group = f"/?grupo={_group_of(owed)}"
+    row = factories.table_row(client.get(group).get_data(as_text=True), f"{code} ")
+    assert act.title in row["Instrumento"]
+
+    act.number = "161/2025"
+    db.session.commit()
+    row = factories.table_row(client.get(group).get_data(as_text=True), f"{code} ")
+    assert "nº 161/2025" in row["Instrumento"]
+
+    owed.goal.description = "Descrição revista pela SEGES"
+    db.session.commit()
+    row = factories.table_row(client.get(group).get_data(as_text=True), f"{code} ")
+    assert "Descrição revista pela SEGES" in row["Meta"]
+
+
+def _group_of(deliverable) -> str:
+    return next(group for group in lifecycle.Group if db.session.scalar(
+        db.select(Deliverable.id).where(
+            Deliverable.id == deliverable.id,
+            services.group_condition(group.value, local_today()))))
+
+
+def test_a_kept_tab_is_shown_without_reading_its_deliverables(
+    client, users, login, painel, cache_on
+):
+    login(users["partner_manager"])
+    client.get("/?grupo=atrasadas")
+    statements = factories.statements(lambda: client.get("/?grupo=atrasadas"))
+    assert not [s for s in statements if "FROM deliverables" in s]
+    page = client.get("/?grupo=atrasadas&page=1&origem=email").get_data(as_text=True)
+    assert factories.table_rows(page, "Atrasadas")  # the same kept rows, for any extra argument
