@@ -9,10 +9,12 @@ names, agreements and institutions (named in the lists), deliverables written in
 """
 
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import inspect
 
 from portal.agreements.models import Agreement, Axis, Goal
+from portal.agreements.services import agreements_of
 from portal.core import cache
 from portal.deliverables import services
 from portal.deliverables.models import Deliverable
@@ -51,6 +53,21 @@ def home_timeline(institution_id: int, filters: tuple, base_query, today: date):
     return cache.cached(f"home:timeline:{institution_id}:{filters}:{today}",
                         _depends_on(institution_id),
                         lambda: services.home_timeline(base_query, today))
+
+
+class AgreementLink(NamedTuple):
+    id: int
+    title: str
+
+
+def partner_agreement(institution_id: int) -> AgreementLink | None:
+    """The partner's latest agreement (its ACT or adhesion), for the home's "Meu acordo"."""
+
+    def first() -> AgreementLink | None:
+        found = next(iter(agreements_of(institution_id)), None)
+        return found and AgreementLink(found.id, found.title)
+
+    return cache.cached(f"home:agreement:{institution_id}", _depends_on(institution_id), first)
 
 
 def kept_for(institution_id: int, key: str, compute):

@@ -14,7 +14,7 @@ from flask import (
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from portal.agreements.services import agreements_of, axes_label
+from portal.agreements.services import axes_label
 from portal.core import audit
 from portal.core.access import Action, authorise, can, require
 from portal.core.clock import local_today
@@ -71,7 +71,7 @@ def home():
         progress=summaries.progress_by_axis(institution_id, local_today()),
         timeline=_timeline(institution_id, chosen, base) if current_user.is_partner else None,
         today=local_today(),
-        my_agreement=next(iter(agreements_of(institution_id)), None)
+        my_agreement=summaries.partner_agreement(institution_id)
         if current_user.is_partner else None,
         sections=sections(home_sections, current_user._get_current_object()),
     )

@@ -147,3 +147,13 @@ def test_a_kept_tab_is_shown_without_reading_its_deliverables(
     assert not [s for s in statements if "FROM deliverables" in s]
     page = client.get("/?grupo=atrasadas&page=1&origem=email").get_data(as_text=True)
     assert factories.table_rows(page, "Atrasadas")  # the same kept rows, for any extra argument
+
+
+def test_my_agreement_is_kept_and_follows_its_changes(client, users, login, act, cache_on):
+    login(users["partner_manager"])
+    assert "ACT nº 160/2025: metas, prazos e adesões." in factories.page_text(
+        client.get("/").get_data(as_text=True))
+    act.number = "161/2025"
+    db.session.commit()
+    assert "ACT nº 161/2025: metas, prazos e adesões." in factories.page_text(
+        client.get("/").get_data(as_text=True))
