@@ -1,13 +1,14 @@
 """SEGES review: the queue, the analysis of a submission, decisions, waivers, previews."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from portal.core import audit
 from portal.core.access import Action, authorise, require
 from portal.core.clock import local_today
 from portal.core.htmx import render
-from portal.core.pagination import paginate_counted
+from portal.core.pagination import page_numbers, paginate_counted, requested_page
 from portal.core.storage import send_stored
 from portal.deliverables import reviews, services
 from portal.deliverables.forms import DecisionForm, QueueFilterForm, WaiveForm
@@ -32,11 +33,19 @@ def queue():
               "goal_code": filters.clean("codigo"), "waiting_days": filters.clean("espera", int),
               "today": local_today()}
     query = reviews.queue_query(**chosen)
-    page = paginate_counted(query, lambda: reviews.queue_count(query, chosen))
+    total = reviews.queue_count(query, chosen)
+
+    def rendered() -> Markup:  # the same for every reviewer: kept (an autoescaped template's)
+        page = paginate_counted(query, lambda: total)
+        return Markup(render_template(  # noqa: S704
+            "deliverables/_queue_rows.html", page=page, today=chosen["today"]))
+
     return render(
         "deliverables/queue.html",
         "deliverables/_queue.html",
-        page=page,
+        rows=reviews.kept_queue_page(
+            {**chosen, "root": request.script_root}, requested_page(), rendered),
+        page=page_numbers(total),
         filters=filters,
         total=reviews.waiting_count(),
         today=local_today(),

@@ -108,6 +108,25 @@ def _queue_versions(objects: list) -> set[str]:
 
 cache.track((Submission, Deliverable, Goal, Institution), _queue_versions, bulk=[QUEUE_VERSION])
 
+# The queue's rendered pages show more than what counts: dates, versions, names and titles.
+QUEUE_ROWS_VERSION = "review-queue-rows"
+
+
+def _queue_rows_versions(objects: list) -> set[str]:
+    shown = any(not (isinstance(o, Submission) and o.is_draft) for o in objects)
+    return {QUEUE_ROWS_VERSION} if shown else set()  # a partner's draft is never in it
+
+
+cache.track((Submission, Deliverable, Goal, Institution, Agreement), _queue_rows_versions,
+            bulk=[QUEUE_ROWS_VERSION])
+
+
+def kept_queue_page(filters: dict, page: int, compute):
+    """``compute()`` (a rendered page of the queue with ``filters``) kept until anything it
+    shows changes."""
+    key = "queue-page:" + ":".join(f"{k}={v}" for k, v in sorted(filters.items())) + f":{page}"
+    return cache.cached(key, (QUEUE_ROWS_VERSION,), compute)
+
 
 def waiting_days(submitted_at: datetime, today: date | None = None) -> int:
     """Whole days a submission has waited, both ends in the users' calendar; never negative.

@@ -293,3 +293,55 @@ def test_waiting_days_uses_the_local_calendar_and_clamps_at_zero(app):
     assert reviews.waiting_days(late_evening, date(2026, 12, 5)) == 1
     assert reviews.waiting_days(late_evening.replace(tzinfo=None), date(2026, 12, 5)) == 1
     assert reviews.waiting_days(late_evening, date(2026, 12, 1)) == 0  # a clock skew: never < 0
+
+
+# Kept pages of the queue ------------------------------------------------------------------
+
+
+def test_the_kept_queue_follows_submissions_decisions_and_names(
+    client, users, login, act, submitted, cache_on
+):
+    login(users["seges_reviewer"])
+    assert _queued_goals(client.get("/analise").get_data(as_text=True)) == ["1.2"]
+    other = deliverable_of(act, "3.1", users["partner_manager"].institution_id)
+    factories.submitted(other, users["partner_member"], "Banner publicado.")
+    db.session.commit()
+    assert _queued_goals(client.get("/analise").get_data(as_text=True)) == ["1.2", "3.1"]
+
+    act.number = "161/2025"
+    db.session.commit()
+    row = factories.table_row(client.get("/analise").get_data(as_text=True), "3.1")
+    assert "nº 161/2025" in row["Instrumento"]
+    users["partner_manager"].institution.acronym = "SEPLAG/MG"
+    db.session.commit()
+    row = factories.table_row(client.get("/analise").get_data(as_text=True), "3.1")
+    assert row["Parceiro"] == "SEPLAG/MG"
+
+    reviews.decide(services.latest_version(other), by=users["seges_reviewer"],
+                   decision="approved", reason_code=None, comment="")
+    db.session.commit()
+    assert _queued_goals(client.get("/analise").get_data(as_text=True)) == ["1.2"]
+
+
+def test_a_partners_draft_keeps_the_queue_and_a_new_day_counts_again(
+    client, users, login, act, painel, cache_on
+):
+    member = users["partner_member"]
+    with time_machine.travel(datetime(2026, 12, 5, 12, 0, tzinfo=UTC)):
+        factories.submitted(painel, member, "Indicamos Ana.")
+        db.session.commit()
+        login(users["seges_reviewer"])
+        assert _waiting_cells(client.get("/analise").get_data(as_text=True)) == ["enviada hoje"]
+        drafting = deliverable_of(act, "3.1", member.institution_id)
+        services.save_draft(drafting, by=member, report="Ainda escrevendo.", covers_from=None,
+                            covers_to=None)  # its deliverable becomes a draft: counted again
+        db.session.commit()
+        client.get("/analise")
+        services.save_draft(drafting, by=member, report="Ainda escrevendo, mais.",
+                            covers_from=None, covers_to=None)  # as autosave does, every minute
+        db.session.commit()
+        kept = factories.statements(lambda: client.get("/analise"))
+        assert not [s for s in kept if "FROM submissions" in s]  # the draft is not in it
+    with time_machine.travel(datetime(2026, 12, 6, 12, 0, tzinfo=UTC)):
+        login(users["seges_reviewer"])
+        assert _waiting_cells(client.get("/analise").get_data(as_text=True)) == ["1 dia"]
