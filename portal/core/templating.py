@@ -43,8 +43,17 @@ def query_url(endpoint: str, values: dict | None = None, **changes) -> str:
 
 
 def url_with(**changes) -> str:
-    """The current URL with some query arguments replaced (None removes one)."""
-    return query_url(request.endpoint, request.view_args, **changes)
+    """The current URL with some query arguments replaced (None removes one): what
+    ``query_url`` gives for the request's own endpoint, its path and arguments read once per
+    request (the panel's map links each of 27 states)."""
+    if "portal_url_with" not in g:
+        g.portal_url_with = (url_for(request.endpoint, **(request.view_args or {})),
+                             [(k, v) for k, vs in request.args.lists() for v in vs])
+    path, current = g.portal_url_with
+    pairs = [(k, v) for k, v in current if k not in changes]
+    pairs += [(k, v) for k, v in changes.items() if v is not None]
+    pairs = [(k, v) for k, v in pairs if v not in (None, "")]
+    return f"{path}?{urlencode(pairs)}" if pairs else path
 
 
 _rendering: ContextVar[str | None] = ContextVar("portal_rendering", default=None)

@@ -1,11 +1,15 @@
 """Painel da Rede (SEGES): progress by partner, the partner × goal matrix, exports."""
 
-from flask import Blueprint, request
-from flask_login import current_user, login_required
+import hashlib
 
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from portal.core import cache
 from portal.core.access import Action, authorise, require
 from portal.core.clock import local_today
-from portal.core.htmx import render
+from portal.core.htmx import is_htmx
 from portal.core.spreadsheets import send_table
 from portal.panel import charts as panel_charts
 from portal.panel import services as panel
@@ -38,24 +42,48 @@ def _chosen_on_map() -> bool:
 def panel_page():
     form = _form()
     listing = _listing(form)
+    charts = panel_charts.cached_panel_charts(listing["filters"], listing["today"],
+                                              request.args.get("medida"))
+    in_page = not is_htmx()
+    html = _kept_panel(form, listing, charts, in_page, redraw_filters=_chosen_on_map())
+    if not in_page:
+        return html
+    return render_template("panel/panel.html", form=form, charts=charts,
+                           measures=panel_charts.MEASURES, view=_view(), panel_html=html)
+
+
+def _view() -> str:
+    return request.args.get("visao", "tabela")
+
+
+def _kept_panel(form: PanelFilterForm, listing: dict, charts, in_page: bool, *,
+                redraw_filters: bool) -> Markup:
+    """The panel under the filters, rendered: the same for every SEGES user asking with the
+    same arguments on a day (its links carry them all), so kept until the Rede changes."""
     filters, today = listing["filters"], listing["today"]
-    page = panel.progress_page(**listing)
-    codes, cells = ([], {})
-    if request.args.get("visao") == "matriz":
-        codes, cells = panel.matrix([row.id for row in page.items], filters)
-    return render(
-        "panel/panel.html",
-        "panel/_panel.html",
-        form=form,
-        page=page,
-        totals=panel.cached_totals(filters, today),
-        charts=panel_charts.cached_panel_charts(filters, today, request.args.get("medida")),
-        measures=panel_charts.MEASURES,
-        redraw_filters=_chosen_on_map(),
-        codes=codes,
-        cells=cells,
-        view=request.args.get("visao", "tabela"),
-    )
+
+    def rendered() -> Markup:  # an autoescaped template's output
+        page = panel.progress_page(**listing)
+        codes, cells = ([], {})
+        if request.args.get("visao") == "matriz":
+            codes, cells = panel.matrix([row.id for row in page.items], filters)
+        return Markup(render_template(  # noqa: S704
+            "panel/_panel.html",
+            form=form,
+            page=page,
+            totals=panel.cached_totals(filters, today),
+            charts=charts,
+            measures=panel_charts.MEASURES,
+            redraw_filters=redraw_filters,
+            in_page=in_page,
+            codes=codes,
+            cells=cells,
+            view=_view(),
+        ))
+
+    asked = hashlib.sha256(repr(sorted(request.args.items(multi=True))).encode()).hexdigest()
+    key = f"panel-page:{request.script_root}:{asked}:{in_page}:{redraw_filters}:{today}"
+    return cache.cached(key, (panel.NETWORK,), rendered)
 
 
 def _export(fmt: str):

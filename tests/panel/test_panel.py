@@ -309,3 +309,23 @@ def test_query_count_does_not_grow_with_the_network(client, users, login, networ
 def test_bad_panel_filters_are_ignored_not_500(client, users, login, network, query):
     login(users["seges_admin"])
     assert client.get(f"/painel?{query}").status_code == 200
+
+
+def test_the_kept_panel_follows_the_rede_and_each_set_of_arguments(
+    client, users, login, network, cache_on
+):
+    login(users["seges_reviewer"])
+    page = client.get("/painel").get_data(as_text=True)
+    assert "Governo de Minas Gerais" in page
+    # Kept: the page asked again reads nothing the panel shows.
+    statements = factories.statements(lambda: client.get("/painel"))
+    assert not [s for s in statements if "FROM deliverables" in s]
+    # Each set of arguments is its own page, and its fragment its own too.
+    assert "Governo de Minas Gerais" not in client.htmx("/painel?uf=ES").get_data(as_text=True)
+    assert 'value="matriz"' in client.get("/painel?visao=matriz").get_data(as_text=True)
+
+    mg = users["partner_manager"].institution
+    mg.name = "Estado de Minas Gerais"
+    db.session.commit()
+    page = client.get("/painel").get_data(as_text=True)
+    assert "Estado de Minas Gerais" in page and "Governo de Minas Gerais" not in page
