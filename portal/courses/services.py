@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from portal.core import audit, ics
+from portal.core import audit, cache, ics
 from portal.core.exceptions import DomainError
 from portal.core.formatting import format_date
 from portal.courses import signals
@@ -25,6 +25,10 @@ from portal.extensions import db
 from portal.training.models import MODALITIES
 
 MAX_COURSE_HOURS = 2000
+# The schedule's rendered pages are kept until a course or a class changes (and per day:
+# which classes are open for enrolment depends on it).
+SCHEDULE_VERSION = "course-schedule"
+cache.track((Course, CourseClass), lambda _changed: [SCHEDULE_VERSION], bulk=[SCHEDULE_VERSION])
 ICS_LIMIT = 1000
 DATE_FIELDS = ("enrollment_opens_on", "enrollment_closes_on", "starts_on", "ends_on")
 
@@ -47,6 +51,12 @@ def classes_query(*, today: date, modality: str | None = None, month: date | Non
         query = query.where(CourseClass.enrollment_opens_on <= today,
                             CourseClass.enrollment_closes_on >= today)
     return query.order_by(CourseClass.starts_on, CourseClass.id)
+
+
+def kept_schedule(key: str, compute):
+    """``compute()`` (a rendered page of the schedule, and its total) kept until a course or
+    a class changes."""
+    return cache.cached(f"courses:{key}", (SCHEDULE_VERSION,), compute)
 
 
 def courses_query():

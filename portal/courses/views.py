@@ -1,10 +1,21 @@
 """Cronograma de cursos: classes for everyone; courses and classes managed by SEGES."""
 
-from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from portal.core.access import Action, authorise, can, require
 from portal.core.htmx import render
+from portal.core.pagination import page_numbers, requested_page
 from portal.courses import services as courses
 from portal.courses.forms import CourseClassForm, CourseFilterForm, CourseForm
 from portal.courses.models import Course, CourseClass
@@ -30,9 +41,20 @@ def _filtered():
 @authorise(Action.COURSE_VIEW)
 def courses_page():
     filters, query, today = _filtered()
-    page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
-    return render("courses/courses.html", "courses/_courses.html", page=page, filters=filters,
-                  today=today, manage=can(current_user, Action.COURSE_MANAGE))
+    manage = can(current_user, Action.COURSE_MANAGE)
+
+    def rendered() -> tuple[Markup, int]:  # the same for everyone (managers apart) on a day
+        page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"],
+                           error_out=False)
+        return Markup(render_template(  # noqa: S704 - an autoescaped template's output
+            "courses/_courses_table.html", page=page, today=today, manage=manage)), page.total
+
+    chosen = (filters.modalidade.data, None if filters.mes.errors else filters.mes.data,
+              bool(filters.abertas.data))
+    table, total = courses.kept_schedule(
+        f"{request.script_root}:{chosen}:{requested_page()}:{manage}:{today}", rendered)
+    return render("courses/courses.html", "courses/_courses.html", table=table,
+                  page=page_numbers(total), filters=filters, manage=manage)
 
 
 @bp.get("/cursos.ics")

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 
 from portal.core.exceptions import DomainError
 from portal.courses import services as courses
@@ -185,3 +186,27 @@ def test_bad_class_input_rerenders_422_keeping_it(client, users, login, course):
     assert response.status_code == 422 and "http://" in response.get_data(as_text=True)
     assert client.post(url, data=CLASS_FORM, csrf=False).status_code == 400
     assert db.session.scalar(db.select(db.func.count(CourseClass.id))) == 0
+
+
+def test_the_kept_schedule_follows_its_classes_and_the_day(client, users, login, course,
+                                                          cache_on):
+    klass = _class(users, course, opens=0, closes=5, place="Brasília")
+    db.session.commit()
+    login(users["partner_member"])
+    row = factories.table_row(client.get("/cursos").get_data(as_text=True), "Gestão de parcerias")
+    assert "Inscrições abertas" in row["Inscrições"] and row["Local ou link"] == "Brasília"
+    assert "Editar" not in client.get("/cursos").get_data(as_text=True)
+
+    _class(users, course, klass=klass, opens=0, closes=5, place="Belo Horizonte")
+    db.session.commit()
+    row = factories.table_row(client.get("/cursos").get_data(as_text=True), "Gestão de parcerias")
+    assert row["Local ou link"] == "Belo Horizonte"
+
+    with time_machine.travel(clock.today() + timedelta(days=7)):  # enrolment closed since
+        login(users["partner_member"])
+        row = factories.table_row(client.get("/cursos").get_data(as_text=True),
+                                  "Gestão de parcerias")
+    assert "Inscrições abertas" not in row["Inscrições"]
+
+    login(users["seges_admin"])  # a manager's page has its edit buttons
+    assert "Editar" in client.get("/cursos").get_data(as_text=True)
