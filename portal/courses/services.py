@@ -25,12 +25,12 @@ from portal.extensions import db
 from portal.training.models import MODALITIES
 
 MAX_COURSE_HOURS = 2000
+ICS_LIMIT = 1000
+DATE_FIELDS = ("enrollment_opens_on", "enrollment_closes_on", "starts_on", "ends_on")
 # The schedule's rendered pages are kept until a course or a class changes (and per day:
 # which classes are open for enrolment depends on it).
 SCHEDULE_VERSION = "course-schedule"
 cache.track((Course, CourseClass), lambda _changed: [SCHEDULE_VERSION], bulk=[SCHEDULE_VERSION])
-ICS_LIMIT = 1000
-DATE_FIELDS = ("enrollment_opens_on", "enrollment_closes_on", "starts_on", "ends_on")
 
 
 # Reading ----------------------------------------------------------------------------------

@@ -48,7 +48,6 @@ def queue():
         page=page_numbers(total),
         filters=filters,
         total=reviews.waiting_count(),
-        today=local_today(),
     )
 
 

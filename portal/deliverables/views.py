@@ -65,7 +65,6 @@ def home():
         groups=services.GROUPS,
         table=_home_table(institution_id, chosen, base, group, counts[group], reviewer),
         page=page_numbers(counts[group]),  # the tab's count is the list's
-        show_agreement=reviewer,
         # The queue heads the full page only; the tabs and filters swap the list below it.
         review_queue=reviews.queue_preview(local_today()) if reviewer and not is_htmx() else None,
         progress=summaries.progress_by_axis(institution_id, local_today()),

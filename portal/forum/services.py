@@ -712,8 +712,9 @@ def topic_count(categories: Category | list[Category]) -> int:
     return sum(category.topic_count for category in categories)
 
 
-def unread_ids(user: User, topics: list[Topic]) -> set[int]:
-    """Which of these topics have activity the user has not seen (one query)."""
+def unread_ids(user: User, topics: list) -> set[int]:
+    """Which of these topics (anything with their ``id`` and ``last_post_at``: topics, or a
+    kept list's rows) have activity the user has not seen (one query)."""
     if not topics:
         return set()
     reads = dict(

@@ -133,7 +133,8 @@ def _topic_list(category: Category | None, categories: list[Category] | None = N
         ]
         return TopicRows(items, page.page, page.has_next, page.next_num, page.total)
 
-    key = f"forum:topics:{category.id if category else 'all'}:{number}:{minute}"
+    key = (f"forum:topics:{request.script_root}:{category.id if category else 'all'}:{number}"
+           f":{minute}")
     rows = cache.cached(key, [search.VERSION], rendered)
     return rows, services.unread_ids(_me(), rows.items)
 
