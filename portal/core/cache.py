@@ -11,6 +11,8 @@ recently used dropped first). ``CACHE_SECONDS`` bounds any value's life; ``CACHE
 off (the tests' default) computes everything on every request.
 """
 
+import hashlib
+import json
 import logging
 import pickle
 import threading
@@ -197,6 +199,11 @@ def clear() -> None:
     """Drop every kept value (after a restore: the versions went back with the database, so
     a value kept before it could match a version again)."""
     _store().clear()
+
+
+def digest(*parts) -> str:
+    """A short, stable key part for values of any length (search words, query arguments)."""
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
 
 
 def cached(key: str, depends_on: Iterable[str], compute: Callable[[], object]):

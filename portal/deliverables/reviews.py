@@ -95,9 +95,9 @@ def queue_count(query, filters: dict) -> int:
     """How many rows ``query`` (:func:`queue_query` with ``filters``) has: counting joins
     every waiting submission to four tables, so the count is kept until a submission or
     deliverable changes status (or a name or goal a filter reads changes)."""
-    key = "queue-count:" + ":".join(f"{k}={v}" for k, v in sorted(filters.items()))
-    return cache.cached(key, (QUEUE_VERSION,), lambda: db.session.scalar(
-        db.select(func.count()).select_from(query.order_by(None).subquery())))
+    return cache.cached(f"queue-count:{_filters_key(filters)}", (QUEUE_VERSION,),
+                        lambda: db.session.scalar(db.select(func.count()).select_from(
+                            query.order_by(None).subquery())))
 
 
 def _queue_versions(objects: list) -> set[str]:
@@ -124,8 +124,12 @@ cache.track((Submission, Deliverable, Goal, Institution, Agreement), _queue_rows
 def kept_queue_page(filters: dict, page: int, compute):
     """``compute()`` (a rendered page of the queue with ``filters``) kept until anything it
     shows changes."""
-    key = "queue-page:" + ":".join(f"{k}={v}" for k, v in sorted(filters.items())) + f":{page}"
-    return cache.cached(key, (QUEUE_ROWS_VERSION,), compute)
+    return cache.cached(f"queue-page:{_filters_key(filters)}:{page}", (QUEUE_ROWS_VERSION,),
+                        compute)
+
+
+def _filters_key(filters: dict) -> str:
+    return ":".join(f"{k}={v}" for k, v in sorted(filters.items()))
 
 
 def waiting_days(submitted_at: datetime, today: date | None = None) -> int:

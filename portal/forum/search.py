@@ -16,8 +16,6 @@ seconds. Below the cap the results are exactly the full ranking; above it the pa
 # SQL text here is built from constants and int-cast ids only; user input is always bound.
 # ruff: noqa: S608
 
-import hashlib
-import json
 import re
 
 from flask import g
@@ -253,7 +251,7 @@ class SearchPage(Pagination):
         if not hasattr(self, "_hits"):
             words, filters = self._query_args["words"], self._query_args["filters"]
             self._hits, self._best_post, self.truncated = cache.cached(
-                f"forum-search:{_digest(words, filters)}", [VERSION],
+                f"forum-search:{cache.digest(words, filters)}", [VERSION],
                 lambda: _rank(words, filters),
             )
         return self._hits
@@ -268,10 +266,6 @@ class SearchPage(Pagination):
 
     def _query_count(self) -> int:
         return len(self._ranked())
-
-
-def _digest(*parts) -> str:
-    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
 
 
 def _rank(words: list[str], filters: dict) -> tuple[list, dict, bool]:
@@ -324,7 +318,7 @@ def snippets(
         return {}
     chosen = sorted(int(posts[i]) for i in topic_ids if i in posts) if posts else None
     return cache.cached(
-        f"forum-snippets:{_digest(words, sorted(map(int, topic_ids)), chosen)}", [VERSION],
+        f"forum-snippets:{cache.digest(words, sorted(map(int, topic_ids)), chosen)}", [VERSION],
         lambda: _snippets(topic_ids, words, chosen),
     )
 

@@ -21,6 +21,7 @@ from portal.core.access import Action, authorise, can, require
 from portal.core.forms import bounded_int
 from portal.core.htmx import is_htmx, render
 from portal.core.markdown import render_markdown
+from portal.core.models import utcnow
 from portal.core.pagination import paginate_counted, requested_page
 from portal.core.storage import send_stored
 from portal.extensions import db, limiter
@@ -117,7 +118,7 @@ def _topic_list(category: Category | None, categories: list[Category] | None = N
     was: for a minute at most)."""
     show_category = category is None
     number = requested_page()
-    minute = datetime.now(UTC).strftime("%Y%m%d%H%M")
+    minute = utcnow().strftime("%Y%m%d%H%M")
 
     def rendered() -> TopicRows:
         page = paginate_counted(

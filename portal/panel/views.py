@@ -1,7 +1,5 @@
 """Painel da Rede (SEGES): progress by partner, the partner × goal matrix, exports."""
 
-import hashlib
-
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -81,7 +79,7 @@ def _kept_panel(form: PanelFilterForm, listing: dict, charts, in_page: bool, *,
             view=_view(),
         ))
 
-    asked = hashlib.sha256(repr(sorted(request.args.items(multi=True))).encode()).hexdigest()
+    asked = cache.digest(sorted(request.args.items(multi=True)))
     key = f"panel-page:{request.script_root}:{asked}:{in_page}:{redraw_filters}:{today}"
     return cache.cached(key, (panel.NETWORK,), rendered)
 
