@@ -1,9 +1,13 @@
 """Form base class and validators shared by every domain."""
 
+import hashlib
+import hmac
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from flask import current_app, g
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from wtforms import DateField, widgets
@@ -18,6 +22,39 @@ from portal.core.validators import is_valid_cnpj, is_valid_cpf
 
 REQUIRED = "Campo obrigatório."
 INVALID_INTEGER = "Informe um número inteiro."
+
+
+# HTML kept for many readers (core.cache) must not hold one reader's CSRF token: it is
+# rendered with a stand-in, which each request replaces with the reader's own token.
+
+
+def _token_stand_in() -> str:
+    """Derived from the secret key: the same in every worker sharing a cache, and nothing a
+    person writing a post could know and type."""
+    secret = current_app.secret_key.encode()
+    return "csrf-stand-in-" + hmac.new(secret, b"kept-html", hashlib.sha256).hexdigest()[:32]
+
+
+@contextmanager
+def token_stand_in() -> Iterator[None]:
+    """Within: ``csrf_token()`` (and every form's hidden field) renders the stand-in."""
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    own = g.pop(name, None)
+    setattr(g, name, _token_stand_in())
+    try:
+        yield
+    finally:
+        g.pop(name)
+        if own is not None:
+            setattr(g, name, own)
+
+
+def own_tokens(html: str) -> Markup:
+    """Kept ``html`` (rendered within :func:`token_stand_in`) with the reader's CSRF token."""
+    stand_in = _token_stand_in()
+    if stand_in in html:
+        html = html.replace(stand_in, generate_csrf())
+    return Markup(html)  # noqa: S704 - rendered by Jinja
 
 
 class PortalForm(FlaskForm):

@@ -6,6 +6,10 @@ new date: the lifecycle writes the deliverable's status and dates) bumps its ver
 ``institution:<id>``; changes that reach every institution's figures — goals, the eixos'
 names, agreements and institutions (named in the lists), deliverables written in bulk
 (generation, deadline settings) — bump ``deliverables``.
+
+A deliverable's own page is kept the same way (:func:`kept_page`), under its institution's
+versions and its own, ``deliverable-page:<id>``, which its versions, evidence, reviews and
+trail bump.
 """
 
 from datetime import date
@@ -15,9 +19,13 @@ from sqlalchemy import inspect
 
 from portal.agreements.models import Agreement, Axis, Goal
 from portal.agreements.services import agreements_of
+from portal.auth.models import User
 from portal.core import cache
+from portal.core.models import AuditEvent
 from portal.deliverables import services
-from portal.deliverables.models import Deliverable
+from portal.deliverables.models import Deliverable, Evidence, Review, Submission
+from portal.extensions import db
+from portal.forum import search
 from portal.institutions.models import Institution
 
 EVERY_INSTITUTION = "deliverables"
@@ -89,3 +97,42 @@ def _versions(objects: list) -> set[str]:
 
 # Agreements and institutions: their titles and names are in the kept home lists.
 cache.track((Deliverable, Goal, Axis, Agreement, Institution), _versions, bulk=[EVERY_INSTITUTION])
+
+
+# A deliverable's page ------------------------------------------------------------------------
+
+EVERY_PAGE = "deliverable-pages"
+
+
+def page_version(deliverable_id: int) -> str:
+    return f"deliverable-page:{deliverable_id}"
+
+
+def kept_page(deliverable: Deliverable, key: str, compute):
+    """``compute()`` (the deliverable's rendered page) kept until the deliverable, its
+    versions, evidence, reviews or trail change — or what the page shows around them: its
+    goal, agreement and institution, training hours, the forum's questions, people's names."""
+    depends_on = (*_depends_on(deliverable.institution_id), page_version(deliverable.id),
+                  EVERY_PAGE, search.VERSION)
+    return cache.cached(f"deliverable:{deliverable.id}:{key}", depends_on, compute)
+
+
+def _page_versions(objects: list) -> set[str]:
+    names, submission_ids = set(), set()
+    for obj in objects:
+        if isinstance(obj, Submission):
+            names.add(page_version(obj.deliverable_id))
+        elif isinstance(obj, Evidence | Review):
+            submission_ids.add(obj.submission_id)
+        elif isinstance(obj, AuditEvent):
+            if obj.object_type == "Deliverable":
+                names.add(page_version(obj.object_id))
+        elif inspect(obj).attrs.name.history.has_changes():  # a person: only the name is shown
+            names.add(EVERY_PAGE)
+    if submission_ids:
+        names.update(page_version(i) for i in db.session.scalars(
+            db.select(Submission.deliverable_id).where(Submission.id.in_(submission_ids))))
+    return names
+
+
+cache.track((Submission, Evidence, Review, AuditEvent, User), _page_versions, bulk=[EVERY_PAGE])

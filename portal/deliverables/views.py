@@ -19,6 +19,7 @@ from portal.core import audit
 from portal.core.access import Action, authorise, can, require
 from portal.core.clock import local_today
 from portal.core.database import refusal
+from portal.core.forms import own_tokens, token_stand_in
 from portal.core.htmx import is_htmx, render, toast
 from portal.core.pagination import page_numbers, paginate_counted, requested_page
 from portal.core.storage import send_stored
@@ -113,17 +114,35 @@ def _page(
     link_form: LinkForm | None = None,
     status: int = 200,
 ):
-    versions = services.versions(deliverable)
+    """The deliverable's page; as it is (no form sent back with errors), kept rendered for
+    every reader who may edit it, or may not, on the same day (``summaries.kept_page``)."""
     editable = services.is_editable(deliverable) and can(
         current_user, Action.DELIVERABLE_EDIT, deliverable
     )
+    today = local_today()
+
+    def rendered() -> str:
+        with token_stand_in():
+            return _render_deliverable(deliverable, editable, today, draft_form, link_form)
+
+    if draft_form is None and link_form is None:
+        html = own_tokens(summaries.kept_page(
+            deliverable, f"{request.script_root}:{editable}:{today}", rendered))
+    else:
+        html = Markup(_render_deliverable(deliverable, editable, today, draft_form, link_form))  # noqa: S704 - rendered by Jinja
+    if is_htmx():
+        return html, status
+    return render_template("deliverables/deliverable.html", deliverable=deliverable,
+                           deliverable_html=html), status
+
+
+def _render_deliverable(deliverable: Deliverable, editable: bool, today, draft_form, link_form):
+    versions = services.versions(deliverable)
     draft = versions[0] if versions and versions[0].is_draft else None
     if editable and draft_form is None:
         draft_form = DraftForm(obj=draft) if draft else DraftForm()
-    return render(
-        "deliverables/deliverable.html",
+    return render_template(
         "deliverables/_deliverable.html",
-        status,
         deliverable=deliverable,
         goal_axes=axes_label(deliverable.goal.axes),
         versions=versions,
@@ -133,7 +152,7 @@ def _page(
         link_form=link_form or LinkForm(),
         timeline=services.timeline(deliverable),
         event_labels=services.TIMELINE_LABELS,
-        today=local_today(),
+        today=today,
         questions=services.questions_about(deliverable.goal),
         max_files=MAX_FILES_PER_VERSION,
         sections=sections(deliverable_sections, deliverable, editable=editable),

@@ -7,14 +7,15 @@ them together. Topic lists never count posts: ``post_count``/``last_post_at`` li
 import re
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, inspect, or_
 from sqlalchemy.orm import aliased, attributes, noload, selectinload
 from werkzeug.datastructures import FileStorage
 
 from portal.agreements.models import Agreement, Goal
 from portal.auth.models import User
-from portal.core import audit, cache
+from portal.core import audit, cache, pagination
 from portal.core.exceptions import Conflict, DomainError
 from portal.core.formatting import format_number
 from portal.core.markdown import render_markdown
@@ -586,7 +587,8 @@ def toggle_useful(post: Post, *, by: User) -> bool:
     return vote is None
 
 
-def voted_ids(user: User, posts: list[Post]) -> set[int]:
+def voted_ids(user: User, posts: list) -> set[int]:
+    """Which of ``posts`` (anything with an ``id``) the user found useful."""
     if not posts:
         return set()
     return set(
@@ -654,6 +656,50 @@ def accepted_answer(topic: Topic) -> Post | None:
     return db.session.scalar(
         db.select(Post).where(Post.topic_id == topic.id, Post.accepted.is_(True))
     )
+
+
+# The version a topic's kept pages follow: every write to the forum's topics, posts, votes,
+# attachments and categories and to goals, and a change to what a post shows of its author.
+TOPIC_PAGE_VERSION = "forum-topic-pages"
+_SHOWN_OF_AUTHORS = {User: ("name", "role", "institution_id"), Institution: ("name", "acronym")}
+
+
+def _topic_page_versions(objects: list) -> list[str]:
+    for obj in objects:
+        shown = _SHOWN_OF_AUTHORS.get(type(obj))
+        if shown is None or any(inspect(obj).attrs[name].history.has_changes() for name in shown):
+            return [TOPIC_PAGE_VERSION]
+    return []  # a login, a password change: nothing a topic shows
+
+
+cache.track((Topic, Post, Vote, Attachment, Category, Goal, User, Institution),
+            _topic_page_versions, bulk=[TOPIC_PAGE_VERSION])
+
+
+class PostMark(NamedTuple):
+    """What a reader's rights and marks on a post depend on (the attributes the policy and
+    :func:`first_unread_id` read), without loading the post."""
+
+    id: int
+    number: int
+    author_id: int
+    hidden: bool
+    created_at: datetime
+    topic: Topic
+
+
+def post_marks(topic: Topic, page: int, per_page: int) -> list[PostMark]:
+    """The marks of a page of the topic's posts, kept until the forum's topics change."""
+
+    def compute() -> list[tuple]:
+        select = db.select(Post.id, Post.number, Post.author_id, Post.hidden, Post.created_at)
+        rows = db.session.execute(pagination.page_of(
+            select.where(Post.topic_id == topic.id).order_by(Post.number),
+            per_page, (page - 1) * per_page)).tuples().all()
+        return [tuple(row) for row in rows]
+
+    rows = cache.cached(f"forum:marks:{topic.id}:{page}:{per_page}", [TOPIC_PAGE_VERSION], compute)
+    return [PostMark(*row, topic) for row in rows]
 
 
 def posts_page(topic: Topic, page: int, per_page: int):
@@ -750,6 +796,12 @@ def first_unread_id(posts, read_at: datetime | None, user: User) -> int | None:
 
 
 def mark_read(topic: Topic, user: User) -> None:
+    """The user has seen the topic as it is now. A mark already later than the topic's last
+    post is left alone: moving it would change no unread mark and no "Novas respostas" line,
+    so visiting a topic with nothing new writes nothing."""
+    read = db.session.get(TopicRead, (user.id, topic.id))  # held since last_read(): no query
+    if read is not None and not _after(topic.last_post_at, read.read_at):
+        return
     _mark_read(topic, user, utcnow())
     db.session.flush()
 

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from portal.core import audit, cache
 from portal.core.access import Action, authorise, can, require
-from portal.core.forms import bounded_int
+from portal.core.forms import bounded_int, own_tokens, token_stand_in
 from portal.core.htmx import is_htmx, render
 from portal.core.markdown import render_markdown
 from portal.core.models import utcnow
@@ -357,25 +357,54 @@ def unanswered():
 @authorise(Action.FORUM_VIEW, _topic_or_404, "topic_id")
 def topic(topic: Topic):
     me = _me()
-    page = services.posts_page(topic, _page(), POSTS_PER_PAGE)
     read = services.last_read(topic, me)
-    accepted, useful = services.best_answers(topic)
-    best = [accepted, *useful] if accepted else useful
-    context = {
-        "topic": topic,
-        "goal": services.goal(topic.goal_id) if topic.goal_id else None,
-        "page": page,
-        "accepted": accepted,
-        "useful": useful,
-        "page_of": services.pages_of(best, POSTS_PER_PAGE),
-        "voted": services.voted_ids(me, page.items),
-        "first_unread": services.first_unread_id(page.items, read and read.read_at, me),
-        "watching": services.is_watching(me, topic=topic),
-        "form": PostForm(formdata=None),
-    }
-    response = render("forum/topic.html", "forum/_topic.html", **context)
+    html = _topic_html(topic, read)
     services.mark_read(topic, me)  # after rendering: the page shows the visit's starting state
-    return response
+    if is_htmx():
+        return html
+    return render_template("forum/topic.html", topic=topic, topic_html=html)
+
+
+def _topic_html(topic: Topic, read) -> Markup:
+    """A page of the topic as this reader sees it. Readers with the same rights over its
+    posts, the same votes among them, the same first new post and the same watch see the
+    same HTML, so it is kept until the forum's topics or posts change, and for the current
+    minute ("há 3 minutos")."""
+    me = _me()
+    number = _page()
+    marks = services.post_marks(topic, number, POSTS_PER_PAGE)
+    first_unread = services.first_unread_id(marks, read and read.read_at, me)
+    voted = services.voted_ids(me, marks)
+    watching = services.is_watching(me, topic=topic)
+    rights = (
+        can(me, Action.FORUM_MODERATE),
+        can(me, Action.FORUM_TOPIC_REPLY, topic),
+        can(me, Action.FORUM_TOPIC_ACCEPT, topic),
+        [(can(me, Action.FORUM_POST_EDIT, m), can(me, Action.FORUM_POST_VOTE, m)) for m in marks],
+    )
+
+    def rendered() -> str:
+        accepted, useful = services.best_answers(topic)
+        with token_stand_in():
+            return render_template(
+                "forum/_topic.html",
+                topic=topic,
+                goal=services.goal(topic.goal_id) if topic.goal_id else None,
+                page=services.posts_page(topic, number, POSTS_PER_PAGE),
+                accepted=accepted,
+                useful=useful,
+                page_of=services.pages_of([accepted, *useful] if accepted else useful,
+                                          POSTS_PER_PAGE),
+                voted=voted,
+                first_unread=first_unread,
+                watching=watching,
+                form=PostForm(formdata=None),
+            )
+
+    minute = utcnow().strftime("%Y%m%d%H%M")
+    reader = cache.digest(rights, sorted(voted), first_unread, watching)
+    key = f"forum:topic:{request.script_root}:{topic.id}:{number}:{minute}:{reader}"
+    return own_tokens(cache.cached(key, [services.TOPIC_PAGE_VERSION], rendered))
 
 
 @bp.route("/topicos/<int:topic_id>/responder", methods=["GET", "POST"])
