@@ -778,10 +778,26 @@ def _after(a: datetime, b: datetime) -> bool:
     return a.replace(tzinfo=None) > b.replace(tzinfo=None)
 
 
-def last_read(topic: Topic, user: User) -> TopicRead | None:
-    """The user's read mark on the topic (None: never read). Holding it keeps it in the
+class ReaderMarks(NamedTuple):
+    read: TopicRead | None  # the reader's read mark (None: never read)
+    watching: bool
+    voted: set[int]  # the posts of the page the reader found useful
+
+
+def reader_marks(topic: Topic, user: User, posts: list) -> ReaderMarks:
+    """What a reader has done with a topic and a page of its posts (anything with an ``id``):
+    one statement, and a second only when they voted on the page. The read mark stays in the
     session for :func:`mark_read`, which then updates it without reading it again."""
-    return db.session.get(TopicRead, (user.id, topic.id))
+    votes = (db.select(func.count()).select_from(Vote)
+             .where(Vote.user_id == user.id, Vote.post_id.in_([p.id for p in posts]))
+             .scalar_subquery())
+    read, watching, voted = db.session.execute(
+        db.select(TopicRead, _watch_filter(user, topic, None).exists(), votes)
+        .select_from(Topic)
+        .outerjoin(TopicRead, (TopicRead.topic_id == Topic.id) & (TopicRead.user_id == user.id))
+        .where(Topic.id == topic.id)
+    ).one()
+    return ReaderMarks(read, bool(watching), voted_ids(user, posts) if voted else set())
 
 
 def first_unread_id(posts, read_at: datetime | None, user: User) -> int | None:
@@ -799,7 +815,7 @@ def mark_read(topic: Topic, user: User) -> None:
     """The user has seen the topic as it is now. A mark already later than the topic's last
     post is left alone: moving it would change no unread mark and no "Novas respostas" line,
     so visiting a topic with nothing new writes nothing."""
-    read = db.session.get(TopicRead, (user.id, topic.id))  # held since last_read(): no query
+    read = db.session.get(TopicRead, (user.id, topic.id))  # held since reader_marks(): no query
     if read is not None and not _after(topic.last_post_at, read.read_at):
         return
     _mark_read(topic, user, utcnow())

@@ -357,15 +357,14 @@ def unanswered():
 @authorise(Action.FORUM_VIEW, _topic_or_404, "topic_id")
 def topic(topic: Topic):
     me = _me()
-    read = services.last_read(topic, me)
-    html = _topic_html(topic, read)
+    html = _topic_html(topic)
     services.mark_read(topic, me)  # after rendering: the page shows the visit's starting state
     if is_htmx():
         return html
     return render_template("forum/topic.html", topic=topic, topic_html=html)
 
 
-def _topic_html(topic: Topic, read) -> Markup:
+def _topic_html(topic: Topic) -> Markup:
     """A page of the topic as this reader sees it. Readers with the same rights over its
     posts, the same votes among them, the same first new post and the same watch see the
     same HTML, so it is kept until the forum's topics or posts change, and for the current
@@ -373,9 +372,8 @@ def _topic_html(topic: Topic, read) -> Markup:
     me = _me()
     number = _page()
     marks = services.post_marks(topic, number, POSTS_PER_PAGE)
+    read, watching, voted = services.reader_marks(topic, me, marks)
     first_unread = services.first_unread_id(marks, read and read.read_at, me)
-    voted = services.voted_ids(me, marks)
-    watching = services.is_watching(me, topic=topic)
     rights = (
         can(me, Action.FORUM_MODERATE),
         can(me, Action.FORUM_TOPIC_REPLY, topic),
