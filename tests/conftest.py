@@ -14,7 +14,7 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, exists, literal, make_url, select, text, union_all
 from sqlalchemy.pool import NullPool
 
 from portal import create_app
@@ -212,10 +212,17 @@ def fresh_app(database_uri, tmp_path):
 
 
 def _empty_tables() -> None:
-    # DELETE, children first: on PostgreSQL it is far quicker than TRUNCATE for small tables.
+    """DELETE, children first, from the tables the test wrote rows to. One statement finds
+    them: a DELETE from each of the 40 tables cost 6 ms a test on PostgreSQL (0.6 ms so),
+    1 ms on SQLite (0.14 ms). DELETE rather than TRUNCATE: far quicker for small tables."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    written = union_all(*(select(literal(table.name)).where(exists(select(1).select_from(table)))
+                          for table in tables))
     with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
+        names = set(connection.execute(written).scalars())
+        for table in tables:
+            if table.name in names:
+                connection.execute(table.delete())
 
 
 @pytest.fixture
