@@ -357,22 +357,24 @@ def unanswered():
 @authorise(Action.FORUM_VIEW, _topic_or_404, "topic_id")
 def topic(topic: Topic):
     me = _me()
-    html = _topic_html(topic)
+    number = _page()
+    marks = services.post_marks(topic, number, POSTS_PER_PAGE)
+    reader = services.reader_marks(topic, me, marks)  # held: mark_read() needs no query
+    html = _topic_html(topic, number, marks, reader)
     services.mark_read(topic, me)  # after rendering: the page shows the visit's starting state
     if is_htmx():
         return html
     return render_template("forum/topic.html", topic=topic, topic_html=html)
 
 
-def _topic_html(topic: Topic) -> Markup:
+def _topic_html(topic: Topic, number: int, marks: list[services.PostMark],
+                reader: services.ReaderMarks) -> Markup:
     """A page of the topic as this reader sees it. Readers with the same rights over its
     posts, the same votes among them, the same first new post and the same watch see the
     same HTML, so it is kept until the forum's topics or posts change, and for the current
     minute ("há 3 minutos")."""
     me = _me()
-    number = _page()
-    marks = services.post_marks(topic, number, POSTS_PER_PAGE)
-    read, watching, voted = services.reader_marks(topic, me, marks)
+    read, watching, voted = reader
     first_unread = services.first_unread_id(marks, read and read.read_at, me)
     rights = (
         can(me, Action.FORUM_MODERATE),

@@ -143,3 +143,5 @@ def test_a_visit_with_nothing_new_writes_nothing(app, users, cache_on):
     statements = factories.statements(lambda: _read(as_member, asked))
     assert not [s for s in statements if s.startswith(("INSERT", "UPDATE"))]
     assert not [s for s in statements if "FROM forum_posts" in s]  # kept: marks and page
+    # the read mark, watch and votes in one statement, and the mark not read again to check it
+    assert len([s for s in statements if "forum_topic_reads" in s]) == 1
