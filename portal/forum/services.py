@@ -689,7 +689,7 @@ class PostMark(NamedTuple):
 
 
 def post_marks(topic: Topic, page: int, per_page: int) -> list[PostMark]:
-    """The marks of a page of the topic's posts, kept until the forum's topics change."""
+    """The marks of a page of the topic's posts, kept until the forum's posts change."""
 
     def compute() -> list[tuple]:
         select = db.select(Post.id, Post.number, Post.author_id, Post.hidden, Post.created_at)
