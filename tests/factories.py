@@ -136,6 +136,14 @@ def user(
     return obj
 
 
+def signed_in(app, email: str, password: str = PASSWORD):
+    """A test client of ``app`` of its own, signed in as ``email`` through the login form."""
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 302
+    return client
+
+
 # Agreements, goals and deliverables ------------------------------------------------------
 
 SEED_START = date(2025, 10, 1)

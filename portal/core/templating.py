@@ -100,12 +100,18 @@ def _layout() -> dict:
     return {"layout": g.portal_layout}
 
 
+def render_markup(template: str, **context) -> Markup:
+    """``template`` rendered, to be placed inside another page (kept in the cache, then put
+    in the layout): Jinja autoescaped it, so it is not escaped again."""
+    return Markup(render_template(template, **context))  # noqa: S704 - autoescaped
+
+
 def page_assets() -> Markup:
     """The <link> and <script> tags of every page (their URLs carry each file's version): the
     same on every page, so rendered once per process — on every page in debug mode."""
     kept = current_app.extensions.setdefault("portal.assets", {})
     if current_app.debug or request.script_root not in kept:
-        kept[request.script_root] = Markup(render_template("_assets.html"))  # noqa: S704
+        kept[request.script_root] = render_markup("_assets.html")
     return kept[request.script_root]
 
 
@@ -115,7 +121,7 @@ def main_navigation() -> Markup:
     kept = current_app.extensions.setdefault("portal.navigation", {})
     key = (request.script_root, current_user.role, request.endpoint)
     if key not in kept:
-        kept[key] = Markup(render_template("_main_nav.html"))  # noqa: S704 - autoescaped
+        kept[key] = render_markup("_main_nav.html")
     return kept[key]
 
 

@@ -6,7 +6,6 @@ from flask import (
     current_app,
     flash,
     redirect,
-    render_template,
     request,
     url_for,
 )
@@ -16,6 +15,7 @@ from markupsafe import Markup
 from portal.core.access import Action, authorise, can, require
 from portal.core.htmx import render
 from portal.core.pagination import page_numbers, requested_page
+from portal.core.templating import render_markup
 from portal.courses import services as courses
 from portal.courses.forms import CourseClassForm, CourseFilterForm, CourseForm
 from portal.courses.models import Course, CourseClass
@@ -46,8 +46,8 @@ def courses_page():
     def rendered() -> tuple[Markup, int]:  # the same for everyone (managers apart) on a day
         page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"],
                            error_out=False)
-        return Markup(render_template(  # noqa: S704 - an autoescaped template's output
-            "courses/_courses_table.html", page=page, today=today, manage=manage)), page.total
+        return render_markup("courses/_courses_table.html", page=page, today=today,
+                             manage=manage), page.total
 
     chosen = (filters.modalidade.data, None if filters.mes.errors else filters.mes.data,
               bool(filters.abertas.data))

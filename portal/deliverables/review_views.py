@@ -1,6 +1,6 @@
 """SEGES review: the queue, the analysis of a submission, decisions, waivers, previews."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -10,6 +10,7 @@ from portal.core.clock import local_today
 from portal.core.htmx import render
 from portal.core.pagination import page_numbers, paginate_counted, requested_page
 from portal.core.storage import send_stored
+from portal.core.templating import render_markup
 from portal.deliverables import reviews, services
 from portal.deliverables.forms import DecisionForm, QueueFilterForm, WaiveForm
 from portal.deliverables.models import Deliverable, Evidence, Submission
@@ -35,10 +36,9 @@ def queue():
     query = reviews.queue_query(**chosen)
     total = reviews.queue_count(query, chosen)
 
-    def rendered() -> Markup:  # the same for every reviewer: kept (an autoescaped template's)
+    def rendered() -> Markup:  # the same for every reviewer: kept
         page = paginate_counted(query, lambda: total)
-        return Markup(render_template(  # noqa: S704
-            "deliverables/_queue_rows.html", page=page, today=chosen["today"]))
+        return render_markup("deliverables/_queue_rows.html", page=page, today=chosen["today"])
 
     return render(
         "deliverables/queue.html",

@@ -23,6 +23,7 @@ from portal.core.forms import own_tokens, token_stand_in
 from portal.core.htmx import is_htmx, render, toast
 from portal.core.pagination import page_numbers, paginate_counted, requested_page
 from portal.core.storage import send_stored
+from portal.core.templating import render_markup
 from portal.deliverables import lifecycle, reviews, services, summaries
 from portal.deliverables.forms import DraftForm, FilterForm, LinkForm
 from portal.deliverables.models import MAX_FILES_PER_VERSION, Deliverable, Evidence
@@ -83,14 +84,14 @@ def _home_table(institution_id: int, chosen: tuple, base, group: str, total: int
     day (the request's page of ``total``)."""
     today = local_today()
 
-    def rendered() -> Markup:  # an autoescaped template's output
+    def rendered() -> Markup:
         query = base.where(services.group_condition(group, today))
         order = db.desc(Deliverable.due_on) if group == "concluidas" else Deliverable.due_on
         page = paginate_counted(
             reviews.naming_agreements(query.order_by(order, Deliverable.id)), lambda: total)
-        return Markup(render_template(  # noqa: S704
+        return render_markup(
             "deliverables/_home_table.html", page=page, group=group, groups=services.GROUPS,
-            show_agreement=show_agreement, today=today))
+            show_agreement=show_agreement, today=today)
 
     key = (f"table:{request.script_root}:{chosen}:{group}:{requested_page()}:{show_agreement}"
            f":{today}")
@@ -103,7 +104,7 @@ def _timeline(institution_id: int, chosen: tuple, base) -> Markup:
 
     def rendered() -> Markup:  # an autoescaped template's output
         chart = summaries.home_timeline(institution_id, chosen, base, today)
-        return Markup(render_template("deliverables/_timeline.html", c=chart))  # noqa: S704
+        return render_markup("deliverables/_timeline.html", c=chart)
 
     return summaries.kept_for(institution_id, f"timeline-html:{chosen}:{today}", rendered)
 

@@ -109,6 +109,12 @@ class TopicRows(NamedTuple):
     total: int
 
 
+def _minute() -> str:
+    """The key part of kept forum HTML that says how long ago things happened ("há 3
+    minutos"): it is right for the current minute."""
+    return utcnow().strftime("%Y%m%d%H%M")
+
+
 def _topic_list(category: Category | None, categories: list[Category] | None = None):
     """A page of the category's topics (``category`` None: every category's, ``categories``
     listing them all), and which of them are unread.
@@ -118,7 +124,6 @@ def _topic_list(category: Category | None, categories: list[Category] | None = N
     was: for a minute at most)."""
     show_category = category is None
     number = requested_page()
-    minute = utcnow().strftime("%Y%m%d%H%M")
 
     def rendered() -> TopicRows:
         page = paginate_counted(
@@ -135,7 +140,7 @@ def _topic_list(category: Category | None, categories: list[Category] | None = N
         return TopicRows(items, page.page, page.has_next, page.next_num, page.total)
 
     key = (f"forum:topics:{request.script_root}:{category.id if category else 'all'}:{number}"
-           f":{minute}")
+           f":{_minute()}")
     rows = cache.cached(key, [search.VERSION], rendered)
     return rows, services.unread_ids(_me(), rows.items)
 
@@ -401,9 +406,8 @@ def _topic_html(topic: Topic, number: int, marks: list[services.PostMark],
                 form=PostForm(formdata=None),
             )
 
-    minute = utcnow().strftime("%Y%m%d%H%M")
     reader = cache.digest(rights, sorted(voted), first_unread, watching)
-    key = f"forum:topic:{request.script_root}:{topic.id}:{number}:{minute}:{reader}"
+    key = f"forum:topic:{request.script_root}:{topic.id}:{number}:{_minute()}:{reader}"
     return own_tokens(cache.cached(key, [services.TOPIC_PAGE_VERSION], rendered))
 
 

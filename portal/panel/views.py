@@ -9,6 +9,7 @@ from portal.core.access import Action, authorise, require
 from portal.core.clock import local_today
 from portal.core.htmx import is_htmx
 from portal.core.spreadsheets import send_table
+from portal.core.templating import render_markup
 from portal.panel import charts as panel_charts
 from portal.panel import services as panel
 from portal.panel.forms import PanelFilterForm
@@ -60,12 +61,12 @@ def _kept_panel(form: PanelFilterForm, listing: dict, charts, in_page: bool, *,
     same arguments on a day (its links carry them all), so kept until the Rede changes."""
     filters, today = listing["filters"], listing["today"]
 
-    def rendered() -> Markup:  # an autoescaped template's output
+    def rendered() -> Markup:
         page = panel.progress_page(**listing)
         codes, cells = ([], {})
         if request.args.get("visao") == "matriz":
             codes, cells = panel.matrix([row.id for row in page.items], filters)
-        return Markup(render_template(  # noqa: S704
+        return render_markup(
             "panel/_panel.html",
             form=form,
             page=page,
@@ -77,7 +78,7 @@ def _kept_panel(form: PanelFilterForm, listing: dict, charts, in_page: bool, *,
             codes=codes,
             cells=cells,
             view=_view(),
-        ))
+        )
 
     asked = cache.digest(sorted(request.args.items(multi=True)))
     key = f"panel-page:{request.script_root}:{asked}:{in_page}:{redraw_filters}:{today}"

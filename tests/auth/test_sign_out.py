@@ -18,10 +18,7 @@ EVERYWHERE = "/conta/sair-de-todos"
 
 
 def _signed_in(app, email: str = "gestor@mg.test"):
-    browser = app.test_client()
-    response = browser.post("/login", data={"email": email, "password": factories.PASSWORD})
-    assert response.status_code == 302
-    return browser
+    return factories.signed_in(app, email)
 
 
 def _is_signed_in(browser) -> bool:

@@ -18,10 +18,7 @@ TOKEN = r'name="csrf_token" value="([^"]+)"'
 
 
 def _signed_in(app, user):
-    client = app.test_client()
-    response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
-    assert response.status_code == 302
-    return client
+    return factories.signed_in(app, user.email)
 
 
 def _read(client, deliverable) -> str:

@@ -27,10 +27,7 @@ def _page(client, login, user, url: str = "/forum/") -> str:
 
 
 def _signed_in(app, user):
-    client = app.test_client()
-    response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
-    assert response.status_code == 302
-    return client
+    return factories.signed_in(app, user.email)
 
 
 def test_a_new_topic_or_reply_is_listed_at_once(client, login, users, cache_on):

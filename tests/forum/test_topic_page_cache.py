@@ -16,10 +16,7 @@ NOW = datetime(2026, 12, 5, 14, 0, 20, tzinfo=UTC)
 
 
 def _signed_in(app, user):
-    client = app.test_client()
-    response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
-    assert response.status_code == 302
-    return client
+    return factories.signed_in(app, user.email)
 
 
 def _read(client, asked) -> str:
