@@ -30,6 +30,9 @@ WTF_CSRF_SSL_STRICT = True
 WTF_I18N_ENABLED = False  # WTForms' bundled pt translations (PortalForm.Meta), not Flask-Babel
 
 # Rate limits (Flask-Limiter).
+# Always set: an app left without it inherited the previous app's switch in the same process
+# (Flask-Limiter's one Limiter object keeps it between init_app calls).
+RATELIMIT_ENABLED = True
 RATELIMIT_STORAGE_URI = "memory://"
 # Redis down → count in each process's memory meanwhile (logged; /healthz says "degraded")
 # instead of failing every rate-limited page.

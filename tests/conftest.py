@@ -3,6 +3,7 @@
 SQLite by default; PostgreSQL when PORTAL_TEST_DATABASE_URI is set.
 """
 
+import functools
 import hashlib
 import os
 import secrets
@@ -14,7 +15,7 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine, exists, literal, make_url, select, text, union_all
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 from portal import create_app
@@ -215,14 +216,27 @@ def _empty_tables() -> None:
     """DELETE, children first, from the tables the test wrote rows to. One statement finds
     them: a DELETE from each of the 40 tables cost 6 ms a test on PostgreSQL (0.6 ms so),
     1 ms on SQLite (0.14 ms). DELETE rather than TRUNCATE: far quicker for small tables."""
-    tables = list(reversed(db.metadata.sorted_tables))
-    written = union_all(*(select(literal(table.name)).where(exists(select(1).select_from(table)))
-                          for table in tables))
+    finding, deleting = _emptying(db.engine.dialect)
     with db.engine.begin() as connection:
-        names = set(connection.execute(written).scalars())
-        for table in tables:
-            if table.name in names:
-                connection.execute(table.delete())
+        written = set(connection.exec_driver_sql(finding).scalars())
+        for name, delete in deleting.items():
+            if name in written:
+                connection.exec_driver_sql(delete)
+
+
+@functools.cache
+def _emptying(dialect) -> tuple[str, dict[str, str]]:
+    """The SQL of :func:`_empty_tables`, written once (building it with SQLAlchemy's
+    expressions on every call took longer than running it, ≈ 2.5 ms), and the DELETE of each
+    table, children first."""
+    quoted = {table.name: dialect.identifier_preparer.quote(table.name)
+              for table in reversed(db.metadata.sorted_tables)}
+    # Table names from the models, quoted by the dialect: no outside input.
+    finding = " UNION ALL ".join(
+        f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {table})"  # noqa: S608
+        for name, table in quoted.items()
+    )
+    return finding, {name: f"DELETE FROM {table}" for name, table in quoted.items()}  # noqa: S608
 
 
 @pytest.fixture
@@ -251,19 +265,21 @@ def seges(app):
 @pytest.fixture
 def users(seges):
     """One user per role, plus a manager of another state (for isolation tests)."""
-    mg = factories.institution(
-        name="Governo de Minas Gerais", acronym="SCC/MG", cnpj="50941185000107", uf="MG"
+    mg, es = factories.institutions(
+        {"name": "Governo de Minas Gerais", "acronym": "SCC/MG", "cnpj": "50941185000107",
+         "uf": "MG"},
+        {"name": "Governo do Espírito Santo", "acronym": "SEGER/ES", "cnpj": "27080530000143",
+         "uf": "ES"},
     )
-    es = factories.institution(
-        name="Governo do Espírito Santo", acronym="SEGER/ES", cnpj="27080530000143", uf="ES"
-    )
-    return {
-        "seges_admin": factories.user("admin@seges.test", "seges_admin", seges),
-        "seges_reviewer": factories.user("revisor@seges.test", "seges_reviewer", seges),
-        "partner_manager": factories.user("gestor@mg.test", "partner_manager", mg),
-        "partner_member": factories.user("membro@mg.test", "partner_member", mg),
-        "other_manager": factories.user("gestor@es.test", "partner_manager", es),
+    people = {
+        "seges_admin": ("admin@seges.test", "seges_admin", seges),
+        "seges_reviewer": ("revisor@seges.test", "seges_reviewer", seges),
+        "partner_manager": ("gestor@mg.test", "partner_manager", mg),
+        "partner_member": ("membro@mg.test", "partner_member", mg),
+        "other_manager": ("gestor@es.test", "partner_manager", es),
     }
+    made = factories.users(*people.values())
+    return dict(zip(people, made, strict=True))
 
 
 @pytest.fixture

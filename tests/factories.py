@@ -95,16 +95,27 @@ def valid_cnpj(base: int | None = None) -> str:
     return number
 
 
+def _institution_fields(fields: dict) -> dict:
+    return {"name": f"Instituição {next(_sequence)}", "cnpj": valid_cnpj(),
+            "sphere": "estadual", "elo": "Estados", "uf": "MG", **fields}
+
+
 def institution(**fields) -> Institution:
-    fields.setdefault("name", f"Instituição {next(_sequence)}")
-    fields.setdefault("cnpj", valid_cnpj())
-    fields.setdefault("sphere", "estadual")
-    fields.setdefault("elo", "Estados")
-    fields.setdefault("uf", "MG")
-    obj = Institution(**fields)
+    obj = Institution(**_institution_fields(fields))
     db.session.add(obj)
     db.session.commit()
     return obj
+
+
+def institutions(*many: dict) -> list[Institution]:
+    """Several institutions (each a dict of ``institution``'s fields) in one INSERT, committed
+    (what most tests build first: a third of their setup's time, one row at a time)."""
+    rows = [_institution_fields(fields) for fields in many]
+    made = db.session.scalars(
+        sa.insert(Institution).returning(Institution, sort_by_parameter_order=True), rows
+    ).all()
+    db.session.commit()
+    return made
 
 
 _hashes: dict[tuple[str, str], str] = {}
@@ -119,21 +130,31 @@ def _hashed(password: str) -> str:
     return _hashes[key]
 
 
+def _user_fields(email: str, role: str, institution: Institution, password: str = PASSWORD,
+                 **fields) -> dict:
+    return {"email": email, "role": role, "institution_id": institution.id,
+            "name": email.split("@")[0].title(), "password_hash": _hashed(password),
+            "activated_at": utcnow(), **fields}
+
+
 def user(
     email: str, role: str, institution: Institution, *, password: str = PASSWORD, **fields
 ) -> User:
-    fields.setdefault("name", email.split("@")[0].title())
-    obj = User(
-        email=email,
-        role=role,
-        institution=institution,
-        password_hash=_hashed(password),
-        activated_at=utcnow(),
-        **fields,
-    )
+    obj = User(**_user_fields(email, role, institution, password, **fields))
     db.session.add(obj)
     db.session.commit()
     return obj
+
+
+def users(*many: tuple[str, str, Institution]) -> list[User]:
+    """Several users (each ``(email, role, institution)``, as ``user`` makes them) in one
+    INSERT, committed."""
+    made = db.session.scalars(
+        sa.insert(User).returning(User, sort_by_parameter_order=True),
+        [_user_fields(*person) for person in many],
+    ).all()
+    db.session.commit()
+    return made
 
 
 def signed_in(app, email: str, password: str = PASSWORD):
@@ -509,6 +530,7 @@ ROLES = ["anonymous", "seges_admin", "seges_reviewer", "partner_manager", "partn
 MATRIX = {
     "static": ("GET", {"filename": "css/portal.css"}, "200 200 200 200 200"),
     "core.healthz": ("GET", {}, "200 200 200 200 200"),
+    "core.favicon": ("GET", {}, "302 302 302 302 302"),
     "deliverables.home": ("GET", {}, "302 200 200 200 200"),
     "deliverables.deliverable": ("GET", {"deliverable_id": "deliverable"}, "302 200 200 200 200"),
     "deliverables.save_draft": ("POST", {"deliverable_id": "deliverable"}, "302 403 403 302 302"),

@@ -11,6 +11,7 @@ recently used dropped first). ``CACHE_SECONDS`` bounds any value's life; ``CACHE
 off (the tests' default) computes everything on every request.
 """
 
+import functools
 import hashlib
 import json
 import logging
@@ -120,13 +121,17 @@ def _forget_read(session) -> None:
 
 def _increment(execute, names: Iterable[str]) -> None:
     names = sorted(set(names))
-    if not names:
-        return
+    if names:
+        execute(_upsert(is_postgresql()), [{"name": name} for name in names])
+
+
+@functools.cache
+def _upsert(postgresql: bool):
+    """Insert a version at 1 or add 1 to it; built once (it runs with most commits)."""
     table = CacheVersion.__table__
-    insert = postgresql_insert if is_postgresql() else sqlite_insert
-    execute(insert(table).values(name=bindparam("name"), version=1).on_conflict_do_update(
-        index_elements=["name"], set_={"version": table.c.version + 1}),
-        [{"name": name} for name in names])
+    insert = postgresql_insert if postgresql else sqlite_insert
+    return insert(table).values(name=bindparam("name"), version=1).on_conflict_do_update(
+        index_elements=["name"], set_={"version": table.c.version + 1})
 
 
 # Values --------------------------------------------------------------------------------------

@@ -36,12 +36,14 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from flask import has_app_context
+from flask import Flask, has_app_context
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from portal import create_app
@@ -294,39 +296,57 @@ def log_in():
 @dataclass
 class Site:
     """An app served once for a whole module: its URL, the ids its data loader returned, and
-    each role's cookies (the demo's logins, signed in once through the real form)."""
+    each role's session cookies (the demo's logins, each signed in once through the login
+    form, by the app's test client: the journeys sign in through the page itself)."""
 
     url: str
     ids: dict[str, int | str]
-    sessions: dict[str, dict] = field(default_factory=dict)
+    app: Flask
+    sessions: dict[str, list[dict]] = field(default_factory=dict)
 
-    def storage_state(self, browser, role: str) -> dict:
+    def cookies(self, role: str) -> list[dict]:
         if role not in self.sessions:
-            context = browser.new_context(base_url=self.url, locale="pt-BR")
-            context.set_default_timeout(TIMEOUT_MS)
-            login = context.new_page()
-            _log_in(login, factories.DEMO_LOGINS[role], factories.PASSWORD)
-            expect(login).to_have_url(f"{self.url}/")
-            self.sessions[role] = context.storage_state()
-            context.close()
+            with self.app.app_context():
+                response = self.app.test_client().post(
+                    "/login",
+                    data={"email": factories.DEMO_LOGINS[role], "password": factories.PASSWORD},
+                )
+            assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+            self.sessions[role] = [
+                _browser_cookie(self.url, header)
+                for header in response.headers.getlist("Set-Cookie")
+            ]
         return self.sessions[role]
 
     def lend_context(self, lend, browser, role: str | None = None, **options):
         """A context from ``lend`` (the ``lent_contexts`` fixture) on the site, signed in as
         ``role`` (None: anonymous)."""
-        cookies = self.storage_state(browser, role)["cookies"] if role else None
-        return lend(self.url, locale="pt-BR", cookies=cookies, **options)
+        return lend(self.url, locale="pt-BR", cookies=self.cookies(role) if role else None,
+                    **options)
 
     def new_context(self, browser, role: str | None = None, **options):
         """A browser context on the site, signed in as ``role`` (None: anonymous)."""
-        context = browser.new_context(
-            base_url=self.url,
-            locale="pt-BR",
-            storage_state=self.storage_state(browser, role) if role else None,
-            **options,
-        )
+        context = browser.new_context(base_url=self.url, locale="pt-BR", **options)
         context.set_default_timeout(TIMEOUT_MS)
+        if role:
+            context.add_cookies(self.cookies(role))
         return context
+
+
+def _browser_cookie(url: str, set_cookie: str) -> dict:
+    """A ``Set-Cookie`` header as Playwright's ``add_cookies`` takes it, for ``url``'s host."""
+    cookie = SimpleCookie()
+    cookie.load(set_cookie)
+    (name, morsel), = cookie.items()
+    return {
+        "name": name,
+        "value": morsel.value,
+        "domain": urlsplit(url).hostname,
+        "path": morsel["path"] or "/",
+        "httpOnly": bool(morsel["httponly"]),
+        "secure": bool(morsel["secure"]),
+        "sameSite": (morsel["samesite"] or "Lax").capitalize(),
+    }
 
 
 @pytest.fixture(scope="session")
@@ -344,7 +364,7 @@ def serve_site(database_uri, own_app, context_pool):
             db.session.remove()
             with serving(app, name) as url:
                 try:
-                    yield Site(url, ids)
+                    yield Site(url, ids, app)
                 finally:
                     context_pool.forget(url)
 

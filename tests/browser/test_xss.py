@@ -330,7 +330,7 @@ document.addEventListener('securitypolicyviolation', (e) => {
 """
 
 # Everything in the DOM that only hostile input could have put there.
-INJECTED = r"""() => {
+INJECTED = r"""(templateResult) => {
   const found = [];
   const show = (el) => el.outerHTML.slice(0, 200);
   const URL_ATTRS = ['href', 'src', 'action', 'formaction', 'data', 'xlink:href', 'poster',
@@ -367,12 +367,16 @@ INJECTED = r"""() => {
     const path = el.src ? new URL(el.src).pathname : '';
     if (!/^\/evidencias\/\d+\/visualizar$/.test(path)) found.push(`iframe: ${show(el)}`);
   }
-  // What the user reads: the text, and what the form fields hold.
+  // What the user reads: the text, and what the form fields hold. Only what the checks
+  // need crosses back to Python (a whole page's HTML is large).
   const fields = Array.from(
     document.querySelectorAll('input:not([type=hidden]), textarea, select option:checked'),
     (f) => f.value + ' ' + f.textContent);
-  return {injected: found, text: document.body.innerText + '\n' + fields.join('\n'),
-          html: document.documentElement.outerHTML};
+  const text = document.body.innerText + '\n' + fields.join('\n');
+  const html = document.documentElement.outerHTML;
+  return {injected: found, evaluated: text.includes(templateResult),
+          showsPayload: text.includes('XSS'),
+          configLeaked: html.includes('SECRET_KEY') || html.includes('test-secret-key')};
 }"""
 
 
@@ -409,14 +413,14 @@ class Watch:
 
     def check(self, page: Page, label: str, *, shows_payload: bool) -> None:
         """The page as it is now: nothing injected, payload (if expected) shown as text."""
-        found = page.evaluate(INJECTED)
+        found = page.evaluate(INJECTED, TEMPLATE_RESULT)
         for item in found["injected"]:
             self.problems.append(f"{label}: {item}")
-        if TEMPLATE_RESULT in found["text"]:
+        if found["evaluated"]:
             self.problems.append(f"{label}: a template expression was evaluated")
-        if "SECRET_KEY" in found["html"] or "test-secret-key" in found["html"]:
+        if found["configLeaked"]:
             self.problems.append(f"{label}: the app config leaked")
-        if shows_payload and "XSS" not in found["text"]:
+        if shows_payload and not found["showsPayload"]:
             self.problems.append(f"{label}: the hostile text is not on the page")
 
     def report(self) -> str:

@@ -75,6 +75,17 @@ def test_unversioned_or_stale_static_url_is_cached_briefly(client, query):
     assert "immutable" not in response.headers["Cache-Control"]
 
 
+def test_the_conventional_favicon_address_leads_to_the_icon_without_a_session(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response.location == f"/static/img/favicon.svg?v={_version('img/favicon.svg')}"
+    assert "Set-Cookie" not in response.headers  # a 404 page here started a session
+    icon = client.get(response.location)
+    icon.close()
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/svg+xml"
+
+
 def test_pages_stay_uncached(client):
     assert client.get("/login").headers["Cache-Control"] == "no-store"
 

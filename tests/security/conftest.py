@@ -32,6 +32,7 @@ CRAWLERS = ["seges_admin", "partner_manager"]
 NOT_PAGES = {
     "static",
     "core.healthz",
+    "core.favicon",
     "deliverables.download",
     "deliverables.preview",
     "panel.panel_csv",

@@ -106,3 +106,22 @@ def test_with_rate_limiting_off_the_app_starts_and_limits_nothing(database_uri, 
         with unlimited.app_context():
             response = client.post("/senha/esqueci", data={"email": "membro@mg.test"})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+def test_an_app_built_after_one_with_limits_off_limits_again(database_uri, tmp_path,
+                                                             app_config, users):
+    """Flask-Limiter keeps one switch between apps of a process: the next app must not
+    inherit "off" (a test's order decided whether the limits in later tests counted)."""
+    from portal import create_app
+
+    base = {**app_config(database_uri, tmp_path), "RATELIMIT_PASSWORD_RESET": "1 per minute",
+            "WTF_CSRF_ENABLED": False}
+    create_app({**base, "RATELIMIT_ENABLED": False})
+    limited = create_app(base)
+    client = limited.test_client()
+    statuses = []
+    for _ in range(2):
+        with limited.app_context():
+            statuses.append(client.post("/senha/esqueci", data={"email": "membro@mg.test"})
+                            .status_code)
+    assert statuses == [302, 429]
