@@ -52,23 +52,17 @@ def site(serve_site, tmp_path_factory):
 
 
 @pytest.fixture
-def open_page(browser, site, page_log):
-    """Factory: ``open_page(java_script_enabled=True)``, a fresh browser context (a "device"),
-    watched by ``page_log``."""
-    contexts = []
+def open_page(site, page_log, lent_contexts):
+    """Factory: ``open_page(java_script_enabled=True)``, a browser context of its own (a
+    "device": no cookies, no storage; lent by the worker's pool), watched by ``page_log``."""
 
     def make(*, java_script_enabled: bool = True) -> Page:
-        context = browser.new_context(base_url=site.url, locale="pt-BR",
-                                      java_script_enabled=java_script_enabled)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
+        context = lent_contexts(site.url, locale="pt-BR", java_script_enabled=java_script_enabled)
         page = context.new_page()
         page_log.watch(page)
         return page
 
-    yield make
-    for context in contexts:
-        context.close()
+    return make
 
 
 def _signed_in(page: Page, site, log_in, email: str, name: str) -> None:
@@ -249,16 +243,12 @@ def test_sair_de_todos_asks_first_without_javascript_and_cancelling_keeps_the_se
 
 
 @pytest.mark.parametrize("path", ["/notificacoes", "/conta", "/conta/sair-de-todos"])
-def test_the_pages_of_this_issue_have_no_wcag_violations(site, browser, log_in, path):
+def test_the_pages_of_this_issue_have_no_wcag_violations(site, lent_contexts, log_in, path):
     """axe-core, as tests/browser/test_accessibility.py runs it (``bypass_csp`` only so that
     axe's script can be injected); the list with read, unread and link-less notifications."""
-    context = browser.new_context(base_url=site.url, locale="pt-BR", bypass_csp=True)
-    try:
-        page = context.new_page()
-        log_in(page, INSPECTED, factories.PASSWORD)
-        expect(page).to_have_url(f"{site.url}/")
-        page.goto(path)
-        violations = axe_violations(page)
-        assert not violations, format_violations(page.url, violations)
-    finally:
-        context.close()
+    page = lent_contexts(site.url, locale="pt-BR", bypass_csp=True).new_page()
+    log_in(page, INSPECTED, factories.PASSWORD)
+    expect(page).to_have_url(f"{site.url}/")
+    page.goto(path)
+    violations = axe_violations(page)
+    assert not violations, format_violations(page.url, violations)
