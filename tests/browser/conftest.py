@@ -318,7 +318,7 @@ class Site:
             ]
         return self.sessions[role]
 
-    def lend_context(self, lend, browser, role: str | None = None, **options):
+    def lend_context(self, lend, role: str | None = None, **options):
         """A context from ``lend`` (the ``lent_contexts`` fixture) on the site, signed in as
         ``role`` (None: anonymous)."""
         return lend(self.url, locale="pt-BR", cookies=self.cookies(role) if role else None,
