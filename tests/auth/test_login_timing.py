@@ -23,7 +23,7 @@ from tests import factories
 ATTEMPTS = 10
 TOLERANCE = 0.20
 ROUNDS = 3
-HASH_METHOD = "scrypt:16384:8:1"  # werkzeug's default cost is 32768; the suite's 1024
+HASH_METHOD = "scrypt:16384:8:1"  # werkzeug's default cost is 32768; the suite's 256
 
 
 def test_failed_logins_take_the_same_time_for_every_kind_of_account(app, client, users):
