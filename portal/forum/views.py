@@ -406,8 +406,8 @@ def _topic_html(topic: Topic, number: int, marks: list[services.PostMark],
                 form=PostForm(formdata=None),
             )
 
-    reader = cache.digest(rights, sorted(voted), first_unread, watching)
-    key = f"forum:topic:{request.script_root}:{topic.id}:{number}:{_minute()}:{reader}"
+    variant = cache.digest(rights, sorted(voted), first_unread, watching)
+    key = f"forum:topic:{request.script_root}:{topic.id}:{number}:{_minute()}:{variant}"
     return own_tokens(cache.cached(key, [services.TOPIC_PAGE_VERSION], rendered))
 
 
