@@ -1,9 +1,11 @@
 """`portal synth`: a deterministic synthetic federation, and the key pages on it at two sizes."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 import pytest
 import time_machine
+from flask import Flask
 from sqlalchemy import func, text
 
 from portal.agreements.models import Agreement, Goal
@@ -61,59 +63,9 @@ def test_same_seed_gives_the_same_federation(app):
     assert _snapshot() != first
 
 
-def test_sizes_states_and_statuses(app):
-    counts = _synth()
-    assert counts["institutions"] == 30 and counts["users"] == 100
-    assert counts["forum_topics"] == 50 and counts["forum_posts"] == 500
-    # SEGES, states (MG and ES first), municipalities with their UF, others.
-    assert db.session.scalar(db.select(func.count()).where(Institution.is_secretariat)) == 1
-    ufs = set(db.session.scalars(db.select(Institution.uf).where(Institution.uf.is_not(None))))
-    assert {"MG", "ES"} <= ufs
-    contagem = db.session.scalar(db.select(Institution).where(
-        Institution.name == "Prefeitura Municipal de Contagem"))
-    assert contagem.uf == "MG" and contagem.parent.name == "Governo do Estado de Minas Gerais"
-    # Second layer: an adhesion to the parent's ACT.
-    adhesion = db.session.scalar(db.select(Agreement).where(Agreement.partner_id == contagem.id))
-    assert adhesion.kind == "TA" and adhesion.parent.partner_id == contagem.parent_id
-    statuses = set(db.session.scalars(db.select(Deliverable.status).distinct()))
-    assert statuses == set(DELIVERABLE_STATUS)
-    for decision in ("approved", "returned"):
-        assert db.session.scalar(db.select(func.count()).where(Review.decision == decision))
-    assert db.session.scalar(db.select(func.count()).where(Evidence.kind == "file"))
-    assert db.session.scalar(db.select(func.count()).where(Evidence.kind == "link"))
-    # Every submitted deliverable has its submitted version (what the review queue lists).
-    waiting = db.select(Deliverable.id).where(Deliverable.status == "submitted")
-    versions = db.select(Submission.deliverable_id).where(Submission.status == "submitted")
-    assert set(db.session.scalars(waiting)) == set(db.session.scalars(versions))
-    # Topic counters agree with the posts; the benchmark's 200-post topic exists.
-    counted = dict(db.session.execute(db.select(Post.topic_id, func.count()).group_by(
-        Post.topic_id)).all())
-    assert all(counted[t.id] == t.post_count for t in db.session.scalars(db.select(Topic)))
-    assert db.session.get(Topic, 1).post_count == 200
-    assert sum(db.session.scalars(db.select(Category.topic_count))) == 50
-
-
 def test_refuses_a_database_that_is_not_empty(app, seges):
     with pytest.raises(DomainError, match="não está vazio"):
         _synth()
-
-
-def test_forum_search_finds_synthetic_posts(app):
-    _synth()
-    page = search.search_topics("Transferegov")
-    assert page.total > 0
-    topic = db.session.get(Topic, page.items[0][0])
-    bodies = db.session.scalars(db.select(Post.body).where(Post.topic_id == topic.id))
-    assert "transferegov" in " ".join([topic.title, *bodies]).lower()
-
-
-@pytest.mark.parametrize("email", [email for email, *_ in LOGINS])
-def test_known_logins_work_and_pages_render(app, client, email):
-    _synth()
-    response = client.post("/login", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302
-    for url in ["/", "/cursos", "/forum/", "/forum/topicos/1", "/forum/busca?q=meta"]:
-        assert client.get(url).status_code == 200, url
 
 
 def _reviewed_deliverable(app) -> int:
@@ -186,15 +138,79 @@ def test_key_pages_query_count_does_not_grow_with_the_federation(app):
     assert large == small
 
 
+# On one tiny federation, synthesised once for the tests below, which only read it. They come
+# last: the tests above need an empty database, and it is emptied when the module ends.
+
+
+@dataclass
+class Federation:
+    app: Flask
+    counts: dict
+
+
+@pytest.fixture(scope="module")
+def tiny(database_uri, own_app, tmp_path_factory):
+    with own_app(database_uri, tmp_path_factory.mktemp("tiny-federation")) as app:
+        yield Federation(app, _synth())
+
+
+def test_sizes_states_and_statuses(tiny):
+    counts = tiny.counts
+    assert counts["institutions"] == 30 and counts["users"] == 100
+    assert counts["forum_topics"] == 50 and counts["forum_posts"] == 500
+    # SEGES, states (MG and ES first), municipalities with their UF, others.
+    assert db.session.scalar(db.select(func.count()).where(Institution.is_secretariat)) == 1
+    ufs = set(db.session.scalars(db.select(Institution.uf).where(Institution.uf.is_not(None))))
+    assert {"MG", "ES"} <= ufs
+    contagem = db.session.scalar(db.select(Institution).where(
+        Institution.name == "Prefeitura Municipal de Contagem"))
+    assert contagem.uf == "MG" and contagem.parent.name == "Governo do Estado de Minas Gerais"
+    # Second layer: an adhesion to the parent's ACT.
+    adhesion = db.session.scalar(db.select(Agreement).where(Agreement.partner_id == contagem.id))
+    assert adhesion.kind == "TA" and adhesion.parent.partner_id == contagem.parent_id
+    statuses = set(db.session.scalars(db.select(Deliverable.status).distinct()))
+    assert statuses == set(DELIVERABLE_STATUS)
+    for decision in ("approved", "returned"):
+        assert db.session.scalar(db.select(func.count()).where(Review.decision == decision))
+    assert db.session.scalar(db.select(func.count()).where(Evidence.kind == "file"))
+    assert db.session.scalar(db.select(func.count()).where(Evidence.kind == "link"))
+    # Every submitted deliverable has its submitted version (what the review queue lists).
+    waiting = db.select(Deliverable.id).where(Deliverable.status == "submitted")
+    versions = db.select(Submission.deliverable_id).where(Submission.status == "submitted")
+    assert set(db.session.scalars(waiting)) == set(db.session.scalars(versions))
+    # Topic counters agree with the posts; the benchmark's 200-post topic exists.
+    counted = dict(db.session.execute(db.select(Post.topic_id, func.count()).group_by(
+        Post.topic_id)).all())
+    assert all(counted[t.id] == t.post_count for t in db.session.scalars(db.select(Topic)))
+    assert db.session.get(Topic, 1).post_count == 200
+    assert sum(db.session.scalars(db.select(Category.topic_count))) == 50
+
+
+def test_forum_search_finds_synthetic_posts(tiny):
+    page = search.search_topics("Transferegov")
+    assert page.total > 0
+    topic = db.session.get(Topic, page.items[0][0])
+    bodies = db.session.scalars(db.select(Post.body).where(Post.topic_id == topic.id))
+    assert "transferegov" in " ".join([topic.title, *bodies]).lower()
+
+
+@pytest.mark.parametrize("email", [email for email, *_ in LOGINS])
+def test_known_logins_work_and_pages_render(tiny, email):
+    client = tiny.app.test_client()
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302
+    for url in ["/", "/cursos", "/forum/", "/forum/topicos/1", "/forum/busca?q=meta"]:
+        assert client.get(url).status_code == 200, url
+
+
 @pytest.mark.parametrize("descending", [False, True])
-def test_panel_pages_by_name_match_the_whole_aggregate(app, descending):
+def test_panel_pages_by_name_match_the_whole_aggregate(tiny, descending):
     """The panel aggregates only the page's partners when sorted by name: same rows."""
-    _synth()
     filters = panel.PanelFilters()
     whole = db.session.execute(panel.progress_query(filters, TODAY, "nome", descending)).all()
     paged = []
     for number in range(1, len(whole) // 7 + 2):
-        with app.test_request_context(f"/painel?page={number}"):
+        with tiny.app.test_request_context(f"/painel?page={number}"):
             page = panel.progress_page(filters, TODAY, "nome", descending, per_page=7)
             paged += page.items
             assert page.total == len(whole)
