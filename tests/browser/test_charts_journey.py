@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from portal.extensions import db
 from tests import factories
-from tests.browser.axe import AXE, assert_no_violations
+from tests.browser.axe import assert_no_violations
 
 pytestmark = pytest.mark.browser
 
@@ -147,23 +147,17 @@ def test_the_annual_report_shows_its_map_and_charts(live_server, page, page_log,
 
 @pytest.mark.parametrize("path", ["/painel", "/painel?uf=MG&medida=em_dia",
                                   "/painel?medida=atrasadas&visao=matriz", "/relatorio-anual"])
-def test_axe_finds_nothing_on_the_map_and_charts(browser, live_server, network, path):
+def test_axe_finds_nothing_on_the_map_and_charts(lent_contexts, live_server, network, path):
     """axe's WCAG 2.0/2.1 A and AA rules (its script injected: the context bypasses the CSP
     for that only), with the charts' data tables open."""
-    context = browser.new_context(base_url=live_server, locale="pt-BR", bypass_csp=True)
-    try:
-        context.add_init_script(path=str(AXE))
-        page = context.new_page()
-        factories_login = page.goto("/login")
-        assert factories_login.status == 200
-        page.get_by_label("E-mail").fill("revisor@seges.test")
-        page.get_by_label("Senha").fill(factories.PASSWORD)
-        page.get_by_role("button", name="Entrar").click()
-        page.wait_for_url(re.compile(r"/$"))
-        page.goto(path)
-        page.wait_for_load_state("load")
-        for summary in page.locator("details.chart-data > summary").all():
-            summary.click()
-        assert_no_violations(page)
-    finally:
-        context.close()
+    page = lent_contexts(live_server, locale="pt-BR", bypass_csp=True).new_page()
+    assert page.goto("/login").status == 200
+    page.get_by_label("E-mail").fill("revisor@seges.test")
+    page.get_by_label("Senha").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Entrar").click()
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto(path)
+    page.wait_for_load_state("load")
+    for summary in page.locator("details.chart-data > summary").all():
+        summary.click()
+    assert_no_violations(page)

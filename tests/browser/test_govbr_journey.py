@@ -133,40 +133,34 @@ def test_leaving_govbr_elsewhere_ends_the_portal_session_by_back_channel(
         expect(page).to_have_url(re.compile(r"/login"))
 
 
-def test_the_govbr_pages_pass_axe(browser, live_server, mg):
+def test_the_govbr_pages_pass_axe(lent_contexts, live_server, mg):
     """The login page with the gov.br button, the refusal page, the account page's gov.br card
     and the levels page: no WCAG A/AA violation (axe-core, as tests/browser/test_accessibility.py;
     ``bypass_csp`` only to inject axe)."""
 
     factories.user("gestora@mg.test", "partner_manager", mg, cpf=PRATA_CPF)
-    refused = browser.new_context(base_url=live_server, locale="pt-BR", bypass_csp=True)
-    try:
-        page = refused.new_page()
-        page.goto("/login")
-        assert_no_violations(page)
-        _enter_with_govbr(page, UNKNOWN_CPF)
-        expect(page.get_by_role("heading", name=re.compile("Acesso negado"))).to_be_visible()
-        assert_no_violations(page)
-    finally:
-        refused.close()
-    context = browser.new_context(base_url=live_server, locale="pt-BR", bypass_csp=True)
-    page = context.new_page()
-    try:
-        _enter_with_govbr(page, PRATA_CPF)
-        page.goto("/conta")
-        expect(page.get_by_role("heading", name="Conta gov.br")).to_be_visible()
-        assert_no_violations(page)
-        page.get_by_role("button", name="Sair", exact=True).click()
-        expect(page.get_by_role("link", name="Sair também do gov.br")).to_be_visible()
-        assert_no_violations(page)
-        page.get_by_label("E-mail").fill("admin@seges.test")
-        page.get_by_label("Senha").fill(factories.PASSWORD)
-        page.get_by_role("button", name="Entrar", exact=True).click()
-        page.goto("/administracao/govbr")
-        expect(page.get_by_role("heading", name="Níveis mínimos do gov.br")).to_be_visible()
-        assert_no_violations(page)
-    finally:
-        context.close()
+    page = lent_contexts(live_server, locale="pt-BR", bypass_csp=True).new_page()
+    page.goto("/login")
+    assert_no_violations(page)
+    _enter_with_govbr(page, UNKNOWN_CPF)
+    expect(page.get_by_role("heading", name=re.compile("Acesso negado"))).to_be_visible()
+    assert_no_violations(page)
+
+    # Another device, without the refused attempt's gov.br session.
+    page = lent_contexts(live_server, locale="pt-BR", bypass_csp=True).new_page()
+    _enter_with_govbr(page, PRATA_CPF)
+    page.goto("/conta")
+    expect(page.get_by_role("heading", name="Conta gov.br")).to_be_visible()
+    assert_no_violations(page)
+    page.get_by_role("button", name="Sair", exact=True).click()
+    expect(page.get_by_role("link", name="Sair também do gov.br")).to_be_visible()
+    assert_no_violations(page)
+    page.get_by_label("E-mail").fill("admin@seges.test")
+    page.get_by_label("Senha").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Entrar", exact=True).click()
+    page.goto("/administracao/govbr")
+    expect(page.get_by_role("heading", name="Níveis mínimos do gov.br")).to_be_visible()
+    assert_no_violations(page)
 
 
 def test_a_partner_links_govbr_from_the_account_page(page, live_server, mg, log_in, page_log):
