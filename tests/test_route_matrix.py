@@ -39,8 +39,8 @@ def _answers(app, users, login, endpoint: str, roles) -> tuple[str, dict, dict]:
 @pytest.mark.parametrize("endpoint", sorted(e for e, row in MATRIX.items() if row[0] == "GET"))
 def test_page_answers_each_role_as_declared(app, users, login, endpoint):
     """A GET changes nothing a status depends on: the five roles ask for the same objects."""
-    request, answered, expected = _answers(app, users, login, endpoint, ROLES)
-    assert answered == expected, request
+    asked, answered, expected = _answers(app, users, login, endpoint, ROLES)
+    assert answered == expected, asked
 
 
 def _actions():
@@ -59,8 +59,8 @@ def _actions():
 
 @pytest.mark.parametrize(("endpoint", "roles"), list(_actions()))
 def test_action_answers_each_role_as_declared(app, users, login, endpoint, roles):
-    request, answered, expected = _answers(app, users, login, endpoint, roles)
-    assert answered == expected, request
+    asked, answered, expected = _answers(app, users, login, endpoint, roles)
+    assert answered == expected, asked
 
 
 @pytest.mark.parametrize("endpoint", sorted(e for e, row in MATRIX.items() if row[1] != {}))
