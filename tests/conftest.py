@@ -297,7 +297,7 @@ def painel(act, users):
 
 @pytest.fixture
 def login(client):
-    def do_login(user, password: str = factories.PASSWORD, *, client=client):
+    def do_login(user, password: str = factories.PASSWORD):
         response = client.post("/login", data={"email": user.email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
         return response

@@ -10,7 +10,7 @@ other-institution access is covered per domain (IDOR tests).
 import pytest
 from flask import url_for
 
-from tests.factories import MATRIX, ROLES, UNSAFE_METHODS, resolve
+from tests.factories import MATRIX, ROLES, UNSAFE_METHODS, resolve, signed_in
 
 
 def test_every_route_has_a_declared_rule(app):
@@ -19,16 +19,14 @@ def test_every_route_has_a_declared_rule(app):
     assert MATRIX.keys() - endpoints == set(), "MATRIX lists routes that no longer exist"
 
 
-def _answers(app, users, login, endpoint: str, roles) -> tuple[str, dict, dict]:
+def _answers(app, users, endpoint: str, roles) -> tuple[str, dict, dict]:
     """The URL, and what each of ``roles`` answered and should have, asking in turn with a
     client of its own, on one set of objects."""
     method, arguments, statuses = MATRIX[endpoint]
     url = url_for(endpoint, **resolve(arguments, users))
     answered = {}
     for role in roles:
-        client = app.test_client()
-        if role != "anonymous":
-            login(users[role], client=client)
+        client = app.test_client() if role == "anonymous" else signed_in(app, users[role].email)
         response = client.open(url, method=method)
         response.close()
         answered[role] = response.status_code
@@ -37,9 +35,9 @@ def _answers(app, users, login, endpoint: str, roles) -> tuple[str, dict, dict]:
 
 
 @pytest.mark.parametrize("endpoint", sorted(e for e, row in MATRIX.items() if row[0] == "GET"))
-def test_page_answers_each_role_as_declared(app, users, login, endpoint):
+def test_page_answers_each_role_as_declared(app, users, endpoint):
     """A GET changes nothing a status depends on: the five roles ask for the same objects."""
-    asked, answered, expected = _answers(app, users, login, endpoint, ROLES)
+    asked, answered, expected = _answers(app, users, endpoint, ROLES)
     assert answered == expected, asked
 
 
@@ -58,8 +56,8 @@ def _actions():
 
 
 @pytest.mark.parametrize(("endpoint", "roles"), list(_actions()))
-def test_action_answers_each_role_as_declared(app, users, login, endpoint, roles):
-    asked, answered, expected = _answers(app, users, login, endpoint, roles)
+def test_action_answers_each_role_as_declared(app, users, endpoint, roles):
+    asked, answered, expected = _answers(app, users, endpoint, roles)
     assert answered == expected, asked
 
 
