@@ -33,13 +33,18 @@ _LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember", SESSION_ID, SESSION_STA
 
 
 class _SessionInterface(SecureCookieSessionInterface):
-    """Static files never send the session cookie. Flask would re-send it with every answer
-    (the idle clock is refreshed on each request), so a font still loading when "Sair" answers
-    arrived after it with the signed-in session and put it back (without the "Você saiu"
-    message)."""
+    """Static files never send the session cookie, nor ``Vary: Cookie``.
 
-    def should_set_cookie(self, app: Flask, session) -> bool:
-        return request.endpoint != "static" and super().should_set_cookie(app, session)
+    Flask would re-send the cookie with every answer (the idle clock is refreshed on each
+    request), so a font still loading when "Sair" answers arrived after it with the
+    signed-in session and put it back (without the "Você saiu" message). And since any
+    after-request hook reading the session (Flask-Login's does) marks the answer
+    ``Vary: Cookie``, browsers kept a font or stylesheet only until the refreshed cookie
+    changed, then fetched it again."""
+
+    def save_session(self, app: Flask, session, response) -> None:
+        if request.endpoint != "static":
+            super().save_session(app, session, response)
 
 
 def init_app(app: Flask) -> None:
@@ -53,7 +58,9 @@ def init_app(app: Flask) -> None:
     def _keep_session_alive() -> None:
         # The session cookie's signature age is checked against
         # PERMANENT_SESSION_LIFETIME on every request: idle sessions expire.
-        if current_user.is_authenticated:
+        # (Not for a static file: it is the same for everyone, and loading the user costs a
+        # query.)
+        if request.endpoint != "static" and current_user.is_authenticated:
             session.permanent = True
 
 

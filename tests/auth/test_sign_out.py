@@ -85,6 +85,17 @@ def test_a_static_file_never_resends_the_session_cookie(client, users, login):
     assert "Você saiu do portal." in body
 
 
+def test_a_static_file_is_kept_by_the_browser_across_session_cookies(client, users, login):
+    """No "Vary: Cookie" on a static file: browsers would fetch the fonts and stylesheets
+    again each time a page refreshes the session cookie."""
+    login(users["partner_member"])
+    page = client.get("/conta")
+    assert "Cookie" in page.headers["Vary"]  # a page does differ by who is signed in
+    static = client.get("/static/css/portal.css")
+    static.close()
+    assert static.status_code == 200 and "Cookie" not in static.headers["Vary"]
+
+
 def test_each_sign_in_is_a_session_of_its_own(app, users):
     first, second = _signed_in(app), _signed_in(app)
     with first.session_transaction() as one, second.session_transaction() as other:

@@ -222,15 +222,15 @@ def test_a_request_never_waits_on_a_mail_server_that_hangs(
     app, client, users, login, queued, hanging_server
 ):
     app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=hanging_server,
-                      MAIL_TIMEOUT=3)
+                      MAIL_TIMEOUT=1)
     login(users["partner_manager"])
     started = time.monotonic()
     assert _invite(client, users).status_code == 302
-    assert time.monotonic() - started < 3  # answered without waiting for the server
+    assert time.monotonic() - started < 1  # answered without waiting for the server
 
     started = time.monotonic()
     assert "1 a tentar de novo" in _worker(app)
-    assert time.monotonic() - started >= 3  # the worker did wait: the server really hangs
+    assert time.monotonic() - started >= 1  # the worker did wait: the server really hangs
     [row] = _rows()
     assert (row.status, row.attempts) == ("queued", 1) and "timed out" in row.last_error
 
