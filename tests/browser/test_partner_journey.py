@@ -33,7 +33,10 @@ def evidence_files(tmp_path):
 
 def _open_overdue_painel(page: Page) -> None:
     page.goto("/")
-    page.get_by_role("link", name="Atrasadas").click()
+    tab = page.get_by_role("link", name="Atrasadas")
+    tab.click()
+    # The tab swaps the list in by htmx: a click before the swap would land on the old list.
+    expect(tab).to_have_attribute("aria-current", "page")
     page.get_by_role("link", name="1.2 — Indicar responsável").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Meta 1.2")
     expect(page.locator(".br-tag").first).to_contain_text("Atrasada")

@@ -208,7 +208,9 @@ def test_on_a_phone_a_member_reports_with_files_and_a_link(
         expect(page).to_have_url(f"{live_server}/")
         fits_the_phone(page)
 
-        page.get_by_role("link", name="Atrasadas").tap()
+        tab = page.get_by_role("link", name="Atrasadas")
+        tab.tap()
+        expect(tab).to_have_attribute("aria-current", "page")  # swapped in by htmx
         page.get_by_role("link", name="1.2 — Indicar responsável").tap()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Meta 1.2")
         fits_the_phone(page)
