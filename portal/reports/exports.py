@@ -1,5 +1,6 @@
 """The compiled report as a PDF (WeasyPrint, from the HTML template) and as an XLSX workbook."""
 
+import functools
 import io
 import mimetypes
 from pathlib import Path
@@ -7,8 +8,6 @@ from pathlib import Path
 from flask import current_app
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.security import safe_join
 
 from portal.core.spreadsheets import xlsx_row
@@ -19,30 +18,47 @@ from portal.reports.services import Report
 PRINT_BASE_URL = "https://relatorio.invalid/"
 
 
-class StaticOnlyFetcher(URLFetcher):
-    """Serves files of ``static/`` to WeasyPrint and refuses every other URL (no network)."""
-
-    def __init__(self, static_folder: str):
-        super().__init__(allowed_protocols=("https",), allow_redirects=False)
-        self.static_folder = static_folder
-
-    def fetch(self, url, headers=None):
-        prefix = f"{PRINT_BASE_URL}static/"
-        if not url.startswith(prefix):
-            raise ValueError(f"O relatório não busca recursos externos: {url}")
-        path = safe_join(self.static_folder, url[len(prefix):].split("?")[0].split("#")[0])
-        if path is None or not Path(path).is_file():
-            raise ValueError(f"Arquivo estático inexistente: {url}")
-        content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
-        return URLFetcherResponse(
-            url, Path(path).read_bytes(), headers={"Content-Type": content_type}
-        )
-
-
 def to_pdf(document_html: str) -> bytes:
     """The print rendering of the report page (same template, print stylesheet)."""
-    fetcher = StaticOnlyFetcher(current_app.static_folder)
+    # WeasyPrint is imported here, not with the module: loading it (its Pango bindings) took
+    # 0.5 s of every process that starts the app (each gunicorn worker, the CLI, cron's
+    # reminders), and only this renders a PDF.
+    from weasyprint import HTML
+
+    fetcher = static_only_fetcher(current_app.static_folder)
     return HTML(string=document_html, base_url=PRINT_BASE_URL, url_fetcher=fetcher).write_pdf()
+
+
+def static_only_fetcher(static_folder: str):
+    """WeasyPrint's URL fetcher for the report: files of ``static/``, nothing else."""
+    return _static_only_fetcher_class()(static_folder)
+
+
+@functools.cache
+def _static_only_fetcher_class() -> type:
+    """The fetcher's class, built on first use (it extends WeasyPrint's, see :func:`to_pdf`)."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        """Serves files of ``static/`` to WeasyPrint and refuses every other URL (no network)."""
+
+        def __init__(self, static_folder: str):
+            super().__init__(allowed_protocols=("https",), allow_redirects=False)
+            self.static_folder = static_folder
+
+        def fetch(self, url, headers=None):
+            prefix = f"{PRINT_BASE_URL}static/"
+            if not url.startswith(prefix):
+                raise ValueError(f"O relatório não busca recursos externos: {url}")
+            path = safe_join(self.static_folder, url[len(prefix):].split("?")[0].split("#")[0])
+            if path is None or not Path(path).is_file():
+                raise ValueError(f"Arquivo estático inexistente: {url}")
+            content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            return URLFetcherResponse(
+                url, Path(path).read_bytes(), headers={"Content-Type": content_type}
+            )
+
+    return StaticOnlyFetcher
 
 
 def to_xlsx(report: Report) -> bytes:

@@ -154,7 +154,7 @@ def test_the_contribution_page_has_no_map(client, users, login, network):
 
 def _svg_boxes(app, html: str) -> list:
     document = HTML(string=html, base_url=exports.PRINT_BASE_URL,
-                    url_fetcher=exports.StaticOnlyFetcher(app.static_folder)).render()
+                    url_fetcher=exports.static_only_fetcher(app.static_folder)).render()
     return [(number, box) for number, page in enumerate(document.pages, 1)
             for box in page._page_box.descendants()
             if isinstance(box, boxes.ReplacedBox) and box.element_tag.endswith("svg")
@@ -200,7 +200,7 @@ def test_the_pdf_paints_the_states_and_bars_in_their_colours(app, client, users,
     client.get("/relatorio-anual/2026.pdf")
     (html,) = printed
     pdf = HTML(string=html, base_url=exports.PRINT_BASE_URL,
-               url_fetcher=exports.StaticOnlyFetcher(app.static_folder)).write_pdf(
+               url_fetcher=exports.static_only_fetcher(app.static_folder)).write_pdf(
         uncompressed_pdf=True)
     drawn = report_charts.state_map(services.compile_report(2026), "parceiros")
     shades = {r.code: r.colour for r in drawn.regions}

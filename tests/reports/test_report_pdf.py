@@ -1,17 +1,32 @@
 """The PDF is drawn offline: WeasyPrint only ever gets files of static/."""
 
+import subprocess
+import sys
+
 import pytest
 from weasyprint import HTML
 from weasyprint.formatting_structure import boxes
 
 from portal.extensions import db
 from portal.reports import exports
-from portal.reports.exports import PRINT_BASE_URL, StaticOnlyFetcher
+from portal.reports.exports import PRINT_BASE_URL
 
 
 @pytest.fixture
 def fetcher(app):
-    return StaticOnlyFetcher(app.static_folder)
+    return exports.static_only_fetcher(app.static_folder)
+
+
+def test_starting_the_app_does_not_load_weasyprint(tmp_path):
+    """Only a PDF needs it, and loading it costs each process that starts the app ≈ 0.5 s."""
+    script = (
+        "import sys; from portal import create_app; "
+        f"create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/db.sqlite', "
+        "'SECRET_KEY': 'x', 'TESTING': True}); print('weasyprint' in sys.modules)"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True).stdout.split()[-1]
+    assert loaded == "False"
 
 
 def test_the_fetcher_serves_the_print_stylesheet(fetcher):
@@ -32,15 +47,16 @@ def test_the_fetcher_refuses_anything_else(fetcher, url):
         fetcher(url)
 
 
-def test_a_pdf_asks_only_for_static_files_and_lays_out_pages(app, monkeypatch):
+def test_a_pdf_asks_only_for_static_files_and_lays_out_pages(app, fetcher, monkeypatch):
     asked = []
-    real = StaticOnlyFetcher.fetch
+    fetcher_class = type(fetcher)
+    real = fetcher_class.fetch
 
     def spy(self, url, headers=None):
         asked.append(url)
         return real(self, url, headers)
 
-    monkeypatch.setattr(StaticOnlyFetcher, "fetch", spy)
+    monkeypatch.setattr(fetcher_class, "fetch", spy)
     html = (
         '<html><head><link rel="stylesheet" href="/static/css/report-print.css"></head>'
         '<body><h1>Relatório</h1><img src="https://example.com/pixel.png" alt=""></body></html>'
@@ -51,7 +67,7 @@ def test_a_pdf_asks_only_for_static_files_and_lays_out_pages(app, monkeypatch):
     assert asked == [f"{PRINT_BASE_URL}static/css/report-print.css",
                      "https://example.com/pixel.png"]  # asked, and refused
     document = HTML(string=html, base_url=PRINT_BASE_URL,
-                    url_fetcher=StaticOnlyFetcher(app.static_folder)).render()
+                    url_fetcher=exports.static_only_fetcher(app.static_folder)).render()
     assert len(document.pages) == 1
 
 
@@ -93,7 +109,7 @@ def printed_html(monkeypatch):
 
 def _laid_out(app, html: str):
     return HTML(string=html, base_url=PRINT_BASE_URL,
-                url_fetcher=StaticOnlyFetcher(app.static_folder)).render()
+                url_fetcher=exports.static_only_fetcher(app.static_folder)).render()
 
 
 def test_every_table_of_the_annual_report_fits_an_a4_page(app, client, users, login, network,

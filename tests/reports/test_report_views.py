@@ -41,7 +41,7 @@ def closed_year():
 def laid_out_text(app, html: str) -> str:
     """The text WeasyPrint laid out on the PDF's pages (what the PDF shows)."""
     document = HTML(string=html, base_url=exports.PRINT_BASE_URL,
-                    url_fetcher=exports.StaticOnlyFetcher(app.static_folder)).render()
+                    url_fetcher=exports.static_only_fetcher(app.static_folder)).render()
     return " ".join(box.text for page in document.pages
                     for box in page._page_box.descendants() if hasattr(box, "text"))
 
