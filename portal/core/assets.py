@@ -6,13 +6,24 @@ URL without a restart). A URL whose ``v`` matches the file can be cached forever
 browser and by the reverse proxy (see ``deploy/nginx/portal.conf``) — and Flask marks it
 ``immutable`` too when it serves static files itself; any other static URL gets a short
 max-age and is revalidated.
+
+Bundles: the portal's own stylesheets and scripts, one file per feature under ``static/css``
+and ``static/js``, reach the browser as two files, ``bundles/portal.css`` and
+``bundles/portal.js`` (each feature's files in turn, built in memory from the files on disk
+and served by the static route like any other file). Every page needs all of them (a boosted
+htmx navigation keeps the <head> it came from), and each file a page asks for costs the
+browser work even when it is cached: ten fewer requests made a page load about 7 % cheaper
+(docs/benchmarks.md). ``bundles/`` sits one level under ``static/`` like ``css/`` and ``js/``,
+so relative URLs in the files (``../vendor/…``) still point at the same places.
 """
 
 import hashlib
+import mimetypes
 import os
 import threading
 
 from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
 VERSION_ARG = "v"
@@ -23,10 +34,53 @@ SHORT = "public, max-age=3600"
 _lock = threading.Lock()
 _versions: dict[str, tuple[tuple[int, int], str]] = {}  # path → ((size, mtime_ns), version)
 
+BUNDLES = {
+    "bundles/portal.css": (
+        "css/portal.css", "css/forum.css", "css/review.css", "css/notifications.css",
+        "css/reports.css", "css/charts.css",
+    ),
+    "bundles/portal.js": (
+        "js/portal.js", "js/scroll-regions.js", "js/uploads.js", "js/drafts.js",
+        "js/pdf-preview.js", "js/mentions.js",
+    ),
+}
+_bundles: dict[str, tuple[tuple, bytes, str]] = {}  # path → (its files' keys, content, version)
+
+
+def bundle(filename: str, folder: str | None = None) -> tuple[bytes, str] | None:
+    """A bundle's content (its files in turn, each under a comment naming it) and version;
+    None if ``filename`` is not a bundle or one of its files is missing. Built again when a
+    file changes (keyed by each file's size and modification time)."""
+    if filename not in BUNDLES:
+        return None
+    folder = folder or current_app.static_folder
+    paths = [os.path.join(folder, name) for name in BUNDLES[filename]]
+    try:
+        keys = tuple((stat.st_size, stat.st_mtime_ns) for stat in map(os.stat, paths))
+    except OSError:
+        return None
+    cache_key = os.path.join(folder, filename)
+    cached = _bundles.get(cache_key)
+    if cached and cached[0] == keys:
+        return cached[1], cached[2]
+    parts = []
+    for name, path in zip(BUNDLES[filename], paths, strict=True):
+        with open(path, "rb") as fh:
+            parts.append(b"/* %s */\n%s\n" % (name.encode(), fh.read().rstrip(b"\n")))
+    content = b"\n".join(parts)
+    version = hashlib.sha256(content).hexdigest()[:VERSION_LENGTH]
+    with _lock:
+        _bundles[cache_key] = (keys, content, version)
+    return content, version
+
 
 def static_version(filename: str, folder: str | None = None) -> str | None:
-    """The content version of a file under the static folder; None if it is not there."""
+    """The content version of a file (or bundle) under the static folder; None if it is not
+    there."""
     folder = folder or current_app.static_folder
+    if filename in BUNDLES:
+        built = bundle(filename, folder)
+        return built[1] if built else None
     path = safe_join(folder, filename) if folder else None
     if path is None:
         return None
@@ -51,7 +105,26 @@ def static_version(filename: str, folder: str | None = None) -> str | None:
     return version
 
 
+def _send_bundle(filename: str) -> Response:
+    built = bundle(filename)
+    if built is None:
+        raise NotFound()
+    content, version = built
+    response = current_app.response_class(content, mimetype=mimetypes.guess_type(filename)[0])
+    response.set_etag(version)
+    return response.make_conditional(request)
+
+
 def init_app(app: Flask) -> None:
+    send_static_file = app.view_functions["static"]
+
+    def static(filename: str) -> Response:
+        if filename in BUNDLES:
+            return _send_bundle(filename)
+        return send_static_file(filename=filename)
+
+    app.view_functions["static"] = static
+
     @app.url_defaults
     def _version_static_urls(endpoint: str, values: dict) -> None:
         if endpoint == "static" and VERSION_ARG not in values and "filename" in values:

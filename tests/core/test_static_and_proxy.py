@@ -54,7 +54,60 @@ def test_pages_link_versioned_css_and_js(client):
     assert links, page[:500]
     for link in links:
         path, _, query = link.partition("?")
-        assert query == f"v={_version(path.removeprefix('/static/'))}", link
+        response = client.get(path)
+        body = response.get_data()
+        response.close()  # a file's answer holds it open
+        assert query == f"v={hashlib.sha256(body).hexdigest()[:12]}", link
+
+
+def test_the_portals_own_styles_and_scripts_come_in_one_file_each(client):
+    """Every feature's stylesheet and script reaches the page, in one file per kind (each
+    file a page asks for costs the browser work, even from its cache)."""
+    head = client.get("/login").get_data(as_text=True).split("</head>")[0]
+    own = re.findall(r'(?:href|src)="/static/((?:css|js|bundles)/[^"?]+)', head)
+    assert own == ["bundles/portal.css", "js/menu.js", "bundles/portal.js"]
+    for bundle, kind in (("portal.css", "css"), ("portal.js", "js")):
+        response = client.get(f"/static/bundles/{bundle}")
+        body = response.get_data()
+        assert response.mimetype == f"text/{'css' if kind == 'css' else 'javascript'}"
+        files = sorted(p.name for p in (STATIC / kind).iterdir())
+        expected = {"css": ["charts.css", "forum.css", "notifications.css", "portal.css",
+                            "report-print.css", "reports.css", "review.css"],
+                    "js": ["drafts.js", "mentions.js", "menu.js", "pdf-preview.js",
+                           "portal.js", "scroll-regions.js", "uploads.js"]}[kind]
+        assert files == expected  # a new file must be added to a bundle (or here)
+        for name in files:
+            inside = (STATIC / kind / name).read_bytes().strip() in body
+            # The PDF's own print styles and the menu script (it runs before the first paint,
+            # not deferred) stay files of their own.
+            assert inside == (name not in ("report-print.css", "menu.js")), name
+
+
+def test_a_bundle_is_cached_like_a_file_and_sets_no_cookie(client, users, login):
+    login(users["partner_member"])
+    link = re.search(r'src="(/static/bundles/portal\.js\?v=\w+)"',
+                     client.get("/").get_data(as_text=True)).group(1)
+    response = client.get(link)
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")
+    again = client.get(link, headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert client.get("/static/bundles/nao-existe.js").status_code == 404
+
+
+def test_an_edited_file_gives_its_bundle_a_new_version(tmp_path, monkeypatch):
+    monkeypatch.setitem(assets.BUNDLES, "bundles/teste.css", ("a.css", "b.css"))
+    (tmp_path / "a.css").write_text("a{}\n")
+    (tmp_path / "b.css").write_text("b{}")
+    content, first = assets.bundle("bundles/teste.css", str(tmp_path))
+    assert content == b"/* a.css */\na{}\n\n/* b.css */\nb{}\n"
+    assert assets.static_version("bundles/teste.css", str(tmp_path)) == first
+    (tmp_path / "b.css").write_text("b{color:red}")
+    assert assets.static_version("bundles/teste.css", str(tmp_path)) not in (None, first)
+    (tmp_path / "a.css").unlink()
+    assert assets.bundle("bundles/teste.css", str(tmp_path)) is None
+    assert assets.bundle("a.css", str(tmp_path)) is None  # not a bundle
 
 
 def test_versioned_static_response_is_immutable_for_a_year(client):

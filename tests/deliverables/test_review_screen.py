@@ -202,8 +202,10 @@ def test_the_analysis_page_loads_the_viewer_and_its_vendored_pdfjs(
 ):
     login(users["seges_reviewer"])
     head = client.get(f"/analise/{painel.id}").get_data(as_text=True).split("</head>")[0]
-    assert re.search(r'<script src="/static/js/pdf-preview\.js(\?v=\w+)?" defer></script>', head)
-    assert re.search(r'<link rel="stylesheet" href="/static/css/review\.css(\?v=\w+)?">', head)
+    scripts = re.search(r'<script src="(/static/bundles/portal\.js\?v=\w+)" defer>', head)
+    styles = re.search(r'<link rel="stylesheet" href="(/static/bundles/portal\.css\?v=\w+)">', head)
+    assert b"/* js/pdf-preview.js */" in client.get(scripts.group(1)).get_data()
+    assert b"/* css/review.css */" in client.get(styles.group(1)).get_data()
     script = (ROOT / "static" / "js" / "pdf-preview.js").read_text()
     assert f"../vendor/{PDFJS}/" in script
     vendored = ROOT / "static" / "vendor" / PDFJS
@@ -221,8 +223,8 @@ def test_a_boosted_visit_to_the_analysis_is_a_page_whose_head_loads_the_viewer(
     """htmx keeps the <head> of the page the reviewer came from: every page carries the
     viewer's script and styles, so a boosted link to the analysis needs nothing more."""
     login(users["seges_reviewer"])
-    home = client.get("/").get_data(as_text=True)
-    assert "js/pdf-preview.js" in home and "css/review.css" in home
+    home = client.get("/").get_data(as_text=True).split("</head>")[0]
+    assert "bundles/portal.js" in home and "bundles/portal.css" in home  # pdf-preview, review
     response = client.get(
         f"/analise/{painel.id}", headers={"HX-Request": "true", "HX-Boosted": "true"}
     )

@@ -180,7 +180,7 @@ def test_the_list_shows_title_message_time_object_and_unread_in_words(client, us
     read_item = read_item[:read_item.index("</li>")]
     assert "Não lida" not in read_item and "Lida em" in read_item
     assert "Objeto: Tópico do fórum" in read_item and "Marcar como lida" not in read_item
-    assert "css/notifications.css" in body  # in the body: boosted navigation swaps only it
+    assert "bundles/portal.css" in body  # its styles: notifications.css is in the bundle
 
 
 def test_the_list_is_paginated(app, client, users, login):

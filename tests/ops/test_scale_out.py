@@ -452,17 +452,34 @@ def test_nginx_serves_versioned_static_files_for_a_year(nginx):
     browser = Browser()
     page = browser.get(front, "/login")
     assert page.status == 200
-    css = re.search(r'href="(/static/css/portal\.css\?v=[0-9a-f]{12})"', page.text).group(1)
-    assert css.endswith(_static_version("css/portal.css"))
+    menu = re.search(r'src="(/static/js/menu\.js\?v=[0-9a-f]{12})"', page.text).group(1)
+    assert menu.endswith(_static_version("js/menu.js"))
 
-    versioned = browser.get(front, css)
+    versioned = browser.get(front, menu)
     assert versioned.status == 200
-    assert versioned.body == (ROOT / "static/css/portal.css").read_bytes()
+    assert versioned.body == (ROOT / "static/js/menu.js").read_bytes()
     assert versioned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert versioned.headers["X-Content-Type-Options"] == "nosniff"
-    plain = browser.get(front, "/static/css/portal.css")
+    plain = browser.get(front, "/static/js/menu.js")
     assert plain.headers["Cache-Control"] == "public, max-age=3600"
     assert browser.get(front, "/static/../instance/secret_key").status in (400, 404)
+
+
+def test_nginx_passes_the_bundles_on_from_the_app(nginx):
+    """The bundles are not files on disk: nginx asks the app for them."""
+    front, _ = nginx
+    browser = Browser()
+    page = browser.get(front, "/login")
+    css = re.search(r'href="(/static/bundles/portal\.css\?v=[0-9a-f]{12})"', page.text).group(1)
+    versioned = browser.get(front, css)
+    assert versioned.status == 200
+    assert versioned.headers["Content-Type"] == "text/css; charset=utf-8"
+    assert (ROOT / "static/css/forum.css").read_bytes().strip() in versioned.body
+    assert versioned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert browser.get(front, "/static/bundles/portal.css").headers["Cache-Control"] == (
+        "public, max-age=3600"
+    )
+    assert browser.get(front, "/static/bundles/nao-existe.js").status == 404
 
 
 def test_nginx_drops_requests_for_other_host_names(nginx):

@@ -271,8 +271,9 @@ def test_the_panel_page_shows_the_map_and_charts_with_titles_and_tables(
     assert "Mapa: @svg-maps/brazil" in html and "CC BY 4.0" in html
     rows = factories.table_rows(html, "Parceiros e entregas por UF")
     assert [row["UF"] for row in rows] == ["Espírito Santo (ES)", "Minas Gerais (MG)", "Sem UF"]
-    # Every page's head carries the charts' styles (a boosted link keeps the head it came from).
-    assert "css/charts.css" in html[:html.index("<body")]
+    # Every page's head carries the charts' styles, in the portal's one stylesheet (a boosted
+    # link keeps the head it came from).
+    assert "bundles/portal.css" in html[:html.index("<body")]
 
 
 def test_choosing_a_state_filters_the_panel(client, users, login, network):

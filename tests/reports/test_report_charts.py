@@ -138,9 +138,12 @@ def test_the_report_page_shows_the_map_and_charts(client, users, login, network)
     assert html.count('id="mapa-relatorio-uf-') == 27
     rows = factories.table_rows(html, "Parceiros e entregas por UF em 2026")
     assert [row["UF"] for row in rows] == ["Espírito Santo (ES)", "Minas Gerais (MG)"]
-    # Every page's head carries these styles (a boosted link keeps the head it came from).
+    # Every page's head carries these styles, in the portal's one stylesheet (a boosted link
+    # keeps the head it came from).
     head = html[:html.index("<body")]
-    assert "css/charts.css" in head and "css/reports.css" in head
+    sheet = re.search(r'href="(/static/bundles/portal\.css\?v=\w+)"', head).group(1)
+    styles = client.get(sheet).get_data(as_text=True)
+    assert "/* css/charts.css */" in styles and "/* css/reports.css */" in styles
     html = client.get("/relatorio-anual/2026?medida=nao_cumpridas").get_data(as_text=True)
     assert "cores: entregas não cumpridas" in html and charts.REDS[0] in html
 
