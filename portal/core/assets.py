@@ -63,10 +63,12 @@ def bundle(filename: str, folder: str | None = None) -> tuple[bytes, str] | None
     cached = _bundles.get(cache_key)
     if cached and cached[0] == keys:
         return cached[1], cached[2]
+    # A script that does not end in ";" would call the next file's "(function () {…})()".
+    end = b"\n;\n" if filename.endswith(".js") else b"\n"
     parts = []
     for name, path in zip(BUNDLES[filename], paths, strict=True):
         with open(path, "rb") as fh:
-            parts.append(b"/* %s */\n%s\n" % (name.encode(), fh.read().rstrip(b"\n")))
+            parts.append(b"/* %s */\n%s%s" % (name.encode(), fh.read().rstrip(), end))
     content = b"\n".join(parts)
     version = hashlib.sha256(content).hexdigest()[:VERSION_LENGTH]
     with _lock:

@@ -110,6 +110,17 @@ def test_an_edited_file_gives_its_bundle_a_new_version(tmp_path, monkeypatch):
     assert assets.bundle("a.css", str(tmp_path)) is None  # not a bundle
 
 
+def test_each_script_of_a_bundle_ends_its_statement(tmp_path, monkeypatch):
+    """Without the ";", the second file's "(function () {…})()" would call the first's
+    result."""
+    monkeypatch.setitem(assets.BUNDLES, "bundles/teste.js", ("a.js", "b.js"))
+    (tmp_path / "a.js").write_text("(function () { window.a = 1; })()\n")
+    (tmp_path / "b.js").write_text("(function () { window.b = 2; })()")
+    content, _ = assets.bundle("bundles/teste.js", str(tmp_path))
+    assert content == (b"/* a.js */\n(function () { window.a = 1; })()\n;\n"
+                       b"\n/* b.js */\n(function () { window.b = 2; })()\n;\n")
+
+
 def test_versioned_static_response_is_immutable_for_a_year(client):
     response = client.get(f"/static/js/portal.js?v={_version('js/portal.js')}")
     response.close()
