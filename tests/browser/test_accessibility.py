@@ -52,20 +52,12 @@ def open_page(site, page_log, screenshots_if_failed, lent_contexts):
 
 @pytest.fixture(scope="module")
 def role_pages(browser, site):
-    """One page per role for the axe tests (``bypass_csp``: only to inject axe), reused
-    from test to test so that the ~140 pages stay fast."""
-    pages: dict[str | None, Page] = {}
-
-    def get(role: str | None) -> Page:
-        if role not in pages:
-            context = site.new_context(browser, role, bypass_csp=True)
-            context.add_init_script(path=str(AXE))
-            pages[role] = context.new_page()
-        return pages[role]
-
-    yield get
-    for page in pages.values():
-        page.context.close()
+    """One page for the axe tests (``bypass_csp``: only to inject axe), signed in as each
+    role in turn and reused from test to test so that the ~200 pages stay fast."""
+    kept = site.kept_page(browser, bypass_csp=True)
+    kept.page.context.add_init_script(path=str(AXE))
+    yield kept.as_role
+    kept.close()
 
 
 # axe ------------------------------------------------------------------------------------
@@ -85,22 +77,11 @@ PAGES = factories.PAGE_TYPES  # every page type, for every role
 )
 def test_page_has_no_wcag_violations(role_pages, site, page_log, role, path, status):
     page = role_pages(role)
-    handlers = {
-        "console": page_log._on_console,
-        "pageerror": lambda error: page_log.page_errors.append(str(error)),
-        "requestfailed": page_log._on_request_failed,
-        "response": page_log._on_response,
-    }
-    for event, handler in handlers.items():
-        page.on(event, handler)
-    try:
+    with page_log.watching(page):
         response = page.goto(path.format(**site.ids))
         assert response.status == status, f"{path}: HTTP {response.status}"
         page.wait_for_load_state("load")
         assert_no_violations(page)
-    finally:
-        for event, handler in handlers.items():
-            page.remove_listener(event, handler)
     page_log.assert_clean(allowed_document_statuses=(403, 404))
 
 

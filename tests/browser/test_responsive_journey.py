@@ -49,17 +49,11 @@ def open_page(site, page_log, screenshots_if_failed, lent_contexts):
 
 @pytest.fixture(scope="module")
 def phone_pages(browser, site):
-    """One phone page per role, reused by the page-by-page checks (each still its own test)."""
-    pages: dict[str | None, Page] = {}
-
-    def get(role: str | None) -> Page:
-        if role not in pages:
-            pages[role] = site.new_context(browser, role, **PHONE).new_page()
-        return pages[role]
-
-    yield get
-    for page in pages.values():
-        page.context.close()
+    """One phone page, signed in as each role in turn and reused by the page-by-page checks
+    (each still its own test)."""
+    kept = site.kept_page(browser, **PHONE)
+    yield kept.as_role
+    kept.close()
 
 
 # No page scrolls sideways on a phone -----------------------------------------------------
@@ -166,22 +160,11 @@ def assert_no_sideways_scroll(page: Page, width: int = 390) -> None:
 )
 def test_no_page_scrolls_sideways_on_a_phone(phone_pages, site, page_log, role, path):
     page = phone_pages(role)
-    handlers = {
-        "console": page_log._on_console,
-        "pageerror": lambda error: page_log.page_errors.append(str(error)),
-        "requestfailed": page_log._on_request_failed,
-        "response": page_log._on_response,
-    }
-    for event, handler in handlers.items():
-        page.on(event, handler)
-    try:
+    with page_log.watching(page):
         response = page.goto(path.format(**site.ids))
         assert response.status == 200, f"{path}: HTTP {response.status}"
         page.wait_for_load_state("load")
         assert_no_sideways_scroll(page)
-    finally:
-        for event, handler in handlers.items():
-            page.remove_listener(event, handler)
     page_log.assert_clean()
 
 
