@@ -16,6 +16,8 @@ On each page, and after each htmx swap:
 - the payload is really on the pages that should show it (the test tests something).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from io import BytesIO
@@ -390,11 +392,24 @@ class Watch:
     console_errors: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
-    def attach(self, page: Page) -> None:
-        page.on("dialog", self._on_dialog)
-        page.on("request", self._on_request)
-        page.on("console", self._on_console)
-        page.on("pageerror", lambda error: self.console_errors.append(f"page error: {error}"))
+    @contextmanager
+    def watching(self, page: Page) -> Iterator[None]:
+        handlers = {
+            "dialog": self._on_dialog,
+            "request": self._on_request,
+            "console": self._on_console,
+            "pageerror": self._on_page_error,
+        }
+        for event, handler in handlers.items():
+            page.on(event, handler)
+        try:
+            yield
+        finally:
+            for event, handler in handlers.items():
+                page.remove_listener(event, handler)
+
+    def _on_page_error(self, error) -> None:
+        self.console_errors.append(f"page error: {error}")
 
     def _on_dialog(self, dialog) -> None:
         self.dialogs.append(f"{dialog.type}: {dialog.message} on {dialog.page.url}")
@@ -441,27 +456,32 @@ def watch() -> Watch:
     return Watch()
 
 
+@pytest.fixture(scope="module")
+def kept_page(browser, site):
+    """The module's one page, under the real CSP, and the watches its CSP violations go to
+    (the running test's is the last)."""
+    kept = site.kept_page(browser)
+    watches: list[Watch] = []
+    kept.page.context.expose_binding(
+        "__reportViolation", lambda source, text: watches[-1].violations.append(text)
+    )
+    kept.page.context.add_init_script(script=REPORT_VIOLATIONS)
+    yield kept, watches
+    kept.close()
+
+
 @pytest.fixture
-def open_as(browser, site, watch, screenshots_if_failed):
-    """Factory: a page logged in as ``role`` (None: anonymous), under the real CSP, watched."""
-    contexts, pages = [], []
-
-    def make(role: str | None, *, java_script_enabled: bool = True) -> Page:
-        context = site.new_context(browser, role, java_script_enabled=java_script_enabled)
-        context.expose_binding(
-            "__reportViolation", lambda source, text: watch.violations.append(text)
-        )
-        context.add_init_script(script=REPORT_VIOLATIONS)
-        contexts.append(context)
-        page = context.new_page()
-        watch.attach(page)
-        pages.append(page)
-        return page
-
-    yield make
-    screenshots_if_failed(pages)
-    for context in contexts:
-        context.close()
+def open_as(kept_page, watch, screenshots_if_failed):
+    """Factory: the module's page, signed in as ``role`` (None: anonymous), watched by this
+    test's ``Watch``. (A test that signs in as another role goes on in the same page.)"""
+    kept, watches = kept_page
+    watches.append(watch)
+    try:
+        with watch.watching(kept.page):
+            yield kept.as_role
+            screenshots_if_failed([kept.page])
+    finally:
+        watches.remove(watch)
 
 
 def visit_all(page: Page, site, watch: Watch, pages) -> None:
