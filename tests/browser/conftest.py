@@ -6,11 +6,13 @@
   yields the base URL. What the test prepared is committed before each browser request
   (``CommitInTestThread``), without intercepting requests, so Chromium's cache works.
 - ``browser``: one Chromium per session (``/usr/bin/chromium``, never a downloaded one).
-- ``page`` / ``page_nojs``: a new page per test, in a browser context of its own lent by the
-  worker's ``ContextPool`` (``lent_contexts``: cookies and storage emptied between tests, the
+- ``page`` / ``page_nojs``: the page of a browser context lent to the test by the worker's
+  ``ContextPool`` (``lent_pages``: listeners, cookies and storage gone between tests, the
   HTTP cache and the site's renderer process kept), with ``base_url`` set to the live
   server, so ``page.goto("/login")`` works. ``page`` takes ``java_script_enabled`` by
   indirect parametrisation: ``@pytest.mark.parametrize("page", [True, False], indirect=True)``.
+  A test that changes its page or context for good (an init script, the clock) is marked
+  ``@pytest.mark.own_context``: it gets a context of its own.
 - ``page_log``: console errors, page errors, failed requests and HTTP errors seen by the
   pages of the test; ``page_log.assert_clean()`` fails on any of them.
 - ``log_in``: ``log_in(page, email, password)`` signs in through the real form.
@@ -194,20 +196,24 @@ class CommitInTestThread:
 
 
 class ContextPool:
-    """Browser contexts kept for the worker's whole run and lent to one test at a time.
+    """Browser contexts kept for the worker's whole run and lent to one test at a time, each
+    with the page it keeps, which the test takes as its own (``page``).
 
-    Each test still gets new pages, but not a new context: Chromium spends about 1 s of CPU on
-    a page in a fresh context (a renderer process started for the site, its caches cold) and
-    about half of that in a kept one, whose keeper page holds the site's renderer process and
-    whose HTTP cache already holds the stylesheets and scripts. When a test gives a context
-    back its other pages are closed and its cookies and storage emptied, so nothing else
-    carries over; a context the test failed in (or asked not to keep) is closed instead."""
+    What a test costs Chromium, in CPU: a page in a new context about 1 s (a renderer process
+    started for the site, its caches cold), a new page in a kept context about 0.45 s, a
+    navigation of a kept page about 0.13 s. So a test goes on in the page the pool keeps.
+    When the test gives the context back, its other pages are closed, the listeners it put
+    on the kept page are taken off, the page goes back to ``/healthz`` (nothing of the test's
+    last page runs on: no poll, no timer) and the cookies and storage are emptied, so nothing
+    carries over. A context the test failed in, or that changed in a way that cannot be
+    undone (an init script, the clock: ``@pytest.mark.own_context``), is closed instead."""
 
     def __init__(self, browser):
         self._browser = browser
         self._idle: dict[tuple, list] = {}
         self._keys: dict[object, tuple] = {}
-        self._keepers: dict[object, object] = {}
+        self._pages: dict[object, Page] = {}
+        self._listeners: dict[object, dict[str, list]] = {}
 
     def lend(self, base_url: str, *, cookies: list | None = None, **options):
         key = (base_url, tuple(sorted((name, repr(value)) for name, value in options.items())))
@@ -218,7 +224,12 @@ class ContextPool:
         context.clear_cookies()
         if cookies:
             context.add_cookies(cookies)
+        self._listeners[context] = _listeners(self._pages[context])
         return context
+
+    def page(self, context) -> Page:
+        """The page the pool keeps in a context it lent."""
+        return self._pages[context]
 
     def fresh(self, base_url: str, *, cookies: list | None = None, **options):
         """A new context, closed (never kept) when given back."""
@@ -226,20 +237,20 @@ class ContextPool:
         context.set_default_timeout(TIMEOUT_MS)
         if cookies:
             context.add_cookies(cookies)
+        self._pages[context] = context.new_page()
         return context
 
     def give_back(self, context, *, keep: bool = True) -> None:
-        keeper = self._keepers.get(context)
-        if not keep or keeper is None or keeper.is_closed():
+        page = self._pages.get(context)
+        if not keep or context not in self._keys or page.is_closed():
             self._close(context)
             return
         try:
-            for page in context.pages:
-                if page is not keeper:
-                    page.close()
+            for other in context.pages:
+                if other is not page:
+                    other.close()
+            self._reset(page, self._listeners.pop(context))
             context.clear_cookies()
-            if context.pages == [keeper]:
-                keeper.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
         except PlaywrightError:  # a context in a state we cannot vouch for is not lent again
             self._close(context)
             return
@@ -260,17 +271,41 @@ class ContextPool:
     def _new_context(self, key: tuple, base_url: str, options: dict):
         context = self._browser.new_context(base_url=base_url, **options)
         context.set_default_timeout(TIMEOUT_MS)
-        keeper = context.new_page()
-        keeper.goto("/healthz")  # same origin as the tests' pages: its storage can be emptied
+        page = context.new_page()
+        page.goto("/healthz")  # the site's renderer process starts, for the tests to come
         self._keys[context] = key
-        self._keepers[context] = keeper
+        self._pages[context] = page
         return context
+
+    @staticmethod
+    def _reset(page: Page, listeners_when_lent: dict[str, list]) -> None:
+        events = page._impl_obj  # the listeners, as Playwright keeps them
+        for event in events.event_names():
+            for listener in events.listeners(event):
+                if listener not in listeners_when_lent.get(event, ()):
+                    events.remove_listener(event, listener)
+
+        def leave(dialog) -> None:  # "leave the page?" on a form the test left half filled
+            dialog.accept()
+
+        page.on("dialog", leave)
+        try:
+            page.goto("/healthz")
+        finally:
+            page.remove_listener("dialog", leave)
+        page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
 
     def _close(self, context) -> None:
         self._keys.pop(context, None)
-        self._keepers.pop(context, None)
+        self._pages.pop(context, None)
+        self._listeners.pop(context, None)
         with contextlib.suppress(PlaywrightError):  # the browser already gone
             context.close()
+
+
+def _listeners(page: Page) -> dict[str, list]:
+    events = page._impl_obj
+    return {event: events.listeners(event) for event in events.event_names()}
 
 
 @pytest.fixture(scope="session")
@@ -318,8 +353,8 @@ class Site:
             ]
         return self.sessions[role]
 
-    def lend_context(self, lend, role: str | None = None, **options):
-        """A context from ``lend`` (the ``lent_contexts`` fixture) on the site, signed in as
+    def lend_page(self, lend, role: str | None = None, **options) -> Page:
+        """A page from ``lend`` (the ``lent_pages`` fixture) on the site, signed in as
         ``role`` (None: anonymous)."""
         return lend(self.url, locale="pt-BR", cookies=self.cookies(role) if role else None,
                     **options)
@@ -542,40 +577,40 @@ def page_log() -> PageLog:
 
 
 @pytest.fixture
-def lent_contexts(request, context_pool):
-    """Factory: ``lent_contexts(base_url, cookies=None, **context_options)``, a context from
-    the worker's ``ContextPool``, given back when the test ends (closed if it failed). With
-    step screenshots on, every context is a fresh one instead, traced from its start."""
+def lent_pages(request, context_pool):
+    """Factory: ``lent_pages(base_url, cookies=None, **context_options)``, the page of a
+    context lent by the worker's ``ContextPool`` (``page.context.new_page()`` for more),
+    given back when the test ends (closed if it failed). A test marked ``own_context`` (it
+    installs the clock, adds an init script or exposes a binding: what a later test must not
+    inherit) gets a context of its own instead, closed when it ends; so does every test with
+    step screenshots on, traced from its start."""
+    own = STEP_SCREENSHOTS or request.node.get_closest_marker("own_context") is not None
     lent = []
 
-    def lend(base_url: str, *, cookies: list | None = None, **options):
-        if STEP_SCREENSHOTS:
+    def lend(base_url: str, *, cookies: list | None = None, **options) -> Page:
+        if own:
             context = context_pool.fresh(base_url, cookies=cookies, **options)
-            context.tracing.start(screenshots=True, snapshots=False)
+            if STEP_SCREENSHOTS:
+                context.tracing.start(screenshots=True, snapshots=False)
         else:
             context = context_pool.lend(base_url, cookies=cookies, **options)
         lent.append(context)
-        return context
+        return context_pool.page(context)
 
     yield lend
-    keep = not (STEP_SCREENSHOTS or _failed(request.node))
+    keep = not (own or _failed(request.node))
     for context in lent:
         context_pool.give_back(context, keep=keep)
 
 
 @pytest.fixture
-def new_page(request, live_server, page_log, lent_contexts):
-    """Factory: ``new_page(java_script_enabled=False)`` opens a page in a context of its own
+def new_page(request, live_server, page_log, lent_pages):
+    """Factory: ``new_page(java_script_enabled=False)`` gives a page in a context of its own
     (lent by the worker's ``ContextPool``)."""
-    contexts = []
     pages = []
 
     def make(*, java_script_enabled: bool = True):
-        context = lent_contexts(
-            live_server, locale="pt-BR", java_script_enabled=java_script_enabled
-        )
-        contexts.append(context)
-        page = context.new_page()
+        page = lent_pages(live_server, locale="pt-BR", java_script_enabled=java_script_enabled)
         page_log.watch(page)
         pages.append(page)
         return page
@@ -585,12 +620,12 @@ def new_page(request, live_server, page_log, lent_contexts):
     failed = _failed(request.node)
     if failed:
         _save_screenshots(request, pages)
-    for number, context in enumerate(contexts):
+    for number, page in enumerate(pages):
         if STEP_SCREENSHOTS and failed:
             trace = _artifact(request, "traces", number, ".zip")
-            context.tracing.stop(path=str(trace))
+            page.context.tracing.stop(path=str(trace))
             _save_steps(trace, _artifact(request, "steps", number, ""))
-    # lent_contexts gives the contexts back (closing discards a trace still running)
+    # lent_pages gives the contexts back (closing discards a trace still running)
 
 
 def _save_screenshots(request, pages) -> None:

@@ -35,13 +35,13 @@ def site(serve_site, tmp_path_factory):
 
 
 @pytest.fixture
-def open_page(site, page_log, screenshots_if_failed, lent_contexts):
-    """Factory: ``open_page(role, bypass_csp=...)`` gives a new page logged in as ``role``
+def open_page(site, page_log, screenshots_if_failed, lent_pages):
+    """Factory: ``open_page(role, bypass_csp=...)`` gives a page logged in as ``role``
     (``None``: anonymous)."""
     pages = []
 
     def make(role: str | None, *, bypass_csp: bool = True) -> Page:
-        page = site.lend_context(lent_contexts, role, bypass_csp=bypass_csp).new_page()
+        page = site.lend_page(lent_pages, role, bypass_csp=bypass_csp)
         page_log.watch(page)
         pages.append(page)
         return page

@@ -147,10 +147,10 @@ def test_the_annual_report_shows_its_map_and_charts(live_server, page, page_log,
 
 @pytest.mark.parametrize("path", ["/painel", "/painel?uf=MG&medida=em_dia",
                                   "/painel?medida=atrasadas&visao=matriz", "/relatorio-anual"])
-def test_axe_finds_nothing_on_the_map_and_charts(lent_contexts, live_server, network, path):
+def test_axe_finds_nothing_on_the_map_and_charts(lent_pages, live_server, network, path):
     """axe's WCAG 2.0/2.1 A and AA rules (its script injected: the context bypasses the CSP
     for that only), with the charts' data tables open."""
-    page = lent_contexts(live_server, locale="pt-BR", bypass_csp=True).new_page()
+    page = lent_pages(live_server, locale="pt-BR", bypass_csp=True)
     assert page.goto("/login").status == 200
     page.get_by_label("E-mail").fill("revisor@seges.test")
     page.get_by_label("Senha").fill(factories.PASSWORD)

@@ -133,13 +133,13 @@ def test_leaving_govbr_elsewhere_ends_the_portal_session_by_back_channel(
         expect(page).to_have_url(re.compile(r"/login"))
 
 
-def test_the_govbr_pages_pass_axe(lent_contexts, live_server, mg):
+def test_the_govbr_pages_pass_axe(lent_pages, live_server, mg):
     """The login page with the gov.br button, the refusal page, the account page's gov.br card
     and the levels page: no WCAG A/AA violation (axe-core, as tests/browser/test_accessibility.py;
     ``bypass_csp`` only to inject axe)."""
 
     factories.user("gestora@mg.test", "partner_manager", mg, cpf=PRATA_CPF)
-    page = lent_contexts(live_server, locale="pt-BR", bypass_csp=True).new_page()
+    page = lent_pages(live_server, locale="pt-BR", bypass_csp=True)
     page.goto("/login")
     assert_no_violations(page)
     _enter_with_govbr(page, UNKNOWN_CPF)
@@ -147,7 +147,7 @@ def test_the_govbr_pages_pass_axe(lent_contexts, live_server, mg):
     assert_no_violations(page)
 
     # Another device, without the refused attempt's gov.br session.
-    page = lent_contexts(live_server, locale="pt-BR", bypass_csp=True).new_page()
+    page = lent_pages(live_server, locale="pt-BR", bypass_csp=True)
     _enter_with_govbr(page, PRATA_CPF)
     page.goto("/conta")
     expect(page.get_by_role("heading", name="Conta gov.br")).to_be_visible()

@@ -33,12 +33,12 @@ def site(serve_site, tmp_path_factory):
 
 
 @pytest.fixture
-def open_page(site, page_log, screenshots_if_failed, lent_contexts):
-    """Factory: ``open_page(role, **context_options)``, a new page signed in as ``role``."""
+def open_page(site, page_log, screenshots_if_failed, lent_pages):
+    """Factory: ``open_page(role, **context_options)``, a page signed in as ``role`` (lent)."""
     pages = []
 
     def make(role: str | None, **options) -> Page:
-        page = site.lend_context(lent_contexts, role, **options).new_page()
+        page = site.lend_page(lent_pages, role, **options)
         page_log.watch(page)
         pages.append(page)
         return page

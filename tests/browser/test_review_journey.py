@@ -87,6 +87,7 @@ def _reviewer_sees_the_pdf(page: Page) -> None:
     assert page.evaluate("window.__cspViolations") == []
 
 
+@pytest.mark.own_context  # the CSP watch's init script
 @pytest.mark.parametrize("page", [True, False], indirect=True, ids=["js", "nojs"])
 def test_return_fix_and_approve(request, live_server, page, page_log, submitted_with_pdf, log_in):
     submitted = submitted_with_pdf

@@ -52,13 +52,12 @@ def site(serve_site, tmp_path_factory):
 
 
 @pytest.fixture
-def open_page(site, page_log, lent_contexts):
+def open_page(site, page_log, lent_pages):
     """Factory: ``open_page(java_script_enabled=True)``, a browser context of its own (a
     "device": no cookies, no storage; lent by the worker's pool), watched by ``page_log``."""
 
     def make(*, java_script_enabled: bool = True) -> Page:
-        context = lent_contexts(site.url, locale="pt-BR", java_script_enabled=java_script_enabled)
-        page = context.new_page()
+        page = lent_pages(site.url, locale="pt-BR", java_script_enabled=java_script_enabled)
         page_log.watch(page)
         return page
 
@@ -129,6 +128,7 @@ def test_a_notification_opened_from_the_bell_by_keyboard_is_read_and_lands_on_it
     page_log.assert_clean()
 
 
+@pytest.mark.own_context  # the clock
 def test_the_bells_minute_poll_is_a_304_until_something_new_arrives(
     site, open_page, log_in, page_log, caplog
 ):
@@ -243,10 +243,10 @@ def test_sair_de_todos_asks_first_without_javascript_and_cancelling_keeps_the_se
 
 
 @pytest.mark.parametrize("path", ["/notificacoes", "/conta", "/conta/sair-de-todos"])
-def test_the_pages_of_this_issue_have_no_wcag_violations(site, lent_contexts, log_in, path):
+def test_the_pages_of_this_issue_have_no_wcag_violations(site, lent_pages, log_in, path):
     """axe-core, as tests/browser/test_accessibility.py runs it (``bypass_csp`` only so that
     axe's script can be injected); the list with read, unread and link-less notifications."""
-    page = lent_contexts(site.url, locale="pt-BR", bypass_csp=True).new_page()
+    page = lent_pages(site.url, locale="pt-BR", bypass_csp=True)
     log_in(page, INSPECTED, factories.PASSWORD)
     expect(page).to_have_url(f"{site.url}/")
     page.goto(path)

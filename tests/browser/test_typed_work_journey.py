@@ -62,6 +62,7 @@ def no_mouse(page: Page) -> None:
     """)
 
 
+@pytest.mark.own_context  # no_mouse's init script
 def test_by_keyboard_only_a_member_reports_with_files_and_a_link(
     live_server, page, page_log, member, files
 ):
@@ -258,6 +259,7 @@ def keyboard_decision(page: Page, deliverable_id: int, decision: str) -> None:
     expect(choice).to_be_checked()
 
 
+@pytest.mark.own_context  # no_mouse's init script
 def test_by_keyboard_only_the_reviewer_returns_then_approves(
     live_server, browser, page, page_log, member
 ):
