@@ -384,12 +384,15 @@ class KeptPage:
         """The page, signed in as ``role`` (None: anonymous); on a switch, the last role's
         cookies and storage are gone."""
         if role != self.role:
+            if self.page.url.startswith(self.site.url):
+                # Off the last role's page first: a request of it still on its way (the
+                # bell's, a search's) would set that role's session cookie again.
+                self.page.goto("/healthz")
+                self.page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
             context = self.page.context
             context.clear_cookies()
             if role:
                 context.add_cookies(self.site.cookies(role))
-            if self.page.url.startswith(self.site.url):
-                self.page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
             self.role = role
         return self.page
 
