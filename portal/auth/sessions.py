@@ -32,18 +32,24 @@ SESSION_STARTED = "since"
 _LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember", SESSION_ID, SESSION_STARTED)
 
 
+# Answers that are the same for everyone: static files, the icon browsers ask for on their
+# own, the health check.
+SESSIONLESS = frozenset({"static", "core.favicon", "core.healthz"})
+
+
 class _SessionInterface(SecureCookieSessionInterface):
-    """Static files never send the session cookie, nor ``Vary: Cookie``.
+    """Static files (and the other ``SESSIONLESS`` answers) never send the session cookie,
+    nor ``Vary: Cookie``.
 
     Flask would re-send the cookie with every answer (the idle clock is refreshed on each
-    request), so a font still loading when "Sair" answers arrived after it with the
-    signed-in session and put it back (without the "Você saiu" message). And since any
+    request), so a font or the icon still loading when "Sair" answers arrived after it with
+    the signed-in session and put it back (without the "Você saiu" message). And since any
     after-request hook reading the session (Flask-Login's does) marks the answer
     ``Vary: Cookie``, browsers kept a font or stylesheet only until the refreshed cookie
     changed, then fetched it again."""
 
     def save_session(self, app: Flask, session, response) -> None:
-        if request.endpoint != "static":
+        if request.endpoint not in SESSIONLESS:
             super().save_session(app, session, response)
 
 
@@ -60,7 +66,7 @@ def init_app(app: Flask) -> None:
         # PERMANENT_SESSION_LIFETIME on every request: idle sessions expire.
         # (Not for a static file: it is the same for everyone, and loading the user costs a
         # query.)
-        if request.endpoint != "static" and current_user.is_authenticated:
+        if request.endpoint not in SESSIONLESS and current_user.is_authenticated:
             session.permanent = True
 
 

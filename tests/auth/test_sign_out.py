@@ -85,6 +85,19 @@ def test_a_static_file_never_resends_the_session_cookie(client, users, login):
     assert "Você saiu do portal." in body
 
 
+@pytest.mark.parametrize("path", ["/favicon.ico", "/healthz"])
+def test_the_icon_and_the_health_check_never_resend_the_session_cookie(client, users, login, path):
+    """Chromium asks for the icon on its own, after a page has loaded: answered after "Sair",
+    it put the signed-in session back (seen in the browser tests)."""
+    login(users["partner_member"])
+    response = client.get(path)
+    assert response.status_code in (200, 302)
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")
+    body = _text(client.post("/logout", follow_redirects=True))
+    assert "Você saiu do portal." in body
+
+
 def test_a_static_file_is_kept_by_the_browser_across_session_cookies(client, users, login):
     """No "Vary: Cookie" on a static file: browsers would fetch the fonts and stylesheets
     again each time a page refreshes the session cookie."""
