@@ -15,7 +15,7 @@
   ``@pytest.mark.own_context``: it gets a context of its own.
 - ``page_log``: console errors, page errors, failed requests and HTTP errors seen by the
   pages of the test; ``page_log.assert_clean()`` fails on any of them.
-- ``log_in``: ``log_in(page, email, password)`` signs in through the real form.
+- ``log_in``: ``log_in(page, email, password)`` signs in through the real form (and waits for it).
 - ``serve_site``: for data a whole module shares, an app of the module's own with that data
   loaded once and served; gives a ``Site`` (URL, ids, each role's signed-in context).
 - ``screenshots_if_failed``: the screenshots below, for pages a module opens itself.
@@ -316,10 +316,19 @@ def context_pool(browser) -> Iterator[ContextPool]:
 
 
 def _log_in(page, email: str, password: str) -> None:
+    """Sign in through the form, and wait for the answer (and, when it signs in, for the page
+    it leads to): a test that navigates on at once would otherwise race the sign-in (seen
+    once: the home page arrived after the test's own ``goto``)."""
     page.goto("/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Senha").fill(password)
-    page.get_by_role("button", name="Entrar").click()
+    with page.expect_response(
+        lambda response: response.request.method == "POST"
+        and urlsplit(response.url).path == "/login"
+    ) as answer:
+        page.get_by_role("button", name="Entrar").click()
+    if answer.value.status != 422:
+        page.wait_for_url(lambda url: urlsplit(url).path != "/login", wait_until="commit")
 
 
 @pytest.fixture(scope="session")
