@@ -379,7 +379,7 @@ class Site:
     def kept_page(self, browser, **options) -> "KeptPage":
         """A page a module keeps for its page-by-page checks, signed in as each role in
         turn (``kept_page.as_role(role)``): one context for all roles, because a new
-        context's first page costs Chromium about 1 s of CPU and a role switch 0.1 s."""
+        context's first page costs Chromium about 1 s of CPU, a role switch about 0.3 s."""
         return KeptPage(self, self.new_context(browser, **options).new_page())
 
 
