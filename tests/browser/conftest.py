@@ -521,17 +521,9 @@ class PageLog:
         for event, handler in self._handlers().items():
             page.on(event, handler)
 
-    @contextmanager
-    def watching(self, page) -> Iterator[None]:
+    def watching(self, page) -> contextlib.AbstractContextManager[None]:
         """Watch a page the module keeps only while the block runs."""
-        handlers = self._handlers()
-        for event, handler in handlers.items():
-            page.on(event, handler)
-        try:
-            yield
-        finally:
-            for event, handler in handlers.items():
-                page.remove_listener(event, handler)
+        return _listening(page, self._handlers())
 
     def _handlers(self) -> dict:
         return {
@@ -581,6 +573,24 @@ class PageLog:
             f"{name}:\n  " + "\n  ".join(items) for name, items in problems.items() if items
         )
         assert not report, report
+
+
+@contextmanager
+def _listening(page, handlers: dict) -> Iterator[None]:
+    for event, handler in handlers.items():
+        page.on(event, handler)
+    try:
+        yield
+    finally:
+        for event, handler in handlers.items():
+            page.remove_listener(event, handler)
+
+
+@pytest.fixture(scope="session")
+def listening():
+    """``with listening(page, {event: handler}):`` handlers on a page the module keeps, taken
+    off when the block ends."""
+    return _listening
 
 
 @pytest.fixture

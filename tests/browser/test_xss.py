@@ -16,8 +16,6 @@ On each page, and after each htmx swap:
 - the payload is really on the pages that should show it (the test tests something).
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from io import BytesIO
@@ -392,21 +390,13 @@ class Watch:
     console_errors: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
-    @contextmanager
-    def watching(self, page: Page) -> Iterator[None]:
-        handlers = {
+    def handlers(self) -> dict:
+        return {
             "dialog": self._on_dialog,
             "request": self._on_request,
             "console": self._on_console,
             "pageerror": self._on_page_error,
         }
-        for event, handler in handlers.items():
-            page.on(event, handler)
-        try:
-            yield
-        finally:
-            for event, handler in handlers.items():
-                page.remove_listener(event, handler)
 
     def _on_page_error(self, error) -> None:
         self.console_errors.append(f"page error: {error}")
@@ -471,13 +461,13 @@ def kept_page(browser, site):
 
 
 @pytest.fixture
-def open_as(kept_page, watch, screenshots_if_failed):
+def open_as(kept_page, watch, listening, screenshots_if_failed):
     """Factory: the module's page, signed in as ``role`` (None: anonymous), watched by this
     test's ``Watch``. (A test that signs in as another role goes on in the same page.)"""
     kept, watches = kept_page
     watches.append(watch)
     try:
-        with watch.watching(kept.page):
+        with listening(kept.page, watch.handlers()):
             yield kept.as_role
             screenshots_if_failed([kept.page])
     finally:
