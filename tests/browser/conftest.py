@@ -284,16 +284,7 @@ class ContextPool:
             for listener in events.listeners(event):
                 if listener not in listeners_when_lent.get(event, ()):
                     events.remove_listener(event, listener)
-
-        def leave(dialog) -> None:  # "leave the page?" on a form the test left half filled
-            dialog.accept()
-
-        page.on("dialog", leave)
-        try:
-            page.goto("/healthz")
-        finally:
-            page.remove_listener("dialog", leave)
-        page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+        _leave_for_healthz(page)
 
     def _close(self, context) -> None:
         self._keys.pop(context, None)
@@ -301,6 +292,21 @@ class ContextPool:
         self._listeners.pop(context, None)
         with contextlib.suppress(PlaywrightError):  # the browser already gone
             context.close()
+
+
+def _leave_for_healthz(page: Page) -> None:
+    """Take a kept page off the site's last page (nothing of it runs on: no poll, no timer,
+    no request on its way that would set a cookie again) and empty its storage."""
+
+    def leave(dialog) -> None:  # "leave the page?" on a form left half filled
+        dialog.accept()
+
+    page.on("dialog", leave)
+    try:
+        page.goto("/healthz")
+    finally:
+        page.remove_listener("dialog", leave)
+    page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
 
 
 def _listeners(page: Page) -> dict[str, list]:
@@ -396,8 +402,7 @@ class KeptPage:
             if self.page.url.startswith(self.site.url):
                 # Off the last role's page first: a request of it still on its way (the
                 # bell's, a search's) would set that role's session cookie again.
-                self.page.goto("/healthz")
-                self.page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+                _leave_for_healthz(self.page)
             context = self.page.context
             context.clear_cookies()
             if role:
